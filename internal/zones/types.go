@@ -1,0 +1,218 @@
+package zones
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// CreateRequest is CONTRACT §5's CreateZoneRequest. Pointers tell "absent" from zero so that a
+// missing required field is a 422 (CONTRACT §3.1) and not a silent default.
+type CreateRequest struct {
+	ZoneName      *string     `json:"zoneName"`
+	ZoneType      *string     `json:"zoneType"`
+	ZoneConfig    *ZoneConfig `json:"zoneConfig"`
+	UpdateKeyName *string     `json:"updateKeyName"`
+}
+
+// ZoneConfig is CONTRACT §5's ZoneConfig.
+type ZoneConfig struct {
+	TTL           *uint32           `json:"ttl"`
+	SOA           *SOARecord        `json:"soa"`
+	NameServers   []string          `json:"nameServers"`
+	NameServerIPs map[string]string `json:"nameServerIps"`
+	Records       []DNSRecord       `json:"records"`
+	AlsoNotify    []string          `json:"alsoNotify"`
+	AllowTransfer []string          `json:"allowTransfer"`
+	Primaries     []string          `json:"primaries"`
+	DNSSECPolicy  *string           `json:"dnssecPolicy"`
+	InlineSigning *bool             `json:"inlineSigning"`
+}
+
+// SOARecord is CONTRACT §5's SoaRecord; absent numbers take the contract's defaults.
+type SOARecord struct {
+	PrimaryNS   *string `json:"primaryNs"`
+	AdminEmail  *string `json:"adminEmail"`
+	Serial      *uint32 `json:"serial"`
+	Refresh     *uint32 `json:"refresh"`
+	Retry       *uint32 `json:"retry"`
+	Expire      *uint32 `json:"expire"`
+	NegativeTTL *uint32 `json:"negativeTtl"`
+}
+
+// DNSRecord is one entry of ZoneConfig.Records (CONTRACT §5).
+type DNSRecord struct {
+	Name     *string `json:"name"`
+	Type     *string `json:"type"`
+	Value    *string `json:"value"`
+	TTL      *uint32 `json:"ttl"`
+	Priority *uint16 `json:"priority"`
+}
+
+// ModifyRequest is CONTRACT §10's ModifyZoneRequest. A nil slice is absent; a non-nil empty
+// slice is "[]" (JSON null decodes to nil, which the contract defines as absent too).
+type ModifyRequest struct {
+	AlsoNotify    []string `json:"alsoNotify"`
+	AllowTransfer []string `json:"allowTransfer"`
+	AllowUpdate   []string `json:"allowUpdate"`
+	Primaries     []string `json:"primaries"`
+	DNSSECPolicy  *string  `json:"dnssecPolicy"`
+	InlineSigning *bool    `json:"inlineSigning"`
+}
+
+// Result is the body of every successful zone operation (CONTRACT §3.2 ZoneResponse):
+// a fixed message and BIND's raw text.
+type Result struct {
+	Message string
+	Details string
+}
+
+// Info is CONTRACT §3.2's ZoneInfo.
+type Info struct {
+	Name     string  `json:"name"`
+	ZoneType string  `json:"zoneType"`
+	Serial   *uint32 `json:"serial,omitempty"`
+	FilePath string  `json:"filePath,omitempty"`
+}
+
+// Status is GET /zones/{name}/status: the zonestatus text and, for zones with a dnssec-policy,
+// the parsed `rndc dnssec -status` (CONTRACT §8.3).
+type Status struct {
+	Result
+	DNSSEC *DNSSECStatus
+}
+
+// DNSSECStatus is the optional "dnssec" object of CONTRACT §8.3.
+type DNSSECStatus struct {
+	Policy string      `json:"policy,omitempty"`
+	Signed bool        `json:"signed"`
+	Keys   []DNSSECKey `json:"keys"`
+}
+
+// DNSSECKey is one key of DNSSECStatus.
+type DNSSECKey struct {
+	Tag              uint16 `json:"tag"`
+	Algorithm        string `json:"algorithm"`
+	Role             string `json:"role"`
+	Published        bool   `json:"published"`
+	PublishedSince   string `json:"publishedSince,omitempty"`
+	KeySigning       bool   `json:"keySigning"`
+	KeySigningSince  string `json:"keySigningSince,omitempty"`
+	ZoneSigning      bool   `json:"zoneSigning"`
+	ZoneSigningSince string `json:"zoneSigningSince,omitempty"`
+	NextRollover     string `json:"nextRollover,omitempty"`
+	Removed          bool   `json:"removed"`
+	Goal             string `json:"goal,omitempty"`
+	DNSKEYState      string `json:"dnskeyState,omitempty"`
+	DSState          string `json:"dsState,omitempty"`
+	ZoneRRSIGState   string `json:"zoneRrsigState,omitempty"`
+	KeyRRSIGState    string `json:"keyRrsigState,omitempty"`
+}
+
+// Action is a zone verb of CONTRACT §11.
+type Action string
+
+// The zone actions.
+const (
+	ActionReload     Action = "reload"
+	ActionFreeze     Action = "freeze"
+	ActionThaw       Action = "thaw"
+	ActionNotify     Action = "notify"
+	ActionRetransfer Action = "retransfer"
+)
+
+// ReconcileReport says what a reconcile pass found and did.
+type ReconcileReport struct {
+	Registered int              `json:"registered"`
+	Present    int              `json:"present"`
+	Readded    []string         `json:"readded"`
+	Failed     []ReconcileError `json:"failed"`
+}
+
+// ReconcileError is one zone a reconcile could not restore; Reason is safe to show.
+type ReconcileError struct {
+	Zone   string `json:"zone"`
+	Reason string `json:"reason"`
+}
+
+// Check is one readiness check; OK false carries no detail (CONTRACT §19 C-3).
+type Check struct {
+	Name string
+	OK   bool
+}
+
+// Kind classifies a zone-service error for the HTTP layer.
+type Kind int
+
+// The error kinds and the status each maps to (CONTRACT §3.4).
+const (
+	KindInvalid       Kind = iota + 1 // 400
+	KindUnprocessable                 // 422: wrong JSON shape (missing field, wrong type)
+	KindNotFound                      // 404
+	KindExists                        // 409: create of an existing zone
+	KindConflict                      // 409: other state conflicts
+	KindNotLoaded                     // 503: configured but not loaded
+)
+
+// Error is a zone-service failure whose Msg is public: it goes verbatim into the error body.
+// Err, when set, is the internal cause, for the log only.
+type Error struct {
+	Kind Kind
+	Msg  string
+	Err  error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Msg + ": " + e.Err.Error()
+	}
+	return e.Msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// StatusCode maps the kind to the HTTP status of CONTRACT §3.4.
+func (e *Error) StatusCode() int {
+	switch e.Kind {
+	case KindInvalid:
+		return http.StatusBadRequest
+	case KindUnprocessable:
+		return http.StatusUnprocessableEntity
+	case KindNotFound:
+		return http.StatusNotFound
+	case KindExists, KindConflict:
+		return http.StatusConflict
+	case KindNotLoaded:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// PublicMessage is the text for the error body.
+func (e *Error) PublicMessage() string { return e.Msg }
+
+// Invalid returns a 400 with the contract's "Invalid request: " prefix.
+func Invalid(format string, a ...any) *Error {
+	return &Error{Kind: KindInvalid, Msg: "Invalid request: " + fmt.Sprintf(format, a...)}
+}
+
+// Unprocessable returns a 422 for a body of the wrong shape.
+func Unprocessable(format string, a ...any) *Error {
+	return &Error{Kind: KindUnprocessable, Msg: "Invalid request: " + fmt.Sprintf(format, a...)}
+}
+
+// NotFound returns the contract's 404 for zone z.
+func NotFound(z string) *Error { return &Error{Kind: KindNotFound, Msg: "Zone not found: " + z} }
+
+// Exists returns the contract's 409 for zone z; the only message that may say "already exists".
+func Exists(z string) *Error { return &Error{Kind: KindExists, Msg: "Zone already exists: " + z} }
+
+// NotLoaded returns the typed 503 of CONTRACT §8.3.
+func NotLoaded(z string) *Error { return &Error{Kind: KindNotLoaded, Msg: "Zone not loaded: " + z} }
+
+// Conflict returns a 409 with msg.
+func Conflict(msg string) *Error { return &Error{Kind: KindConflict, Msg: msg} }
+
+// ErrUnavailable is wrapped around every failure a retry may fix: BIND unreachable, timed out,
+// or rejecting the control key. The HTTP layer answers 503 "Service unavailable" for it.
+var ErrUnavailable = errors.New("zones: BIND unavailable")
