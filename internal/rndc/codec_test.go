@@ -121,7 +121,10 @@ func TestUnmarshalRejects(t *testing.T) {
 		want  error
 	}{
 		{"wrong algorithm byte", mutate(func(b []byte) []byte { b[8+21] = byte(bindkey.HMACSHA512); return b }), ErrBadSignature},
-		{"wrong key", func() []byte { f, _ := Marshal(nullRequest(), bindkey.Key{Algorithm: bindkey.HMACSHA256, Secret: []byte("x")}); return f }(), ErrBadSignature},
+		{"wrong key", func() []byte {
+			f, _ := Marshal(nullRequest(), bindkey.Key{Algorithm: bindkey.HMACSHA256, Secret: []byte("x")})
+			return f
+		}(), ErrBadSignature},
 		{"truncated", good[:len(good)-3], ErrProtocol},
 		{"version 2", mutate(func(b []byte) []byte { b[7] = 2; return b }), ErrProtocol},
 		{"short", good[:6], ErrProtocol},

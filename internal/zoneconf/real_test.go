@@ -31,7 +31,11 @@ func TestShowzoneRoundTrip(t *testing.T) {
 	if err := os.WriteFile(file, []byte(zone), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	mustEP := func(l ...string) []zoneconf.Endpoint { e, err := zoneconf.ParseEndpoints("x", l); must(t, err); return e }
+	mustEP := func(l ...string) []zoneconf.Endpoint {
+		e, err := zoneconf.ParseEndpoints("x", l)
+		must(t, err)
+		return e
+	}
 	mustACL := func(l ...string) []zoneconf.ACLEntry { e, err := zoneconf.ParseACL("x", l); must(t, err); return e }
 	spec := zoneconf.Spec{Type: "primary", File: file, UpdateKey: key.Name,
 		AlsoNotify:    mustEP("192.0.2.1", "192.0.2.2:5353", "[2001:db8::1]:5353"),
