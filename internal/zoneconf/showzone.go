@@ -196,12 +196,15 @@ func (z Zone) Has(kw string) bool {
 }
 
 // canonical folds a statement's text for comparison: single spaces around punctuation, and
-// host prefixes (/32, /128) written as bare addresses, which is how showzone reprints what
-// bindgate rendered (CONTRACT §10: compare parsed values, never drop a prefix).
+// host prefixes (/32, /128) written as bare addresses and "none"/"any" unquoted, which is how
+// showzone reprints what bindgate rendered (CONTRACT §10: compare parsed values, never drop a prefix).
 func canonical(raw string) string {
 	r := strings.NewReplacer("{", " { ", "}", " } ", ";", " ; ")
 	f := strings.Fields(r.Replace(raw))
 	for i, w := range f {
+		if w == `"none"` || w == `"any"` { // 9.18 prints the ACL keywords quoted: { "none"; }
+			f[i] = strings.Trim(w, `"`)
+		}
 		if p, err := netip.ParsePrefix(w); err == nil && p.Bits() == p.Addr().BitLen() {
 			f[i] = p.Addr().String()
 		}

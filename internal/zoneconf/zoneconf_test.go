@@ -266,6 +266,10 @@ func TestMerge(t *testing.T) {
 	if err != nil || !changed || got != `{ type secondary; primaries { 10.0.0.2 port 5353; }; };` {
 		t.Errorf("primaries: %q %v %v", got, changed, err)
 	}
+	none, _ := ParseShowzone(`zone "n.test" { type primary; file "f"; allow-transfer  { "none"; }; };`)
+	if _, changed, err := Merge(none, Modification{AllowTransfer: &[]ACLEntry{}}); err != nil || changed {
+		t.Errorf("9.18's quoted none vs []: changed=%v err=%v", changed, err)
+	}
 	dup, _ := ParseShowzone(`zone "d.test" { type primary; file "f"; also-notify { 10.0.0.1; }; also-notify { 10.0.0.2; }; };`)
 	got, _, _ = Merge(dup, Modification{DNSSECPolicy: ptr("p")})
 	if strings.Count(got, "also-notify") != 1 {

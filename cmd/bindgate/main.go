@@ -1,0 +1,63 @@
+// Command bindgate serves an HTTP API for zones and records in front of a BIND9 name server.
+// It only wires: configuration, the server, signals and the exit code.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/bindgate/bindgate/internal/app"
+	"github.com/bindgate/bindgate/internal/config"
+	"github.com/bindgate/bindgate/internal/devmode"
+)
+
+// version is set at link time: go build -ldflags "-X main.version=$(VERSION)" (CONTRACT §13).
+var version = "0.0.0-dev"
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	if len(args) > 0 && args[0] == "dev" {
+		opts, err := devmode.ParseFlags(args[1:], stderr)
+		if err != nil {
+			return 2
+		}
+		opts.Version, opts.Stdout = version, stdout
+		opts.Logger = slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+		if err := devmode.Run(ctx, opts); err != nil {
+			fmt.Fprintln(stderr, "bindgate dev:", err)
+			return 1
+		}
+		return 0
+	}
+
+	cfg, err := config.Load(args, os.LookupEnv)
+	if err != nil {
+		fmt.Fprintln(stderr, "bindgate: configuration:", err)
+		return 1
+	}
+	if cfg.Version {
+		fmt.Fprintln(stdout, "bindgate", version)
+		return 0
+	}
+	if err := cfg.Guard(); err != nil {
+		fmt.Fprintln(stderr, "bindgate: refusing to start:", err)
+		return 1
+	}
+	level := new(slog.LevelVar)
+	level.Set(cfg.LogLevel)
+	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if err := app.Run(ctx, cfg, app.Options{Version: version, Logger: logger}); err != nil {
+		logger.Error("bindgate stopped", "err", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,107 @@
+// Package metrics defines bindgate's Prometheus metrics on a private registry. The bindcar_*
+// names, labels and buckets are frozen by bindcar's published dashboard (CONTRACT §17); new
+// metrics start with bindgate_.
+package metrics
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics holds every metric and the registry they are registered on.
+type Metrics struct {
+	Registry          *prometheus.Registry
+	HTTPRequests      *prometheus.CounterVec   // bindcar_http_requests_total{method,path,status}
+	HTTPDuration      *prometheus.HistogramVec // bindcar_http_request_duration_seconds{method,path}
+	ZoneOps           *prometheus.CounterVec   // bindcar_zone_operations_total{operation,result}
+	RNDCCommands      *prometheus.CounterVec   // bindcar_rndc_commands_total{command,result}
+	RNDCDuration      *prometheus.HistogramVec // bindcar_rndc_command_duration_seconds{command}
+	ZonesManaged      prometheus.Gauge         // bindcar_zones_managed
+	ZonesManagedTotal prometheus.Gauge         // bindcar_zones_managed_total (the dashboard's name)
+	AppInfo           *prometheus.GaugeVec     // bindcar_app_info{version}
+	RateLimit         *prometheus.CounterVec   // bindcar_rate_limit_requests_total{result}
+	RNDCResults       *prometheus.CounterVec   // bindgate_rndc_results_total{command,class}
+	AuthFailures      *prometheus.CounterVec   // bindgate_auth_failures_total{reason}
+	Reconcile         *prometheus.CounterVec   // bindgate_reconcile_zones_total{result}
+}
+
+// New creates the metrics on a new private registry with the Go and process collectors.
+func New(version string) *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		HTTPRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bindcar_http_requests_total", Help: "HTTP requests by method, route template and status.",
+		}, []string{"method", "path", "status"}),
+		HTTPDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "bindcar_http_request_duration_seconds", Help: "HTTP request duration by method and route template.",
+			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"method", "path"}),
+		ZoneOps: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bindcar_zone_operations_total", Help: "Zone operations by operation and result.",
+		}, []string{"operation", "result"}),
+		RNDCCommands: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bindcar_rndc_commands_total", Help: "Control-channel commands by verb and result.",
+		}, []string{"command", "result"}),
+		RNDCDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "bindcar_rndc_command_duration_seconds", Help: "Control-channel command duration by verb.",
+			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"command"}),
+		ZonesManaged:      prometheus.NewGauge(prometheus.GaugeOpts{Name: "bindcar_zones_managed", Help: "Zones managed."}),
+		ZonesManagedTotal: prometheus.NewGauge(prometheus.GaugeOpts{Name: "bindcar_zones_managed_total", Help: "Zones managed (name read by bindcar's dashboard)."}),
+		AppInfo:           prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "bindcar_app_info", Help: "Build information."}, []string{"version"}),
+		RateLimit: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bindcar_rate_limit_requests_total", Help: "Rate-limit decisions.",
+		}, []string{"result"}),
+		RNDCResults: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bindgate_rndc_results_total", Help: "Control-channel commands by verb and outcome class (ok, exists, not_found, not_loaded, rejected, timeout, unreachable, error).",
+		}, []string{"command", "class"}),
+		AuthFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bindgate_auth_failures_total", Help: "Refused authentications by reason.",
+		}, []string{"reason"}),
+		Reconcile: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bindgate_reconcile_zones_total", Help: "Zones re-added (or not) by reconcile.",
+		}, []string{"result"}),
+	}
+	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.HTTPRequests, m.HTTPDuration, m.ZoneOps, m.RNDCCommands, m.RNDCDuration, m.ZonesManaged, m.ZonesManagedTotal,
+		m.AppInfo, m.RateLimit, m.RNDCResults, m.AuthFailures, m.Reconcile)
+	m.AppInfo.WithLabelValues(version).Set(1)
+	for _, r := range []string{"allowed", "rejected"} {
+		m.RateLimit.WithLabelValues(r) // [fix] §16: the series exist from the start
+	}
+	return m
+}
+
+// ObserveRNDC records one control-channel command; class "ok" is bindcar's "success".
+func (m *Metrics) ObserveRNDC(verb, class string, d time.Duration) {
+	result := "error"
+	if class == "ok" {
+		result = "success"
+	}
+	m.RNDCCommands.WithLabelValues(verb, result).Inc()
+	m.RNDCDuration.WithLabelValues(verb).Observe(d.Seconds())
+	m.RNDCResults.WithLabelValues(verb, class).Inc()
+}
+
+// SetZonesManaged sets both zone-count gauges.
+func (m *Metrics) SetZonesManaged(n int) {
+	m.ZonesManaged.Set(float64(n))
+	m.ZonesManagedTotal.Set(float64(n))
+}
+
+// ZoneOp counts one zone operation.
+func (m *Metrics) ZoneOp(op string, err error) {
+	result := "success"
+	if err != nil {
+		result = "error"
+	}
+	m.ZoneOps.WithLabelValues(op, result).Inc()
+}
+
+// Reconciled counts one reconcile pass's outcome.
+func (m *Metrics) Reconciled(readded, failed int) {
+	m.Reconcile.WithLabelValues("readded").Add(float64(readded))
+	m.Reconcile.WithLabelValues("failed").Add(float64(failed))
+}

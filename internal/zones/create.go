@@ -1,0 +1,268 @@
+package zones
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bindgate/bindgate/internal/registry"
+	"github.com/bindgate/bindgate/internal/rndc"
+	"github.com/bindgate/bindgate/internal/zoneconf"
+	"github.com/bindgate/bindgate/internal/zonefile"
+)
+
+// SOA defaults of CONTRACT §5.
+const (
+	defaultRefresh     = 3600
+	defaultRetry       = 600
+	defaultExpire      = 604800
+	defaultNegativeTTL = 86400
+	maxTTL             = 2147483647 // RFC 2181 §8
+)
+
+// plan is a validated create request: everything rendered, nothing touched yet.
+type plan struct {
+	zone     string
+	typ      string
+	block    string // "{ type ...; };"
+	zoneFile []byte // primaries only
+}
+
+// Create adds a zone (CONTRACT §5, normative order). Validation renders and checks everything
+// before any lock is taken; an existing zone is answered 409 without touching its file, journal
+// or BIND state ([fix] CONTRACT §18.1); a failed addzone leaves no file behind (§18.2).
+func (s *Service) Create(ctx context.Context, req CreateRequest) (Result, error) {
+	p, err := s.planCreate(req)
+	if err != nil {
+		return Result{}, err
+	}
+	unlock, err := s.locks.lock(ctx, p.zone)
+	if err != nil {
+		return Result{}, err
+	}
+	defer unlock()
+
+	// Step 3: ask BIND first. Success or "zone not loaded" both mean BIND knows the zone.
+	if _, err := s.zoneStatus(ctx, p.zone); err == nil {
+		return Result{}, Exists(p.zone)
+	} else if ze, ok := errors.AsType[*Error](err); ok && ze.Kind == KindNotLoaded {
+		return Result{}, Exists(p.zone)
+	} else if !ok || ze.Kind != KindNotFound {
+		return Result{}, err
+	}
+
+	// The registry entry goes first and durably: a crash after addzone but before an entry
+	// existed would leave a zone that reconcile could not restore. A crash after this Put but
+	// before addzone leaves an entry that reconcile re-adds, which a retried create then sees
+	// as 409, the idempotent success bindy expects.
+	now := s.now().UTC()
+	entry := registry.Entry{Zone: p.zone, Type: p.typ, Block: p.block, ZoneFile: p.zoneFile, Created: now, Modified: now}
+	if err := s.reg.Put(ctx, entry); err != nil {
+		return Result{}, fmt.Errorf("registry put %s: %w", p.zone, err)
+	}
+
+	if p.typ == "primary" {
+		// Step 4: BIND just said it does not serve this zone, so journals of an earlier zone of
+		// the same name are stale and would be replayed onto the new file.
+		if err := s.files.RemoveJournals(ctx, p.zone); err != nil {
+			s.undoCreate(p.zone, false)
+			return Result{}, fmt.Errorf("remove stale journals of %s: %w", p.zone, err)
+		}
+		if err := s.files.Write(ctx, p.zone, p.zoneFile); err != nil {
+			s.undoCreate(p.zone, false)
+			return Result{}, fmt.Errorf("write zone file of %s: %w", p.zone, err)
+		}
+	}
+
+	resp, err := s.rndc.Zone(ctx, "addzone", p.zone, p.block)
+	if err != nil {
+		s.undoCreate(p.zone, p.typ == "primary")
+		return Result{}, s.addzoneErr(p.zone, err)
+	}
+	return Result{Message: fmt.Sprintf("Zone %s created successfully", p.zone), Details: resp.Text}, nil
+}
+
+// undoCreate removes what a failed create wrote. It runs on a fresh context: the request's
+// may be the reason for the failure, and the clean-up must still happen.
+func (s *Service) undoCreate(zone string, file bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if file {
+		if err := s.files.Remove(ctx, zone); err != nil {
+			s.log.Error("failed create: could not remove the zone file", "zone", zone, "err", err)
+		}
+	}
+	if err := s.reg.Delete(ctx, zone); err != nil {
+		s.log.Error("failed create: could not remove the registry entry", "zone", zone, "err", err)
+	}
+}
+
+// addzoneErr maps addzone failures per CONTRACT §5 step 5 and §18.21: "not found" from addzone
+// means a referenced dnssec-policy or key is missing, never a missing zone.
+func (s *Service) addzoneErr(zone string, err error) error {
+	switch {
+	case errors.Is(err, rndc.ErrExists):
+		return Exists(zone)
+	case errors.Is(err, rndc.ErrPermission):
+		s.log.Error("addzone refused: named needs `allow-new-zones yes;` in its options", "zone", zone, "err", err)
+		return fmt.Errorf("addzone %s: %w", zone, err)
+	case errors.Is(err, rndc.ErrNotFound), errors.Is(err, rndc.ErrFailure):
+		if reason := configReason(err); reason != "" {
+			return Invalid("BIND rejected the zone configuration: %s", reason)
+		}
+	}
+	return bindErr("addzone", zone, err)
+}
+
+// configReason extracts BIND's one-line reason for a rejected configuration, with file paths
+// removed (CONTRACT §5 step 5), or "" when the failure is not a configuration rejection.
+func configReason(err error) string {
+	ce, ok := errors.AsType[*rndc.CommandError](err)
+	if !ok {
+		return ""
+	}
+	text := strings.TrimSpace(ce.Text)
+	if text == "" {
+		return ce.Err
+	}
+	line, _, _ := strings.Cut(text, "\n")
+	var words []string
+	for w := range strings.FieldsSeq(line) {
+		if strings.Contains(w, "/") { // a path: never shown (CONTRACT §3.3)
+			w = "<path>"
+		}
+		words = append(words, w)
+	}
+	return strings.Join(words, " ")
+}
+
+func (s *Service) planCreate(req CreateRequest) (plan, error) {
+	if req.ZoneName == nil {
+		return plan{}, Unprocessable("missing field `zoneName`")
+	}
+	if req.ZoneType == nil {
+		return plan{}, Unprocessable("missing field `zoneType`")
+	}
+	if req.ZoneConfig == nil {
+		return plan{}, Unprocessable("missing field `zoneConfig`")
+	}
+	z, err := normalize(*req.ZoneName)
+	if err != nil {
+		return plan{}, err
+	}
+	typ := *req.ZoneType
+	if typ != "primary" && typ != "secondary" {
+		return plan{}, Invalid("Invalid zone type: %s. Must be 'primary' or 'secondary'", typ)
+	}
+	zc := req.ZoneConfig
+	spec := zoneconf.Spec{Type: typ}
+
+	var err2 error
+	if zc.AlsoNotify != nil {
+		if spec.AlsoNotify, err2 = zoneconf.ParseEndpoints("also-notify", zc.AlsoNotify); err2 != nil {
+			return plan{}, Invalid("%s", err2.Error())
+		}
+	}
+	if zc.AllowTransfer != nil {
+		spec.AllowTransferSet = true // [fix] CONTRACT §6: [] means none, not "inherit"
+		if spec.AllowTransfer, err2 = zoneconf.ParseACL("allow-transfer", zc.AllowTransfer); err2 != nil {
+			return plan{}, Invalid("%s", err2.Error())
+		}
+	}
+	if zc.DNSSECPolicy != nil {
+		if !zoneconf.IsIdentifier(*zc.DNSSECPolicy) {
+			return plan{}, Invalid("dnssecPolicy must match [A-Za-z0-9._-]{1,253}")
+		}
+		spec.DNSSECPolicy = *zc.DNSSECPolicy
+	}
+	spec.InlineSigning = zc.InlineSigning
+
+	p := plan{zone: z, typ: typ}
+	switch typ {
+	case "secondary":
+		// [fix] CONTRACT §7.1: secondaries never get allow-update; SOA and NS are ignored.
+		if len(zc.Primaries) == 0 {
+			return plan{}, Invalid("Secondary zones require at least one primary server in 'primaries' field")
+		}
+		if spec.Primaries, err2 = zoneconf.ParseEndpoints("primaries", zc.Primaries); err2 != nil {
+			return plan{}, Invalid("%s", err2.Error())
+		}
+	case "primary":
+		if req.UpdateKeyName != nil {
+			if !zoneconf.IsIdentifier(*req.UpdateKeyName) {
+				return plan{}, Invalid("updateKeyName must match [A-Za-z0-9._-]{1,253}")
+			}
+			spec.UpdateKey = *req.UpdateKeyName
+		}
+		spec.File = s.files.Path(z)
+		data, err := s.renderZoneFile(z, zc)
+		if err != nil {
+			return plan{}, err
+		}
+		p.zoneFile = data
+	}
+	block, err := zoneconf.Render(spec)
+	if err != nil {
+		return plan{}, Invalid("%s", err.Error())
+	}
+	p.block = block
+	return p, nil
+}
+
+func (s *Service) renderZoneFile(z string, zc *ZoneConfig) ([]byte, error) {
+	switch {
+	case zc.TTL == nil:
+		return nil, Unprocessable("missing field `zoneConfig.ttl`")
+	case zc.SOA == nil:
+		return nil, Unprocessable("missing field `zoneConfig.soa`")
+	case zc.SOA.PrimaryNS == nil:
+		return nil, Unprocessable("missing field `zoneConfig.soa.primaryNs`")
+	case zc.SOA.AdminEmail == nil:
+		return nil, Unprocessable("missing field `zoneConfig.soa.adminEmail`")
+	case zc.NameServers == nil:
+		return nil, Unprocessable("missing field `zoneConfig.nameServers`")
+	case zc.NameServerIPs == nil:
+		return nil, Unprocessable("missing field `zoneConfig.nameServerIps`")
+	case *zc.TTL > maxTTL:
+		return nil, Invalid("ttl %d exceeds %d (RFC 2181)", *zc.TTL, maxTTL)
+	}
+	soa := zonefile.SOA{
+		PrimaryNS:   *zc.SOA.PrimaryNS,
+		AdminEmail:  *zc.SOA.AdminEmail,
+		Serial:      orDefault(zc.SOA.Serial, s.defaultSerial()),
+		Refresh:     orDefault(zc.SOA.Refresh, defaultRefresh),
+		Retry:       orDefault(zc.SOA.Retry, defaultRetry),
+		Expire:      orDefault(zc.SOA.Expire, defaultExpire),
+		NegativeTTL: orDefault(zc.SOA.NegativeTTL, defaultNegativeTTL),
+	}
+	spec := zonefile.Spec{Zone: z, TTL: *zc.TTL, SOA: soa, NameServers: zc.NameServers, NameServerIPs: zc.NameServerIPs}
+	for i, r := range zc.Records {
+		if r.Name == nil || r.Type == nil || r.Value == nil {
+			return nil, Unprocessable("records[%d]: name, type and value are required", i)
+		}
+		spec.Records = append(spec.Records, zonefile.Record{Name: *r.Name, Type: *r.Type, Value: *r.Value, TTL: r.TTL, Priority: r.Priority})
+	}
+	out, err := zonefile.Render(spec)
+	if err != nil {
+		return nil, Invalid("%s", strings.TrimPrefix(err.Error(), zonefile.ErrInvalid.Error()+": "))
+	}
+	if len(out.SkippedGlue) > 0 {
+		s.log.Info("glue outside the zone left out (BIND would ignore it)", "zone", z, "hosts", out.SkippedGlue)
+	}
+	return out.Data, nil
+}
+
+// defaultSerial is today in UTC as YYYYMMDD01 (CONTRACT §5).
+func (s *Service) defaultSerial() uint32 {
+	t := s.now().UTC()
+	return uint32(t.Year()*1000000+int(t.Month())*10000+t.Day()*100) + 1
+}
+
+func orDefault(v *uint32, d uint32) uint32 {
+	if v == nil {
+		return d
+	}
+	return *v
+}

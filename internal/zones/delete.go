@@ -1,0 +1,76 @@
+package zones
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/bindgate/bindgate/internal/rndc"
+)
+
+// Delete removes a zone (CONTRACT §9). A missing zone is 404 ([fix] §18.3: bindcar answered 500,
+// which bindy retried for two minutes); a named.conf zone is 409, since the next named restart
+// would bring it back.
+func (s *Service) Delete(ctx context.Context, name string) (Result, error) {
+	z, err := normalize(name)
+	if err != nil {
+		return Result{}, err
+	}
+	unlock, err := s.locks.lock(ctx, z)
+	if err != nil {
+		return Result{}, err
+	}
+	defer unlock()
+
+	zs, err := s.zoneStatus(ctx, z)
+	if ze, ok := errors.AsType[*Error](err); ok && ze.Kind == KindNotLoaded {
+		err = nil // a configured zone with no data can still be deleted
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	if zs.HasReconfig && !zs.Reconfigurable {
+		return Result{}, Conflict(fmt.Sprintf("Zone %s is configured in named.conf; bindgate cannot delete it", z))
+	}
+
+	// Without -clean: BIND's own clean-up runs later, asynchronously, and could delete the file
+	// of the same zone created again right after. bindgate deletes the files itself, under the
+	// zone lock (CONTRACT §9 step 2).
+	resp, err := s.rndc.Zone(ctx, "delzone", z)
+	switch {
+	case errors.Is(err, rndc.ErrNotFound):
+		return Result{}, NotFound(z)
+	case err != nil:
+		return Result{}, bindErr("delzone", z, err)
+	}
+
+	if s.ownsFile(z, zs) {
+		if err := s.files.Remove(ctx, z); err != nil {
+			// The zone is gone from BIND; a leftover file is harmless and is removed or
+			// overwritten by the next create of this name. Log, do not fail the delete.
+			s.log.Error("delete: could not remove zone files", "zone", z, "err", err)
+		}
+	}
+	if err := s.reg.Delete(ctx, z); err != nil {
+		return Result{}, fmt.Errorf("registry delete %s: %w", z, err)
+	}
+	return Result{Message: fmt.Sprintf("Zone %s deleted successfully", z), Details: resp.Text}, nil
+}
+
+// ownsFile reports whether the zone's file is <zone dir>/<z>.zone, the only file bindgate
+// deletes (CONTRACT §9 step 3). zonestatus names it; for a zone that never loaded, the
+// registry says whether bindgate created it as a primary.
+func (s *Service) ownsFile(z string, zs zoneStatusInfo) bool {
+	want := s.files.Path(z)
+	for _, f := range zs.Files {
+		if f == want {
+			return true
+		}
+	}
+	if len(zs.Files) == 0 {
+		if e, ok := s.reg.Get(z); ok && e.Type == "primary" {
+			return true
+		}
+	}
+	return false
+}

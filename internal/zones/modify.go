@@ -1,0 +1,176 @@
+package zones
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bindgate/bindgate/internal/registry"
+	"github.com/bindgate/bindgate/internal/rndc"
+	"github.com/bindgate/bindgate/internal/zoneconf"
+)
+
+// Modify changes a zone's configuration losslessly (CONTRACT §10): only the statements the
+// request names are replaced; every other statement is re-emitted byte for byte ([fix] §18.8).
+func (s *Service) Modify(ctx context.Context, name string, req ModifyRequest) (Result, error) {
+	z, err := normalize(name)
+	if err != nil {
+		return Result{}, err
+	}
+	mod, err := parseModification(req)
+	if err != nil {
+		return Result{}, err
+	}
+	unlock, err := s.locks.lock(ctx, z)
+	if err != nil {
+		return Result{}, err
+	}
+	defer unlock()
+
+	zs, err := s.zoneStatus(ctx, z)
+	if ze, ok := errors.AsType[*Error](err); ok && ze.Kind == KindNotLoaded {
+		err = nil // a secondary waiting for its first transfer may need new primaries
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	if zs.HasReconfig && !zs.Reconfigurable {
+		return Result{}, Conflict(fmt.Sprintf("Zone %s is configured in named.conf; a change would be lost at the next restart", z))
+	}
+	resp, err := s.rndc.Zone(ctx, "showzone", z)
+	switch {
+	case errors.Is(err, rndc.ErrNotFound):
+		return Result{}, NotFound(z)
+	case err != nil:
+		return Result{}, bindErr("showzone", z, err)
+	}
+	cur, err := zoneconf.ParseShowzone(resp.Text)
+	if err != nil {
+		return Result{}, fmt.Errorf("parse showzone of %s: %w", z, err)
+	}
+	block, changed, err := zoneconf.Merge(cur, mod)
+	switch {
+	case errors.Is(err, zoneconf.ErrNotPrimary):
+		return Result{}, Invalid("allowUpdate applies to primary zones only; zone %s is %s", z, cur.Type())
+	case errors.Is(err, zoneconf.ErrNotSecondary):
+		return Result{}, Invalid("primaries applies to secondary zones only; zone %s is %s", z, cur.Type())
+	case errors.Is(err, zoneconf.ErrUpdatePolicy):
+		return Result{}, Invalid("Zone %s uses update-policy; allowUpdate cannot be combined with it", z)
+	case errors.Is(err, zoneconf.ErrInvalid), errors.Is(err, zoneconf.ErrTooLarge):
+		return Result{}, Invalid("%s", err.Error())
+	case err != nil:
+		return Result{}, fmt.Errorf("merge configuration of %s: %w", z, err)
+	}
+	msg := fmt.Sprintf("Zone %s modified successfully", z)
+	if !changed {
+		return Result{Message: msg}, nil
+	}
+
+	out, err := s.rndc.Zone(ctx, "modzone", z, block)
+	if err != nil {
+		// In 9.18 a modzone whose zone then fails to load leaves the zone unserved: put the
+		// previous statements back before answering (CONTRACT §10).
+		s.restore(z, cur)
+		switch {
+		case errors.Is(err, rndc.ErrNotFound), errors.Is(err, rndc.ErrFailure):
+			if reason := configReason(err); reason != "" {
+				return Result{}, Invalid("BIND rejected the zone configuration: %s", reason)
+			}
+		}
+		return Result{}, bindErr("modzone", z, err)
+	}
+	s.remember(ctx, z, cur.Type(), block)
+	return Result{Message: msg, Details: out.Text}, nil
+}
+
+// restore re-applies a zone's previous configuration after a failed modzone: modzone again,
+// or addzone if the zone is gone. Both outcomes are logged.
+func (s *Service) restore(z string, prev zoneconf.Zone) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	block := blockOf(prev)
+	_, err := s.rndc.Zone(ctx, "modzone", z, block)
+	if errors.Is(err, rndc.ErrNotFound) {
+		_, err = s.rndc.Zone(ctx, "addzone", z, block)
+	}
+	if err != nil {
+		s.log.Error("modzone failed and the previous configuration could not be restored", "zone", z, "err", err)
+		return
+	}
+	s.log.Warn("modzone failed; previous configuration restored", "zone", z)
+}
+
+// remember records a zone's new configuration in the registry. A zone bindgate did not create
+// (bindcar's, or added by hand) is registered here, so reconcile can restore it too.
+func (s *Service) remember(ctx context.Context, z, typ, block string) {
+	now := s.now().UTC()
+	e, ok := s.reg.Get(z)
+	if !ok {
+		e = registry.Entry{Zone: z, Type: typ, Created: now}
+	}
+	e.Block, e.Modified = block, now
+	if err := s.reg.Put(ctx, e); err != nil {
+		// BIND already has the change; the registry lags until the next modify or reconcile.
+		s.log.Error("modify: registry update failed", "zone", z, "err", err)
+	}
+}
+
+func blockOf(z zoneconf.Zone) string {
+	var b strings.Builder
+	b.WriteString("{ ")
+	for _, st := range z.Statements {
+		b.WriteString(st.Raw)
+		b.WriteByte(' ')
+	}
+	b.WriteString("};")
+	return b.String()
+}
+
+func parseModification(req ModifyRequest) (zoneconf.Modification, error) {
+	var m zoneconf.Modification
+	if req.AlsoNotify == nil && req.AllowTransfer == nil && req.AllowUpdate == nil && req.Primaries == nil &&
+		req.DNSSECPolicy == nil && req.InlineSigning == nil {
+		return m, Invalid("At least one field (alsoNotify, allowTransfer, allowUpdate, primaries, dnssecPolicy or inlineSigning) must be provided")
+	}
+	if req.AlsoNotify != nil {
+		eps, err := zoneconf.ParseEndpoints("also-notify", req.AlsoNotify)
+		if err != nil {
+			return m, Invalid("%s", err.Error())
+		}
+		m.AlsoNotify = &eps
+	}
+	if req.Primaries != nil {
+		if len(req.Primaries) == 0 {
+			return m, Invalid("primaries must not be empty")
+		}
+		eps, err := zoneconf.ParseEndpoints("primaries", req.Primaries)
+		if err != nil {
+			return m, Invalid("%s", err.Error())
+		}
+		m.Primaries = &eps
+	}
+	if req.AllowTransfer != nil {
+		acl, err := zoneconf.ParseACL("allow-transfer", req.AllowTransfer)
+		if err != nil {
+			return m, Invalid("%s", err.Error())
+		}
+		m.AllowTransfer = &acl
+	}
+	if req.AllowUpdate != nil {
+		acl, err := zoneconf.ParseACL("allow-update", req.AllowUpdate)
+		if err != nil {
+			return m, Invalid("%s", err.Error())
+		}
+		m.AllowUpdate = &acl
+	}
+	if req.DNSSECPolicy != nil {
+		if !zoneconf.IsIdentifier(*req.DNSSECPolicy) {
+			return m, Invalid("dnssecPolicy must match [A-Za-z0-9._-]{1,253}")
+		}
+		m.DNSSECPolicy = req.DNSSECPolicy
+	}
+	m.InlineSigning = req.InlineSigning
+	return m, nil
+}

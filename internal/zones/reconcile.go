@@ -1,0 +1,120 @@
+package zones
+
+import (
+	"context"
+	"errors"
+	"github.com/bindgate/bindgate/internal/registry"
+	"slices"
+	"sync"
+)
+
+// Reconcile compares the registry with BIND and re-adds every registered zone BIND no longer
+// knows: named's NZD (the LMDB file of added zones) lives in its working directory, and an
+// ephemeral volume loses it on a pod restart (bindy issue #486). A primary whose file is gone
+// too is rebuilt from the zone file the registry kept; records added later by dynamic updates
+// cannot come back that way, and the report says so through the zone being listed as readded.
+func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
+	entries := s.reg.List()
+	rep := ReconcileReport{Registered: len(entries), Readded: []string{}, Failed: []ReconcileError{}}
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	work := make(chan int)
+	for range min(8, max(1, len(entries))) {
+		wg.Go(func() {
+			for i := range work {
+				readded, reason, err := s.reconcileOne(ctx, i, entries)
+				mu.Lock()
+				switch {
+				case err != nil:
+					if firstErr == nil {
+						firstErr = err
+					}
+				case reason != "":
+					rep.Failed = append(rep.Failed, ReconcileError{Zone: entries[i].Zone, Reason: reason})
+				case readded:
+					rep.Readded = append(rep.Readded, entries[i].Zone)
+				default:
+					rep.Present++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for i := range entries {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	if firstErr != nil {
+		return rep, firstErr
+	}
+	slices.Sort(rep.Readded)
+	slices.SortFunc(rep.Failed, func(a, b ReconcileError) int {
+		if a.Zone < b.Zone {
+			return -1
+		}
+		if a.Zone > b.Zone {
+			return 1
+		}
+		return 0
+	})
+	if len(rep.Readded)+len(rep.Failed) > 0 {
+		s.log.Info("reconcile", "registered", rep.Registered, "present", rep.Present,
+			"readded", len(rep.Readded), "failed", len(rep.Failed))
+	}
+	return rep, nil
+}
+
+// reconcileOne restores one zone if BIND lost it. err is for failures that stop the pass
+// (BIND unreachable); reason is a safe, per-zone explanation of why this zone was not restored.
+func (s *Service) reconcileOne(ctx context.Context, i int, entries []registry.Entry) (readded bool, reason string, err error) {
+	e := entries[i]
+	unlock, err := s.locks.lock(ctx, e.Zone)
+	if err != nil {
+		return false, "", err
+	}
+	defer unlock()
+
+	_, err = s.zoneStatus(ctx, e.Zone)
+	if ze, ok := errors.AsType[*Error](err); ok {
+		switch ze.Kind {
+		case KindNotLoaded:
+			return false, "", nil // BIND knows it
+		case KindNotFound:
+			err = nil
+		}
+	} else if err == nil {
+		return false, "", nil
+	}
+	if err != nil {
+		return false, "", err
+	}
+	if e.Type == "primary" {
+		ok, err := s.files.Exists(e.Zone)
+		if err != nil {
+			return false, "zone file cannot be checked", nil
+		}
+		if !ok {
+			if len(e.ZoneFile) == 0 {
+				return false, "zone file is missing and the registry holds no copy of it", nil
+			}
+			if err := s.files.Write(ctx, e.Zone, e.ZoneFile); err != nil {
+				s.log.Error("reconcile: rewrite zone file", "zone", e.Zone, "err", err)
+				return false, "zone file could not be rewritten", nil
+			}
+			s.log.Warn("reconcile: zone file was missing; rebuilt from the registry (records added by updates are lost)", "zone", e.Zone)
+		}
+	}
+	if _, err := s.rndc.Zone(ctx, "addzone", e.Zone, e.Block); err != nil {
+		if mapped := s.addzoneErr(e.Zone, err); errors.Is(mapped, ErrUnavailable) {
+			return false, "", mapped
+		}
+		s.log.Error("reconcile: addzone failed", "zone", e.Zone, "err", err)
+		return false, "BIND refused to add the zone again", nil
+	}
+	s.log.Info("reconcile: zone re-added", "zone", e.Zone)
+	return true, "", nil
+}

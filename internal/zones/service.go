@@ -1,0 +1,156 @@
+package zones
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/bindgate/bindgate/internal/registry"
+	"github.com/bindgate/bindgate/internal/rndc"
+	"github.com/bindgate/bindgate/internal/zonefile"
+	"github.com/bindgate/bindgate/internal/zonename"
+)
+
+// Controller is the part of the rndc client the service uses; *rndc.Client implements it and
+// tests may pass the same client pointed at rndctest.
+type Controller interface {
+	Do(ctx context.Context, command string) (rndc.Response, error)
+	Zone(ctx context.Context, verb, zone string, rest ...string) (rndc.Response, error)
+}
+
+// Config wires a Service.
+type Config struct {
+	RNDC     Controller
+	Files    *zonefile.Store
+	Registry *registry.Registry
+	Logger   *slog.Logger
+	// Now is the clock for default SOA serials and registry times; nil means time.Now.
+	Now func() time.Time
+	// OnZoneCount, when set, receives the number of zones each time List counts them
+	// (bindcar_zones_managed, CONTRACT §17).
+	OnZoneCount func(int)
+	// ReadyTTL caches readiness results (CONTRACT §13: at most 5 s); 0 means 5 s.
+	ReadyTTL time.Duration
+}
+
+// Service implements the zone operations. It is safe for concurrent use.
+type Service struct {
+	rndc     Controller
+	files    *zonefile.Store
+	reg      *registry.Registry
+	log      *slog.Logger
+	now      func() time.Time
+	onCount  func(int)
+	locks    zoneLocks
+	readyTTL time.Duration
+
+	readyMu   sync.Mutex
+	readyAt   time.Time
+	readyLast []Check
+}
+
+// New returns a Service; RNDC, Files and Registry are required.
+func New(cfg Config) (*Service, error) {
+	if cfg.RNDC == nil || cfg.Files == nil || cfg.Registry == nil {
+		return nil, errors.New("zones: RNDC, Files and Registry are required")
+	}
+	s := &Service{
+		rndc: cfg.RNDC, files: cfg.Files, reg: cfg.Registry, log: cfg.Logger,
+		now: cfg.Now, onCount: cfg.OnZoneCount, readyTTL: cfg.ReadyTTL,
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.readyTTL <= 0 {
+		s.readyTTL = 5 * time.Second
+	}
+	s.locks.m = make(map[string]*zoneLock)
+	return s, nil
+}
+
+// zoneLocks hands out one lock per zone name. Entries are reference counted and dropped when
+// unused, so 10,000 zones cost nothing at rest. Waiting honours the context, so a request stuck
+// behind a slow operation on the same zone gets a 503 in bounded time instead of hanging.
+type zoneLocks struct {
+	mu sync.Mutex
+	m  map[string]*zoneLock
+}
+
+type zoneLock struct {
+	ch   chan struct{}
+	refs int
+}
+
+func (l *zoneLocks) lock(ctx context.Context, zone string) (unlock func(), err error) {
+	l.mu.Lock()
+	e := l.m[zone]
+	if e == nil {
+		e = &zoneLock{ch: make(chan struct{}, 1)}
+		l.m[zone] = e
+	}
+	e.refs++
+	l.mu.Unlock()
+
+	release := func() {
+		l.mu.Lock()
+		e.refs--
+		if e.refs == 0 {
+			delete(l.m, zone)
+		}
+		l.mu.Unlock()
+	}
+	select {
+	case e.ch <- struct{}{}:
+		return func() { <-e.ch; release() }, nil
+	case <-ctx.Done():
+		release()
+		return nil, fmt.Errorf("%w: waiting for the lock of zone %s: %w", ErrUnavailable, zone, ctx.Err())
+	}
+}
+
+// normalize re-validates a zone name at the service boundary (CONTRACT §4: sink re-validation).
+func normalize(name string) (string, error) {
+	z, err := zonename.Normalize(name)
+	if err != nil {
+		return "", Invalid("%s", trimPrefix(err.Error()))
+	}
+	return z, nil
+}
+
+func trimPrefix(s string) string {
+	const p = "invalid zone name: "
+	if len(s) > len(p) && s[:len(p)] == p {
+		return "Invalid zone name: " + s[len(p):]
+	}
+	return s
+}
+
+// bindErr wraps an rndc failure that no contract rule maps: transient ones (BIND down, timed
+// out, rejecting our key) become ErrUnavailable (503); the rest stay internal (500).
+func bindErr(op, zone string, err error) error {
+	if rndc.Transient(err) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return fmt.Errorf("%w: %s %s: %w", ErrUnavailable, op, zone, err)
+	}
+	return fmt.Errorf("%s %s: %w", op, zone, err)
+}
+
+// zoneStatus runs `rndc zonestatus` and maps "not found" to 404 and "zone not loaded" to the
+// typed 503. loaded reports whether BIND has data for the zone.
+func (s *Service) zoneStatus(ctx context.Context, z string) (zs zoneStatusInfo, err error) {
+	resp, err := s.rndc.Zone(ctx, "zonestatus", z)
+	switch {
+	case err == nil:
+		return parseZoneStatus(resp.Text), nil
+	case errors.Is(err, rndc.ErrNotFound):
+		return zs, NotFound(z)
+	case errors.Is(err, rndc.ErrNotLoaded):
+		return zs, NotLoaded(z)
+	}
+	return zs, bindErr("zonestatus", z, err)
+}

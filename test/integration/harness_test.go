@@ -1,0 +1,295 @@
+// Package integration drives bindgate's HTTP API the way bindy does, against real named 9.18
+// processes on loopback (CONTRACT §1, §3.4). No mock stands in for BIND here.
+package integration
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/bindgate/bindgate/internal/app"
+	"github.com/bindgate/bindgate/internal/bindkey"
+	"github.com/bindgate/bindgate/internal/config"
+	"github.com/bindgate/bindgate/internal/namedproc"
+	"github.com/bindgate/bindgate/internal/namedtest"
+	"github.com/bindgate/bindgate/internal/rndc"
+)
+
+const token = "integration-test-token-0123456789"
+
+// stack is one "pod": a real named and a bindgate in front of it.
+type stack struct {
+	t      *testing.T
+	named  *namedproc.Named
+	url    string
+	rndc   *rndc.Client
+	logs   *syncBuffer
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// startStack starts named and bindgate; both stop in t.Cleanup.
+func startStack(t *testing.T) *stack {
+	t.Helper()
+	namedtest.Require(t)
+	n := namedtest.Start(t, namedproc.Options{})
+	s := &stack{t: t, named: n, logs: &syncBuffer{}}
+	s.startAPI()
+	key := n.Key
+	c, err := rndc.New(rndc.Config{Addr: n.ControlAddr, Key: func() bindkey.Key { return key }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	s.rndc = c
+	return s
+}
+
+func (s *stack) startAPI() {
+	t := s.t
+	t.Helper()
+	n := s.named
+	_, dnsPort, _ := net.SplitHostPort(n.DNSAddr)
+	env := map[string]string{
+		"BIND_ZONE_DIR":      n.ZoneDir,
+		"BINDGATE_STATE_DIR": filepath.Join(n.Dir, "bindgate-state"),
+		"BIND_API_ADDRESS":   "127.0.0.1",
+		"API_PORT":           "8080", // replaced by the listener below
+		"RNDC_CONF":          filepath.Join(n.Dir, "no-rndc.conf"),
+		"RNDC_SERVER":        n.ControlAddr,
+		"RNDC_ALGORITHM":     "hmac-sha256",
+		"RNDC_SECRET":        n.Key.SecretBase64(),
+		"RNDC_KEY_NAME":      n.Key.Name,
+		"NSUPDATE_SERVER":    "127.0.0.1",
+		"NSUPDATE_PORT":      dnsPort,
+		"BIND_API_TOKEN":     token,
+	}
+	cfg, err := config.Load(nil, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel, s.done = cancel, make(chan error, 1)
+	s.url = "http://" + ln.Addr().String()
+	logger := slog.New(slog.NewJSONHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	go func() { s.done <- app.Run(ctx, cfg, app.Options{Version: "itest", Logger: logger, Listener: ln}) }()
+	t.Cleanup(s.stopAPI)
+}
+
+func (s *stack) stopAPI() {
+	if s.cancel == nil {
+		return
+	}
+	s.cancel()
+	select {
+	case err := <-s.done:
+		if err != nil {
+			s.t.Errorf("app.Run: %v", err)
+		}
+	case <-time.After(40 * time.Second):
+		s.t.Error("app.Run did not stop within 40s")
+	}
+	s.cancel = nil
+	if s.t.Failed() {
+		s.t.Logf("bindgate log:\n%s", s.logs.String())
+	}
+}
+
+// response is a decoded API answer.
+type response struct {
+	Status int
+	Header http.Header
+	Body   map[string]any
+	Raw    string
+}
+
+func (s *stack) do(method, path string, body any) response {
+	s.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		switch b := body.(type) {
+		case string:
+			rd = strings.NewReader(b)
+		default:
+			j, err := json.Marshal(b)
+			if err != nil {
+				s.t.Fatal(err)
+			}
+			rd = bytes.NewReader(j)
+		}
+	}
+	req, err := http.NewRequest(method, s.url+path, rd)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	c := &http.Client{Timeout: 30 * time.Second} // bindy's request timeout (CONTRACT §1)
+	resp, err := c.Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	out := response{Status: resp.StatusCode, Header: resp.Header, Raw: string(raw)}
+	if len(raw) > 0 && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		if err := json.Unmarshal(raw, &out.Body); err != nil {
+			s.t.Fatalf("%s %s: body is not JSON: %q", method, path, raw)
+		}
+	}
+	return out
+}
+
+// expect checks status and, when msg is not empty, the message or error text.
+func (s *stack) expect(r response, status int, msg string) {
+	s.t.Helper()
+	if r.Status != status {
+		s.t.Fatalf("status = %d, want %d; body %s", r.Status, status, r.Raw)
+	}
+	if msg == "" {
+		return
+	}
+	got, _ := r.Body["message"].(string)
+	if status >= 300 {
+		got, _ = r.Body["error"].(string)
+		if _, ok := r.Body["details"]; !ok {
+			s.t.Errorf("error body lacks details: %s", r.Raw)
+		}
+		if r.Body["requestId"] != r.Header.Get("X-Request-Id") || r.Header.Get("X-Request-Id") == "" {
+			s.t.Errorf("requestId %v does not match header %q", r.Body["requestId"], r.Header.Get("X-Request-Id"))
+		}
+	}
+	if got != msg {
+		s.t.Fatalf("message = %q, want %q; body %s", got, msg, r.Raw)
+	}
+}
+
+// primaryBody is what bindy (old) sends for a primary (CONTRACT §5), pointed at loopback.
+func primaryBody(zone string, keyName string, extra map[string]any) map[string]any {
+	zc := map[string]any{
+		"ttl": 300,
+		"soa": map[string]any{"primaryNs": "ns1." + zone + ".", "adminEmail": "admin." + zone + ".",
+			"serial": 2025010101, "refresh": 3600, "retry": 600, "expire": 604800, "negativeTtl": 86400},
+		"nameServers":   []string{"ns1." + zone + ".", "ns2." + zone + "."},
+		"nameServerIps": map[string]string{"ns1." + zone + ".": "127.0.0.1", "ns2." + zone + ".": "127.0.0.2"},
+		"records":       []any{},
+	}
+	for k, v := range extra {
+		zc[k] = v
+	}
+	return map[string]any{"zoneName": zone, "zoneType": "primary", "updateKeyName": keyName, "zoneConfig": zc}
+}
+
+func secondaryBody(zone string, primaries ...string) map[string]any {
+	return map[string]any{"zoneName": zone, "zoneType": "secondary", "zoneConfig": map[string]any{
+		"ttl": 300, "soa": map[string]any{"primaryNs": "placeholder.example.com.", "adminEmail": "admin.example.com.", "serial": 1},
+		"nameServers": []string{}, "nameServerIps": map[string]string{}, "records": []any{}, "primaries": primaries,
+	}}
+}
+
+// soa asks named for a zone's SOA and returns the serial when it answers authoritatively.
+func soa(t *testing.T, addr, zone string) (uint32, bool) {
+	t.Helper()
+	return namedtest.SOASerial(t, addr, zone)
+}
+
+// waitSOA polls (bounded) until named serves the zone with at least serial min.
+func waitSOA(t *testing.T, addr, zone string, want uint32) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if got, ok := soa(t, addr, zone); ok && got >= want {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s did not serve %s with serial >= %d within 15s", addr, zone, want)
+}
+
+// update sends one TSIG-signed RFC 2136 add, as bindy does for records.
+func update(t *testing.T, n *namedproc.Named, zone string, rr string) {
+	t.Helper()
+	r, err := dns.NewRR(rr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := new(dns.Msg)
+	m.SetUpdate(dns.Fqdn(zone))
+	m.Insert([]dns.RR{r})
+	keyName := dns.Fqdn(n.Key.Name)
+	m.SetTsig(keyName, dns.HmacSHA256, 300, time.Now().Unix())
+	c := &dns.Client{Net: "tcp", Timeout: 5 * time.Second, TsigSecret: map[string]string{keyName: n.Key.SecretBase64()}}
+	in, _, err := c.Exchange(m, n.DNSAddr)
+	if err != nil {
+		t.Fatalf("update %s: %v", rr, err)
+	}
+	if in.Rcode != dns.RcodeSuccess {
+		t.Fatalf("update %s: rcode %s", rr, dns.RcodeToString[in.Rcode])
+	}
+}
+
+func showzone(t *testing.T, s *stack, zone string) string {
+	t.Helper()
+	resp, err := s.rndc.Zone(t.Context(), "showzone", zone)
+	if err != nil {
+		t.Fatalf("showzone %s: %v", zone, err)
+	}
+	return resp.Text
+}
+
+func fileState(t *testing.T, path string) (string, time.Time, bool) {
+	t.Helper()
+	st, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", time.Time{}, false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b), st.ModTime(), true
+}
+
+func port(addr string) string { _, p, _ := net.SplitHostPort(addr); return p }
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
