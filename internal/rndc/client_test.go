@@ -52,7 +52,9 @@ func TestResultMapping(t *testing.T) {
 		}
 	}
 	// A text that merely contains a sentinel's words is not that sentinel (CONTRACT §18.21).
-	srv.Handle("addzone", func(string) rndc.Response { return rndc.Response{Result: 25, Err: "failure", Text: "zone already exists? not found"} })
+	srv.Handle("addzone", func(string) rndc.Response {
+		return rndc.Response{Result: 25, Err: "failure", Text: "zone already exists? not found"}
+	})
 	if _, err := c.Zone(t.Context(), "addzone", "a.test", "{ };"); errors.Is(err, rndc.ErrExists) || errors.Is(err, rndc.ErrNotFound) {
 		t.Errorf("matched by text: %v", err)
 	}

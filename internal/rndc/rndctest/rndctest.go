@@ -24,10 +24,10 @@ type Mode int
 
 // The modes.
 const (
-	Normal       Mode = iota
-	CloseSilently     // read the command, close without a reply (named's answer to a bad key)
-	BadSignature      // reply signed with another key
-	Oversized         // reply larger than any client cap
+	Normal        Mode = iota
+	CloseSilently      // read the command, close without a reply (named's answer to a bad key)
+	BadSignature       // reply signed with another key
+	Oversized          // reply larger than any client cap
 )
 
 // Handler answers one command line.
