@@ -1,0 +1,227 @@
+package zones_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bindgate/bindgate/internal/bindkey"
+	"github.com/bindgate/bindgate/internal/registry"
+	"github.com/bindgate/bindgate/internal/rndc"
+	"github.com/bindgate/bindgate/internal/rndc/rndctest"
+	"github.com/bindgate/bindgate/internal/zonefile"
+	"github.com/bindgate/bindgate/internal/zones"
+)
+
+var key = bindkey.Key{Name: "k", Algorithm: bindkey.HMACSHA256, Secret: []byte("0123456789abcdef0123456789abcdef")}
+
+type fixture struct {
+	srv *rndctest.Server
+	svc *zones.Service
+	dir string
+	reg *registry.Registry
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{srv: rndctest.Start(t, key), dir: t.TempDir()}
+	c, err := rndc.New(rndc.Config{Addr: f.srv.Addr(), Key: func() bindkey.Key { return key }, CallTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	files, err := zonefile.OpenStore(f.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { files.Close() })
+	f.reg, err = registry.Open(t.Context(), filepath.Join(f.dir, ".state"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.reg.Close() })
+	f.svc, err = zones.New(zones.Config{RNDC: c, Files: files, Registry: f.reg,
+		Now: func() time.Time { return time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func notFound(string) rndc.Response { return rndc.Response{Result: 23, Err: "not found"} }
+
+func ptr[T any](v T) *T { return &v }
+
+func primary(z string) zones.CreateRequest {
+	return zones.CreateRequest{ZoneName: ptr(z), ZoneType: ptr("primary"), UpdateKeyName: ptr("k"), ZoneConfig: &zones.ZoneConfig{
+		TTL: ptr(uint32(300)), SOA: &zones.SOARecord{PrimaryNS: ptr("ns1." + z + "."), AdminEmail: ptr("admin." + z + ".")},
+		NameServers: []string{"ns1." + z + "."}, NameServerIPs: map[string]string{"ns1." + z + ".": "127.0.0.1"},
+	}}
+}
+
+func kind(err error) zones.Kind {
+	if ze, ok := errors.AsType[*zones.Error](err); ok {
+		return ze.Kind
+	}
+	return 0
+}
+
+// A failed addzone leaves no file, no journal and no registry entry ([fix] CONTRACT §18.2).
+func TestCreateCleansUpAfterFailedAddzone(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		resp      rndc.Response
+		wantKind  zones.Kind
+		wantUnavl bool
+	}{
+		{"permission denied is a 500", rndc.Response{Result: 6, Err: "permission denied", Text: "Not allowing new zones in view '_default'"}, 0, false},
+		{"config rejection is a 400 without paths", rndc.Response{Result: 25, Err: "failure", Text: "configure_zone failed: /etc/bind/secret/path not found"}, zones.KindInvalid, false},
+		{"race with another creator is 409", rndc.Response{Result: 18, Err: "already exists"}, zones.KindExists, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t)
+			f.srv.Handle("zonestatus", notFound)
+			f.srv.Handle("addzone", func(string) rndc.Response { return tc.resp })
+			os.WriteFile(filepath.Join(f.dir, "a.test.zone.jnl"), []byte("stale"), 0o644)
+			_, err := f.svc.Create(t.Context(), primary("a.test"))
+			if err == nil || kind(err) != tc.wantKind {
+				t.Fatalf("err = %v (kind %d), want kind %d", err, kind(err), tc.wantKind)
+			}
+			if strings.Contains(err.Error(), "secret/path") && tc.wantKind == zones.KindInvalid {
+				if ze, _ := errors.AsType[*zones.Error](err); strings.Contains(ze.PublicMessage(), "/etc/bind") {
+					t.Fatalf("public message leaks a path: %s", ze.PublicMessage())
+				}
+			}
+			for _, f2 := range []string{"a.test.zone", "a.test.zone.jnl"} {
+				if _, err := os.Stat(filepath.Join(f.dir, f2)); err == nil {
+					t.Errorf("%s left behind", f2)
+				}
+			}
+			if _, ok := f.reg.Get("a.test"); ok {
+				t.Error("registry entry left behind")
+			}
+		})
+	}
+}
+
+// An existing zone is 409 before anything is touched ([fix] CONTRACT §18.1), also when it is
+// configured but not loaded.
+func TestCreateExistingTouchesNothing(t *testing.T) {
+	t.Parallel()
+	for _, st := range []rndc.Response{{Text: "type: primary"}, {Result: 123, Err: "zone not loaded"}} {
+		f := setup(t)
+		f.srv.Handle("zonestatus", func(string) rndc.Response { return st })
+		os.WriteFile(filepath.Join(f.dir, "a.test.zone"), []byte("theirs"), 0o644)
+		os.WriteFile(filepath.Join(f.dir, "a.test.zone.jnl"), []byte("theirs"), 0o644)
+		_, err := f.svc.Create(t.Context(), primary("a.test"))
+		if kind(err) != zones.KindExists {
+			t.Fatalf("err = %v", err)
+		}
+		for _, n := range []string{"a.test.zone", "a.test.zone.jnl"} {
+			if b, _ := os.ReadFile(filepath.Join(f.dir, n)); string(b) != "theirs" {
+				t.Errorf("%s was touched", n)
+			}
+		}
+		if cmds := f.srv.Commands(); len(cmds) != 1 {
+			t.Errorf("commands %v: only zonestatus may run", cmds)
+		}
+	}
+}
+
+// A failed modzone puts the previous configuration back (CONTRACT §10).
+func TestModifyRestoresAfterFailedModzone(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	const show = `zone "a.test" { type primary; file "/z/a.test.zone"; allow-update { key "k"; }; also-notify { 192.0.2.1; }; };`
+	f.srv.Handle("zonestatus", func(string) rndc.Response { return rndc.Response{Text: "type: primary\nreconfigurable via modzone: yes"} })
+	f.srv.Handle("showzone", func(string) rndc.Response { return rndc.Response{Text: show} })
+	calls := 0
+	f.srv.Handle("modzone", func(string) rndc.Response {
+		calls++
+		if calls == 1 {
+			return rndc.Response{Result: 25, Err: "failure", Text: "dns_zone_loadnew failed: bad zone"}
+		}
+		return rndc.Response{}
+	})
+	_, err := f.svc.Modify(t.Context(), "a.test", zones.ModifyRequest{AlsoNotify: []string{"192.0.2.9"}})
+	if err == nil {
+		t.Fatal("modify succeeded")
+	}
+	cmds := f.srv.Commands()
+	last := cmds[len(cmds)-1]
+	if !strings.HasPrefix(last, "modzone a.test { type primary;") || !strings.Contains(last, "also-notify { 192.0.2.1; }") {
+		t.Fatalf("previous configuration not restored; commands %q", cmds)
+	}
+}
+
+func TestModifyRules(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.srv.Handle("zonestatus", func(string) rndc.Response { return rndc.Response{Text: "reconfigurable via modzone: no"} })
+	if _, err := f.svc.Modify(t.Context(), "a.test", zones.ModifyRequest{}); kind(err) != zones.KindInvalid ||
+		!strings.Contains(err.Error(), "At least one field") {
+		t.Fatalf("empty PATCH: %v", err)
+	}
+	if _, err := f.svc.Modify(t.Context(), "a.test", zones.ModifyRequest{AlsoNotify: []string{"host.example"}}); kind(err) != zones.KindInvalid {
+		t.Fatalf("bad endpoint: %v", err)
+	}
+	if _, err := f.svc.Modify(t.Context(), "a.test", zones.ModifyRequest{AlsoNotify: []string{}}); kind(err) != zones.KindConflict {
+		t.Fatalf("named.conf zone: %v", err)
+	}
+	if _, err := f.svc.Delete(t.Context(), "a.test"); kind(err) != zones.KindConflict {
+		t.Fatalf("delete of a named.conf zone: %v", err)
+	}
+}
+
+// BIND unreachable or rejecting the key is ErrUnavailable (503), never a 4xx or a 200.
+func TestTransientIsUnavailable(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.srv.SetMode(rndctest.CloseSilently)
+	for name, op := range map[string]func() error{
+		"status": func() error { _, err := f.svc.Status(t.Context(), "a.test"); return err },
+		"create": func() error { _, err := f.svc.Create(t.Context(), primary("a.test")); return err },
+		"delete": func() error { _, err := f.svc.Delete(t.Context(), "a.test"); return err },
+		"list":   func() error { f.reg.Put(t.Context(), registry.Entry{Zone: "a.test"}); _, err := f.svc.List(t.Context()); return err },
+	} {
+		if err := op(); !errors.Is(err, zones.ErrUnavailable) {
+			t.Errorf("%s: %v, want ErrUnavailable", name, err)
+		}
+	}
+	if checks := f.svc.Ready(t.Context()); checks[1].OK {
+		t.Error("ready with a rejected key")
+	}
+}
+
+func TestCreateValidation(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	bad := map[string]func(*zones.CreateRequest){
+		"no zoneName":      func(r *zones.CreateRequest) { r.ZoneName = nil },
+		"bad type":         func(r *zones.CreateRequest) { r.ZoneType = ptr("forward") },
+		"bad name":         func(r *zones.CreateRequest) { r.ZoneName = ptr("../etc") },
+		"email admin":      func(r *zones.CreateRequest) { r.ZoneConfig.SOA.AdminEmail = ptr("admin@example.com") },
+		"no soa":           func(r *zones.CreateRequest) { r.ZoneConfig.SOA = nil },
+		"key injection":    func(r *zones.CreateRequest) { r.UpdateKeyName = ptr(`k"; }; allow-update { any; }; #`) },
+		"policy injection": func(r *zones.CreateRequest) { r.ZoneConfig.DNSSECPolicy = ptr("a b") },
+		"acl injection":    func(r *zones.CreateRequest) { r.ZoneConfig.AllowTransfer = []string{"any; }; allow-update { any"} },
+		"secondary without primaries": func(r *zones.CreateRequest) {
+			r.ZoneType = ptr("secondary")
+		},
+	}
+	for name, mod := range bad {
+		r := primary("a.test")
+		mod(&r)
+		if _, err := f.svc.Create(t.Context(), r); kind(err) != zones.KindInvalid && kind(err) != zones.KindUnprocessable {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if cmds := f.srv.Commands(); len(cmds) != 0 {
+		t.Fatalf("invalid input reached BIND: %v", cmds)
+	}
+}
