@@ -90,6 +90,10 @@ func (s *Store) Remove(ctx context.Context, zone string) error {
 	return s.remove(ctx, n, append([]string{""}, journalSuffixes()...)...)
 }
 
+// remove unlinks base+suffix for each suffix. It does not fsync the directory: a file that
+// survives a crash is harmless (the zone is gone from BIND and a later create of the name
+// replaces it), and before a create the new file's rename and directory fsync, in the same
+// directory, make these unlinks durable too.
 func (s *Store) remove(ctx context.Context, base string, suffixes ...string) error {
 	var errs []error
 	for _, suf := range suffixes {
@@ -99,9 +103,6 @@ func (s *Store) remove(ctx context.Context, base string, suffixes ...string) err
 		if err := s.root.Remove(base + suf); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 		}
-	}
-	if err := atomicfile.SyncDir(s.root, "."); err != nil {
-		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bindgate/bindgate/internal/registry"
@@ -53,27 +54,28 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (Result, error)
 		return Result{}, err
 	}
 
-	// The registry entry goes first and durably: a crash after addzone but before an entry
-	// existed would leave a zone that reconcile could not restore. A crash after this Put but
-	// before addzone leaves an entry that reconcile re-adds, which a retried create then sees
-	// as 409, the idempotent success bindy expects.
+	// The registry entry is durable before addzone: a crash after addzone but before an entry
+	// existed would leave a zone that reconcile could not restore. A crash after the entry but
+	// before addzone leaves one that reconcile re-adds, which a retried create then sees as
+	// 409, the idempotent success bindy expects. The entry and the zone file live in different
+	// directories, so their fsyncs run in parallel.
 	now := s.now().UTC()
 	entry := registry.Entry{Zone: p.zone, Type: p.typ, Block: p.block, ZoneFile: p.zoneFile, Created: now, Modified: now}
-	if err := s.reg.Put(ctx, entry); err != nil {
-		return Result{}, fmt.Errorf("registry put %s: %w", p.zone, err)
-	}
-
+	var regErr, fileErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { regErr = s.reg.Put(ctx, entry) })
 	if p.typ == "primary" {
 		// Step 4: BIND just said it does not serve this zone, so journals of an earlier zone of
 		// the same name are stale and would be replayed onto the new file.
-		if err := s.files.RemoveJournals(ctx, p.zone); err != nil {
-			s.undoCreate(p.zone, false)
-			return Result{}, fmt.Errorf("remove stale journals of %s: %w", p.zone, err)
+		fileErr = s.files.RemoveJournals(ctx, p.zone)
+		if fileErr == nil {
+			fileErr = s.files.Write(ctx, p.zone, p.zoneFile)
 		}
-		if err := s.files.Write(ctx, p.zone, p.zoneFile); err != nil {
-			s.undoCreate(p.zone, false)
-			return Result{}, fmt.Errorf("write zone file of %s: %w", p.zone, err)
-		}
+	}
+	wg.Wait()
+	if err := errors.Join(regErr, fileErr); err != nil {
+		s.undoCreate(p.zone, p.typ == "primary")
+		return Result{}, fmt.Errorf("create %s: %w", p.zone, err)
 	}
 
 	resp, err := s.rndc.Zone(ctx, "addzone", p.zone, p.block)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/bindgate/bindgate/internal/rndc"
 )
@@ -44,15 +45,22 @@ func (s *Service) Delete(ctx context.Context, name string) (Result, error) {
 		return Result{}, bindErr("delzone", z, err)
 	}
 
+	// The registry entry must go durably (else reconcile would bring the zone back); the files
+	// need no fsync (see zonefile.Store.Remove). Both run at once.
+	var wg sync.WaitGroup
 	if s.ownsFile(z, zs) {
-		if err := s.files.Remove(ctx, z); err != nil {
-			// The zone is gone from BIND; a leftover file is harmless and is removed or
-			// overwritten by the next create of this name. Log, do not fail the delete.
-			s.log.Error("delete: could not remove zone files", "zone", z, "err", err)
-		}
+		wg.Go(func() {
+			if err := s.files.Remove(ctx, z); err != nil {
+				// The zone is gone from BIND; a leftover file is harmless and is replaced by the
+				// next create of this name. Log, do not fail the delete.
+				s.log.Error("delete: could not remove zone files", "zone", z, "err", err)
+			}
+		})
 	}
-	if err := s.reg.Delete(ctx, z); err != nil {
-		return Result{}, fmt.Errorf("registry delete %s: %w", z, err)
+	regErr := s.reg.Delete(ctx, z)
+	wg.Wait()
+	if regErr != nil {
+		return Result{}, fmt.Errorf("registry delete %s: %w", z, regErr)
 	}
 	return Result{Message: fmt.Sprintf("Zone %s deleted successfully", z), Details: resp.Text}, nil
 }

@@ -138,7 +138,9 @@ func TestModifyRestoresAfterFailedModzone(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	const show = `zone "a.test" { type primary; file "/z/a.test.zone"; allow-update { key "k"; }; also-notify { 192.0.2.1; }; };`
-	f.srv.Handle("zonestatus", func(string) rndc.Response { return rndc.Response{Text: "type: primary\nreconfigurable via modzone: yes"} })
+	f.srv.Handle("zonestatus", func(string) rndc.Response {
+		return rndc.Response{Text: "type: primary\nreconfigurable via modzone: yes"}
+	})
 	f.srv.Handle("showzone", func(string) rndc.Response { return rndc.Response{Text: show} })
 	calls := 0
 	f.srv.Handle("modzone", func(string) rndc.Response {
@@ -187,7 +189,11 @@ func TestTransientIsUnavailable(t *testing.T) {
 		"status": func() error { _, err := f.svc.Status(t.Context(), "a.test"); return err },
 		"create": func() error { _, err := f.svc.Create(t.Context(), primary("a.test")); return err },
 		"delete": func() error { _, err := f.svc.Delete(t.Context(), "a.test"); return err },
-		"list":   func() error { f.reg.Put(t.Context(), registry.Entry{Zone: "a.test"}); _, err := f.svc.List(t.Context()); return err },
+		"list": func() error {
+			f.reg.Put(t.Context(), registry.Entry{Zone: "a.test"})
+			_, err := f.svc.List(t.Context())
+			return err
+		},
 	} {
 		if err := op(); !errors.Is(err, zones.ErrUnavailable) {
 			t.Errorf("%s: %v, want ErrUnavailable", name, err)
