@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -40,6 +42,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 
 	cfg, err := config.Load(args, os.LookupEnv)
+	if errors.Is(err, flag.ErrHelp) {
+		config.Usage(stdout)
+		return 0
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "bindgate: configuration:", err)
 		return 1

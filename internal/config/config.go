@@ -152,6 +152,9 @@ func Load(args []string, env func(string) (string, bool)) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
+	if extra.version { // printing the version needs no key and no valid configuration
+		return Config{Version: true}, nil
+	}
 	var c Config
 	var errs []error
 	get := func(k string) string { return vals[k] }
