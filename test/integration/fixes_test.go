@@ -2,7 +2,9 @@ package integration
 
 import (
 	"net/http"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -163,6 +165,47 @@ func TestContractFixes(t *testing.T) {
 		s.expect(st, 200, "")
 		if txt, _ := st.Body["status"].(string); !strings.Contains(txt, "server is up and running") {
 			t.Fatalf("server status = %s", st.Raw)
+		}
+	})
+
+	t.Run("18.7 list comes from BIND: stray files are not zones", func(t *testing.T) {
+		s.do(http.MethodPost, "/api/v1/zones", primaryBody("listed.test", key, nil))
+		if err := os.WriteFile(filepath.Join(zoneDir, "stray.test.zone"), []byte("; not loaded\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		list := s.do(http.MethodGet, "/api/v1/zones", nil)
+		s.expect(list, 200, "")
+		zs, _ := list.Body["zones"].([]any)
+		for _, z := range zs {
+			if z == "stray.test" {
+				t.Fatalf("a file BIND does not serve was listed: %s", list.Raw)
+			}
+		}
+		if !slices.Contains(zs, any("listed.test")) || list.Body["count"] != float64(len(zs)) {
+			t.Fatalf("list = %s", list.Raw)
+		}
+	})
+
+	t.Run("20.6 PATCH dnssecPolicy and inlineSigning on a live zone", func(t *testing.T) {
+		const z = "tosign.test"
+		s.expect(s.do(http.MethodPost, "/api/v1/zones", primaryBody(z, key, nil)), 201, "")
+		r := s.do(http.MethodPatch, "/api/v1/zones/"+z, map[string]any{"dnssecPolicy": "default", "inlineSigning": true})
+		t.Logf("PATCH dnssecPolicy+inlineSigning on a live 9.18 zone: %d %s", r.Status, r.Raw)
+		if r.Status == 200 {
+			cfg := showzone(t, s, z)
+			if !strings.Contains(cfg, `dnssec-policy "default"`) || !strings.Contains(cfg, "inline-signing yes") {
+				t.Fatalf("PATCH 200 but showzone = %s", cfg)
+			}
+		} else if r.Status != 400 {
+			t.Fatalf("PATCH answered %d; BIND's refusal must be a 400 and a failure must leave the zone served", r.Status)
+		}
+		// Either way the zone is still served (a failed modzone is restored, CONTRACT §10).
+		if _, ok := soa(t, s.named.DNSAddr, z); !ok {
+			t.Fatal("zone no longer served after the PATCH")
+		}
+		s.expect(s.do(http.MethodPatch, "/api/v1/zones/"+z, map[string]any{"dnssecPolicy": "no-such-policy"}), 400, "")
+		if _, ok := soa(t, s.named.DNSAddr, z); !ok {
+			t.Fatal("zone no longer served after a refused PATCH: the previous configuration was not restored")
 		}
 	})
 
