@@ -180,12 +180,8 @@ func pct(d []time.Duration, p int) time.Duration {
 }
 
 func startAPI(b *testing.B, n *namedproc.Named) string {
-	env := map[string]string{
-		"BIND_ZONE_DIR": n.ZoneDir, "BINDGATE_STATE_DIR": filepath.Join(n.Dir, "state"),
-		"BIND_API_ADDRESS": "127.0.0.1", "RNDC_CONF": filepath.Join(n.Dir, "none.conf"),
-		"RNDC_SERVER": n.ControlAddr, "RNDC_SECRET": n.Key.SecretBase64(), "RNDC_KEY_NAME": n.Key.Name,
-		"BIND_API_TOKEN": benchToken,
-	}
+	env := n.BindgateEnv()
+	env["BIND_API_TOKEN"] = benchToken
 	cfg, err := config.Load(nil, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
 		b.Fatal(err)

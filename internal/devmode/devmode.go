@@ -96,7 +96,9 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	env := devEnv(dir, named, ln.Addr().(*net.TCPAddr).Port, token)
+	env := named.BindgateEnv()
+	env["API_PORT"] = strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	env["BIND_API_TOKEN"] = token
 	cfg, err := config.Load(nil, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
 		ln.Close()
@@ -110,25 +112,6 @@ func Run(ctx context.Context, o Options) error {
 			printBanner(o.Stdout, "http://"+addr, token, named, dir, o.Dir == "")
 		},
 	})
-}
-
-// devEnv is the environment a bindy pod would give bindgate, pointed at the private named.
-func devEnv(dir string, n *namedproc.Named, apiPort int, token string) map[string]string {
-	_, dnsPort, _ := net.SplitHostPort(n.DNSAddr)
-	return map[string]string{
-		"BIND_ZONE_DIR":      n.ZoneDir,
-		"BINDGATE_STATE_DIR": filepath.Join(dir, "bindgate-state"),
-		"BIND_API_ADDRESS":   "127.0.0.1",
-		"API_PORT":           strconv.Itoa(apiPort),
-		"RNDC_CONF":          n.RNDCConfPath,
-		"RNDC_SERVER":        n.ControlAddr,
-		"RNDC_ALGORITHM":     n.Key.Algorithm.String(),
-		"RNDC_SECRET":        n.Key.SecretBase64(),
-		"RNDC_KEY_NAME":      n.Key.Name,
-		"NSUPDATE_SERVER":    "127.0.0.1",
-		"NSUPDATE_PORT":      dnsPort,
-		"BIND_API_TOKEN":     token,
-	}
 }
 
 func listen(port int) (net.Listener, error) {

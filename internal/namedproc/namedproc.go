@@ -287,6 +287,25 @@ func (n *Named) answers() bool {
 	return err == nil
 }
 
+// BindgateEnv is the environment a bindy pod would give bindgate, pointed at this named: the
+// zone directory, the control channel and its key, and the RFC 2136 target. Callers add the
+// authentication settings and the API port.
+func (n *Named) BindgateEnv() map[string]string {
+	_, dnsPort, _ := net.SplitHostPort(n.DNSAddr)
+	return map[string]string{
+		"BIND_ZONE_DIR":      n.ZoneDir,
+		"BINDGATE_STATE_DIR": filepath.Join(n.Dir, "bindgate-state"),
+		"BIND_API_ADDRESS":   "127.0.0.1",
+		"RNDC_CONF":          n.RNDCConfPath,
+		"RNDC_SERVER":        n.ControlAddr,
+		"RNDC_ALGORITHM":     n.Key.Algorithm.String(),
+		"RNDC_SECRET":        n.Key.SecretBase64(),
+		"RNDC_KEY_NAME":      n.Key.Name,
+		"NSUPDATE_SERVER":    "127.0.0.1",
+		"NSUPDATE_PORT":      dnsPort,
+	}
+}
+
 // PID returns the process id of the running named, or 0.
 func (n *Named) PID() int {
 	n.mu.Lock()

@@ -23,15 +23,9 @@ func (s *Service) Delete(ctx context.Context, name string) (Result, error) {
 	}
 	defer unlock()
 
-	zs, err := s.zoneStatus(ctx, z)
-	if ze, ok := errors.AsType[*Error](err); ok && ze.Kind == KindNotLoaded {
-		err = nil // a configured zone with no data can still be deleted
-	}
+	zs, err := s.addedZone(ctx, z, "bindgate cannot delete it")
 	if err != nil {
 		return Result{}, err
-	}
-	if zs.HasReconfig && !zs.Reconfigurable {
-		return Result{}, Conflict(fmt.Sprintf("Zone %s is configured in named.conf; bindgate cannot delete it", z))
 	}
 
 	// Without -clean: BIND's own clean-up runs later, asynchronously, and could delete the file

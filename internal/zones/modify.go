@@ -29,15 +29,9 @@ func (s *Service) Modify(ctx context.Context, name string, req ModifyRequest) (R
 	}
 	defer unlock()
 
-	zs, err := s.zoneStatus(ctx, z)
-	if ze, ok := errors.AsType[*Error](err); ok && ze.Kind == KindNotLoaded {
-		err = nil // a secondary waiting for its first transfer may need new primaries
-	}
-	if err != nil {
+	// A secondary waiting for its first transfer (not loaded) may need new primaries.
+	if _, err := s.addedZone(ctx, z, "a change would be lost at the next restart"); err != nil {
 		return Result{}, err
-	}
-	if zs.HasReconfig && !zs.Reconfigurable {
-		return Result{}, Conflict(fmt.Sprintf("Zone %s is configured in named.conf; a change would be lost at the next restart", z))
 	}
 	resp, err := s.rndc.Zone(ctx, "showzone", z)
 	switch {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -84,38 +85,24 @@ func (s *Service) List(ctx context.Context) ([]string, error) {
 	for _, z := range files {
 		cand[z] = struct{}{}
 	}
-	names := make(chan string)
 	var (
-		mu       sync.Mutex
-		out      []string
-		firstErr error
-		wg       sync.WaitGroup
+		mu  sync.Mutex
+		out []string
 	)
-	for range min(8, max(1, len(cand))) {
-		wg.Go(func() {
-			for z := range names {
-				_, err := s.rndc.Zone(ctx, "zonestatus", z)
-				mu.Lock()
-				switch {
-				case err == nil, errors.Is(err, rndc.ErrNotLoaded):
-					out = append(out, z)
-				case errors.Is(err, rndc.ErrNotFound):
-				default:
-					if firstErr == nil {
-						firstErr = bindErr("zonestatus", z, err)
-					}
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	for z := range cand {
-		names <- z
-	}
-	close(names)
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+	err = parallel(slices.Collect(maps.Keys(cand)), 8, func(z string) error {
+		_, err := s.rndc.Zone(ctx, "zonestatus", z)
+		switch {
+		case err == nil, errors.Is(err, rndc.ErrNotLoaded):
+			mu.Lock()
+			out = append(out, z)
+			mu.Unlock()
+		case !errors.Is(err, rndc.ErrNotFound):
+			return bindErr("zonestatus", z, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	slices.Sort(out)
 	if s.onCount != nil {

@@ -16,40 +16,26 @@ import (
 func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 	entries := s.reg.List()
 	rep := ReconcileReport{Registered: len(entries), Readded: []string{}, Failed: []ReconcileError{}}
-	var (
-		mu       sync.Mutex
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	work := make(chan int)
-	for range min(8, max(1, len(entries))) {
-		wg.Go(func() {
-			for i := range work {
-				readded, reason, err := s.reconcileOne(ctx, i, entries)
-				mu.Lock()
-				switch {
-				case err != nil:
-					if firstErr == nil {
-						firstErr = err
-					}
-				case reason != "":
-					rep.Failed = append(rep.Failed, ReconcileError{Zone: entries[i].Zone, Reason: reason})
-				case readded:
-					rep.Readded = append(rep.Readded, entries[i].Zone)
-				default:
-					rep.Present++
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	for i := range entries {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-	if firstErr != nil {
-		return rep, firstErr
+	var mu sync.Mutex
+	err := parallel(entries, 8, func(e registry.Entry) error {
+		readded, reason, err := s.reconcileOne(ctx, e)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case reason != "":
+			rep.Failed = append(rep.Failed, ReconcileError{Zone: e.Zone, Reason: reason})
+		case readded:
+			rep.Readded = append(rep.Readded, e.Zone)
+		default:
+			rep.Present++
+		}
+		return nil
+	})
+	if err != nil {
+		return rep, err
 	}
 	slices.Sort(rep.Readded)
 	slices.SortFunc(rep.Failed, func(a, b ReconcileError) int {
@@ -70,8 +56,7 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 
 // reconcileOne restores one zone if BIND lost it. err is for failures that stop the pass
 // (BIND unreachable); reason is a safe, per-zone explanation of why this zone was not restored.
-func (s *Service) reconcileOne(ctx context.Context, i int, entries []registry.Entry) (readded bool, reason string, err error) {
-	e := entries[i]
+func (s *Service) reconcileOne(ctx context.Context, e registry.Entry) (readded bool, reason string, err error) {
 	unlock, err := s.locks.lock(ctx, e.Zone)
 	if err != nil {
 		return false, "", err

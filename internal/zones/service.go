@@ -154,3 +154,50 @@ func (s *Service) zoneStatus(ctx context.Context, z string) (zs zoneStatusInfo, 
 	}
 	return zs, bindErr("zonestatus", z, err)
 }
+
+// addedZone runs zonestatus for a change to an existing zone: unknown is 404, a zone that is
+// configured but not loaded is fine (it can still be changed or deleted), and a zone from
+// named.conf is 409, since the next named restart would undo the change (CONTRACT §9, §10).
+func (s *Service) addedZone(ctx context.Context, z, why string) (zoneStatusInfo, error) {
+	zs, err := s.zoneStatus(ctx, z)
+	if ze, ok := errors.AsType[*Error](err); ok && ze.Kind == KindNotLoaded {
+		err = nil
+	}
+	if err != nil {
+		return zs, err
+	}
+	if zs.HasReconfig && !zs.Reconfigurable {
+		return zs, Conflict(fmt.Sprintf("Zone %s is configured in named.conf; %s", z, why))
+	}
+	return zs, nil
+}
+
+// parallel runs fn for every item with at most workers at once (bounded fan-out over the
+// pooled control connections) and returns the first error fn reported.
+func parallel[T any](items []T, workers int, fn func(T) error) error {
+	work := make(chan T)
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	for range min(workers, max(1, len(items))) {
+		wg.Go(func() {
+			for it := range work {
+				if err := fn(it); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for _, it := range items {
+		work <- it
+	}
+	close(work)
+	wg.Wait()
+	return firstErr
+}

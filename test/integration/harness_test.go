@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -63,21 +62,9 @@ func (s *stack) startAPI() {
 	t := s.t
 	t.Helper()
 	n := s.named
-	_, dnsPort, _ := net.SplitHostPort(n.DNSAddr)
-	env := map[string]string{
-		"BIND_ZONE_DIR":      n.ZoneDir,
-		"BINDGATE_STATE_DIR": filepath.Join(n.Dir, "bindgate-state"),
-		"BIND_API_ADDRESS":   "127.0.0.1",
-		"API_PORT":           "8080", // replaced by the listener below
-		"RNDC_CONF":          filepath.Join(n.Dir, "no-rndc.conf"),
-		"RNDC_SERVER":        n.ControlAddr,
-		"RNDC_ALGORITHM":     "hmac-sha256",
-		"RNDC_SECRET":        n.Key.SecretBase64(),
-		"RNDC_KEY_NAME":      n.Key.Name,
-		"NSUPDATE_SERVER":    "127.0.0.1",
-		"NSUPDATE_PORT":      dnsPort,
-		"BIND_API_TOKEN":     token,
-	}
+	env := n.BindgateEnv()
+	env["API_PORT"] = "8080" // the listener below is what serves
+	env["BIND_API_TOKEN"] = token
 	cfg, err := config.Load(nil, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
 		t.Fatalf("config: %v", err)
