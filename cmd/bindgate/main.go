@@ -61,7 +61,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	level := new(slog.LevelVar)
 	level.Set(cfg.LogLevel)
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
-	if err := app.Run(ctx, cfg, app.Options{Version: version, Logger: logger}); err != nil {
+	reload := func() (config.Config, error) { return config.Load(args, os.LookupEnv) }
+	if err := app.Run(ctx, cfg, app.Options{Version: version, Logger: logger, Reload: reload}); err != nil {
 		logger.Error("bindgate stopped", "err", err)
 		return 1
 	}

@@ -9,8 +9,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bindgate/bindgate/internal/api"
 	"github.com/bindgate/bindgate/internal/auth"
@@ -31,6 +37,11 @@ type Options struct {
 	Listener net.Listener
 	// Ready, when set, is called once the API accepts connections, with its address.
 	Ready func(addr string)
+	// Reload, when set, re-reads the configuration; bindgate uses it to pick up a replaced
+	// rndc key file (CONTRACT §14.3) every KeyCheckInterval and on SIGHUP.
+	Reload func() (config.Config, error)
+	// KeyCheckInterval defaults to 30 s.
+	KeyCheckInterval time.Duration
 }
 
 // zoneCountInterval is how often bindcar_zones_managed is refreshed besides GET /zones
@@ -70,6 +81,9 @@ func Run(ctx context.Context, cfg config.Config, opt Options) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { h.startupReconcile(bg, log) })
 	wg.Go(func() { h.refreshZoneCount(bg, log) })
+	if opt.Reload != nil {
+		wg.Go(func() { h.watchKey(bg, log, opt.Reload, opt.KeyCheckInterval) })
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -93,6 +107,8 @@ func Run(ctx context.Context, cfg config.Config, opt Options) error {
 }
 
 type handle struct {
+	key     atomic.Pointer[bindkey.Key] // the rndc key, swapped on reload
+	reloads *prometheus.CounterVec
 	handler http.Handler
 	zones   *zones.Service
 	metrics *metrics.Metrics
@@ -125,9 +141,14 @@ func build(ctx context.Context, cfg config.Config, version string, log *slog.Log
 	h.closers = append(h.closers, reg.Close)
 
 	key := cfg.RNDC.Key
+	h.key.Store(&key)
+	h.reloads = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "bindgate_key_reloads_total", Help: "rndc key reloads by result (changed, failed).",
+	}, []string{"result"})
+	h.metrics.Registry.MustRegister(h.reloads)
 	client, err := rndc.New(rndc.Config{
 		Addr:    cfg.RNDC.Addr,
-		Key:     func() bindkey.Key { return key },
+		Key:     func() bindkey.Key { return *h.key.Load() },
 		Observe: h.metrics.ObserveRNDC,
 	})
 	if err != nil {
@@ -188,6 +209,42 @@ func (h *handle) startupReconcile(ctx context.Context, log *slog.Logger) {
 		case <-time.After(backoff):
 		}
 		backoff = min(backoff*2, 30*time.Second)
+	}
+}
+
+// watchKey re-reads the configuration every interval and on SIGHUP, and swaps in a changed
+// rndc key: Kubernetes replaces a Secret volume's files in place, and named may be
+// reconfigured with the new key before bindgate restarts. Pooled connections made with the old
+// key are dropped by the client. A configuration that no longer loads keeps the current key
+// (the error names the setting, never the secret).
+func (h *handle) watchKey(ctx context.Context, log *slog.Logger, reload func() (config.Config, error), every time.Duration) {
+	if every <= 0 {
+		every = 30 * time.Second
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-hup:
+		}
+		cfg, err := reload()
+		if err != nil {
+			h.reloads.WithLabelValues("failed").Inc()
+			log.Warn("rndc key reload failed; keeping the current key", "err", err)
+			continue
+		}
+		if cur := h.key.Load(); !cfg.RNDC.Key.Equal(*cur) {
+			k := cfg.RNDC.Key
+			h.key.Store(&k)
+			h.reloads.WithLabelValues("changed").Inc()
+			log.Info("rndc key reloaded", "key", k)
+		}
 	}
 }
 

@@ -48,24 +48,37 @@ func startStack(t *testing.T) *stack {
 	n := namedtest.Start(t, namedproc.Options{})
 	s := &stack{t: t, named: n, logs: &syncBuffer{}}
 	s.startAPI()
-	key := n.Key
-	c, err := rndc.New(rndc.Config{Addr: n.ControlAddr, Key: func() bindkey.Key { return key }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	s.rndc = c
+	s.rndc = s.rndcClient(n.Key)
 	return s
 }
 
-func (s *stack) startAPI() {
+// rndcClient is a control-channel client of the test's own, with key.
+func (s *stack) rndcClient(key bindkey.Key) *rndc.Client {
+	s.t.Helper()
+	c, err := rndc.New(rndc.Config{Addr: s.named.ControlAddr, Key: func() bindkey.Key { return key }})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func (s *stack) startAPI() { s.startAPIWith(nil, 0) }
+
+// startAPIWith starts bindgate with the environment changed by mod; a non-zero keyCheck turns
+// on the rndc key reload at that interval.
+func (s *stack) startAPIWith(mod func(env map[string]string), keyCheck time.Duration) {
 	t := s.t
 	t.Helper()
 	n := s.named
 	env := n.BindgateEnv()
 	env["API_PORT"] = "8080" // the listener below is what serves
 	env["BIND_API_TOKEN"] = token
-	cfg, err := config.Load(nil, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if mod != nil {
+		mod(env)
+	}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	cfg, err := config.Load(nil, lookup)
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
@@ -77,7 +90,12 @@ func (s *stack) startAPI() {
 	s.cancel, s.done = cancel, make(chan error, 1)
 	s.url = "http://" + ln.Addr().String()
 	logger := slog.New(slog.NewJSONHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	go func() { s.done <- app.Run(ctx, cfg, app.Options{Version: "itest", Logger: logger, Listener: ln}) }()
+	opts := app.Options{Version: "itest", Logger: logger, Listener: ln}
+	if keyCheck > 0 {
+		opts.Reload = func() (config.Config, error) { return config.Load(nil, lookup) }
+		opts.KeyCheckInterval = keyCheck
+	}
+	go func() { s.done <- app.Run(ctx, cfg, opts) }()
 	t.Cleanup(s.stopAPI)
 }
 
