@@ -1,12 +1,16 @@
-// Package namedtest is the test harness for real named: start one on loopback in t.TempDir()
-// on free ports, stop it by PID in t.Cleanup, and ask it DNS questions. A test that needs named
-// and cannot find it fails under CI=true and skips (with the install command) elsewhere.
 package namedtest
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,7 +19,11 @@ import (
 	"github.com/bindgate/bindgate/internal/namedproc"
 )
 
-// Require returns named's path, or fails (CI=true) or skips the test.
+// queryTimeout bounds one Query, UDP and TCP fallback together.
+const queryTimeout = 2 * time.Second
+
+// Require returns named's path. Without one it fails the test when CI=true and skips it,
+// with the install command, otherwise.
 func Require(t testing.TB) string {
 	t.Helper()
 	p, err := namedproc.Find()
@@ -29,60 +37,114 @@ func Require(t testing.TB) string {
 	return ""
 }
 
-// Start starts a named for the test; it is stopped in t.Cleanup. named's log is shown when
-// the test fails.
+// Start starts a named for the test and stops it in t.Cleanup. opts.Dir defaults to
+// t.TempDir(); with opts.User set, the directories above it are made traversable for that
+// user. named's log goes to a buffer (and to opts.Log, if set) that is logged when the test
+// has failed.
 func Start(t testing.TB, opts namedproc.Options) *namedproc.Named {
 	t.Helper()
-	Require(t)
+	if opts.NamedPath == "" {
+		opts.NamedPath = Require(t)
+	}
 	if opts.Dir == "" {
 		opts.Dir = t.TempDir()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	n, err := namedproc.Start(ctx, opts)
+	if opts.User != "" {
+		if err := traversable(opts.Dir); err != nil {
+			t.Fatalf("named -u %s: %v", opts.User, err)
+		}
+	}
+	buf := &syncBuffer{}
+	if opts.Log != nil {
+		opts.Log = io.MultiWriter(buf, opts.Log)
+	} else {
+		opts.Log = buf
+	}
+	n, err := namedproc.Start(t.Context(), opts)
 	if err != nil {
-		t.Fatalf("start named: %v", err)
+		t.Fatalf("start named in %s: %v", opts.Dir, err)
 	}
 	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("named log (last lines):\n%s", n.LogTail(40))
-		}
 		if err := n.Stop(); err != nil {
 			t.Errorf("stop named: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("named log (%s, DNS %s, control %s):\n%s", n.Dir, n.DNSAddr, n.ControlAddr, buf)
 		}
 	})
 	return n
 }
 
-// WipeNZD removes named's database of added zones, as losing an ephemeral volume would.
-// named must be stopped.
-func WipeNZD(t testing.TB, n *namedproc.Named) {
-	t.Helper()
-	if n.Alive() {
-		t.Fatal("WipeNZD: named is running")
+// traversable adds search (x) permission for others to the directories above dir, up to the
+// system temporary directory, so that named can reach dir after -u drops root. It refuses
+// when a directory at or above the temporary directory is not searchable.
+func traversable(dir string) error {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return err
 	}
-	matches, _ := filepath.Glob(filepath.Join(n.ZoneDir, "*.nzd*"))
-	more, _ := filepath.Glob(filepath.Join(n.ZoneDir, "*.nzf*"))
-	for _, m := range append(matches, more...) {
-		if err := os.Remove(m); err != nil {
-			t.Fatal(err)
+	top := filepath.Clean(os.TempDir())
+	for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
+		st, err := os.Stat(d)
+		if err != nil {
+			return err
 		}
-	}
-	if len(matches)+len(more) == 0 {
-		t.Fatal("WipeNZD: no NZD file found; named's layout changed and the test would prove nothing")
+		if st.Mode().Perm()&0o001 == 0 {
+			if d == top || !strings.HasPrefix(d, top+string(filepath.Separator)) {
+				return fmt.Errorf("%s is not searchable by other users; use a Dir elsewhere", d)
+			}
+			if err := os.Chmod(d, st.Mode().Perm()|0o011); err != nil {
+				return err
+			}
+		}
+		if d == top || d == filepath.Dir(d) {
+			return nil
+		}
 	}
 }
 
-// Query sends one question over UDP (TCP on truncation) with a 2 s bound.
+// WipeNZD removes ZoneDir/_default.nzd* (the LMDB database of zones added with addzone; a
+// build without LMDB keeps _default.nzf instead), as losing an ephemeral volume would. named
+// must be stopped. Finding no such file fails the test, since it would then prove nothing.
+func WipeNZD(t testing.TB, n *namedproc.Named) {
+	t.Helper()
+	if n.Alive() {
+		t.Fatal("WipeNZD: named is running; Stop it first")
+	}
+	var files []string
+	for _, pattern := range []string{"_default.nzd*", "_default.nzf*"} {
+		m, err := filepath.Glob(filepath.Join(n.ZoneDir, pattern))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	if len(files) == 0 {
+		t.Fatalf("WipeNZD: no _default.nzd in %s; named's layout changed", n.ZoneDir)
+	}
+	for _, f := range files {
+		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Query asks addr, which must be a loopback address, one question over UDP, falling back to
+// TCP when the reply is truncated; both together are bounded by 2 s. An error fails the test;
+// any reply, whatever its rcode, is returned.
 func Query(t testing.TB, addr, name string, qtype uint16) *dns.Msg {
 	t.Helper()
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil || !ap.Addr().IsLoopback() {
+		t.Fatalf("Query: %q is not a loopback address:port", addr)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), queryTimeout)
+	defer cancel()
 	m := new(dns.Msg)
 	m.SetQuestion(dns.Fqdn(name), qtype)
-	c := &dns.Client{Timeout: 2 * time.Second}
-	in, _, err := c.Exchange(m, addr)
+	in, _, err := (&dns.Client{Net: "udp"}).ExchangeContext(ctx, m, addr)
 	if err == nil && in.Truncated {
-		c.Net = "tcp"
-		in, _, err = c.Exchange(m, addr)
+		in, _, err = (&dns.Client{Net: "tcp"}).ExchangeContext(ctx, m, addr)
 	}
 	if err != nil {
 		t.Fatalf("query %s %s at %s: %v", name, dns.TypeToString[qtype], addr, err)
@@ -90,17 +152,36 @@ func Query(t testing.TB, addr, name string, qtype uint16) *dns.Msg {
 	return in
 }
 
-// SOASerial returns the zone's SOA serial when the server answers it authoritatively.
-func SOASerial(t testing.TB, addr, zone string) (uint32, bool) {
+// SOASerial returns the zone's SOA serial when addr answers the zone's SOA authoritatively
+// (NOERROR with the AA bit); otherwise ok is false.
+func SOASerial(t testing.TB, addr, zone string) (serial uint32, ok bool) {
 	t.Helper()
 	in := Query(t, addr, zone, dns.TypeSOA)
 	if in.Rcode != dns.RcodeSuccess || !in.Authoritative {
 		return 0, false
 	}
 	for _, rr := range in.Answer {
-		if soa, ok := rr.(*dns.SOA); ok {
+		if soa, isSOA := rr.(*dns.SOA); isSOA && strings.EqualFold(soa.Hdr.Name, dns.Fqdn(zone)) {
 			return soa.Serial, true
 		}
 	}
 	return 0, false
+}
+
+// syncBuffer is a bytes.Buffer safe for named's log writer and the test goroutine.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

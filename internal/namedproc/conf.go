@@ -1,0 +1,180 @@
+package namedproc
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/bindgate/bindgate/internal/bindkey"
+)
+
+// newKey returns opts.Key (copied, named KeyName when it has no name) or a fresh hmac-sha256
+// key of 32 random bytes.
+func newKey(opts Options) (bindkey.Key, error) {
+	var k bindkey.Key
+	if opts.Key != nil {
+		k = *opts.Key
+		k.Secret = append([]byte(nil), opts.Key.Secret...)
+		if k.Name == "" {
+			k.Name = opts.KeyName
+		}
+	} else {
+		k = bindkey.Key{Name: opts.KeyName, Algorithm: bindkey.HMACSHA256, Secret: make([]byte, 32)}
+		if _, err := rand.Read(k.Secret); err != nil {
+			return bindkey.Key{}, fmt.Errorf("generate key: %w", err)
+		}
+	}
+	if err := k.Validate(); err != nil {
+		return bindkey.Key{}, fmt.Errorf("key %q: %w", k.Name, err)
+	}
+	if strings.ContainsAny(k.Name, "\"\\;{} \t\r\n") {
+		return bindkey.Key{}, fmt.Errorf("key name %q: quotes, backslashes, braces, semicolons and spaces are not allowed", k.Name)
+	}
+	return k, nil
+}
+
+// quote renders s as a BIND quoted string. Control characters are refused, since they have no
+// place in a path or key name.
+func quote(s string) (string, error) {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return "", fmt.Errorf("control character in %q", s)
+		}
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`, nil
+}
+
+// configFiles returns the contents of rndc.key, named.conf and rndc.conf for n's ports.
+func (n *Named) configFiles() (keyText, conf, rndcConf string, err error) {
+	q := func(s string) string {
+		if err != nil {
+			return ""
+		}
+		var out string
+		out, err = quote(s)
+		return out
+	}
+	name := q(n.Key.Name)
+	keyPath, zoneDir := q(n.KeyPath), q(n.ZoneDir)
+	pidFile, sessionKey := q(filepath.Join(n.Dir, "named.pid")), q(filepath.Join(n.Dir, "session.key"))
+	if err != nil {
+		return "", "", "", err
+	}
+	extra := n.opts.ExtraOptions
+	if !strings.Contains(extra, "dnssec-validation") {
+		// With validation on, named fetches the root DNSKEY set from the root servers;
+		// nothing here may leave loopback.
+		extra = "dnssec-validation no;\n\t" + extra
+	}
+	keyText = fmt.Sprintf("key %s {\n\talgorithm %s;\n\tsecret \"%s\";\n};\n",
+		name, n.Key.Algorithm, n.Key.SecretBase64())
+	conf = fmt.Sprintf(`// Written by bindgate (internal/namedproc). named -g logs to stderr; no logging clause.
+include %s;
+
+options {
+	directory %s;
+	pid-file %s;
+	session-keyfile %s;
+	listen-on port %d { 127.0.0.1; };
+	listen-on-v6 { none; };
+	recursion no;
+	allow-new-zones yes;
+	// NOTIFY goes only to also-notify lists, which stay on loopback.
+	notify explicit;
+	allow-transfer { 127.0.0.0/8; };
+	%s
+};
+
+controls {
+	inet 127.0.0.1 port %d allow { 127.0.0.1; } keys { %s; };
+};
+`, keyPath, zoneDir, pidFile, sessionKey, n.dnsPort(), extra, n.ctlPort(), name)
+	rndcConf = fmt.Sprintf(`// Written by bindgate (internal/namedproc). Try: rndc -c %s status
+include %s;
+
+options {
+	default-server 127.0.0.1;
+	default-port %d;
+	default-key %s;
+};
+`, n.RNDCConfPath, keyPath, n.ctlPort(), name)
+	return keyText, conf, rndcConf, nil
+}
+
+// writeFiles creates Dir and ZoneDir and writes the key, named.conf and rndc.conf; with a User,
+// it chowns Dir's tree to that user.
+func (n *Named) writeFiles() error {
+	if err := os.MkdirAll(n.ZoneDir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", n.ZoneDir, err)
+	}
+	keyText, conf, rndcConf, err := n.configFiles()
+	if err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		path, text string
+		mode       fs.FileMode
+	}{{n.KeyPath, keyText, 0o600}, {n.ConfPath, conf, 0o644}, {n.RNDCConfPath, rndcConf, 0o600}} {
+		if err := writeFile(f.path, f.text, f.mode); err != nil {
+			return err
+		}
+	}
+	if n.opts.User != "" {
+		return chownTree(n.Dir, n.opts.User)
+	}
+	return nil
+}
+
+// writeFile replaces path with text through a temporary file in the same directory, so a
+// crash never leaves a half-written configuration and the mode holds even if path existed.
+func writeFile(path, text string, mode fs.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	_, err = f.WriteString(text)
+	if err == nil {
+		err = f.Chmod(mode)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// chownTree gives dir and everything under it to the named user and its primary group.
+func chownTree(dir, name string) error {
+	u, err := user.Lookup(name)
+	if err != nil {
+		return fmt.Errorf("user %q: %w", name, err)
+	}
+	uid, err1 := strconv.Atoi(u.Uid)
+	gid, err2 := strconv.Atoi(u.Gid)
+	if err := errors.Join(err1, err2); err != nil {
+		return fmt.Errorf("user %q: %w", name, err)
+	}
+	err = filepath.WalkDir(dir, func(p string, _ fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(p, uid, gid)
+	})
+	if err != nil {
+		return fmt.Errorf("chown %s to %s: %w", dir, name, err)
+	}
+	return nil
+}
