@@ -1,37 +1,23 @@
-// Package zoneconf renders the configuration blocks bindgate gives addzone and modzone, parses
-// the address lists callers send, and merges changes into the text `rndc showzone` prints
-// without losing anything (CONTRACT §6, §7.1, §10). Caller strings never reach BIND: every
-// address is parsed into a netip value and rendered again (CONTRACT §19 C-1, B-8).
 package zoneconf
 
 import (
-	"errors"
-	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
 )
 
-// Errors. Every input error wraps ErrInvalid; its text is safe to show after "Invalid request: ".
-var (
-	ErrInvalid      = errors.New("invalid zone configuration")
-	ErrTooLarge     = errors.New("zone configuration too large for one rndc command")
-	ErrNotPrimary   = errors.New("zone is not a primary")
-	ErrNotSecondary = errors.New("zone is not a secondary")
-	ErrUpdatePolicy = errors.New("zone uses update-policy")
-	ErrSyntax       = errors.New("showzone text not understood")
-)
-
-// MaxEntries bounds every address list (CONTRACT §6).
+// MaxEntries bounds every address list (CONTRACT §6), which with the other statements keeps
+// a block far below the 32 KiB rndc limit.
 const MaxEntries = 64
 
-// Endpoint is a server address with an optional port (0 = none).
+// Endpoint is a server address (primaries, also-notify) with an optional port.
 type Endpoint struct {
 	Addr netip.Addr
-	Port uint16
+	Port uint16 // 0 = none: BIND's default applies
 }
 
-// String renders BIND's syntax: "192.0.2.1", "192.0.2.1 port 5353", "2001:db8::1 port 5353".
+// String renders BIND's syntax: "192.0.2.1", "192.0.2.1 port 5353", "2001:db8::1 port 5353"
+// (no brackets: the port is a separate clause).
 func (e Endpoint) String() string {
 	if e.Port == 0 {
 		return e.Addr.String()
@@ -39,37 +25,47 @@ func (e Endpoint) String() string {
 	return e.Addr.String() + " port " + strconv.Itoa(int(e.Port))
 }
 
-type invalidError struct{ msg string }
+// valid reports whether e is something ParseEndpoint could have returned.
+func (e Endpoint) valid() bool {
+	return e.Addr.IsValid() && e.Addr.Zone() == "" && !e.Addr.Is4In6()
+}
 
-func (e *invalidError) Error() string        { return e.msg }
-func (e *invalidError) Is(target error) bool { return target == ErrInvalid }
-
-func invalid(format string, a ...any) error { return &invalidError{fmt.Sprintf(format, a...)} }
-
-// ParseEndpoint accepts 192.0.2.1, 2001:db8::1, 192.0.2.1:5353, [2001:db8::1]:5353 and
-// "192.0.2.1 port 5353". Host names, zone-scoped IPv6 (%eth0), prefixes and keys are refused.
+// ParseEndpoint parses one endpoint (CONTRACT §6): "192.0.2.1", "2001:db8::1",
+// "192.0.2.1:5353", "[2001:db8::1]:5353" or BIND's own "192.0.2.1 port 5353". The port is
+// 1-65535. Host names, zone-scoped IPv6 ("fe80::1%eth0"), prefixes, keys and surrounding
+// blanks are refused. IPv4-mapped IPv6 addresses are unmapped. The error wraps ErrInvalid.
 func ParseEndpoint(s string) (Endpoint, error) {
-	s = strings.TrimSpace(s)
-	if f := strings.Fields(s); len(f) == 3 && f[1] == "port" {
-		a, err := parseAddr(f[0])
+	if host, port, ok := strings.Cut(s, " port "); ok {
+		a, err := parseAddr(host)
 		if err != nil {
 			return Endpoint{}, err
 		}
-		p, err := parsePort(f[2])
-		return Endpoint{a, p}, err
+		p, err := parsePort(port)
+		return Endpoint{Addr: a, Port: p}, err
 	}
 	if strings.HasPrefix(s, "[") || strings.Count(s, ":") == 1 {
-		ap, err := netip.ParseAddrPort(s)
-		if err != nil || ap.Addr().Zone() != "" {
-			return Endpoint{}, invalid("bad address and port")
+		i := strings.LastIndexByte(s, ':')
+		if i < 0 {
+			return Endpoint{}, invalid("bad [<ipv6>]:<port>")
 		}
-		p, err := parsePort(strconv.Itoa(int(ap.Port())))
-		return Endpoint{ap.Addr().Unmap(), p}, err
+		host, port := s[:i], s[i+1:]
+		if h, ok := strings.CutPrefix(host, "["); ok {
+			if host, ok = strings.CutSuffix(h, "]"); !ok || !strings.Contains(host, ":") {
+				return Endpoint{}, invalid("bad [<ipv6>]:<port>")
+			}
+		}
+		a, err := parseAddr(host)
+		if err != nil {
+			return Endpoint{}, err
+		}
+		p, err := parsePort(port)
+		return Endpoint{Addr: a, Port: p}, err
 	}
 	a, err := parseAddr(s)
 	return Endpoint{Addr: a}, err
 }
 
+// parseAddr parses an IPv4 or IPv6 address without zone and unmaps IPv4-mapped IPv6.
 func parseAddr(s string) (netip.Addr, error) {
 	a, err := netip.ParseAddr(s)
 	if err != nil || a.Zone() != "" {
@@ -78,42 +74,59 @@ func parseAddr(s string) (netip.Addr, error) {
 	return a.Unmap(), nil
 }
 
+// parsePort accepts 1-65535 written with ASCII digits only (no sign, no blanks).
 func parsePort(s string) (uint16, error) {
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > 65535 {
+	if s == "" || len(s) > 5 || strings.Trim(s, "0123456789") != "" {
+		return 0, invalid("port must be 1-65535")
+	}
+	n, _ := strconv.Atoi(s)
+	if n < 1 || n > 65535 {
 		return 0, invalid("port must be 1-65535")
 	}
 	return uint16(n), nil
 }
 
-// ParseEndpoints parses an endpoint list; field names it in errors (e.g. "primaries").
-// Exact duplicates collapse.
+// ParseEndpoints parses an endpoint list. field is the name used in messages ("primaries",
+// "alsoNotify"…): `primaries contains an invalid entry: "x" (expected "<ip>", "<ip>:<port>"
+// or "[<ipv6>]:<port>")` (CONTRACT §6). Exact duplicates collapse, first one kept; more than
+// MaxEntries entries are refused. Errors wrap ErrInvalid.
 func ParseEndpoints(field string, list []string) ([]Endpoint, error) {
 	if len(list) > MaxEntries {
-		return nil, invalid("%s has %d entries; at most %d are allowed", field, len(list), MaxEntries)
+		return nil, tooMany(field, len(list))
 	}
 	out := make([]Endpoint, 0, len(list))
-	seen := map[Endpoint]bool{}
 	for _, s := range list {
 		e, err := ParseEndpoint(s)
 		if err != nil {
 			return nil, invalid(`%s contains an invalid entry: %q (expected "<ip>", "<ip>:<port>" or "[<ipv6>]:<port>")`, field, s)
 		}
-		if !seen[e] {
-			seen[e] = true
+		if !contains(out, e) {
 			out = append(out, e)
 		}
 	}
 	return out, nil
 }
 
-// ACLEntry is an address-match-list element: an address (Bare) or a CIDR prefix.
-type ACLEntry struct {
-	Prefix netip.Prefix
-	Bare   bool
+func tooMany(field string, n int) error {
+	return invalid("%s has %d entries; at most %d are allowed", field, n, MaxEntries)
 }
 
-// String renders the entry as BIND reads it.
+func contains[T comparable](list []T, v T) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// ACLEntry is one address-match-list element bindgate writes: an address or a CIDR prefix.
+type ACLEntry struct {
+	Prefix netip.Prefix // masked; a single address has the full length (/32, /128)
+	Bare   bool         // written as a plain address ("10.0.0.7"), as the caller gave it
+}
+
+// String renders the entry as BIND reads it: "10.0.0.7" (Bare) or "10.0.0.0/24".
 func (a ACLEntry) String() string {
 	if a.Bare {
 		return a.Prefix.Addr().String()
@@ -121,48 +134,73 @@ func (a ACLEntry) String() string {
 	return a.Prefix.String()
 }
 
-// ParseACLEntry accepts a bare IPv4/IPv6 address or a CIDR prefix without host bits (BIND
-// refuses those: "address/prefix length mismatch"). No ports, names, keys, "!" or keywords.
-func ParseACLEntry(s string) (ACLEntry, error) {
-	s = strings.TrimSpace(s)
-	if strings.Contains(s, "/") {
-		p, err := netip.ParsePrefix(s)
-		if err != nil || p.Addr().Zone() != "" {
-			return ACLEntry{}, invalid("not a CIDR prefix")
-		}
-		if p.Masked() != p {
-			return ACLEntry{}, invalid("prefix has host bits set")
-		}
-		return ACLEntry{Prefix: p}, nil
-	}
-	a, err := parseAddr(s)
-	if err != nil {
-		return ACLEntry{}, err
-	}
-	return ACLEntry{Prefix: netip.PrefixFrom(a, a.BitLen()), Bare: true}, nil
+// valid reports whether a is something ParseACLEntry could have returned.
+func (a ACLEntry) valid() bool {
+	p := a.Prefix
+	return p.IsValid() && p.Addr().Zone() == "" && !p.Addr().Is4In6() && p.Masked() == p &&
+		(!a.Bare || p.IsSingleIP())
 }
 
-// ParseACL parses an ACL list; field names it in errors (e.g. "allow-transfer").
+// ParseACLEntry parses one ACL element (CONTRACT §6): a bare IPv4/IPv6 address or a CIDR
+// prefix. A prefix with host bits set ("10.0.0.1/24") is refused, as BIND refuses it
+// ("address/prefix length mismatch"); so are ports, names, keys, "!", keywords (any, none…),
+// zones and blanks. IPv4-mapped forms are unmapped. The error wraps ErrInvalid.
+func ParseACLEntry(s string) (ACLEntry, error) {
+	if !strings.Contains(s, "/") {
+		a, err := parseAddr(s)
+		if err != nil {
+			return ACLEntry{}, err
+		}
+		return ACLEntry{Prefix: netip.PrefixFrom(a, a.BitLen()), Bare: true}, nil
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil || p.Addr().Zone() != "" {
+		return ACLEntry{}, invalid("not a CIDR prefix")
+	}
+	if p.Masked() != p {
+		return ACLEntry{}, invalid("prefix has host bits set")
+	}
+	if a := p.Addr(); a.Is4In6() {
+		if p.Bits() < 96 {
+			return ACLEntry{}, invalid("IPv4-mapped prefix shorter than /96")
+		}
+		p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+	}
+	return ACLEntry{Prefix: p}, nil
+}
+
+// ParseACL parses an ACL list. field is the name used in messages ("allow-transfer"…):
+// `allow-transfer contains an invalid address: "x"` (CONTRACT §6). Entries naming the same
+// prefix collapse ("10.0.0.7" and "10.0.0.7/32"), first one kept; more than MaxEntries
+// entries are refused. Errors wrap ErrInvalid.
 func ParseACL(field string, list []string) ([]ACLEntry, error) {
 	if len(list) > MaxEntries {
-		return nil, invalid("%s has %d entries; at most %d are allowed", field, len(list), MaxEntries)
+		return nil, tooMany(field, len(list))
 	}
 	out := make([]ACLEntry, 0, len(list))
-	seen := map[ACLEntry]bool{}
 	for _, s := range list {
 		e, err := ParseACLEntry(s)
 		if err != nil {
 			return nil, invalid("%s contains an invalid address: %q", field, s)
 		}
-		if !seen[e] {
-			seen[e] = true
+		if !containsPrefix(out, e.Prefix) {
 			out = append(out, e)
 		}
 	}
 	return out, nil
 }
 
-// IsIdentifier reports whether s may be put, quoted, into rndc text (CONTRACT §19 B-3).
+func containsPrefix(list []ACLEntry, p netip.Prefix) bool {
+	for _, e := range list {
+		if e.Prefix == p {
+			return true
+		}
+	}
+	return false
+}
+
+// IsIdentifier reports whether s may be put, quoted, into rndc text as a key or policy name:
+// [A-Za-z0-9._-]{1,253} (CONTRACT §19 B-3).
 func IsIdentifier(s string) bool {
 	if len(s) == 0 || len(s) > 253 {
 		return false

@@ -1,137 +1,172 @@
 package zoneconf
 
-import (
-	"strings"
-)
-
-// Modification names the statements a PATCH changes; nil fields are left alone.
+// Modification names the statements a PATCH changes (CONTRACT §10); nil fields are left
+// alone. Lists hold values from ParseEndpoints and ParseACL.
 type Modification struct {
-	AlsoNotify    *[]Endpoint
-	AllowTransfer *[]ACLEntry
-	AllowUpdate   *[]ACLEntry
-	Primaries     *[]Endpoint
-	DNSSECPolicy  *string
-	InlineSigning *bool
+	AlsoNotify    *[]Endpoint // replaces the list; empty removes also-notify
+	AllowTransfer *[]ACLEntry // replaces all but key elements; nothing left -> { none; }
+	AllowUpdate   *[]ACLEntry // primaries only; replaces all but key elements; nothing left removes it
+	Primaries     *[]Endpoint // secondaries only; non-empty; replaces primaries or masters
+	DNSSECPolicy  *string     // sets dnssec-policy "<p>"; IsIdentifier
+	InlineSigning *bool       // sets inline-signing yes|no
 }
 
-// alias maps an old keyword to the one bindgate emits.
-func alias(kw string) string {
-	if kw == "masters" {
-		return "primaries"
-	}
-	return kw
-}
-
-// Merge applies m to z and returns the block for `rndc modzone`. Statements m does not name are
-// re-emitted byte for byte; a replaced statement keeps its position; new ones are appended; a
-// keyword is never emitted twice (a later duplicate in z is dropped) ([fix] CONTRACT §18.8).
-// changed is false when the result means the same as z.
+// Merge applies m to z and returns the block for `rndc modzone <zone> <block>`.
+//
+//   - Statements m does not name are re-emitted byte for byte, in showzone's order ([fix]
+//     CONTRACT §10, §18.8): CIDRs, ports, keys, TLS, any/none, named ACLs, update-policy,
+//     unknown options.
+//   - A replaced statement stays where it was; a new one is appended in §7.1's order.
+//   - A keyword appears at most once. BIND refuses a repeated clause ("'also-notify'
+//     redefined"), so showzone text that repeats one is not BIND's and fails with ErrSyntax.
+//     The one pair 9.18 does accept, masters beside primaries, is left alone unless m
+//     names primaries; then a single primaries statement replaces both.
+//   - allowTransfer and allowUpdate keep the list's `key "…"` elements (first) and its
+//     header (allow-transfer's `port …`/`transport …` filter). alsoNotify and primaries
+//     replace the whole list, header and per-server key/tls options included.
+//
+// changed is false when every statement m names means the same, by parsed value, as the
+// zone's current one (showzone's 10.0.0.7/32 equals a rendered 10.0.0.7); the caller then
+// skips modzone. Errors: ErrNotPrimary, ErrNotSecondary, ErrUpdatePolicy and other input
+// errors (all matching ErrInvalid), ErrTooLarge for a changed block over ~32000 bytes, and
+// ErrSyntax when z's text must be read and cannot be.
 func Merge(z Zone, m Modification) (block string, changed bool, err error) {
-	repl := map[string]*string{} // keyword -> new raw ("" removes it)
-	set := func(kw, raw string) { repl[kw] = &raw }
-	typ := z.Type()
-
-	if m.AlsoNotify != nil {
-		if len(*m.AlsoNotify) == 0 {
-			set("also-notify", "")
-		} else {
-			set("also-notify", strings.TrimSpace(endpointList("also-notify", *m.AlsoNotify)))
-		}
-	}
-	if m.Primaries != nil {
-		if typ != "secondary" {
-			return "", false, ErrNotSecondary
-		}
-		if len(*m.Primaries) == 0 {
-			return "", false, invalid("primaries must not be empty")
-		}
-		set("primaries", strings.TrimSpace(endpointList("primaries", *m.Primaries)))
-	}
-	if m.AllowTransfer != nil {
-		keys, err := keyElements(z, "allow-transfer")
-		if err != nil {
-			return "", false, err
-		}
-		set("allow-transfer", strings.TrimSpace(aclList("allow-transfer", keys, *m.AllowTransfer)))
-	}
-	if m.AllowUpdate != nil {
-		if typ != "primary" {
-			return "", false, ErrNotPrimary
-		}
-		if z.Has("update-policy") {
-			return "", false, ErrUpdatePolicy
-		}
-		// [fix] CONTRACT §18.11: the key grant record updates depend on is kept.
-		keys, err := keyElements(z, "allow-update")
-		if err != nil {
-			return "", false, err
-		}
-		if len(keys)+len(*m.AllowUpdate) == 0 {
-			set("allow-update", "")
-		} else {
-			set("allow-update", strings.TrimSpace(aclList("allow-update", keys, *m.AllowUpdate)))
-		}
-	}
-	if m.DNSSECPolicy != nil {
-		if !IsIdentifier(*m.DNSSECPolicy) {
-			return "", false, invalid("dnssecPolicy must match [A-Za-z0-9._-]{1,253}")
-		}
-		set("dnssec-policy", `dnssec-policy "`+*m.DNSSECPolicy+`";`)
-	}
-	if m.InlineSigning != nil {
-		set("inline-signing", strings.TrimSpace(yesNo("inline-signing", *m.InlineSigning)))
-	}
-
-	var out []string
-	seen := map[string]bool{}
+	seen := make(map[string]bool, len(z.Statements))
 	for _, st := range z.Statements {
-		kw := alias(st.Keyword)
-		if seen[kw] {
-			changed = true // a duplicate BIND printed; emitting it again would be an error
-			continue
+		if seen[st.Keyword] {
+			return "", false, syntaxErr("keyword %q appears twice", st.Keyword)
 		}
-		seen[kw] = true
-		if r, ok := repl[kw]; ok {
-			if *r != "" {
-				out = append(out, *r)
-			}
-			if *r == "" || canonical(*r) != canonical(st.Raw) {
-				changed = true
-			}
-			continue
-		}
-		out = append(out, st.Raw)
+		seen[st.Keyword] = true
 	}
-	for _, kw := range []string{"primaries", "allow-update", "also-notify", "allow-transfer", "dnssec-policy", "inline-signing"} {
-		if r, ok := repl[kw]; ok && !seen[kw] && *r != "" {
-			out = append(out, *r)
+	repl, err := replacements(z, m)
+	if err != nil {
+		return "", false, err
+	}
+
+	out := make([]string, 0, len(z.Statements)+len(repl))
+	placed := make(map[string]bool, len(repl))
+	for _, st := range z.Statements {
+		kw := canonicalKeyword(st.Keyword)
+		r, named := repl[kw]
+		switch {
+		case !named:
+			out = append(out, st.Raw)
+		case placed[kw]:
+			changed = true // the masters of a masters+primaries pair
+		default:
+			placed[kw] = true
+			if r == "" {
+				changed = true
+				continue
+			}
+			out = append(out, r)
+			changed = changed || !equivalent(st.Raw, r)
+		}
+	}
+	// Statements the zone did not have go last, in CONTRACT §7.1's order.
+	for _, kw := range [...]string{"primaries", "allow-update", "also-notify", "allow-transfer", "dnssec-policy", "inline-signing"} {
+		if r, ok := repl[kw]; ok && !placed[kw] && r != "" {
+			out = append(out, r)
 			changed = true
 		}
 	}
-	block = "{ " + strings.Join(out, " ") + " };"
-	if len(block) > maxBlock {
-		return "", false, ErrTooLarge
+	block = joinBlock(out)
+	if changed && len(block) > maxBlock {
+		return "", false, tooLarge(len(block))
 	}
 	return block, changed, nil
 }
 
-// keyElements returns the `key "…"` elements of statement kw, which a PATCH keeps.
-func keyElements(z Zone, kw string) ([]string, error) {
-	for _, st := range z.Statements {
-		if st.Keyword != kw {
-			continue
+// replacements returns the new text of every statement m names, by canonical keyword; ""
+// means remove it.
+func replacements(z Zone, m Modification) (map[string]string, error) {
+	typ := z.Type()
+	repl := map[string]string{}
+	if m.Primaries != nil {
+		if typ != "secondary" {
+			return nil, invalidKind(ErrNotSecondary, "primaries applies to secondary zones only; this zone is %s", typeName(typ))
 		}
-		els, err := listElements(st.Raw)
+		if len(*m.Primaries) == 0 {
+			return nil, invalid("primaries must not be empty")
+		}
+		if err := checkEndpoints("primaries", *m.Primaries); err != nil {
+			return nil, err
+		}
+		// Written as primaries even where the zone said masters (9.18's name).
+		repl["primaries"] = endpointList("primaries", *m.Primaries)
+	}
+	if m.AllowUpdate != nil {
+		if typ != "primary" {
+			return nil, invalidKind(ErrNotPrimary, "allowUpdate applies to primary zones only; this zone is %s", typeName(typ))
+		}
+		if z.Has("update-policy") {
+			return nil, invalidKind(ErrUpdatePolicy, "the zone uses update-policy; allowUpdate cannot be combined with it")
+		}
+		r, err := aclReplacement(z, "allow-update", *m.AllowUpdate, false)
 		if err != nil {
 			return nil, err
 		}
-		var keys []string
-		for _, e := range els {
-			if f := strings.Fields(e); len(f) == 2 && f[0] == "key" {
-				keys = append(keys, e)
-			}
-		}
-		return keys, nil
+		repl["allow-update"] = r
 	}
-	return nil, nil
+	if m.AllowTransfer != nil {
+		r, err := aclReplacement(z, "allow-transfer", *m.AllowTransfer, true)
+		if err != nil {
+			return nil, err
+		}
+		repl["allow-transfer"] = r
+	}
+	if m.AlsoNotify != nil {
+		if err := checkEndpoints("also-notify", *m.AlsoNotify); err != nil {
+			return nil, err
+		}
+		repl["also-notify"] = ""
+		if len(*m.AlsoNotify) > 0 {
+			repl["also-notify"] = endpointList("also-notify", *m.AlsoNotify)
+		}
+	}
+	if m.DNSSECPolicy != nil {
+		if !IsIdentifier(*m.DNSSECPolicy) {
+			return nil, invalid("dnssecPolicy must match [A-Za-z0-9._-]{1,253}")
+		}
+		repl["dnssec-policy"] = policyStatement(*m.DNSSECPolicy)
+	}
+	if m.InlineSigning != nil {
+		repl["inline-signing"] = yesNo("inline-signing", *m.InlineSigning)
+	}
+	return repl, nil
+}
+
+// aclReplacement renders kw with entries, keeping the current statement's key elements and
+// header. With nothing left it is "{ none; }" when noneIfEmpty, else removed ("").
+func aclReplacement(z Zone, kw string, entries []ACLEntry, noneIfEmpty bool) (string, error) {
+	if err := checkACL(kw, entries); err != nil {
+		return "", err
+	}
+	var cur list
+	for _, st := range z.Statements {
+		if st.Keyword == kw {
+			l, err := parseList(st.Raw)
+			if err != nil {
+				return "", err
+			}
+			cur = l
+		}
+	}
+	var keys []string
+	for _, e := range cur.elems {
+		if e.isKey() {
+			keys = append(keys, e.raw)
+		}
+	}
+	if len(keys)+len(entries) == 0 && !noneIfEmpty {
+		return "", nil
+	}
+	return aclList(kw, cur.header, keys, entries), nil
+}
+
+func typeName(t string) string {
+	if t == "" {
+		return "of no type"
+	}
+	return t
 }

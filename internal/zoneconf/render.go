@@ -4,88 +4,135 @@ import (
 	"strings"
 )
 
-// maxBlock keeps "addzone <zone> <block>" under named's 32 KiB message limit with room for the
-// message envelope and the zone name.
+// maxBlock bounds a rendered block so that "addzone <zone> <block>" (or modzone) with its
+// ISCCC envelope stays under named's 32 KiB control-message limit: 32768 minus the zone
+// name (253), the verb and roughly 200 bytes of envelope and HMAC leaves ~32300.
 const maxBlock = 32000
 
-// Spec is what bindgate renders for addzone (CONTRACT §7.1).
+// Spec is what bindgate renders for addzone (CONTRACT §7.1). Fields that do not apply to the
+// zone type are ignored.
 type Spec struct {
-	Type             string // "primary" or "secondary"
-	File             string // absolute path; primaries only
-	Primaries        []Endpoint
-	UpdateKey        string // primaries only
+	Type             string     // "primary" or "secondary"
+	File             string     // absolute path of the zone file; primary only
+	Primaries        []Endpoint // secondary only; at least one
+	UpdateKey        string     // primary only; "" = no allow-update; IsIdentifier
 	AlsoNotify       []Endpoint
 	AllowTransfer    []ACLEntry
-	AllowTransferSet bool // set and empty renders "allow-transfer { none; };"
-	DNSSECPolicy     string
-	InlineSigning    *bool
+	AllowTransferSet bool   // set and empty renders "allow-transfer { none; };" ([fix] §6)
+	DNSSECPolicy     string // "" = none; IsIdentifier
+	InlineSigning    *bool  // nil = no statement
 }
 
-// Render returns the one-line block for `rndc addzone <zone> <block>`, statements in the
-// contract's order, each only when it has content.
+// Render returns the one-line block for `rndc addzone <zone> <block>`: the statements of
+// CONTRACT §7.1 in its order, each only when it has content, e.g.
+//
+//	{ type primary; file "/var/cache/bind/example.com.zone"; allow-update { key "bindy-operator"; }; also-notify { 10.244.2.7 port 5353; }; allow-transfer { 10.244.2.7; }; dnssec-policy "default"; inline-signing yes; };
+//
+// Every value is re-checked here, since this text goes to BIND (CONTRACT §19 B-3, B-8):
+// errors wrap ErrInvalid; a block over ~32000 bytes is ErrTooLarge.
 func Render(s Spec) (string, error) {
-	var b strings.Builder
-	b.WriteString("{ ")
+	var st []string
 	switch s.Type {
 	case "primary":
-		if s.File == "" || strings.ContainsFunc(s.File, unsafePathRune) {
-			return "", invalid("zone file path is not usable")
+		if !strings.HasPrefix(s.File, "/") || strings.ContainsFunc(s.File, unsafePathRune) {
+			return "", invalid("the zone file path must be absolute and free of quotes, backslashes and control characters")
 		}
-		b.WriteString(`type primary; file "` + s.File + `"; `)
+		st = append(st, "type primary;", `file "`+s.File+`";`)
 		if s.UpdateKey != "" {
 			if !IsIdentifier(s.UpdateKey) {
 				return "", invalid("updateKeyName must match [A-Za-z0-9._-]{1,253}")
 			}
-			b.WriteString(`allow-update { key "` + s.UpdateKey + `"; }; `)
+			st = append(st, `allow-update { key "`+s.UpdateKey+`"; };`)
 		}
 	case "secondary":
-		// [fix] CONTRACT §7.1: no file (as bindcar: re-transferred after a restart) and never
-		// allow-update, which 9.18 applies to primaries only.
+		// [fix] CONTRACT §7.1: a secondary gets no file (as bindcar: kept in memory and
+		// transferred again after a restart) and never allow-update, which 9.18 applies to
+		// primaries only (named-checkconf refuses it; addzone accepts it silently, §20.1).
 		if len(s.Primaries) == 0 {
-			return "", invalid("a secondary zone needs at least one primary")
+			return "", invalid("Secondary zones require at least one primary server in 'primaries' field")
 		}
-		b.WriteString("type secondary; ")
-		b.WriteString(endpointList("primaries", s.Primaries))
+		if err := checkEndpoints("primaries", s.Primaries); err != nil {
+			return "", err
+		}
+		st = append(st, "type secondary;", endpointList("primaries", s.Primaries))
 	default:
-		return "", invalid("zone type must be primary or secondary")
+		return "", invalid("Invalid zone type: %s. Must be 'primary' or 'secondary'", s.Type)
 	}
 	if len(s.AlsoNotify) > 0 {
-		b.WriteString(endpointList("also-notify", s.AlsoNotify))
+		if err := checkEndpoints("also-notify", s.AlsoNotify); err != nil {
+			return "", err
+		}
+		st = append(st, endpointList("also-notify", s.AlsoNotify))
 	}
 	if len(s.AllowTransfer) > 0 || s.AllowTransferSet {
-		b.WriteString(aclList("allow-transfer", nil, s.AllowTransfer))
+		if err := checkACL("allow-transfer", s.AllowTransfer); err != nil {
+			return "", err
+		}
+		st = append(st, aclList("allow-transfer", "", nil, s.AllowTransfer))
 	}
 	if s.DNSSECPolicy != "" {
 		if !IsIdentifier(s.DNSSECPolicy) {
 			return "", invalid("dnssecPolicy must match [A-Za-z0-9._-]{1,253}")
 		}
-		b.WriteString(`dnssec-policy "` + s.DNSSECPolicy + `"; `)
+		st = append(st, policyStatement(s.DNSSECPolicy))
 	}
 	if s.InlineSigning != nil {
-		b.WriteString(yesNo("inline-signing", *s.InlineSigning))
+		st = append(st, yesNo("inline-signing", *s.InlineSigning))
 	}
-	b.WriteString("};")
-	if b.Len() > maxBlock {
-		return "", ErrTooLarge
+	block := joinBlock(st)
+	if len(block) > maxBlock {
+		return "", tooLarge(len(block))
 	}
-	return b.String(), nil
+	return block, nil
 }
 
+// checkEndpoints re-checks values a caller may have built without ParseEndpoints.
+func checkEndpoints(field string, eps []Endpoint) error {
+	if len(eps) > MaxEntries {
+		return tooMany(field, len(eps))
+	}
+	for _, e := range eps {
+		if !e.valid() {
+			return invalid("%s contains an invalid entry", field)
+		}
+	}
+	return nil
+}
+
+// checkACL re-checks values a caller may have built without ParseACL.
+func checkACL(field string, l []ACLEntry) error {
+	if len(l) > MaxEntries {
+		return tooMany(field, len(l))
+	}
+	for _, e := range l {
+		if !e.valid() {
+			return invalid("%s contains an invalid address", field)
+		}
+	}
+	return nil
+}
+
+// endpointList renders `kw { a; b port 5353; };`.
 func endpointList(kw string, eps []Endpoint) string {
 	var b strings.Builder
 	b.WriteString(kw + " { ")
 	for _, e := range eps {
 		b.WriteString(e.String() + "; ")
 	}
-	b.WriteString("}; ")
+	b.WriteString("};")
 	return b.String()
 }
 
-// aclList renders kw with kept raw elements (key grants) first, then entries; an empty result
-// is "{ none; }" so that an empty list never falls back to the options-level ACL.
-func aclList(kw string, kept []string, entries []ACLEntry) string {
+// aclList renders `kw [header] { kept…; entries…; };`: kept raw elements (key grants) first,
+// then the entries. An empty list is written "{ none; }" so that it never falls back to the
+// options-level ACL ([fix] CONTRACT §6, §18.10).
+func aclList(kw, header string, kept []string, entries []ACLEntry) string {
 	var b strings.Builder
-	b.WriteString(kw + " { ")
+	b.WriteString(kw + " ")
+	if header != "" {
+		b.WriteString(header + " ")
+	}
+	b.WriteString("{ ")
 	for _, k := range kept {
 		b.WriteString(k + "; ")
 	}
@@ -95,15 +142,17 @@ func aclList(kw string, kept []string, entries []ACLEntry) string {
 	if len(kept)+len(entries) == 0 {
 		b.WriteString("none; ")
 	}
-	b.WriteString("}; ")
+	b.WriteString("};")
 	return b.String()
 }
 
+func policyStatement(p string) string { return `dnssec-policy "` + p + `";` }
+
 func yesNo(kw string, v bool) string {
 	if v {
-		return kw + " yes; "
+		return kw + " yes;"
 	}
-	return kw + " no; "
+	return kw + " no;"
 }
 
 func unsafePathRune(r rune) bool { return r < 0x20 || r == 0x7f || r == '"' || r == '\\' }

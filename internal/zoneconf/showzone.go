@@ -1,216 +1,146 @@
 package zoneconf
 
-import (
-	"fmt"
-	"net/netip"
-	"strings"
-)
+import "strings"
 
-// Statement is one top-level statement of a zone block: its keyword (lower case) and its exact
-// text, trailing ';' included.
+// Statement is one top-level statement of a zone block.
 type Statement struct {
+	// Keyword is the statement's first token in lower case ("type", "also-notify").
+	// BIND matches clause names case-insensitively ("'type' redefined near 'Type'").
 	Keyword string
-	Raw     string
+	// Raw is the statement's exact text, from its keyword to its trailing ';' included.
+	Raw string
 }
 
 // Zone is a parsed `rndc showzone` answer.
 type Zone struct {
-	Name       string
-	Class      string
+	Name       string // unquoted zone name as BIND printed it
+	Class      string // "" unless printed (named.conf zones print "IN"; added zones print none)
 	Statements []Statement
 }
 
-// ParseShowzone splits `zone "example.test" [class] { type primary; file "x"; … };` into its
-// statements, keeping each one's raw text. It understands quoted strings with escapes, nested
-// braces and BIND's irregular spacing.
+// ParseShowzone splits `zone "example.test" [class] { type primary; file "x"; … };` into
+// its top-level statements, keeping each one's exact text. It handles nested braces, quoted
+// strings with escapes, BIND's irregular spacing (`allow-transfer  { … }`) and a bare zone
+// name. Anything else, comments included, fails with ErrSyntax.
 func ParseShowzone(text string) (Zone, error) {
 	var z Zone
-	s := strings.TrimSpace(text)
-	rest, ok := strings.CutPrefix(s, "zone")
-	if !ok {
-		return z, fmt.Errorf("%w: no zone keyword", ErrSyntax)
-	}
-	rest = strings.TrimLeft(rest, " \t")
-	name, n, err := readQuoted(rest)
+	toks, err := lex(text)
 	if err != nil {
 		return z, err
 	}
-	z.Name = name
-	rest = strings.TrimLeft(rest[n:], " \t")
-	if !strings.HasPrefix(rest, "{") {
-		cls, after, _ := strings.Cut(rest, " ")
-		z.Class, rest = cls, strings.TrimLeft(after, " \t")
+	if len(toks) < 3 || toks[0].kind != tWord || !strings.EqualFold(toks[0].val, "zone") {
+		return z, syntaxErr("does not start with zone \"<name>\"")
 	}
-	if !strings.HasPrefix(rest, "{") {
-		return z, fmt.Errorf("%w: no opening brace", ErrSyntax)
+	if toks[1].kind != tString && toks[1].kind != tWord {
+		return z, syntaxErr("no zone name")
 	}
-	body, tail, err := matchBrace(rest)
-	if err != nil {
-		return z, err
+	z.Name = toks[1].val
+	open := 2
+	if toks[open].kind == tWord {
+		z.Class = toks[open].val
+		open++
 	}
-	if t := strings.TrimSpace(tail); t != ";" && t != "" {
-		return z, fmt.Errorf("%w: trailing text after the zone block", ErrSyntax)
+	if open >= len(toks) || toks[open].kind != tOpen {
+		return z, syntaxErr("no '{' after the zone name")
 	}
-	z.Statements, err = splitStatements(body)
+	end := matchClose(toks, open)
+	if end < 0 {
+		return z, syntaxErr("unbalanced '{'")
+	}
+	if tail := toks[end+1:]; len(tail) > 1 || len(tail) == 1 && tail[0].kind != tSemi {
+		return z, syntaxErr("text after the zone block at offset %d", tail[0].start)
+	}
+	z.Statements, err = statements(text, toks[open+1:end])
 	return z, err
 }
 
-// readQuoted reads a "…" string at the start of s and returns its value and length.
-func readQuoted(s string) (string, int, error) {
-	if !strings.HasPrefix(s, `"`) {
-		return "", 0, fmt.Errorf("%w: expected a quoted string", ErrSyntax)
+// statements cuts the top-level statements of a block body out of text.
+func statements(text string, body []token) ([]Statement, error) {
+	gs, err := groups(body)
+	if err != nil {
+		return nil, err
 	}
-	var b strings.Builder
-	for i := 1; i < len(s); i++ {
-		switch s[i] {
-		case '\\':
-			if i+1 >= len(s) {
-				return "", 0, fmt.Errorf("%w: unterminated string", ErrSyntax)
-			}
-			i++
-			b.WriteByte(s[i])
-		case '"':
-			return b.String(), i + 1, nil
-		default:
-			b.WriteByte(s[i])
+	out := make([]Statement, 0, len(gs))
+	for _, g := range gs {
+		first := body[g[0]]
+		if first.kind != tWord || !isKeyword(first.val) {
+			return nil, syntaxErr("statement at offset %d does not start with a keyword", first.start)
 		}
-	}
-	return "", 0, fmt.Errorf("%w: unterminated string", ErrSyntax)
-}
-
-// matchBrace takes s starting with '{' and returns what is between it and its matching '}',
-// and what follows.
-func matchBrace(s string) (inner, tail string, err error) {
-	depth := 0
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '"':
-			_, n, err := readQuoted(s[i:])
-			if err != nil {
-				return "", "", err
-			}
-			i += n - 1
-		case '{':
-			depth++
-		case '}':
-			depth--
-			if depth == 0 {
-				return s[1:i], s[i+1:], nil
-			}
-			if depth < 0 {
-				return "", "", fmt.Errorf("%w: unbalanced braces", ErrSyntax)
-			}
-		}
-	}
-	return "", "", fmt.Errorf("%w: unbalanced braces", ErrSyntax)
-}
-
-// splitStatements splits a block body at top-level ';'.
-func splitStatements(body string) ([]Statement, error) {
-	var out []Statement
-	depth, start := 0, 0
-	for i := 0; i < len(body); i++ {
-		switch body[i] {
-		case '"':
-			_, n, err := readQuoted(body[i:])
-			if err != nil {
-				return nil, err
-			}
-			i += n - 1
-		case '{':
-			depth++
-		case '}':
-			depth--
-			if depth < 0 {
-				return nil, fmt.Errorf("%w: unbalanced braces", ErrSyntax)
-			}
-		case ';':
-			if depth == 0 {
-				raw := strings.TrimSpace(body[start : i+1])
-				if raw != ";" {
-					kw, _, _ := strings.Cut(raw, " ")
-					kw = strings.TrimRight(kw, ";{")
-					out = append(out, Statement{Keyword: strings.ToLower(kw), Raw: raw})
-				}
-				start = i + 1
-			}
-		}
-	}
-	if depth != 0 || strings.TrimSpace(body[start:]) != "" {
-		return nil, fmt.Errorf("%w: statement without ';'", ErrSyntax)
+		// g[1] indexes the ';' ending the statement.
+		out = append(out, Statement{Keyword: strings.ToLower(first.val), Raw: text[first.start:body[g[1]].end]})
 	}
 	return out, nil
 }
 
-// listElements returns the raw elements of a list statement `kw { a; b; { c; }; };`.
-func listElements(raw string) ([]string, error) {
-	i := strings.IndexByte(raw, '{')
-	if i < 0 {
-		return nil, fmt.Errorf("%w: %s is not a list", ErrSyntax, strings.Fields(raw)[0])
+// isKeyword reports whether w can be a clause name: letters, digits, '-' and '_'.
+func isKeyword(w string) bool {
+	for i := 0; i < len(w); i++ {
+		c := w[i] | 0x20
+		if !('a' <= c && c <= 'z' || '0' <= w[i] && w[i] <= '9' || w[i] == '-' || w[i] == '_') {
+			return false
+		}
 	}
-	inner, _, err := matchBrace(raw[i:])
-	if err != nil {
-		return nil, err
-	}
-	st, err := splitStatements(inner)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, len(st))
-	for j, s := range st {
-		out[j] = strings.TrimSpace(strings.TrimSuffix(s.Raw, ";"))
-	}
-	return out, nil
+	return w != ""
 }
 
-// Type returns the zone type with BIND's old keywords mapped: master -> primary, slave ->
-// secondary.
+// canonicalKeyword folds BIND's alias: masters is the old name of primaries (9.18 accepts
+// both and prints whichever was written).
+func canonicalKeyword(kw string) string {
+	kw = strings.ToLower(kw)
+	if kw == "masters" {
+		return "primaries"
+	}
+	return kw
+}
+
+// Type returns the zone type in lower case, with BIND's old names mapped: master -> primary,
+// slave -> secondary. It is "" when the zone has no type statement.
 func (z Zone) Type() string {
 	for _, s := range z.Statements {
-		if s.Keyword == "type" {
-			f := strings.Fields(strings.TrimSuffix(s.Raw, ";"))
-			if len(f) < 2 {
-				return ""
-			}
-			switch t := strings.ToLower(f[1]); t {
-			case "master":
-				return "primary"
-			case "slave":
-				return "secondary"
-			default:
-				return t
-			}
+		if s.Keyword != "type" {
+			continue
+		}
+		toks, err := lex(s.Raw)
+		if err != nil || len(toks) < 3 || toks[1].kind != tWord && toks[1].kind != tString {
+			return ""
+		}
+		switch t := strings.ToLower(toks[1].val); t {
+		case "master":
+			return "primary"
+		case "slave":
+			return "secondary"
+		default:
+			return t
 		}
 	}
 	return ""
 }
 
-// Has reports whether the zone has a statement with keyword kw.
+// Has reports whether the zone has a statement with keyword kw (case-insensitive; masters
+// and primaries count as one keyword).
 func (z Zone) Has(kw string) bool {
+	kw = canonicalKeyword(kw)
 	for _, s := range z.Statements {
-		if s.Keyword == kw {
+		if canonicalKeyword(s.Keyword) == kw {
 			return true
 		}
 	}
 	return false
 }
 
-// canonical folds a statement's text for comparison: single spaces around punctuation, and
-// host prefixes (/32, /128) written as bare addresses and "none"/"any" unquoted, which is how
-// showzone reprints what bindgate rendered (CONTRACT §10: compare parsed values, never drop a prefix).
-func canonical(raw string) string {
-	r := strings.NewReplacer("{", " { ", "}", " } ", ";", " ; ")
-	f := strings.Fields(r.Replace(raw))
-	for i, w := range f {
-		if w == `"none"` || w == `"any"` { // 9.18 prints the ACL keywords quoted: { "none"; }
-			f[i] = strings.Trim(w, `"`)
-		}
-		if p, err := netip.ParsePrefix(w); err == nil && p.Bits() == p.Addr().BitLen() {
-			f[i] = p.Addr().String()
-		}
-		if strings.EqualFold(w, "master") || strings.EqualFold(w, "masters") || strings.EqualFold(w, "slave") {
-			f[i] = map[string]string{"master": "primary", "masters": "primaries", "slave": "secondary"}[strings.ToLower(w)]
-		}
+// Block returns the zone's statements, byte for byte, as a one-line block for `rndc
+// addzone` or `rndc modzone`: "{ <raw> <raw> … };".
+func (z Zone) Block() string {
+	raws := make([]string, len(z.Statements))
+	for i, s := range z.Statements {
+		raws[i] = s.Raw
 	}
-	return strings.Join(f, " ")
+	return joinBlock(raws)
+}
+
+func joinBlock(raws []string) string {
+	if len(raws) == 0 {
+		return "{ };"
+	}
+	return "{ " + strings.Join(raws, " ") + " };"
 }
