@@ -1,17 +1,3 @@
-// Package registry is bindgate's durable record of every zone it manages, so that zones lost by
-// named (its NZD lives in an often ephemeral working directory, bindy issue #486) can be added
-// again.
-//
-// Storage: one small JSON file per zone, <dir>/zones/<zone>.json, written through an *os.Root
-// with temp file, fsync, rename and directory fsync, plus an in-memory map. Why this and not a
-// single file, an append log or bbolt: a change costs one small write and two fsyncs whatever
-// the number of zones (O(1); a single JSON file would be rewritten whole on every change, which
-// at 10,000 zones is megabytes per create); a crash leaves either the old or the new entry,
-// never a torn file, with no compaction or recovery code (an append log needs both); it adds no
-// dependency (bbolt would, and also fsyncs per commit, so it is not faster for one change per
-// request); and it mirrors how named keeps one zone file per zone, so an operator can read and
-// repair it with ls and cat. The cost is startup: reading N small files (about 0.4 s at 10,000
-// zones here, measured by TestLoadTenThousand).
 package registry
 
 import (
@@ -21,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -30,43 +17,58 @@ import (
 	"github.com/bindgate/bindgate/internal/zonename"
 )
 
-// formatVersion is written in every entry so the format can evolve.
-const formatVersion = 1
+// FormatVersion is the "v" every entry file carries.
+const FormatVersion = 1
+
+// entriesDir is the subdirectory of the registry directory that holds the entry files.
+const entriesDir = "zones"
 
 // Entry is what bindgate keeps about one zone.
 type Entry struct {
+	// Zone is the normalised zone name (zonename.Normalize).
 	Zone string `json:"zone"`
-	Type string `json:"type"` // "primary" or "secondary"
-	// Block is the configuration block last applied with addzone or modzone.
+	// Type is "primary" or "secondary".
+	Type string `json:"type"`
+	// Block is the configuration block last applied with addzone or modzone:
+	// "{ type primary; ... };".
 	Block string `json:"block"`
 	// ZoneFile is the zone file bindgate first wrote (primaries), to rebuild a lost file.
+	// Entries returned by Get and List share it: do not modify it.
 	ZoneFile []byte    `json:"zoneFile,omitempty"`
 	Created  time.Time `json:"created"`
 	Modified time.Time `json:"modified"`
 }
 
+// fileEntry is an entry file's content.
 type fileEntry struct {
 	V int `json:"v"`
 	Entry
 }
 
-// Registry is safe for concurrent use; callers serialise changes to one zone.
+// Registry is the set of entries. It is safe for concurrent use; Put and Delete of different
+// zones may run at once, while callers serialise changes to one zone (the zones package's
+// per-zone lock).
 type Registry struct {
 	root *os.Root
 	mu   sync.RWMutex
 	m    map[string]Entry
 }
 
-// Open opens (creating, mode 0700) the registry in dir and loads every entry. An entry file that
-// does not parse stops Open with its name, never its content: a registry that silently forgot
-// a zone would defeat its purpose, and the operator can inspect or delete the file.
+// Open opens the registry in dir, creating dir and dir/zones (mode 0700) if missing, and loads
+// every entry. Temp files of interrupted writes are removed. An entry file that cannot be read
+// stops Open with an error naming the file (see the package comment).
 func Open(ctx context.Context, dir string) (*Registry, error) {
-	if err := os.MkdirAll(dir+"/zones", 0o700); err != nil {
-		return nil, err
+	if err := os.MkdirAll(filepath.Join(dir, entriesDir), 0o700); err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
 	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("registry: %w", err)
+	}
+	// A freshly created zones directory is durable only once its parent is synced.
+	if err := atomicfile.SyncDir(root, "."); err != nil {
+		root.Close()
+		return nil, fmt.Errorf("registry: %w", err)
 	}
 	r := &Registry{root: root, m: map[string]Entry{}}
 	if err := r.load(ctx); err != nil {
@@ -77,55 +79,94 @@ func Open(ctx context.Context, dir string) (*Registry, error) {
 }
 
 func (r *Registry) load(ctx context.Context) error {
-	d, err := r.root.Open("zones")
+	d, err := r.root.Open(entriesDir)
 	if err != nil {
-		return err
+		return fmt.Errorf("registry: %w", err)
 	}
-	defer d.Close()
 	ents, err := d.ReadDir(-1)
+	d.Close()
 	if err != nil {
-		return err
+		return fmt.Errorf("registry: read %s: %w", r.path(""), err)
 	}
 	for _, de := range ents {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		z, ok := strings.CutSuffix(de.Name(), ".json")
-		if !ok || !de.Type().IsRegular() {
-			continue // temp files of an interrupted write
+		name := de.Name()
+		if atomicfile.IsTemp(name) {
+			if err := r.root.Remove(entriesDir + "/" + name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("registry: remove leftover temp file %s: %w", r.path(name), err)
+			}
+			continue
 		}
-		b, err := r.root.ReadFile("zones/" + de.Name())
+		z, ok := strings.CutSuffix(name, ".json")
+		if !ok {
+			continue // not ours: leave it
+		}
+		e, err := r.read(name, z, de)
 		if err != nil {
 			return err
 		}
-		var fe fileEntry
-		if err := json.Unmarshal(b, &fe); err != nil || fe.V != formatVersion || fe.Zone != z || !zonename.IsNormal(z) {
-			return fmt.Errorf("registry entry %s/zones/%s is not readable (version %d); fix or remove it", r.root.Name(), de.Name(), fe.V)
-		}
-		r.m[z] = fe.Entry
+		r.m[z] = e
 	}
 	return nil
 }
 
-func fileName(zone string) (string, error) {
-	if !zonename.IsNormal(zone) {
-		return "", fmt.Errorf("registry: %w: %q", zonename.ErrInvalid, zone)
+// read loads one entry file. Its errors name the file, never its content.
+func (r *Registry) read(name, zone string, de fs.DirEntry) (Entry, error) {
+	bad := func(why string) error {
+		return fmt.Errorf("registry entry %s is %s; fix or remove it", r.path(name), why)
 	}
-	return "zones/" + zone + ".json", nil
+	if !de.Type().IsRegular() {
+		return Entry{}, bad("not a regular file")
+	}
+	if !zonename.IsNormal(zone) {
+		return Entry{}, bad("not named after a normalised zone name")
+	}
+	b, err := r.root.ReadFile(entriesDir + "/" + name)
+	if err != nil {
+		return Entry{}, fmt.Errorf("registry: read %s: %w", r.path(name), err)
+	}
+	var fe fileEntry
+	if err := json.Unmarshal(b, &fe); err != nil {
+		return Entry{}, bad("not valid JSON")
+	}
+	switch {
+	case fe.V != FormatVersion:
+		return Entry{}, bad(fmt.Sprintf("in format version %d, not %d", fe.V, FormatVersion))
+	case fe.Zone != zone:
+		return Entry{}, bad("for another zone than its name says")
+	}
+	return fe.Entry, nil
 }
 
-// Put stores e durably before returning.
+// path is the full path of an entry file, for messages.
+func (r *Registry) path(name string) string {
+	return filepath.Join(r.root.Name(), entriesDir, name)
+}
+
+// fileName re-validates zone (CONTRACT §4 sink re-validation) and returns its entry file.
+func fileName(zone string) (string, error) {
+	if !zonename.IsNormal(zone) {
+		return "", fmt.Errorf("registry: %w: %q is not a normalised zone name", zonename.ErrInvalid, zone)
+	}
+	return entriesDir + "/" + zone + ".json", nil
+}
+
+// Put stores e, replacing any entry of its zone. It is durable when Put returns (file and
+// directory fsynced).
 func (r *Registry) Put(ctx context.Context, e Entry) error {
 	name, err := fileName(e.Zone)
 	if err != nil {
 		return err
 	}
-	b, err := json.Marshal(fileEntry{V: formatVersion, Entry: e})
+	e.ZoneFile = slices.Clone(e.ZoneFile)
+	b, err := json.Marshal(fileEntry{V: FormatVersion, Entry: e})
 	if err != nil {
-		return err
+		return fmt.Errorf("registry: encode %s: %w", e.Zone, err)
 	}
 	if err := atomicfile.Write(ctx, r.root, name, b, 0o600); err != nil {
-		return err
+		return fmt.Errorf("registry: %w", err)
 	}
 	r.mu.Lock()
 	r.m[e.Zone] = e
@@ -133,21 +174,26 @@ func (r *Registry) Put(ctx context.Context, e Entry) error {
 	return nil
 }
 
-// Delete removes zone's entry durably; a missing entry is fine.
+// Delete removes zone's entry; it is durable when Delete returns. A missing entry is fine.
 func (r *Registry) Delete(ctx context.Context, zone string) error {
 	name, err := fileName(zone)
 	if err != nil {
 		return err
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if err := r.root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
+		return fmt.Errorf("registry: %w", err)
 	}
-	if err := atomicfile.SyncDir(r.root, "zones"); err != nil {
-		return err
-	}
+	// Forget it in memory first: even if the fsync below fails, the file is gone from the
+	// directory, so memory must not claim otherwise.
 	r.mu.Lock()
 	delete(r.m, zone)
 	r.mu.Unlock()
+	if err := atomicfile.SyncDir(r.root, entriesDir); err != nil {
+		return fmt.Errorf("registry: %w", err)
+	}
 	return nil
 }
 
@@ -178,5 +224,5 @@ func (r *Registry) Len() int {
 	return len(r.m)
 }
 
-// Close releases the directory.
+// Close releases the directory. The registry must not be used afterwards.
 func (r *Registry) Close() error { return r.root.Close() }

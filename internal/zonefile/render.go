@@ -1,12 +1,9 @@
-// Package zonefile renders the zone file bindgate writes for a new primary (CONTRACT §7.2) and
-// keeps zone files in BIND_ZONE_DIR through an *os.Root. Every name and value is parsed as its
-// RR type and rendered again by miekg/dns, and the whole text must parse back with $INCLUDE
-// off, so no caller text can smuggle a directive or a second record into the file (C-2, B-8).
 package zonefile
 
 import (
-	"errors"
+	"bytes"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -17,130 +14,179 @@ import (
 	"github.com/bindgate/bindgate/internal/zonename"
 )
 
-// ErrInvalid is wrapped by every input error; the text after it is fit for "Invalid request: ".
-var ErrInvalid = errors.New("invalid zone data")
-
-func invalid(format string, a ...any) error {
-	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, a...))
-}
-
-// MaxTTL is the largest TTL (RFC 2181 §8).
+// MaxTTL is the largest TTL a zone file may carry (RFC 2181 §8).
 const MaxTTL = 2147483647
 
-// SOA is the zone's SOA record.
+// SOA is the zone's SOA record (CONTRACT §5 SoaRecord).
 type SOA struct {
-	PrimaryNS, AdminEmail                       string
+	// PrimaryNS is the MNAME: a host name of [A-Za-z0-9._-], absolute or relative to the zone.
+	PrimaryNS string
+	// AdminEmail is the RNAME in DNS mailbox form ("admin.example.com."), never "a@b".
+	AdminEmail                                  string
 	Serial, Refresh, Retry, Expire, NegativeTTL uint32
 }
 
-// Record is one record of a create request.
+// Record is one entry of a create request's records (CONTRACT §5 DnsRecord, §12.2, §12.3).
 type Record struct {
 	Name, Type, Value string
-	TTL               *uint32
-	Priority          *uint16
+	// TTL is the record's TTL; nil means the zone's $TTL.
+	TTL *uint32
+	// Priority is the MX preference or SRV priority; ignored for other types.
+	Priority *uint16
 }
 
-// Spec is a new primary zone.
+// Spec is everything a new primary's zone file is made of (CONTRACT §5 ZoneConfig).
 type Spec struct {
-	Zone          string
-	TTL           uint32
-	SOA           SOA
-	NameServers   []string
+	// Zone is the normalised zone name (zonename.Normalize); anything else is refused.
+	Zone string
+	// TTL is the $TTL.
+	TTL uint32
+	SOA SOA
+	// NameServers become "@ IN NS <ns>" lines, in order.
+	NameServers []string
+	// NameServerIPs maps a host to its glue address: A for IPv4, AAAA for IPv6.
 	NameServerIPs map[string]string
 	Records       []Record
 }
 
-// Rendered is a rendered zone file and the glue hosts left out because they lie outside the
-// zone (BIND would ignore them as out-of-zone data; the caller logs them).
+// Rendered is a rendered zone file.
 type Rendered struct {
-	Data        []byte
+	// Data is the zone file's text.
+	Data []byte
+	// SkippedGlue lists, sorted, the NameServerIPs hosts outside the zone. They are not
+	// written (BIND would ignore them as out-of-zone data); the caller logs them (CONTRACT §7.2).
 	SkippedGlue []string
 }
 
-// allowedTypes are the record types of CONTRACT §5.
-func allowedTypes() []string {
-	return []string{"A", "AAAA", "CNAME", "MX", "TXT", "NS", "PTR", "SRV", "CAA"}
-}
-
-// Render validates s and renders its zone file.
+// Render validates s and renders its zone file as CONTRACT §7.2 lays it out:
+//
+//	$ORIGIN <zone>.
+//	$TTL <ttl>
+//	@ IN SOA <primaryNs> <adminEmail> ( <serial> <refresh> <retry> <expire> <negativeTtl> )
+//	@ IN NS <ns>                                  one per name server, in order
+//	<host> IN A <ipv4> | <host> IN AAAA <ipv6>    one per in-zone glue host, sorted by host
+//	<name> [<ttl>] IN <TYPE> <rdata>              one per record, in order
+//
+// Names are written as given, except that a record owner ending in the zone name without a
+// trailing dot gets one (CONTRACT §12.2 reads it as absolute). Record data is miekg/dns's
+// rendering of the parsed value, so priorities come first for MX and SRV. Every error from
+// bad input wraps ErrInvalid (it is an *InputError).
 func Render(s Spec) (Rendered, error) {
 	z, err := zonename.Normalize(s.Zone)
 	if err != nil || z != s.Zone {
-		return Rendered{}, invalid("zone name %q is not normalised", s.Zone)
+		return Rendered{}, invalidf("zone name %s is not a normalised zone name", quote(s.Zone))
 	}
 	origin := z + "."
 	if s.TTL > MaxTTL {
-		return Rendered{}, invalid("ttl %d exceeds %d (RFC 2181)", s.TTL, MaxTTL)
+		return Rendered{}, invalidf("ttl %d exceeds %d (RFC 2181)", s.TTL, MaxTTL)
 	}
 	if !hostName(s.SOA.PrimaryNS) {
-		return Rendered{}, invalid("soa.primaryNs %q is not a host name", s.SOA.PrimaryNS)
+		return Rendered{}, invalidf("soa.primaryNs %s must be a host name of [A-Za-z0-9._-] like ns1.example.com.", quote(s.SOA.PrimaryNS))
 	}
 	if strings.Contains(s.SOA.AdminEmail, "@") || !hostName(s.SOA.AdminEmail) {
-		return Rendered{}, invalid("soa.adminEmail must be a DNS mailbox like admin.example.com., not an email address")
+		return Rendered{}, invalidf("soa.adminEmail must be a DNS mailbox like admin.example.com., not an email address")
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "$ORIGIN %s\n$TTL %d\n", origin, s.TTL)
-	fmt.Fprintf(&b, "@ IN SOA %s %s ( %d %d %d %d %d )\n", s.SOA.PrimaryNS, s.SOA.AdminEmail,
-		s.SOA.Serial, s.SOA.Refresh, s.SOA.Retry, s.SOA.Expire, s.SOA.NegativeTTL)
-	count := 1
+
+	soa := &dns.SOA{
+		Hdr:    hdr(origin, dns.TypeSOA, s.TTL),
+		Ns:     absolute(s.SOA.PrimaryNS, origin),
+		Mbox:   absolute(s.SOA.AdminEmail, origin),
+		Serial: s.SOA.Serial, Refresh: s.SOA.Refresh, Retry: s.SOA.Retry, Expire: s.SOA.Expire,
+		Minttl: s.SOA.NegativeTTL,
+	}
+	lines := []string{
+		"$ORIGIN " + origin,
+		"$TTL " + strconv.FormatUint(uint64(s.TTL), 10),
+		fmt.Sprintf("@ IN SOA %s %s ( %d %d %d %d %d )", s.SOA.PrimaryNS, s.SOA.AdminEmail,
+			s.SOA.Serial, s.SOA.Refresh, s.SOA.Retry, s.SOA.Expire, s.SOA.NegativeTTL),
+	}
+	want := []dns.RR{soa}
+
 	for i, ns := range s.NameServers {
 		if !hostName(ns) {
-			return Rendered{}, invalid("nameServers[%d] %q is not a host name", i, ns)
+			return Rendered{}, invalidf("nameServers[%d] %s must be a host name of [A-Za-z0-9._-]", i, quote(ns))
 		}
-		fmt.Fprintf(&b, "@ IN NS %s\n", ns)
-		count++
+		lines = append(lines, "@ IN NS "+ns)
+		want = append(want, &dns.NS{Hdr: hdr(origin, dns.TypeNS, s.TTL), Ns: absolute(ns, origin)})
 	}
+
 	var out Rendered
-	hosts := make([]string, 0, len(s.NameServerIPs))
-	for h := range s.NameServerIPs {
-		hosts = append(hosts, h)
-	}
-	slices.Sort(hosts)
-	for _, h := range hosts {
-		if !hostName(h) {
-			return Rendered{}, invalid("nameServerIps: %q is not a host name", h)
+	for _, h := range slices.Sorted(maps.Keys(s.NameServerIPs)) {
+		line, rr, err := glue(h, s.NameServerIPs[h], origin, s.TTL)
+		if err != nil {
+			return Rendered{}, err
 		}
-		ip, err := netip.ParseAddr(s.NameServerIPs[h])
-		if err != nil || ip.Zone() != "" {
-			return Rendered{}, invalid("nameServerIps[%q]: %q is not an IP address", h, s.NameServerIPs[h])
-		}
-		owner := absolute(h, origin)
-		if !dns.IsSubDomain(origin, owner) {
+		if rr == nil {
 			out.SkippedGlue = append(out.SkippedGlue, h)
 			continue
 		}
-		ip = ip.Unmap()
-		typ := "A" // [fix] CONTRACT §18.13: IPv6 glue is AAAA
-		if ip.Is6() {
-			typ = "AAAA"
-		}
-		fmt.Fprintf(&b, "%s IN %s %s\n", owner, typ, ip)
-		count++
+		lines = append(lines, line)
+		want = append(want, rr)
 	}
+
 	for i, r := range s.Records {
-		rr, err := ParseRecord(z, r.Name, r.Type, r.Value, r.TTL, r.Priority, s.TTL)
+		rr, err := ParseRecord(z, r, s.TTL)
 		if err != nil {
-			return Rendered{}, fmt.Errorf("%w (records[%d])", err, i)
+			return Rendered{}, prefixed(fmt.Sprintf("records[%d]", i), err)
 		}
-		b.WriteString(rr.String())
-		b.WriteByte('\n')
-		count++
+		line := ownerText(z, r.Name)
+		if r.TTL != nil {
+			line += " " + strconv.FormatUint(uint64(*r.TTL), 10)
+		}
+		lines = append(lines, line+" IN "+dns.TypeToString[rr.Header().Rrtype]+" "+rdata(rr))
+		want = append(want, rr)
 	}
-	if err := parseBack(b.String(), origin, count); err != nil {
+
+	// Defence in depth for C-2: only our own first two lines may be directives, and no field
+	// may have brought a line break. Validation above already makes both impossible.
+	for _, l := range lines[2:] {
+		if strings.HasPrefix(l, "$") || strings.ContainsAny(l, "\r\n") {
+			return Rendered{}, invalidf("the zone file would contain a directive or line break from the request")
+		}
+	}
+	text := strings.Join(lines, "\n") + "\n"
+	if err := readBack(text, origin, want); err != nil {
 		return Rendered{}, err
 	}
-	out.Data = []byte(b.String())
+	out.Data = []byte(text)
 	return out, nil
 }
 
-// hostName accepts a domain name in presentation form made of [A-Za-z0-9._-] (CONTRACT §5).
+// glue validates one nameServerIps entry. It returns a nil RR, and no error, for a host outside
+// the zone.
+func glue(host, addr, origin string, ttl uint32) (string, dns.RR, error) {
+	if !hostName(host) {
+		return "", nil, invalidf("nameServerIps: %s must be a host name of [A-Za-z0-9._-]", quote(host))
+	}
+	ip, err := netip.ParseAddr(addr)
+	if err != nil || ip.Zone() != "" {
+		return "", nil, invalidf("nameServerIps[%s]: %s is not an IPv4 or IPv6 address", quote(host), quote(addr))
+	}
+	owner := absolute(host, origin)
+	if !dns.IsSubDomain(origin, owner) {
+		return "", nil, nil
+	}
+	// [fix] CONTRACT §18.13: IPv6 glue is AAAA (bindcar wrote A). An IPv4-mapped IPv6 address
+	// is the IPv4 address.
+	ip = ip.Unmap()
+	if ip.Is4() {
+		return host + " IN A " + ip.String(), &dns.A{Hdr: hdr(owner, dns.TypeA, ttl), A: ip.AsSlice()}, nil
+	}
+	return host + " IN AAAA " + ip.String(), &dns.AAAA{Hdr: hdr(owner, dns.TypeAAAA, ttl), AAAA: ip.AsSlice()}, nil
+}
+
+func hdr(name string, rrtype uint16, ttl uint32) dns.RR_Header {
+	return dns.RR_Header{Name: name, Rrtype: rrtype, Class: dns.ClassINET, Ttl: ttl}
+}
+
+// hostName accepts a domain name in presentation form made only of [A-Za-z0-9._-], absolute or
+// relative, without empty labels (CONTRACT §5).
 func hostName(s string) bool {
-	if s == "" || len(s) > 254 || strings.HasPrefix(s, ".") || strings.Contains(s, "..") {
+	if s == "" || len(s) > 254 || s[0] == '.' || strings.Contains(s, "..") {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+		if c := s[i]; !isLDH(c) && c != '.' {
 			return false
 		}
 	}
@@ -148,6 +194,12 @@ func hostName(s string) bool {
 	return ok
 }
 
+// isLDH reports whether c is a letter, digit, hyphen or underscore.
+func isLDH(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_'
+}
+
+// absolute resolves a name as the zone parser will: relative names are below origin.
 func absolute(name, origin string) string {
 	if dns.IsFqdn(name) {
 		return strings.ToLower(name)
@@ -155,176 +207,66 @@ func absolute(name, origin string) string {
 	return strings.ToLower(name) + "." + origin
 }
 
-// OwnerName resolves a record owner in zone z (CONTRACT §12.2): "@" is the apex; a trailing dot
-// or a name equal to the zone or ending in "."+zone (label boundary, any case) is absolute;
-// anything else is relative to the zone. Outside the zone is an error.
-func OwnerName(z, name string) (string, error) {
-	if name == "@" {
-		return z + ".", nil
-	}
-	if name == "" || len(name) > 254 {
-		return "", invalid("record name %q is empty or too long", name)
-	}
-	labels := strings.Split(strings.TrimSuffix(name, "."), ".")
-	for i, l := range labels {
-		if l == "*" && i == 0 {
-			continue
-		}
-		if l == "" || len(l) > 63 || strings.ContainsFunc(l, func(r rune) bool {
-			return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' || r == '-')
-		}) {
-			return "", invalid("record name %q: labels are 1-63 characters of [A-Za-z0-9_-], '*' only as the whole leftmost label", name)
-		}
-	}
-	var fq string
-	switch {
-	case strings.HasSuffix(name, "."):
-		fq = strings.ToLower(name)
-	case zonename.InZone(name, z):
-		fq = strings.ToLower(name) + "."
-	default:
-		fq = strings.ToLower(name) + "." + z + "."
-	}
-	if !zonename.InZone(fq, z) {
-		return "", invalid("record name %q is outside zone %s", name, z)
-	}
-	if len(fq) > 254 {
-		return "", invalid("record name %q is too long", name)
-	}
-	return fq, nil
+// rdata is rr's data in presentation form, without the owner, TTL, class and type.
+func rdata(rr dns.RR) string {
+	return strings.TrimPrefix(rr.String(), rr.Header().String())
 }
 
-// ParseRecord turns one caller record into exactly one RR of the stated type (CONTRACT §12.3):
-// MX and SRV take their priority from priority or from the value, TXT strings are at most 255
-// bytes, target names are absolute, and nothing in the value may be dropped by the parser.
-func ParseRecord(z, name, typ, value string, ttl *uint32, priority *uint16, defTTL uint32) (dns.RR, error) {
-	owner, err := OwnerName(z, name)
-	if err != nil {
-		return nil, err
-	}
-	t := strings.ToUpper(typ)
-	if !slices.Contains(allowedTypes(), t) {
-		return nil, invalid("record type %q is not one of %s", typ, strings.Join(allowedTypes(), " "))
-	}
-	if strings.ContainsFunc(value, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return nil, invalid("%s %s value contains a control character", name, t)
-	}
-	if unquoted(value, ";()$\\") {
-		return nil, invalid("%s %s value %q: ';', '(', ')', '$' and '\\' are only allowed inside quotes", name, t, value)
-	}
-	rrTTL := defTTL
-	if ttl != nil {
-		if *ttl > MaxTTL {
-			return nil, invalid("%s %s ttl %d exceeds %d", name, t, *ttl, MaxTTL)
-		}
-		rrTTL = *ttl
-	}
-	fields := strings.Fields(value)
-	rdata := value
-	switch t {
-	case "MX", "SRV":
-		want := map[string]int{"MX": 1, "SRV": 3}[t]
-		switch {
-		case priority != nil && len(fields) == want:
-			rdata = strconv.Itoa(int(*priority)) + " " + value
-		case priority == nil && len(fields) == want+1:
-		default:
-			return nil, invalid("%s %s value %q: give %d fields with priority, or %d without", name, t, value, want, want+1)
-		}
-		fallthrough
-	case "CNAME", "NS", "PTR":
-		if len(fields) == 0 || !strings.HasSuffix(fields[len(fields)-1], ".") {
-			return nil, invalid("%s %s target must be an absolute name ending in '.'", name, t)
-		}
-	}
-	rr, err := dns.NewRR(fmt.Sprintf("%s %d IN %s %s", owner, rrTTL, t, rdata))
-	if err != nil || rr == nil {
-		return nil, invalid("%s %s value %q does not parse", name, t, value)
-	}
-	if dns.TypeToString[rr.Header().Rrtype] != t {
-		return nil, invalid("%s %s value %q parses as another type", name, t, value)
-	}
-	if txt, ok := rr.(*dns.TXT); ok {
-		// miekg/dns splits an over-long string into several instead of refusing it; a caller
-		// must not get two strings where it sent one (CONTRACT §12.3: each at most 255 bytes).
-		strs := charStrings(value)
-		if len(strs) != len(txt.Txt) {
-			return nil, invalid("%s TXT: a character-string is longer than 255 bytes", name)
-		}
-		for _, s := range txt.Txt {
-			if len(s) > 255 {
-				return nil, invalid("%s TXT: a character-string is longer than 255 bytes", name)
-			}
-		}
-	}
-	return rr, nil
-}
-
-// charStrings splits a TXT value into its character-strings: "a b" is one, a b two.
-func charStrings(s string) []string {
-	var out []string
-	for i := 0; i < len(s); {
-		switch {
-		case s[i] == ' ':
-			i++
-		case s[i] == '"':
-			j := i + 1
-			for j < len(s) && s[j] != '"' {
-				if s[j] == '\\' {
-					j++
-				}
-				j++
-			}
-			out = append(out, s[i+1:min(j, len(s))])
-			i = j + 1
-		default:
-			j := i
-			for j < len(s) && s[j] != ' ' {
-				j++
-			}
-			out = append(out, s[i:j])
-			i = j
-		}
-	}
-	return out
-}
-
-// unquoted reports whether s has any of chars outside double quotes.
-func unquoted(s, chars string) bool {
-	in := false
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '\\' && in:
-			i++
-		case c == '"':
-			in = !in
-		case !in && strings.IndexByte(chars, c) >= 0:
-			return true
-		}
-	}
-	return in // an unterminated quote is refused too
-}
-
-// parseBack reads the rendered text as named will (origin set, $INCLUDE off): SOA first,
-// exactly want records, all inside the zone.
-func parseBack(text, origin string, want int) error {
+// readBack parses text as named will read it (origin set, $INCLUDE off) and checks that it
+// holds exactly the records in want, in order: the SOA first, each inside the zone, each equal
+// in owner, type, TTL and data to the one validated (CONTRACT §7.2, §19 C-2).
+func readBack(text, origin string, want []dns.RR) error {
 	zp := dns.NewZoneParser(strings.NewReader(text), origin, "")
 	zp.SetIncludeAllowed(false)
 	n := 0
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
-		if n == 0 && rr.Header().Rrtype != dns.TypeSOA {
-			return invalid("the zone file does not start with its SOA")
-		}
-		if !dns.IsSubDomain(origin, rr.Header().Name) {
-			return invalid("record %s is outside the zone", rr.Header().Name)
+		switch {
+		case n == 0 && rr.Header().Rrtype != dns.TypeSOA:
+			return invalidf("the zone file does not start with its SOA record")
+		case !dns.IsSubDomain(origin, rr.Header().Name):
+			return invalidf("the zone file has a record outside the zone: %s", quote(rr.Header().Name))
+		case n >= len(want):
+			return invalidf("the zone file has more records than the request gave")
+		case !sameRR(rr, want[n]):
+			return invalidf("the zone file does not read back as the request (record %d: %s)", n, quote(rr.String()))
 		}
 		n++
 	}
 	if err := zp.Err(); err != nil {
-		return invalid("the zone file does not parse: %v", err)
+		return invalidf("the zone file does not parse: %s", quote(err.Error()))
 	}
-	if n != want {
-		return invalid("the zone file has %d records, expected %d", n, want)
+	if n != len(want) {
+		return invalidf("the zone file has %d records, the request %d", n, len(want))
 	}
 	return nil
+}
+
+// sameRR reports whether a and b are the same record: owner (any case), class, type, TTL and
+// data. Data is compared as dns.IsDuplicate does (names in any case) or, failing that, on the
+// wire, because miekg/dns keeps TXT and CAA text in escaped presentation form ("\065" and "A"
+// are the same byte but different strings).
+func sameRR(a, b dns.RR) bool {
+	ah, bh := a.Header(), b.Header()
+	if ah.Ttl != bh.Ttl || ah.Rrtype != bh.Rrtype || ah.Class != bh.Class || !strings.EqualFold(ah.Name, bh.Name) {
+		return false
+	}
+	if dns.IsDuplicate(a, b) {
+		return true
+	}
+	aw, aok := wireRData(a)
+	bw, bok := wireRData(b)
+	return aok && bok && bytes.Equal(aw, bw)
+}
+
+// wireRData packs rr with its owner replaced by the root, so only the data differs between two
+// records of one type.
+func wireRData(rr dns.RR) ([]byte, bool) {
+	c := dns.Copy(rr)
+	c.Header().Name = "."
+	buf := make([]byte, dns.Len(c))
+	off, err := dns.PackRR(c, buf, 0, nil, false)
+	if err != nil {
+		return nil, false
+	}
+	return buf[:off], true
 }

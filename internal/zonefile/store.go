@@ -2,57 +2,85 @@ package zonefile
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/bindgate/bindgate/internal/atomicfile"
 	"github.com/bindgate/bindgate/internal/zonename"
 )
 
-// journalSuffixes are the files named keeps beside a zone file: the journal, its temporary
-// copy, and an inline-signed zone's signed copy and its journal (CONTRACT §20.5). DNSSEC key
-// files (K<zone>+…) are never touched.
-func journalSuffixes() []string { return []string{".jnl", ".jbk", ".signed", ".signed.jnl"} }
+// journalSuffixes are the files named 9.18 keeps beside a zone file <z>.zone, observed with
+// named 9.18.49 (CONTRACT §20.5):
+//
+//	.jnl          journal of a dynamic zone, and of the unsigned side of an inline-signed one
+//	.jbk          journal backup: created at once beside an inline-signed zone; dns_journal_open
+//	              (lib/dns/journal.c) falls back to it when .jnl is missing, so a stale one is
+//	              replayed onto a new file of the same name (seen: a new serial-1 file loaded as
+//	              serial 2 with the old zone's record); "delzone -clean" leaves it behind
+//	.jnw          the new journal while one is being compacted (journal.c), left by a crash
+//	.signed       the signed copy of an inline-signed zone (raw format)
+//	.signed.jnl   its journal, and .signed.jbk, .signed.jnw by the same journal.c rules
+//
+// DNSSEC key files (K<zone>.+<alg>+<id>.key, .private, .state) are never touched: a zone created
+// again keeps its keys, as with bindcar. named's dump temp files (tmp-XXXXXXXXXX) carry no zone
+// name and are named's own.
+func journalSuffixes() []string {
+	return []string{".jnl", ".jbk", ".jnw", ".signed", ".signed.jnl", ".signed.jbk", ".signed.jnw"}
+}
 
-// Store is the zone directory, opened once as an *os.Root (CONTRACT §19 B-1).
+// Store is the zone directory BIND_ZONE_DIR, opened once as an *os.Root: no name can reach a
+// file outside it (CONTRACT §19 B-1). Safe for concurrent use; callers serialise per zone.
 type Store struct {
 	dir  string
 	root *os.Root
 }
 
-// OpenStore opens dir, which must be absolute. The cleaned, not symlink-resolved path is what
-// addzone's file clause names, so named must see the directory at the same path.
+// OpenStore opens dir, which must be absolute. Path builds on the cleaned, not symlink-resolved
+// dir, because that path goes into addzone's file clause and named must see the directory at
+// the same path (CONTRACT §7.1).
 func OpenStore(dir string) (*Store, error) {
 	if !filepath.IsAbs(dir) {
-		return nil, fmt.Errorf("zone directory %q is not absolute", dir)
+		return nil, fmt.Errorf("zone directory %q is not an absolute path", dir)
 	}
 	dir = filepath.Clean(dir)
 	root, err := os.OpenRoot(dir)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("open zone directory: %w", err)
 	}
 	return &Store{dir: dir, root: root}, nil
 }
 
-// Dir returns the zone directory.
+// Dir returns the zone directory as given to OpenStore, cleaned.
 func (s *Store) Dir() string { return s.dir }
 
-// Path is the absolute path of zone's file.
-func (s *Store) Path(zone string) string { return filepath.Join(s.dir, zone+".zone") }
+// Path is the absolute path of zone's file, <dir>/<zone>.zone, as addzone's file clause names
+// it. A zone name that is not normalised yields "", never a path.
+func (s *Store) Path(zone string) string {
+	n, err := fileName(zone)
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(s.dir, n)
+}
 
-func name(zone string) (string, error) {
+// fileName re-validates zone (CONTRACT §4 sink re-validation) and returns its file's name.
+func fileName(zone string) (string, error) {
 	if !zonename.IsNormal(zone) {
-		return "", fmt.Errorf("zone file: %w: %q", zonename.ErrInvalid, zone)
+		return "", fmt.Errorf("zone file: %w: %s is not a normalised zone name", zonename.ErrInvalid, quote(zone))
 	}
 	return zone + ".zone", nil
 }
 
-// Write replaces zone's file atomically, mode 0644 (named reads it; the data is public).
+// Write replaces zone's file atomically (temp file, fsync, rename, directory fsync; CONTRACT
+// §18.16), mode 0644: named reads it and the data is public.
 func (s *Store) Write(ctx context.Context, zone string, data []byte) error {
-	n, err := name(zone)
+	n, err := fileName(zone)
 	if err != nil {
 		return err
 	}
@@ -61,7 +89,7 @@ func (s *Store) Write(ctx context.Context, zone string, data []byte) error {
 
 // Exists reports whether zone's file exists.
 func (s *Store) Exists(zone string) (bool, error) {
-	n, err := name(zone)
+	n, err := fileName(zone)
 	if err != nil {
 		return false, err
 	}
@@ -72,18 +100,21 @@ func (s *Store) Exists(zone string) (bool, error) {
 	return err == nil, err
 }
 
-// RemoveJournals removes the journals and signed copies of an earlier zone of this name.
+// RemoveJournals removes the journals and signed copies (journalSuffixes) an earlier zone of
+// this name left behind; missing files are fine. Call it only for a zone BIND just said it does
+// not serve (CONTRACT §5 step 4, §18.2).
 func (s *Store) RemoveJournals(ctx context.Context, zone string) error {
-	n, err := name(zone)
+	n, err := fileName(zone)
 	if err != nil {
 		return err
 	}
 	return s.remove(ctx, n, journalSuffixes()...)
 }
 
-// Remove removes zone's file, journals and signed copies; missing files are fine.
+// Remove removes zone's file and everything RemoveJournals removes; missing files are fine.
+// DNSSEC key files stay (CONTRACT §9 step 3).
 func (s *Store) Remove(ctx context.Context, zone string) error {
-	n, err := name(zone)
+	n, err := fileName(zone)
 	if err != nil {
 		return err
 	}
@@ -107,24 +138,35 @@ func (s *Store) remove(ctx context.Context, base string, suffixes ...string) err
 	return errors.Join(errs...)
 }
 
-// CheckWritable checks that the directory exists and a file can be created in it (readiness).
+// CheckWritable checks that the directory exists, is a directory, and that a file can be
+// created in it and removed again (readiness, CONTRACT §13). Concurrent checks do not collide.
 func (s *Store) CheckWritable(ctx context.Context) error {
-	st, err := os.Stat(s.dir)
-	if err != nil {
+	if err := ctx.Err(); err != nil {
 		return err
+	}
+	st, err := s.root.Stat(".")
+	if err != nil {
+		return fmt.Errorf("zone directory: %w", err)
 	}
 	if !st.IsDir() {
-		return fmt.Errorf("%s is not a directory", s.dir)
+		return fmt.Errorf("zone directory %s is not a directory", s.dir)
 	}
-	f, err := s.root.OpenFile(".bindgate-ready-check", os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	var rnd [8]byte
+	_, _ = rand.Read(rnd[:])
+	probe := ".bindgate-ready-" + hex.EncodeToString(rnd[:])
+	f, err := s.root.OpenFile(probe, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
-		return err
+		return fmt.Errorf("zone directory is not writable: %w", err)
 	}
-	f.Close()
-	return s.root.Remove(".bindgate-ready-check")
+	cerr := f.Close()
+	if err := s.root.Remove(probe); err != nil {
+		return fmt.Errorf("zone directory: remove probe file: %w", err)
+	}
+	return cerr
 }
 
-// List returns the zones that have a file here (zones bindcar made keep no registry entry).
+// List returns the zones that have a file <zone>.zone here, zones bindcar made included (they
+// have no registry entry). Order is the directory's.
 func (s *Store) List() ([]string, error) {
 	f, err := s.root.Open(".")
 	if err != nil {
@@ -137,19 +179,12 @@ func (s *Store) List() ([]string, error) {
 	}
 	var out []string
 	for _, e := range ents {
-		z, ok := cutSuffix(e.Name(), ".zone")
+		z, ok := strings.CutSuffix(e.Name(), ".zone")
 		if ok && e.Type().IsRegular() && zonename.IsNormal(z) {
 			out = append(out, z)
 		}
 	}
 	return out, nil
-}
-
-func cutSuffix(s, suf string) (string, bool) {
-	if len(s) > len(suf) && s[len(s)-len(suf):] == suf {
-		return s[:len(s)-len(suf)], true
-	}
-	return s, false
 }
 
 // Close releases the directory.

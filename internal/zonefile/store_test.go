@@ -1,0 +1,182 @@
+package zonefile
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func openStore(t *testing.T) (string, *Store) {
+	t.Helper()
+	dir := t.TempDir()
+	s, err := OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return dir, s
+}
+
+func touch(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func ls(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range ents {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+// named918Files are the files named 9.18.49 left beside an inline-signed, dynamically updated
+// zone (observed by hand; see journalSuffixes), plus the transient ones a crash can leave.
+func named918Files() []string {
+	return []string{
+		"a.test.zone", "a.test.zone.jnl", "a.test.zone.jbk", "a.test.zone.jnw",
+		"a.test.zone.signed", "a.test.zone.signed.jnl", "a.test.zone.signed.jbk", "a.test.zone.signed.jnw",
+	}
+}
+
+// kept are files Remove must not touch: DNSSEC keys, other zones sharing a prefix or suffix,
+// named's own files.
+func kept() []string {
+	return []string{
+		"Ka.test.+013+26522.key", "Ka.test.+013+26522.private", "Ka.test.+013+26522.state",
+		"a.test.zone.extra", "b.a.test.zone", "b.a.test.zone.jnl", "aa.test.zone.jnl", "_default.nzd", "managed-keys.bind.jnl",
+	}
+}
+
+func TestStoreRemove(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		remove func(*Store, string) error
+		left   []string
+	}{
+		{"RemoveJournals", func(s *Store, z string) error { return s.RemoveJournals(t.Context(), z) }, append([]string{"a.test.zone"}, kept()...)},
+		{"Remove", func(s *Store, z string) error { return s.Remove(t.Context(), z) }, kept()},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir, s := openStore(t)
+			touch(t, dir, named918Files()...)
+			touch(t, dir, kept()...)
+			if err := tc.remove(s, "a.test"); err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.remove(s, "a.test"); err != nil {
+				t.Fatalf("second call (files missing): %v", err)
+			}
+			want := slices.Sorted(slices.Values(tc.left))
+			if diff := cmp.Diff(want, ls(t, dir)); diff != "" {
+				t.Errorf("left (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestStoreWriteExistsPath(t *testing.T) {
+	t.Parallel()
+	dir, s := openStore(t)
+	ctx := t.Context()
+	if ok, err := s.Exists("a.test"); ok || err != nil {
+		t.Fatalf("Exists before Write = %v, %v", ok, err)
+	}
+	if err := s.Write(ctx, "a.test", []byte("zone")); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.Exists("a.test"); !ok || err != nil {
+		t.Fatalf("Exists after Write = %v, %v", ok, err)
+	}
+	st, err := os.Stat(filepath.Join(dir, "a.test.zone"))
+	if err != nil || st.Mode().Perm() != 0o644 {
+		t.Fatalf("zone file: %v, %v (want mode 0644)", st, err)
+	}
+	if got, want := s.Path("a.test"), filepath.Join(dir, "a.test.zone"); got != want {
+		t.Errorf("Path = %q, want %q", got, want)
+	}
+	if zs, err := s.List(); err != nil || !cmp.Equal(zs, []string{"a.test"}) {
+		t.Errorf("List = %v, %v", zs, err)
+	}
+	if err := s.CheckWritable(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"a.test.zone"}, ls(t, dir)); diff != "" {
+		t.Errorf("CheckWritable left files (-want +got):\n%s", diff)
+	}
+}
+
+func TestStoreRefusesNames(t *testing.T) {
+	t.Parallel()
+	dir, s := openStore(t)
+	ctx := t.Context()
+	for _, bad := range []string{"../x", "a/b", "/etc/passwd", "A.test", "a.test.", "", "a..b", ".", "..", `a\b`, "a b", "x\n"} {
+		t.Run(bad, func(t *testing.T) {
+			if err := s.Write(ctx, bad, []byte("x")); err == nil {
+				t.Error("Write accepted it")
+			}
+			if _, err := s.Exists(bad); err == nil {
+				t.Error("Exists accepted it")
+			}
+			if err := s.Remove(ctx, bad); err == nil {
+				t.Error("Remove accepted it")
+			}
+			if err := s.RemoveJournals(ctx, bad); err == nil {
+				t.Error("RemoveJournals accepted it")
+			}
+			if p := s.Path(bad); p != "" {
+				t.Errorf("Path = %q, want \"\"", p)
+			}
+		})
+	}
+	if got := ls(t, dir); len(got) != 0 {
+		t.Errorf("files created: %v", got)
+	}
+}
+
+func TestOpenStore(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "zones"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	touch(t, dir, "file")
+	tests := []struct {
+		in, dir string
+		ok      bool
+	}{
+		{dir + "/zones/", dir + "/zones", true},
+		{dir + "/x/../zones", dir + "/zones", true},
+		{"relative/dir", "", false},
+		{dir + "/missing", "", false},
+		{dir + "/file", "", false},
+	}
+	for _, tc := range tests {
+		s, err := OpenStore(tc.in)
+		if (err == nil) != tc.ok {
+			t.Errorf("OpenStore(%q) err = %v, want ok %v", tc.in, err, tc.ok)
+			continue
+		}
+		if err == nil {
+			if s.Dir() != tc.dir {
+				t.Errorf("Dir() = %q, want %q", s.Dir(), tc.dir)
+			}
+			s.Close()
+		}
+	}
+}
