@@ -5,37 +5,54 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/bindgate/bindgate/internal/auth"
 )
 
-type ctxKey int
+// middleware wraps a handler.
+type middleware func(http.Handler) http.Handler
 
-const infoKey ctxKey = 0
-
-// reqInfo travels in the context from the outer middleware to the route handler and back:
-// the handler records the route template, which the metrics and log lines read afterwards
-// (r.Pattern is set on the request the mux sees, not on the outer one).
-type reqInfo struct {
-	id    string
-	route string
+// chain applies mw to h, the first one outermost.
+func chain(h http.Handler, mw ...middleware) http.Handler {
+	for i := len(mw) - 1; i >= 0; i-- {
+		h = mw[i](h)
+	}
+	return h
 }
 
-func requestID(ctx context.Context) string {
-	if i, ok := ctx.Value(infoKey).(*reqInfo); ok {
-		return i.id
-	}
-	return ""
+// handlerFunc is a route handler; a returned error is rendered by writeError.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// adapt is the one adapter from handlerFunc to http.Handler: it counts zone operations and
+// renders errors.
+func (s *Server) adapt(op string, h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := h(w, r)
+		if op != "" {
+			s.metrics.ZoneOp(op, err)
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+		}
+	})
 }
 
-func routeOf(ctx context.Context) string {
-	if i, ok := ctx.Value(infoKey).(*reqInfo); ok && i.route != "" {
-		return i.route
-	}
-	return "<unmatched>"
+// requestID reuses a well-formed incoming X-Request-Id or makes one, sets it on the response
+// and puts it in the context (CONTRACT §3.5).
+func (s *Server) requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !validRequestID(id) {
+			id = newRequestID()
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(withInfo(r.Context(), &reqInfo{id: id})))
+	})
 }
 
 // validRequestID accepts 1-64 characters of [A-Za-z0-9._-] (CONTRACT §3.5).
@@ -52,25 +69,146 @@ func validRequestID(s string) bool {
 	return true
 }
 
+// newRequestID returns 16 random hex characters.
 func newRequestID() string {
 	var b [8]byte
-	_, _ = rand.Read(b[:])
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
 	return hex.EncodeToString(b[:])
 }
 
-// statusWriter remembers the status code.
+// panicError is a recovered panic; writeError logs its stack with it, once.
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (e *panicError) Error() string { return "panic: " + fmt.Sprint(e.value) }
+
+// recoverer turns a panic into a 500 JSON error, logged once with its stack. The metrics and
+// logging layers inside it see the unwinding request as a 500.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			p := recover()
+			if p == nil {
+				return
+			}
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			err := &panicError{value: p, stack: debug.Stack()}
+			if sw.status != 0 {
+				// The response has started; all that is left is to log.
+				s.log.ErrorContext(r.Context(), "panic after the response started", "err", err.Error(),
+					"stack", string(err.stack))
+				return
+			}
+			s.writeError(sw, r, err)
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// instrument counts every request in bindcar_http_requests_total and observes its duration
+// (CONTRACT §17). path is the route template, "<unmatched>" when no route matched.
+func (s *Server) instrument(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w}
+		start, returned := time.Now(), false
+		defer func() { // runs on panic too, before recoverer answers 500
+			method, route := metricMethod(r.Method), routeOf(r.Context())
+			s.metrics.HTTPRequests.WithLabelValues(method, route, strconv.Itoa(sw.final(returned))).Inc()
+			s.metrics.HTTPDuration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
+		}()
+		next.ServeHTTP(sw, r)
+		returned = true
+	})
+}
+
+// metricMethod bounds the method label (CONTRACT §19 A-4).
+func metricMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "OTHER"
+}
+
+// logRequests writes one line per request: probes (health, ready, metrics) at debug, the rest
+// at info. Request id, route and zone come from the context handler.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w}
+		start, returned := time.Now(), false
+		defer func() {
+			level := slog.LevelInfo
+			switch routeOf(r.Context()) {
+			case "/api/v1/health", "/api/v1/ready", "/metrics":
+				level = slog.LevelDebug
+			}
+			attrs := []slog.Attr{
+				slog.String("method", r.Method), slog.Int("status", sw.final(returned)),
+				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000), slog.String("remote", r.RemoteAddr),
+			}
+			if i := infoFrom(r.Context()); i != nil && i.principal != "" {
+				attrs = append(attrs, slog.String("principal", i.principal))
+			}
+			s.log.LogAttrs(r.Context(), level, "request", attrs...)
+		}()
+		next.ServeHTTP(sw, r)
+		returned = true
+	})
+}
+
+// authenticate refuses unauthenticated requests with a bare 401 "Unauthorized"; the reason is
+// logged at warn by writeError and counted in bindgate_auth_failures_total (CONTRACT §15.1,
+// §19 A7). Tokens are never logged.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.auth.Authenticate(r)
+		if err != nil {
+			reason := auth.Reason(err)
+			if reason == "" {
+				reason = "other"
+			}
+			s.metrics.AuthFailures.WithLabelValues(reason).Inc()
+			w.Header().Set("WWW-Authenticate", "Bearer")
+			s.writeError(w, r, &httpError{status: http.StatusUnauthorized, msg: "Unauthorized", cause: err})
+			return
+		}
+		if i := infoFrom(r.Context()); i != nil {
+			i.principal = p.Name
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withTimeout bounds the request's context so a hung BIND gives a 503 in time (CONTRACT §1).
+func (s *Server) withTimeout(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// statusWriter remembers the status code written.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
 }
 
+// WriteHeader implements http.ResponseWriter.
 func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
+	if w.status == 0 && code >= 200 {
 		w.status = code
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// Write implements http.ResponseWriter.
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
@@ -78,108 +216,17 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
+// Unwrap lets http.ResponseController reach the underlying writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// outer is the chain every request goes through: request id, recover, metrics, logging
-// (STYLE.md order); authentication and the request timeout are applied per route.
-func (s *Server) outer(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		info := &reqInfo{id: r.Header.Get("X-Request-Id")}
-		if !validRequestID(info.id) {
-			info.id = newRequestID()
-		}
-		w.Header().Set("X-Request-Id", info.id)
-		r = r.WithContext(context.WithValue(r.Context(), infoKey, info))
-		sw := &statusWriter{ResponseWriter: w}
-		start := time.Now()
-		defer func() {
-			if p := recover(); p != nil {
-				if p == http.ErrAbortHandler {
-					panic(p)
-				}
-				s.log.Error("panic", "request_id", info.id, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-				if sw.status == 0 {
-					s.writeError(sw, r, fmt.Errorf("panic: %v", p))
-				}
-			}
-			d := time.Since(start)
-			route, method := routeOf(r.Context()), metricMethod(r.Method)
-			status := sw.status
-			if status == 0 {
-				status = http.StatusOK
-			}
-			s.metrics.HTTPRequests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
-			s.metrics.HTTPDuration.WithLabelValues(method, route).Observe(d.Seconds())
-			s.log.Debug("request", "request_id", info.id, "method", r.Method, "route", route, "status", status,
-				"duration_ms", float64(d.Microseconds())/1000, "remote", r.RemoteAddr)
-		}()
-		next.ServeHTTP(sw, r)
-	})
-}
-
-// metricMethod bounds the method label (CONTRACT §19 A-4).
-func metricMethod(m string) string {
-	switch m {
-	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodHead, http.MethodOptions:
-		return m
+// final is the status to record. Nothing written means net/http's implicit 200 when the handler
+// returned, or the 500 recoverer is about to write when it panicked.
+func (w *statusWriter) final(returned bool) int {
+	switch {
+	case w.status != 0:
+		return w.status
+	case returned:
+		return http.StatusOK
 	}
-	return "OTHER"
+	return http.StatusInternalServerError
 }
-
-// handlerFunc is a route handler; a returned error is rendered by writeError.
-type handlerFunc func(w http.ResponseWriter, r *http.Request) error
-
-// route registers pattern; authenticated routes check the bearer token first.
-func (s *Server) route(pattern string, authenticated bool, h handlerFunc) {
-	template := pattern
-	if _, p, ok := strings.Cut(pattern, " "); ok {
-		template = p
-	}
-	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		if i, ok := r.Context().Value(infoKey).(*reqInfo); ok {
-			i.route = template
-		}
-		if authenticated {
-			if _, err := s.auth.Authenticate(r); err != nil {
-				s.metrics.AuthFailures.WithLabelValues(authReason(err)).Inc()
-				s.writeError(w, r, newError(http.StatusUnauthorized, "Unauthorized", err))
-				return
-			}
-		}
-		ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
-		defer cancel()
-		r = r.WithContext(ctx)
-		if err := h(w, r); err != nil {
-			s.writeError(w, r, err)
-		}
-	})
-}
-
-// unmatched answers 404 or 405 (with Allow) in the JSON error shape instead of the mux's text.
-func (s *Server) unmatched(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h, pattern := s.mux.Handler(r)
-		if pattern != "" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		probe := &headerProbe{h: http.Header{}}
-		h.ServeHTTP(probe, r)
-		if probe.code == http.StatusMethodNotAllowed {
-			w.Header().Set("Allow", probe.h.Get("Allow"))
-			s.writeError(w, r, newError(http.StatusMethodNotAllowed, "Method not allowed", nil))
-			return
-		}
-		s.writeError(w, r, newError(http.StatusNotFound, "Not found", nil))
-	})
-}
-
-// headerProbe records what the mux's own 404/405 handler would answer, without writing it.
-type headerProbe struct {
-	h    http.Header
-	code int
-}
-
-func (p *headerProbe) Header() http.Header         { return p.h }
-func (p *headerProbe) Write(b []byte) (int, error) { return len(b), nil }
-func (p *headerProbe) WriteHeader(code int)        { p.code = code }

@@ -1,6 +1,3 @@
-// Package api is bindgate's HTTP layer: bindcar's routes and wire contract (CONTRACT §2-§3),
-// JSON in and out, one error mapping, request ids, metrics and authentication. Zone logic lives
-// in internal/zones behind the ZoneService interface.
 package api
 
 import (
@@ -10,14 +7,15 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/prometheus/common/expfmt"
-
 	"github.com/bindgate/bindgate/internal/auth"
 	"github.com/bindgate/bindgate/internal/metrics"
 	"github.com/bindgate/bindgate/internal/zones"
 )
 
 // ZoneService is what the API needs from the zone service; *zones.Service implements it.
+// Zone names passed to it are already normalised (CONTRACT §4). Errors that implement
+// StatusCode() and PublicMessage() (such as *zones.Error) are shown with their status and
+// message; zones.ErrUnavailable and context.DeadlineExceeded become 503; anything else is 500.
 type ZoneService interface {
 	Create(ctx context.Context, req zones.CreateRequest) (zones.Result, error)
 	Delete(ctx context.Context, zone string) (zones.Result, error)
@@ -32,18 +30,31 @@ type ZoneService interface {
 	Ready(ctx context.Context) []zones.Check
 }
 
-// Config wires a Server.
+// Defaults for the zero values of Config.
+const (
+	// DefaultMaxBody is the request body limit of CONTRACT §3.1.
+	DefaultMaxBody int64 = 2 << 20
+	// DefaultRequestTimeout bounds every request: bindy gives up after 30 s, so bindgate answers
+	// 503 before that rather than hang (CONTRACT §1).
+	DefaultRequestTimeout = 25 * time.Second
+)
+
+// Config wires a Server. Zones, Auth and Metrics are required.
 type Config struct {
-	Zones          ZoneService
-	Auth           auth.Authenticator
-	Metrics        *metrics.Metrics
-	Logger         *slog.Logger
-	Version        string
-	MaxBody        int64         // default 2 MiB (CONTRACT §3.1)
-	RequestTimeout time.Duration // default 25 s: bindy gives up at 30 s (CONTRACT §1)
+	Zones   ZoneService
+	Auth    auth.Authenticator
+	Metrics *metrics.Metrics
+	// Logger receives request lines and error logs; nil discards them.
+	Logger *slog.Logger
+	// Version is reported by GET /api/v1/health.
+	Version string
+	// MaxBody limits request bodies; 0 or less means DefaultMaxBody.
+	MaxBody int64
+	// RequestTimeout bounds each request's context; 0 or less means DefaultRequestTimeout.
+	RequestTimeout time.Duration
 }
 
-// Server serves the API.
+// Server serves the API. Create it with New; it is safe for concurrent use.
 type Server struct {
 	zones   ZoneService
 	auth    auth.Authenticator
@@ -53,69 +64,81 @@ type Server struct {
 	maxBody int64
 	timeout time.Duration
 	mux     *http.ServeMux
+	handler http.Handler
 }
 
-// New returns a Server; Zones, Auth and Metrics are required.
+// New returns a Server for cfg.
 func New(cfg Config) (*Server, error) {
 	if cfg.Zones == nil || cfg.Auth == nil || cfg.Metrics == nil {
-		return nil, errors.New("api: Zones, Auth and Metrics are required")
+		return nil, errors.New("api: Config.Zones, Config.Auth and Config.Metrics are required")
 	}
-	s := &Server{zones: cfg.Zones, auth: cfg.Auth, metrics: cfg.Metrics, log: cfg.Logger, version: cfg.Version,
-		maxBody: cfg.MaxBody, timeout: cfg.RequestTimeout, mux: http.NewServeMux()}
-	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		zones:   cfg.Zones,
+		auth:    cfg.Auth,
+		metrics: cfg.Metrics,
+		log:     slog.New(contextHandler{log.Handler()}),
+		version: cfg.Version,
+		maxBody: cfg.MaxBody,
+		timeout: cfg.RequestTimeout,
+		mux:     http.NewServeMux(),
 	}
 	if s.maxBody <= 0 {
-		s.maxBody = 2 << 20
+		s.maxBody = DefaultMaxBody
 	}
 	if s.timeout <= 0 {
-		s.timeout = 25 * time.Second
+		s.timeout = DefaultRequestTimeout
 	}
-	s.routes()
+	for _, rt := range s.routes() {
+		s.mux.Handle(rt.pattern, s.routeHandler(rt))
+	}
+	s.handler = chain(http.HandlerFunc(s.dispatch), s.requestID, s.recoverer, s.instrument, s.logRequests)
 	return s, nil
 }
 
-// Handler returns the root handler.
-func (s *Server) Handler() http.Handler { return s.outer(s.unmatched(s.mux)) }
+// Handler returns the root handler of the API.
+func (s *Server) Handler() http.Handler { return s.handler }
 
-func (s *Server) routes() {
-	s.route("POST /api/v1/zones", true, s.createZone)
-	s.route("GET /api/v1/zones", true, s.listZones)
-	s.route("GET /api/v1/zones/{name}", true, s.getZone)
-	s.route("PATCH /api/v1/zones/{name}", true, s.modifyZone)
-	s.route("DELETE /api/v1/zones/{name}", true, s.deleteZone)
-	s.route("GET /api/v1/zones/{name}/status", true, s.zoneStatus)
+// route is one entry of the route table.
+type route struct {
+	pattern string      // ServeMux pattern with method
+	public  bool        // no authentication (health, ready, metrics; CONTRACT §15.1)
+	op      string      // bindcar_zone_operations_total operation label; "" = not counted
+	h       handlerFunc // the handler
+}
+
+// routes is the route table of CONTRACT §2 (records routes come with their own issue).
+func (s *Server) routes() []route {
+	rs := []route{
+		{pattern: "POST /api/v1/zones", op: "create", h: s.createZone},
+		{pattern: "GET /api/v1/zones", h: s.listZones},
+		{pattern: "GET /api/v1/zones/{name}", h: s.getZone},
+		{pattern: "PATCH /api/v1/zones/{name}", op: "modify", h: s.modifyZone},
+		{pattern: "DELETE /api/v1/zones/{name}", op: "delete", h: s.deleteZone},
+		{pattern: "GET /api/v1/zones/{name}/status", h: s.zoneStatus},
+	}
 	for _, a := range []zones.Action{zones.ActionReload, zones.ActionFreeze, zones.ActionThaw, zones.ActionNotify, zones.ActionRetransfer} {
-		s.route("POST /api/v1/zones/{name}/"+string(a), true, s.zoneAction(a))
+		rs = append(rs, route{pattern: "POST /api/v1/zones/{name}/" + string(a), op: string(a), h: s.zoneAction(a)})
 	}
-	s.route("GET /api/v1/server/status", true, s.serverStatus)
-	s.route("POST /api/v1/server/reload", true, s.serverReload)
-	s.route("POST /api/v1/server/reconcile", true, s.reconcile)
-	s.route("GET /api/v1/health", false, s.health)
-	s.route("GET /api/v1/ready", false, s.ready)
-	s.route("GET /metrics", false, s.metricsHandler)
+	return append(rs,
+		route{pattern: "GET /api/v1/server/status", h: s.serverStatus},
+		route{pattern: "POST /api/v1/server/reload", h: s.serverReload},
+		route{pattern: "POST /api/v1/server/reconcile", h: s.reconcile},
+		route{pattern: "GET /api/v1/health", public: true, h: s.health},
+		route{pattern: "GET /api/v1/ready", public: true, h: s.ready},
+		route{pattern: "GET /metrics", public: true, h: s.serveMetrics},
+	)
 }
 
-func authReason(err error) string {
-	if r := auth.Reason(err); r != "" {
-		return r
+// routeHandler builds the per-route part of the chain: record the route template, then (unless
+// public) authenticate, then bound the context, then run the handler through the adapter.
+func (s *Server) routeHandler(rt route) http.Handler {
+	h := s.withTimeout(s.adapt(rt.op, rt.h))
+	if !rt.public {
+		h = s.authenticate(h)
 	}
-	return "other"
-}
-
-func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request) error {
-	mfs, err := s.metrics.Registry.Gather()
-	if err != nil {
-		return err
-	}
-	format := expfmt.NewFormat(expfmt.TypeTextPlain)
-	w.Header().Set("Content-Type", string(format))
-	enc := expfmt.NewEncoder(w, format)
-	for _, mf := range mfs {
-		if err := enc.Encode(mf); err != nil {
-			s.log.Debug("write metrics", "err", err)
-			return nil
-		}
-	}
-	return nil
+	return recordRoute(h)
 }

@@ -1,65 +1,79 @@
-// Package auth authenticates API callers. This build has the shared-secret mode (one bearer
-// token, compared in constant time over SHA-256 digests so its length leaks nothing, CONTRACT
-// §19 A15) and the explicit no-auth mode; TokenReview comes with the security issue. There is
-// no mode that accepts any non-empty token.
 package auth
 
 import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 )
 
 // Principal is an authenticated caller.
-type Principal struct{ Name string }
+type Principal struct {
+	// Name identifies the caller in logs; never a credential.
+	Name string
+}
 
-// Authenticator checks a request's credentials.
+// Authenticator checks a request's credentials. Implementations are safe for concurrent use.
 type Authenticator interface {
+	// Authenticate returns the caller, or an error wrapping ErrUnauthenticated.
 	Authenticate(r *http.Request) (Principal, error)
 }
 
-// ErrUnauthenticated is wrapped by every refusal; the reason after it is for the log only
-// (the response is always a bare 401 "Unauthorized", CONTRACT §19 A7).
+// ErrUnauthenticated is wrapped by every refusal. The reason wrapped with it is for logs and
+// metrics only; the response is always a bare 401 "Unauthorized" (CONTRACT §19 A7).
 var ErrUnauthenticated = errors.New("unauthenticated")
 
-// Reason returns a short, bounded label for a refusal (for metrics), or "" for other errors.
+// The refusal reasons Reason returns. They are a closed set, so they are safe as metric labels.
+const (
+	ReasonMissing  = "missing"  // no Authorization header
+	ReasonScheme   = "scheme"   // a scheme other than Bearer, or no scheme
+	ReasonEmpty    = "empty"    // "Bearer" with no token
+	ReasonMismatch = "mismatch" // a token that is not the configured one
+)
+
+// refusal is an authentication failure with a reason from the closed set above.
+type refusal struct{ reason string }
+
+func (e *refusal) Error() string        { return ErrUnauthenticated.Error() + ": " + e.reason }
+func (e *refusal) Is(target error) bool { return target == ErrUnauthenticated }
+
+// Reason returns the reason of a refusal made by this package (one of the Reason constants),
+// or "" when err is not such a refusal.
 func Reason(err error) string {
-	var r reasonError
-	if errors.As(err, &r) {
-		return string(r)
+	if r, ok := errors.AsType[*refusal](err); ok {
+		return r.reason
 	}
 	return ""
 }
 
-type reasonError string
-
-func (r reasonError) Error() string   { return fmt.Sprintf("%s: %s", ErrUnauthenticated, string(r)) }
-func (r reasonError) Is(t error) bool { return t == ErrUnauthenticated }
-
-// BearerToken extracts the token of "Authorization: Bearer <token>" (scheme in any case).
+// BearerToken returns the token of "Authorization: Bearer <token>". The scheme matches in any
+// case (RFC 9110 §11.1); surrounding spaces are trimmed; an empty token is refused.
 func BearerToken(r *http.Request) (string, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return "", reasonError("missing")
+		return "", &refusal{ReasonMissing}
 	}
 	scheme, tok, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", reasonError("scheme")
+		return "", &refusal{ReasonScheme}
 	}
 	if tok = strings.TrimSpace(tok); tok == "" {
-		return "", reasonError("empty")
+		return "", &refusal{ReasonEmpty}
 	}
 	return tok, nil
 }
 
-type static struct{ digest [32]byte }
+// static is the shared-secret authenticator. It keeps only the digest of the secret.
+type static struct{ digest [sha256.Size]byte }
 
-// NewStatic returns the shared-secret authenticator for token (BIND_API_TOKEN).
+// NewStatic returns the shared-secret authenticator for token (BIND_API_TOKEN). The caller's
+// token and the secret are hashed with SHA-256 and the digests compared in constant time, so
+// the comparison takes the same time whatever the lengths (CONTRACT §19 A15). Only the exact
+// token is accepted; an empty configured token therefore accepts nothing.
 func NewStatic(token string) Authenticator { return static{digest: sha256.Sum256([]byte(token))} }
 
+// Authenticate implements Authenticator.
 func (s static) Authenticate(r *http.Request) (Principal, error) {
 	tok, err := BearerToken(r)
 	if err != nil {
@@ -67,14 +81,19 @@ func (s static) Authenticate(r *http.Request) (Principal, error) {
 	}
 	d := sha256.Sum256([]byte(tok))
 	if subtle.ConstantTimeCompare(d[:], s.digest[:]) != 1 {
-		return Principal{}, reasonError("mismatch")
+		return Principal{}, &refusal{ReasonMismatch}
 	}
-	return Principal{Name: "token"}, nil
+	return Principal{Name: "shared-token"}, nil
 }
 
+// none accepts every request.
 type none struct{}
 
-// NewNone accepts every request (DISABLE_AUTH, guarded at startup).
+// NewNone returns the authenticator of DISABLE_AUTH=true: every request is the principal
+// "anonymous". Startup refuses it on a non-loopback address without an override (CONTRACT §15.3).
 func NewNone() Authenticator { return none{} }
 
-func (none) Authenticate(*http.Request) (Principal, error) { return Principal{Name: "anonymous"}, nil }
+// Authenticate implements Authenticator.
+func (none) Authenticate(*http.Request) (Principal, error) {
+	return Principal{Name: "anonymous"}, nil
+}

@@ -3,37 +3,108 @@ package auth
 import (
 	"errors"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
+const secret = "s3cret-token"
+
 func TestStatic(t *testing.T) {
 	t.Parallel()
-	a := NewStatic("s3cret-token")
 	tests := []struct {
-		header, reason string
+		name, header string
+		reason       string // "" = accepted
 	}{
-		{"Bearer s3cret-token", ""},
-		{"bearer s3cret-token", ""},
-		{"BEARER  s3cret-token ", ""},
-		{"", "missing"},
-		{"Basic czNjcmV0LXRva2Vu", "scheme"},
-		{"s3cret-token", "scheme"},
-		{"Bearer ", "empty"},
-		{"Bearer x", "mismatch"}, // presence-only tokens are never accepted
-		{"Bearer s3cret-token2", "mismatch"},
-		{"Bearer s3cret-toke", "mismatch"},
+		{"canonical", "Bearer " + secret, ""},
+		{"lower-case scheme", "bearer " + secret, ""},
+		{"upper-case scheme and spaces", "BEARER  " + secret + " ", ""},
+		{"no header", "", ReasonMissing},
+		{"basic scheme", "Basic czNjcmV0LXRva2Vu", ReasonScheme},
+		{"token without scheme", secret, ReasonScheme},
+		{"scheme without separator", "Bearer", ReasonScheme},
+		{"bearer with empty token", "Bearer ", ReasonEmpty},
+		{"bearer with blank token", "Bearer    ", ReasonEmpty},
+		{"presence-only token", "Bearer x", ReasonMismatch},
+		{"prefix of the secret", "Bearer " + secret[:len(secret)-1], ReasonMismatch},
+		{"secret plus suffix", "Bearer " + secret + "2", ReasonMismatch},
+		{"different case", "Bearer " + strings.ToUpper(secret), ReasonMismatch},
+	}
+	a := NewStatic(secret)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := httptest.NewRequest("GET", "/api/v1/zones", nil)
+			if tc.header != "" {
+				r.Header.Set("Authorization", tc.header)
+			}
+			p, err := a.Authenticate(r)
+			if tc.reason == "" {
+				if err != nil || p.Name == "" {
+					t.Fatalf("Authenticate = %+v, %v; want accepted", p, err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrUnauthenticated) {
+				t.Fatalf("err = %v, want ErrUnauthenticated", err)
+			}
+			if got := Reason(err); got != tc.reason {
+				t.Errorf("Reason = %q, want %q", got, tc.reason)
+			}
+			if p != (Principal{}) {
+				t.Errorf("principal %+v on refusal", p)
+			}
+			// The text is fixed per reason, so it can carry no token.
+			if got, want := err.Error(), "unauthenticated: "+tc.reason; got != want {
+				t.Errorf("error text %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// TestPresenceOnlyNeverAccepted: no non-empty token other than the secret passes, and an empty
+// configured secret accepts nothing (CONTRACT §15.1: there is no "any token" mode).
+func TestPresenceOnlyNeverAccepted(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ configured, sent string }{
+		{"", "anything"},
+		{"", "x"},
+		{"a", "b"},
+		{secret, "Bearer"},
+		{secret, "null"},
+		{secret, "*"},
 	}
 	for _, tc := range tests {
+		t.Run(tc.configured+"/"+tc.sent, func(t *testing.T) {
+			t.Parallel()
+			r := httptest.NewRequest("GET", "/", nil)
+			r.Header.Set("Authorization", "Bearer "+tc.sent)
+			if _, err := NewStatic(tc.configured).Authenticate(r); !errors.Is(err, ErrUnauthenticated) {
+				t.Errorf("token %q accepted for secret %q", tc.sent, tc.configured)
+			}
+		})
+	}
+}
+
+func TestNone(t *testing.T) {
+	t.Parallel()
+	for _, h := range []string{"", "Bearer whatever", "Basic x"} {
 		r := httptest.NewRequest("GET", "/", nil)
-		if tc.header != "" {
-			r.Header.Set("Authorization", tc.header)
+		if h != "" {
+			r.Header.Set("Authorization", h)
 		}
-		_, err := a.Authenticate(r)
-		if tc.reason == "" && err != nil || tc.reason != "" && (!errors.Is(err, ErrUnauthenticated) || Reason(err) != tc.reason) {
-			t.Errorf("%q: err %v, want reason %q", tc.header, err, tc.reason)
+		p, err := NewNone().Authenticate(r)
+		if err != nil || p.Name != "anonymous" {
+			t.Errorf("%q: %+v, %v", h, p, err)
 		}
 	}
-	if _, err := NewNone().Authenticate(httptest.NewRequest("GET", "/", nil)); err != nil {
-		t.Error(err)
+}
+
+func TestReasonOfForeignError(t *testing.T) {
+	t.Parallel()
+	if got := Reason(errors.New("other")); got != "" {
+		t.Errorf("Reason = %q", got)
+	}
+	if got := Reason(nil); got != "" {
+		t.Errorf("Reason(nil) = %q", got)
 	}
 }

@@ -1,6 +1,3 @@
-// Package metrics defines bindgate's Prometheus metrics on a private registry. The bindcar_*
-// names, labels and buckets are frozen by bindcar's published dashboard (CONTRACT §17); new
-// metrics start with bindgate_.
 package metrics
 
 import (
@@ -10,71 +7,104 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
-// Metrics holds every metric and the registry they are registered on.
+// Metrics holds every metric and the private registry they are registered on.
 type Metrics struct {
-	Registry          *prometheus.Registry
+	// Registry is private to this Metrics; /metrics serves it.
+	Registry *prometheus.Registry
+
 	HTTPRequests      *prometheus.CounterVec   // bindcar_http_requests_total{method,path,status}
 	HTTPDuration      *prometheus.HistogramVec // bindcar_http_request_duration_seconds{method,path}
 	ZoneOps           *prometheus.CounterVec   // bindcar_zone_operations_total{operation,result}
 	RNDCCommands      *prometheus.CounterVec   // bindcar_rndc_commands_total{command,result}
 	RNDCDuration      *prometheus.HistogramVec // bindcar_rndc_command_duration_seconds{command}
 	ZonesManaged      prometheus.Gauge         // bindcar_zones_managed
-	ZonesManagedTotal prometheus.Gauge         // bindcar_zones_managed_total (the dashboard's name)
-	AppInfo           *prometheus.GaugeVec     // bindcar_app_info{version}
-	RateLimit         *prometheus.CounterVec   // bindcar_rate_limit_requests_total{result}
-	RNDCResults       *prometheus.CounterVec   // bindgate_rndc_results_total{command,class}
-	AuthFailures      *prometheus.CounterVec   // bindgate_auth_failures_total{reason}
-	Reconcile         *prometheus.CounterVec   // bindgate_reconcile_zones_total{result}
+	ZonesManagedTotal prometheus.Gauge         // bindcar_zones_managed_total: the dashboard's name, same value
+	AppInfo           *prometheus.GaugeVec     // bindcar_app_info{version}, value 1
+	RateLimit         *prometheus.CounterVec   // bindcar_rate_limit_requests_total{result}: allowed, rejected
+
+	RNDCResults  *prometheus.CounterVec // bindgate_rndc_results_total{command,class}
+	AuthFailures *prometheus.CounterVec // bindgate_auth_failures_total{reason}
+	Reconcile    *prometheus.CounterVec // bindgate_reconcile_zones_total{result}: readded, failed
 }
 
-// New creates the metrics on a new private registry with the Go and process collectors.
+// New creates the metrics on a new private registry together with the Go and process
+// collectors, and sets bindcar_app_info{version} to 1.
 func New(version string) *Metrics {
 	m := &Metrics{
 		Registry: prometheus.NewRegistry(),
 		HTTPRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "bindcar_http_requests_total", Help: "HTTP requests by method, route template and status.",
+			Name: "bindcar_http_requests_total",
+			Help: "HTTP requests by method, route template and status code.",
 		}, []string{"method", "path", "status"}),
 		HTTPDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "bindcar_http_request_duration_seconds", Help: "HTTP request duration by method and route template.",
+			Name:    "bindcar_http_request_duration_seconds",
+			Help:    "HTTP request duration in seconds by method and route template.",
 			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"method", "path"}),
 		ZoneOps: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "bindcar_zone_operations_total", Help: "Zone operations by operation and result.",
+			Name: "bindcar_zone_operations_total",
+			Help: "Zone operations by operation and result (success, error).",
 		}, []string{"operation", "result"}),
 		RNDCCommands: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "bindcar_rndc_commands_total", Help: "Control-channel commands by verb and result.",
+			Name: "bindcar_rndc_commands_total",
+			Help: "rndc commands by verb and result (success, error).",
 		}, []string{"command", "result"}),
 		RNDCDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "bindcar_rndc_command_duration_seconds", Help: "Control-channel command duration by verb.",
+			Name:    "bindcar_rndc_command_duration_seconds",
+			Help:    "rndc command duration in seconds by verb.",
 			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"command"}),
-		ZonesManaged:      prometheus.NewGauge(prometheus.GaugeOpts{Name: "bindcar_zones_managed", Help: "Zones managed."}),
-		ZonesManagedTotal: prometheus.NewGauge(prometheus.GaugeOpts{Name: "bindcar_zones_managed_total", Help: "Zones managed (name read by bindcar's dashboard)."}),
-		AppInfo:           prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "bindcar_app_info", Help: "Build information."}, []string{"version"}),
+		ZonesManaged: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "bindcar_zones_managed",
+			Help: "Number of zones managed.",
+		}),
+		ZonesManagedTotal: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "bindcar_zones_managed_total",
+			Help: "Number of zones managed (the name bindcar's dashboard queries; same value as bindcar_zones_managed).",
+		}),
+		AppInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "bindcar_app_info",
+			Help: "Build information; the value is always 1.",
+		}, []string{"version"}),
 		RateLimit: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "bindcar_rate_limit_requests_total", Help: "Rate-limit decisions.",
+			Name: "bindcar_rate_limit_requests_total",
+			Help: "Rate-limit decisions by result (allowed, rejected).",
 		}, []string{"result"}),
 		RNDCResults: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "bindgate_rndc_results_total", Help: "Control-channel commands by verb and outcome class (ok, exists, not_found, not_loaded, rejected, timeout, unreachable, error).",
+			Name: "bindgate_rndc_results_total",
+			Help: "rndc commands by verb and outcome class (ok, exists, not_found, not_loaded, rejected, timeout, unreachable, error).",
 		}, []string{"command", "class"}),
 		AuthFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "bindgate_auth_failures_total", Help: "Refused authentications by reason.",
+			Name: "bindgate_auth_failures_total",
+			Help: "Refused authentications by reason.",
 		}, []string{"reason"}),
 		Reconcile: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "bindgate_reconcile_zones_total", Help: "Zones re-added (or not) by reconcile.",
+			Name: "bindgate_reconcile_zones_total",
+			Help: "Registered zones a reconcile re-added to BIND (readded) or could not restore (failed).",
 		}, []string{"result"}),
 	}
-	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.HTTPRequests, m.HTTPDuration, m.ZoneOps, m.RNDCCommands, m.RNDCDuration, m.ZonesManaged, m.ZonesManagedTotal,
-		m.AppInfo, m.RateLimit, m.RNDCResults, m.AuthFailures, m.Reconcile)
+	m.Registry.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.HTTPRequests, m.HTTPDuration, m.ZoneOps, m.RNDCCommands, m.RNDCDuration,
+		m.ZonesManaged, m.ZonesManagedTotal, m.AppInfo, m.RateLimit,
+		m.RNDCResults, m.AuthFailures, m.Reconcile,
+	)
 	m.AppInfo.WithLabelValues(version).Set(1)
+	// [fix] CONTRACT §16: bindcar never emitted its rate-limit metric; both series exist from the
+	// start so that a dashboard rate() over result="rejected" is 0, not absent.
 	for _, r := range []string{"allowed", "rejected"} {
-		m.RateLimit.WithLabelValues(r) // [fix] §16: the series exist from the start
+		m.RateLimit.WithLabelValues(r)
+	}
+	for _, r := range []string{"readded", "failed"} {
+		m.Reconcile.WithLabelValues(r)
 	}
 	return m
 }
 
-// ObserveRNDC records one control-channel command; class "ok" is bindcar's "success".
+// ObserveRNDC records one rndc command: its duration, bindcar's success/error result (class "ok"
+// is "success", every other class "error") and bindgate's finer class. It has the signature of
+// rndc.Config.Observe.
 func (m *Metrics) ObserveRNDC(verb, class string, d time.Duration) {
 	result := "error"
 	if class == "ok" {
@@ -85,13 +115,14 @@ func (m *Metrics) ObserveRNDC(verb, class string, d time.Duration) {
 	m.RNDCResults.WithLabelValues(verb, class).Inc()
 }
 
-// SetZonesManaged sets both zone-count gauges.
+// SetZonesManaged sets bindcar_zones_managed and bindcar_zones_managed_total to n together.
 func (m *Metrics) SetZonesManaged(n int) {
 	m.ZonesManaged.Set(float64(n))
 	m.ZonesManagedTotal.Set(float64(n))
 }
 
-// ZoneOp counts one zone operation.
+// ZoneOp counts one zone operation (create, delete, modify, reload, freeze, thaw, notify,
+// retransfer, and later the record operations): result "success" when err is nil, else "error".
 func (m *Metrics) ZoneOp(op string, err error) {
 	result := "success"
 	if err != nil {
@@ -100,7 +131,7 @@ func (m *Metrics) ZoneOp(op string, err error) {
 	m.ZoneOps.WithLabelValues(op, result).Inc()
 }
 
-// Reconciled counts one reconcile pass's outcome.
+// Reconciled counts one reconcile pass: zones re-added and zones that could not be restored.
 func (m *Metrics) Reconciled(readded, failed int) {
 	m.Reconcile.WithLabelValues("readded").Add(float64(readded))
 	m.Reconcile.WithLabelValues("failed").Add(float64(failed))

@@ -229,13 +229,21 @@ func TestContractFixes(t *testing.T) {
 	t.Run("8.3 dnssec status from a real dnssec-policy zone", func(t *testing.T) {
 		const z = "signed.test"
 		s.expect(s.do(http.MethodPost, "/api/v1/zones", primaryBody(z, key, map[string]any{"dnssecPolicy": "default", "inlineSigning": true})), 201, "")
-		r := s.do(http.MethodGet, "/api/v1/zones/"+z+"/status", nil)
-		s.expect(r, 200, "Zone "+z+" status retrieved")
-		d, ok := r.Body["dnssec"].(map[string]any)
-		if !ok {
-			t.Fatalf("no dnssec object for a zone with a policy: %s", r.Raw)
+		// named creates the policy's keys asynchronously after the zone loads.
+		var d map[string]any
+		var keys []any
+		var r response
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			r = s.do(http.MethodGet, "/api/v1/zones/"+z+"/status", nil)
+			s.expect(r, 200, "Zone "+z+" status retrieved")
+			var ok bool
+			if d, ok = r.Body["dnssec"].(map[string]any); !ok {
+				t.Fatalf("no dnssec object for a zone with a policy: %s", r.Raw)
+			}
+			if keys, _ = d["keys"].([]any); len(keys) > 0 || time.Now().After(deadline) {
+				break
+			}
 		}
-		keys, _ := d["keys"].([]any)
 		if d["policy"] != "default" || len(keys) == 0 {
 			t.Fatalf("dnssec = %v", d)
 		}

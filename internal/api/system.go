@@ -1,0 +1,98 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/bindgate/bindgate/internal/zones"
+)
+
+// serverStatus is GET /api/v1/server/status: {"status":"<rndc status text>"} (CONTRACT §8.4).
+func (s *Server) serverStatus(w http.ResponseWriter, r *http.Request) error {
+	text, err := s.zones.ServerStatus(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Status string `json:"status"`
+	}{text})
+	return nil
+}
+
+// serverReload is POST /api/v1/server/reload [fix]: bindy defines the call, bindcar had no
+// route (CONTRACT §2, §11).
+func (s *Server) serverReload(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.zones.ServerReload(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, success(res))
+	return nil
+}
+
+// reconcile is POST /api/v1/server/reconcile (bindgate only): re-add registered zones BIND
+// lost and answer the report.
+func (s *Server) reconcile(w http.ResponseWriter, r *http.Request) error {
+	rep, err := s.zones.Reconcile(r.Context())
+	if err != nil {
+		return err
+	}
+	s.metrics.Reconciled(len(rep.Readded), len(rep.Failed))
+	if rep.Readded == nil {
+		rep.Readded = []string{}
+	}
+	if rep.Failed == nil {
+		rep.Failed = []zones.ReconcileError{}
+	}
+	writeJSON(w, http.StatusOK, rep)
+	return nil
+}
+
+// health is GET /api/v1/health: 200 while serving, with the build version (CONTRACT §13).
+func (s *Server) health(w http.ResponseWriter, _ *http.Request) error {
+	writeJSON(w, http.StatusOK, struct {
+		Status  string `json:"status"`
+		Version string `json:"version"`
+	}{"healthy", s.version})
+	return nil
+}
+
+// ready is GET /api/v1/ready: 200 when every check passes, else 503 [fix] (bindcar: always
+// 200). Only "<name>: ok" and "<name>: error" tokens, no detail (CONTRACT §13, §19 C-3).
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
+	checks := s.zones.Ready(r.Context())
+	all := true
+	out := make([]string, 0, len(checks))
+	for _, c := range checks {
+		state := "ok"
+		if !c.OK {
+			state, all = "error", false
+		}
+		out = append(out, c.Name+": "+state)
+	}
+	status := http.StatusOK
+	if !all {
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, struct {
+		Ready  bool     `json:"ready"`
+		Checks []string `json:"checks"`
+	}{all, out})
+	return nil
+}
+
+// serveMetrics is GET /metrics. It gathers first, so that a gather failure is a 500 in the
+// JSON error shape (CONTRACT §13) rather than promhttp's plain text; the gathered families are
+// then served by promhttp, which negotiates the format and compression.
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) error {
+	mfs, err := s.metrics.Registry.Gather()
+	if err != nil {
+		return err
+	}
+	gathered := prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) { return mfs, nil })
+	promhttp.HandlerFor(gathered, promhttp.HandlerOpts{ErrorHandling: promhttp.HTTPErrorOnError}).ServeHTTP(w, r)
+	return nil
+}
