@@ -36,7 +36,7 @@ func TestResultMapping(t *testing.T) {
 		{"already exists", rndc.ErrExists}, {"not found", rndc.ErrNotFound}, {"zone not loaded", rndc.ErrNotLoaded},
 		{"permission denied", rndc.ErrPermission}, {"dynamic zone", rndc.ErrDynamic}, {"unknown command", rndc.ErrUnknownCommand},
 		{"already frozen", rndc.ErrAlreadyFrozen}, {"not dynamic", rndc.ErrNotDynamic}, {"not primary", rndc.ErrNotPrimary},
-		{"failure", rndc.ErrFailure}, {"timed out", rndc.ErrResultTimedOut},
+		{"failure", rndc.ErrFailure}, {"timed out", rndc.ErrResultTimedOut}, {"bad zone", rndc.ErrBadZone},
 	}
 	for _, tc := range tests {
 		srv.Handle("zonestatus", func(string) rndc.Response { return rndc.Response{Result: 99, Err: tc.err, Text: "detail"} })

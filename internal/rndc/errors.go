@@ -39,6 +39,7 @@ var (
 	ErrNotDynamic     = errors.New("rndc: not dynamic")
 	ErrNotPrimary     = errors.New("rndc: not primary")
 	ErrFailure        = errors.New("rndc: failure")
+	ErrBadZone        = errors.New("rndc: bad zone") // addzone/modzone: the zone's data failed to load
 	ErrResultTimedOut = errors.New("rndc: named reported timed out")
 )
 
@@ -55,6 +56,7 @@ var resultErrs = map[string]error{
 	"not primary":       ErrNotPrimary,
 	"not master":        ErrNotPrimary,
 	"failure":           ErrFailure,
+	"bad zone":          ErrBadZone,
 	"timed out":         ErrResultTimedOut,
 }
 

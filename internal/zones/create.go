@@ -12,6 +12,7 @@ import (
 	"github.com/bindgate/bindgate/internal/rndc"
 	"github.com/bindgate/bindgate/internal/zoneconf"
 	"github.com/bindgate/bindgate/internal/zonefile"
+	"github.com/bindgate/bindgate/internal/zonename"
 )
 
 // SOA defaults of CONTRACT §5.
@@ -81,7 +82,7 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (Result, error)
 	resp, err := s.rndc.Zone(ctx, "addzone", p.zone, p.block)
 	if err != nil {
 		s.undoCreate(p.zone, p.typ == "primary")
-		return Result{}, s.addzoneErr(p.zone, err)
+		return Result{}, s.addzoneErr(p.zone, err, glueHint(p.zone, req.ZoneConfig))
 	}
 	return Result{Message: fmt.Sprintf("Zone %s created successfully", p.zone), Details: resp.Text}, nil
 }
@@ -103,19 +104,46 @@ func (s *Service) undoCreate(zone string, file bool) {
 
 // addzoneErr maps addzone failures per CONTRACT §5 step 5 and §18.21: "not found" from addzone
 // means a referenced dnssec-policy or key is missing, never a missing zone.
-func (s *Service) addzoneErr(zone string, err error) error {
+func (s *Service) addzoneErr(zone string, err error, hint string) error {
 	switch {
 	case errors.Is(err, rndc.ErrExists):
 		return Exists(zone)
 	case errors.Is(err, rndc.ErrPermission):
 		s.log.Error("addzone refused: named needs `allow-new-zones yes;` in its options", "zone", zone, "err", err)
 		return fmt.Errorf("addzone %s: %w", zone, err)
+	case errors.Is(err, rndc.ErrBadZone):
+		// named refused the zone's data; its reason is only in named's log.
+		return Invalid("BIND refused to load the zone data (bad zone)%s", hint)
 	case errors.Is(err, rndc.ErrNotFound), errors.Is(err, rndc.ErrFailure):
 		if reason := configReason(err); reason != "" {
 			return Invalid("BIND rejected the zone configuration: %s", reason)
 		}
 	}
 	return bindErr("addzone", zone, err)
+}
+
+// glueHint names the usual cause of a "bad zone" answer for a new primary: with 9.18's default
+// check-integrity, a name server inside the zone needs an address record. Not checked up
+// front, because an operator may have turned check-integrity off.
+func glueHint(zone string, zc *ZoneConfig) string {
+	if zc == nil {
+		return ""
+	}
+	for _, ns := range zc.NameServers {
+		if !zonename.InZone(ns, zone) {
+			continue
+		}
+		found := false
+		for h := range zc.NameServerIPs {
+			if strings.EqualFold(strings.TrimSuffix(h, "."), strings.TrimSuffix(ns, ".")) {
+				found = true
+			}
+		}
+		if !found {
+			return fmt.Sprintf(": name server %s is inside the zone and has no address in nameServerIps", ns)
+		}
+	}
+	return ""
 }
 
 // configReason extracts BIND's one-line reason for a rejected configuration, with file paths
@@ -248,7 +276,7 @@ func (s *Service) renderZoneFile(z string, zc *ZoneConfig) ([]byte, error) {
 	}
 	out, err := zonefile.Render(spec)
 	if err != nil {
-		return nil, Invalid("%s", strings.TrimPrefix(err.Error(), zonefile.ErrInvalid.Error()+": "))
+		return nil, Invalid("%s", err.Error())
 	}
 	if len(out.SkippedGlue) > 0 {
 		s.log.Info("glue outside the zone left out (BIND would ignore it)", "zone", z, "hosts", out.SkippedGlue)

@@ -94,7 +94,7 @@ func (s *Service) reconcileOne(ctx context.Context, e registry.Entry) (readded b
 		}
 	}
 	if _, err := s.rndc.Zone(ctx, "addzone", e.Zone, e.Block); err != nil {
-		if mapped := s.addzoneErr(e.Zone, err); errors.Is(mapped, ErrUnavailable) {
+		if mapped := s.addzoneErr(e.Zone, err, ""); errors.Is(mapped, ErrUnavailable) {
 			return false, "", mapped
 		}
 		s.log.Error("reconcile: addzone failed", "zone", e.Zone, "err", err)

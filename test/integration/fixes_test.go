@@ -66,6 +66,19 @@ func TestContractFixes(t *testing.T) {
 		s.expect(s.do(http.MethodGet, "/api/v1/zones/"+z+"/status", nil), 404, "Zone not found: "+z)
 	})
 
+	t.Run("in-zone name server without glue is a 400 that names it", func(t *testing.T) {
+		// named 9.18's default check-integrity refuses such a zone; bindy would retry a 5xx.
+		const z = "noglue.test"
+		b := primaryBody(z, key, nil)
+		b["zoneConfig"].(map[string]any)["nameServerIps"] = map[string]string{"ns2." + z + ".": "127.0.0.2"}
+		s.expect(s.do(http.MethodPost, "/api/v1/zones", b), 400,
+			"Invalid request: BIND refused to load the zone data (bad zone): name server ns1."+z+". is inside the zone and has no address in nameServerIps")
+		if _, _, ok := fileState(t, filepath.Join(zoneDir, z+".zone")); ok {
+			t.Fatal("refused zone left its file")
+		}
+		s.expect(s.do(http.MethodGet, "/api/v1/zones/"+z+"/status", nil), 404, "Zone not found: "+z)
+	})
+
 	t.Run("18.13 IPv6 glue is AAAA", func(t *testing.T) {
 		const z = "glue6.test"
 		b := primaryBody(z, key, nil)
