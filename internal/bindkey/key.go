@@ -1,5 +1,3 @@
-// Package bindkey holds BIND HMAC keys: the Key type shared by the rndc control channel and
-// TSIG-signed dynamic updates, and the parsers for BIND key files and rndc.conf.
 package bindkey
 
 import (
@@ -7,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -149,3 +148,14 @@ func (k Key) Format(f fmt.State, verb rune) { fmt.Fprint(f, k.String()) }
 func (k Key) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("name", k.Name), slog.String("algorithm", k.Algorithm.String()))
 }
+
+// MarshalJSON redacts the secret, so a Key inside a marshalled struct cannot leak it.
+func (k Key) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Name      string `json:"name"`
+		Algorithm string `json:"algorithm"`
+	}{k.Name, k.Algorithm.String()})
+}
+
+// MarshalText redacts the secret in text encodings.
+func (k Key) MarshalText() ([]byte, error) { return []byte(k.String()), nil }

@@ -2,6 +2,7 @@ package bindkey
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -43,7 +44,9 @@ func TestKeyRedacts(t *testing.T) {
 	k := Key{Name: "k", Algorithm: HMACSHA256, Secret: raw}
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("x", "key", k)
-	outs := []string{fmt.Sprint(k), fmt.Sprintf("%v %+v %#v %s %q %x", k, k, k, k, k, k), k.String(), k.GoString(), buf.String()}
+	js, _ := json.Marshal(struct{ K Key }{k})
+	txt, _ := k.MarshalText()
+	outs := []string{string(js), string(txt), fmt.Sprint(k), fmt.Sprintf("%v %+v %#v %s %q %x", k, k, k, k, k, k), k.String(), k.GoString(), buf.String()}
 	for _, o := range outs {
 		if strings.Contains(o, secret) || strings.Contains(o, string(raw)) || strings.Contains(o, fmt.Sprintf("%x", raw)) {
 			t.Errorf("secret leaked in %q", o)

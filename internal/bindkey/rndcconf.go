@@ -3,183 +3,267 @@ package bindkey
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 )
 
-// MaxIncludeDepth bounds include nesting (CONTRACT §19 A17).
+// MaxIncludeDepth bounds include nesting: rndc.conf may include 32 files deep, not 33
+// (CONTRACT §19 A17).
 const MaxIncludeDepth = 32
 
-// RNDCConf is what bindgate reads from rndc.conf (and the files it includes).
+// maxFileSize bounds every file read; real rndc.conf and key files are a few hundred bytes.
+const maxFileSize = 1 << 20
+
+// ErrInclude is wrapped when includes nest deeper than MaxIncludeDepth or form a cycle.
+var ErrInclude = errors.New("bad include")
+
+// ErrAmbiguousKey is wrapped when rndc.conf defines several keys, names no default-key and the
+// caller names none either (CONTRACT §19 A18).
+var ErrAmbiguousKey = errors.New("several keys and no default-key")
+
+// RNDCConf is what bindgate takes from rndc.conf and the files it includes.
 type RNDCConf struct {
 	Keys          []Key
-	DefaultServer string
-	DefaultKey    string
-	DefaultPort   uint16 // 0 = unset
-	Servers       []ServerConf
-	Files         []string // every file read, for watching
+	DefaultServer string       // options { default-server; }
+	DefaultKey    string       // options { default-key; }
+	DefaultPort   uint16       // options { default-port; }, 0 = unset
+	Servers       []ServerConf // server statements, in file order
+	Files         []string     // every file read, in order and without repeats, for watching
 }
 
-// ServerConf is a `server <addr> { key; port; };` statement.
+// ServerConf is a `server <addr> { key <name>; port <n>; };` statement. Port 0 = unset.
 type ServerConf struct {
 	Addr string
 	Key  string
 	Port uint16
 }
 
-// LoadRNDCConf reads rndc.conf at path, following includes relative to the including file.
+// loader reads one file. Tests and fuzzing pass one that never touches the disk.
+type loader func(path string) ([]byte, error)
+
+// LoadRNDCConf reads rndc.conf at path, following includes relative to the including file's
+// directory. A file may be included twice (not recursively), but a key name may be defined only
+// once. Statements other than key, options, server and include are errors; unknown clauses
+// inside options and server are skipped. On error Files still lists the files read so far, so
+// a caller can watch them and retry; errors from reading wrap the fs error
+// (errors.Is(err, fs.ErrNotExist) works).
 func LoadRNDCConf(path string) (RNDCConf, error) {
-	var c RNDCConf
-	err := c.load(path, 0, map[string]bool{}, os.ReadFile)
-	return c, err
-}
-
-// ParseRNDCConf parses rndc.conf text; includes are read with read (tests and fuzzing pass one
-// that never touches the disk).
-func ParseRNDCConf(data []byte, name string, read func(string) ([]byte, error)) (RNDCConf, error) {
-	var c RNDCConf
-	c.Files = append(c.Files, name)
-	err := c.parse(data, name, 0, map[string]bool{name: true}, read)
-	return c, err
-}
-
-func (c *RNDCConf) load(path string, depth int, seen map[string]bool, read func(string) ([]byte, error)) error {
-	if depth > MaxIncludeDepth {
-		return fmt.Errorf("%s: include nesting deeper than %d", path, MaxIncludeDepth)
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
 	}
-	abs := filepath.Clean(path)
-	if seen[abs] {
-		return fmt.Errorf("%s: include cycle", path)
-	}
-	seen[abs] = true
-	defer delete(seen, abs)
-	data, err := read(abs)
+	path = filepath.Clean(path)
+	data, err := readFile(path)
 	if err != nil {
-		if pe, ok := errors.AsType[*fs.PathError](err); ok {
-			err = pe.Err // the path is already in the message
-		}
-		return fmt.Errorf("read %s: %w", path, err)
+		return RNDCConf{}, err
 	}
-	c.Files = append(c.Files, abs)
-	return c.parse(data, abs, depth, seen, read)
+	return parseRNDCConf(data, path, readFile)
 }
 
-func (c *RNDCConf) parse(data []byte, name string, depth int, seen map[string]bool, read func(string) ([]byte, error)) error {
-	sts, err := parse(data, name)
+// readFile reads a regular file of at most maxFileSize bytes. Its errors name the path, never
+// the content.
+func readFile(path string) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, pathErr(path, err)
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return nil, pathErr(path, err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("read %s: not a regular file", path)
+	}
+	data, err := io.ReadAll(io.LimitReader(fh, maxFileSize+1))
+	if err != nil {
+		return nil, pathErr(path, err)
+	}
+	if len(data) > maxFileSize {
+		return nil, fmt.Errorf("read %s: larger than %d bytes", path, maxFileSize)
+	}
+	return data, nil
+}
+
+// pathErr turns "open P: E" into "read P: E", keeping E for errors.Is.
+func pathErr(path string, err error) error {
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		err = pe.Err
+	}
+	return fmt.Errorf("read %s: %w", path, err)
+}
+
+// parseRNDCConf parses rndc.conf text named name (a path: includes are relative to its
+// directory) and reads includes with load.
+func parseRNDCConf(data []byte, name string, load loader) (RNDCConf, error) {
+	p := &confParser{load: load, active: map[string]bool{}, files: map[string]bool{}}
+	name = filepath.Clean(name)
+	err := p.file(data, name, 0)
+	p.conf.Keys = p.keys.keys
+	return p.conf, err
+}
+
+// confParser accumulates one rndc.conf and its includes.
+type confParser struct {
+	conf    RNDCConf
+	keys    keySet
+	load    loader
+	active  map[string]bool // files on the include stack, for cycle detection
+	files   map[string]bool // files already listed in conf.Files
+	options bool            // an options statement was seen
+}
+
+func (p *confParser) file(data []byte, name string, depth int) error {
+	if !p.files[name] {
+		p.files[name] = true
+		p.conf.Files = append(p.conf.Files, name)
+	}
+	p.active[name] = true
+	defer delete(p.active, name)
+	f, sts, err := parseFile(data, name)
 	if err != nil {
 		return err
 	}
 	for _, s := range sts {
-		if len(s.words) == 0 {
-			return fmt.Errorf("%s: offset %d: %w: block without a keyword", name, s.off, ErrSyntax)
+		if s.words[0].quoted {
+			return f.errAt(s.off, ErrSyntax, "a statement starts with a keyword, not a quoted string")
 		}
-		switch strings.ToLower(s.words[0]) {
+		switch s.keyword() {
 		case "include":
-			if len(s.words) != 2 || s.hasBl {
-				return fmt.Errorf("%s: offset %d: %w: include takes one path", name, s.off, ErrSyntax)
-			}
-			p := s.words[1]
-			if !filepath.IsAbs(p) {
-				p = filepath.Join(filepath.Dir(name), p)
-			}
-			if err := c.load(p, depth+1, seen, read); err != nil {
-				return err
-			}
+			err = p.include(f, s, depth)
 		case "key":
-			k, err := keyFrom(s, name)
-			if err != nil {
-				return err
+			var k Key
+			if k, err = keyFrom(f, s); err == nil {
+				err = p.keys.add(f, s.off, k)
 			}
-			c.Keys = append(c.Keys, k)
 		case "options":
-			if err := c.options(s, name); err != nil {
-				return err
-			}
+			err = p.optionsStmt(f, s)
 		case "server":
-			sc, err := server(s, name)
-			if err != nil {
-				return err
-			}
-			c.Servers = append(c.Servers, sc)
+			err = p.server(f, s)
 		default:
-			// Other rndc.conf statements do not concern bindgate; the parser already checked
-			// their syntax.
+			// rndc accepts only these four statements; a typo must not pass silently.
+			err = f.errAt(s.off, ErrSyntax, "unknown statement (rndc.conf has key, options, server and include)")
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-func (c *RNDCConf) options(s stmt, name string) error {
-	if !s.hasBl {
-		return fmt.Errorf("%s: offset %d: %w: options needs a block", name, s.off, ErrSyntax)
+func (p *confParser) include(f *file, s stmt, depth int) error {
+	if len(s.words) != 2 || s.hasBl || s.arg(0) == "" {
+		return f.errAt(s.off, ErrSyntax, "include takes one path")
 	}
+	path := s.arg(0)
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(filepath.Dir(f.name), path)
+	}
+	path = filepath.Clean(path)
+	if depth+1 > MaxIncludeDepth {
+		return f.errAt(s.off, ErrInclude, "includes nested deeper than %d", MaxIncludeDepth)
+	}
+	if p.active[path] {
+		return f.errAt(s.off, ErrInclude, "include cycle: %s is already being read", path)
+	}
+	data, err := p.load(path)
+	if err != nil {
+		return f.errAt(s.off, err, "")
+	}
+	return p.file(data, path, depth+1)
+}
+
+// optionsStmt takes default-server, default-key and default-port. Other options (BIND's
+// rndc.conf has more, such as default-source-address) are skipped; the parser has already
+// checked that their braces balance.
+func (p *confParser) optionsStmt(f *file, s stmt) error {
+	if len(s.words) != 1 || !s.hasBl {
+		return f.errAt(s.off, ErrSyntax, "options takes a { } block only")
+	}
+	if p.options {
+		return f.errAt(s.off, ErrSyntax, "options given twice")
+	}
+	p.options = true
+	seen := map[string]bool{}
 	for _, o := range s.block {
-		if len(o.words) == 0 {
+		kw := o.keyword()
+		switch kw {
+		case "default-server", "default-key", "default-port":
+		default:
 			continue
 		}
-		switch strings.ToLower(o.words[0]) {
+		if seen[kw] {
+			return f.errAt(o.off, ErrSyntax, "%s given twice", kw)
+		}
+		seen[kw] = true
+		if len(o.words) != 2 || o.hasBl || o.arg(0) == "" {
+			return f.errAt(o.off, ErrSyntax, "%s takes one value", kw)
+		}
+		switch kw {
 		case "default-server":
-			if len(o.words) != 2 {
-				return fmt.Errorf("%s: offset %d: %w: default-server takes one value", name, o.off, ErrSyntax)
-			}
-			c.DefaultServer = o.words[1]
+			p.conf.DefaultServer = o.arg(0)
 		case "default-key":
-			if len(o.words) != 2 {
-				return fmt.Errorf("%s: offset %d: %w: default-key takes one value", name, o.off, ErrSyntax)
-			}
-			c.DefaultKey = o.words[1]
+			p.conf.DefaultKey = o.arg(0)
 		case "default-port":
-			p, err := port(o, name)
+			n, err := portValue(f, o)
 			if err != nil {
 				return err
 			}
-			c.DefaultPort = p
+			p.conf.DefaultPort = n
 		}
 	}
 	return nil
 }
 
-func server(s stmt, name string) (ServerConf, error) {
-	if len(s.words) != 2 || !s.hasBl {
-		return ServerConf{}, fmt.Errorf("%s: offset %d: %w: server needs an address and a block", name, s.off, ErrSyntax)
+// server takes `server <addr> { key <name>; port <n>; };`; other clauses (addresses,
+// source-address) are skipped.
+func (p *confParser) server(f *file, s stmt) error {
+	if len(s.words) != 2 || !s.hasBl || s.arg(0) == "" {
+		return f.errAt(s.off, ErrSyntax, "server needs an address and a { } block")
 	}
-	sc := ServerConf{Addr: s.words[1]}
+	sc := ServerConf{Addr: s.arg(0)}
+	if _, dup := p.conf.Server(sc.Addr); dup {
+		return f.errAt(s.off, ErrSyntax, "a server statement for this address is already defined")
+	}
+	seen := map[string]bool{}
 	for _, o := range s.block {
-		if len(o.words) == 0 {
+		kw := o.keyword()
+		if kw != "key" && kw != "port" {
 			continue
 		}
-		switch strings.ToLower(o.words[0]) {
-		case "key":
-			if len(o.words) != 2 {
-				return sc, fmt.Errorf("%s: offset %d: %w: key takes one name", name, o.off, ErrSyntax)
-			}
-			sc.Key = o.words[1]
-		case "port":
-			p, err := port(o, name)
-			if err != nil {
-				return sc, err
-			}
-			sc.Port = p
+		if seen[kw] {
+			return f.errAt(o.off, ErrSyntax, "%s given twice", kw)
 		}
+		seen[kw] = true
+		if len(o.words) != 2 || o.hasBl || o.arg(0) == "" {
+			return f.errAt(o.off, ErrSyntax, "%s takes one value", kw)
+		}
+		if kw == "key" {
+			sc.Key = o.arg(0)
+			continue
+		}
+		n, err := portValue(f, o)
+		if err != nil {
+			return err
+		}
+		sc.Port = n
 	}
-	return sc, nil
+	p.conf.Servers = append(p.conf.Servers, sc)
+	return nil
 }
 
-func port(o stmt, name string) (uint16, error) {
-	if len(o.words) != 2 {
-		return 0, fmt.Errorf("%s: offset %d: %w: %s takes one number", name, o.off, ErrSyntax, o.words[0])
-	}
-	n, err := strconv.Atoi(o.words[1])
-	if err != nil || n < 1 || n > 65535 {
-		return 0, fmt.Errorf("%s: offset %d: %s must be 1-65535 (CONTRACT A16)", name, o.off, o.words[0])
+// portValue reads a port, 1-65535; anything else stops startup (CONTRACT §19 A16).
+func portValue(f *file, o stmt) (uint16, error) {
+	n, err := strconv.ParseUint(o.arg(0), 10, 16)
+	if err != nil || n == 0 {
+		return 0, f.errAt(o.words[1].off, ErrSyntax, "%s must be a number from 1 to 65535", o.keyword())
 	}
 	return uint16(n), nil
 }
 
-// Server returns the server statement for addr, if any.
+// Server returns the server statement for addr, compared as written, if there is one.
 func (c RNDCConf) Server(addr string) (ServerConf, bool) {
 	for _, s := range c.Servers {
 		if s.Addr == addr {
@@ -189,15 +273,14 @@ func (c RNDCConf) Server(addr string) (ServerConf, bool) {
 	return ServerConf{}, false
 }
 
-// ResolveKey picks the key: name when given; else the default server's key, default-key, or
-// the only key. Several keys and no default is an error, never an arbitrary pick (A18).
+// ResolveKey picks the key to use: the one called name when name is given; else default-key;
+// else the only key. Several keys and no default is ErrAmbiguousKey, never an arbitrary pick
+// (CONTRACT §19 A18); no matching key is ErrNoKey. Key names are not secret and do appear in
+// these errors.
 func (c RNDCConf) ResolveKey(name string) (Key, error) {
-	if name == "" {
-		if s, ok := c.Server(c.DefaultServer); ok && s.Key != "" {
-			name = s.Key
-		} else {
-			name = c.DefaultKey
-		}
+	what := "key"
+	if name == "" && c.DefaultKey != "" {
+		name, what = c.DefaultKey, "default-key"
 	}
 	if name != "" {
 		for _, k := range c.Keys {
@@ -205,13 +288,13 @@ func (c RNDCConf) ResolveKey(name string) (Key, error) {
 				return k, nil
 			}
 		}
-		return Key{}, fmt.Errorf("rndc.conf has no key %q", name)
+		return Key{}, fmt.Errorf("%w: %s %q is not defined in rndc.conf", ErrNoKey, what, name)
 	}
 	switch len(c.Keys) {
 	case 0:
-		return Key{}, errors.New("rndc.conf has no key")
+		return Key{}, fmt.Errorf("%w: rndc.conf defines no key", ErrNoKey)
 	case 1:
 		return c.Keys[0], nil
 	}
-	return Key{}, fmt.Errorf("rndc.conf has %d keys and no default-key; set RNDC_KEY_NAME", len(c.Keys))
+	return Key{}, fmt.Errorf("%w: rndc.conf defines %d keys; set default-key or RNDC_KEY_NAME", ErrAmbiguousKey, len(c.Keys))
 }

@@ -1,177 +1,323 @@
 package config
 
 import (
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bindgate/bindgate/internal/bindkey"
+	"github.com/google/go-cmp/cmp"
 )
 
+// secret is the base64 rndc secret of the fixtures; no error may ever contain it.
 const secret = "c2VjcmV0LW1hdGVyaWFsLW5ldmVyLWluLWVycm9ycy0xMjM0NQ=="
+
+// secrets lists every secret the fixtures use, for the leak checks.
+var secrets = []string{secret, "secret-material-never-in-errors-12345", "hunter2-api-token", "b3RoZXItc2VjcmV0", "other-secret"}
 
 func envOf(m map[string]string) func(string) (string, bool) {
 	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
 }
 
-// base never reads the host's /etc/bind.
-func base(extra map[string]string) map[string]string {
-	m := map[string]string{"RNDC_CONF": "/nonexistent/rndc.conf", "RNDC_SECRET": secret}
-	for k, v := range extra {
+// with returns base plus extra; an extra value of "-" removes the variable.
+func with(base, extra map[string]string) map[string]string {
+	m := map[string]string{}
+	for k, v := range base {
 		m[k] = v
+	}
+	for k, v := range extra {
+		if v == "-" {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
 	}
 	return m
 }
 
+// minimal is the smallest valid environment: an rndc secret.
+var minimal = map[string]string{"RNDC_SECRET": secret}
+
+// testLoad is Load that never reads /etc.
+func testLoad(args []string, env map[string]string) (Config, error) {
+	return load(args, envOf(env), nil)
+}
+
+// assertNoSecret fails when err's text holds any fixture secret.
+func assertNoSecret(t *testing.T, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	for _, s := range secrets {
+		if strings.Contains(err.Error(), s) {
+			t.Errorf("error text leaks a secret: %v", err)
+		}
+	}
+}
+
+// join prints values separated by single spaces.
+func join(a ...any) string { return strings.TrimSuffix(fmt.Sprintln(a...), "\n") }
+
 func TestLoadDefaults(t *testing.T) {
 	t.Parallel()
-	c, err := Load(nil, envOf(base(nil)))
+	c, err := testLoad(nil, minimal)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.ZoneDir != "/var/cache/bind" || c.StateDir != "/var/cache/bind/.bindgate" || c.ListenAddr != "0.0.0.0:8080" ||
-		c.RNDC.Addr != "127.0.0.1:953" || c.RNDC.Key.Algorithm != bindkey.HMACSHA256 || c.LogLevel != slog.LevelInfo ||
-		c.NSUpdate.Addr != "127.0.0.1:53" || !c.RateLimit.Enabled || c.RateLimit.Requests != 600 || c.RateLimit.Burst != 50 ||
-		c.AuthMode() != "tokenreview" || len(c.Auth.TokenAudiences) != 1 {
-		t.Fatalf("defaults: %+v", c)
+	key := bindkey.Key{Algorithm: bindkey.HMACSHA256, Secret: []byte("secret-material-never-in-errors-12345")}
+	if !c.RNDC.Key.Equal(key) || !c.NSUpdate.Key.Equal(key) {
+		t.Errorf("keys: %v %v, want %v", c.RNDC.Key, c.NSUpdate.Key, key)
+	}
+	var want Config
+	want.ZoneDir, want.StateDir, want.ListenAddr, want.LogLevel = "/var/cache/bind", "/var/cache/bind/.bindgate", "0.0.0.0:8080", slog.LevelInfo
+	want.Auth.TokenAudiences = []string{"bindcar"}
+	want.RateLimit.Enabled, want.RateLimit.Requests, want.RateLimit.PeriodSecs, want.RateLimit.Burst = true, 600, 60, 50
+	want.RNDC.Addr, want.NSUpdate.Addr = "127.0.0.1:953", "127.0.0.1:53"
+	want.TLS.ReloadInterval = time.Minute
+	want.RNDC.Key, want.NSUpdate.Key = c.RNDC.Key, c.NSUpdate.Key
+	if d := cmp.Diff(want, c); d != "" {
+		t.Errorf("defaults (-want +got):\n%s", d)
+	}
+	if &c.RNDC.Key.Secret[0] == &c.NSUpdate.Key.Secret[0] {
+		t.Error("rndc and TSIG keys share secret memory")
 	}
 }
 
 func TestLoadValues(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name  string
-		env   map[string]string
-		args  []string
-		check func(Config) bool
+		name string
+		env  map[string]string
+		args []string
+		got  func(Config) any
+		want any
 	}{
-		{"RUST_LOG directives: most verbose wins", map[string]string{"RUST_LOG": "info,bindcar=debug"}, nil, func(c Config) bool { return c.LogLevel == slog.LevelDebug }},
-		{"RUST_LOG trace", map[string]string{"RUST_LOG": "trace"}, nil, func(c Config) bool { return c.LogLevel == slog.LevelDebug }},
-		{"LOG_LEVEL beats RUST_LOG", map[string]string{"RUST_LOG": "debug", "LOG_LEVEL": "warn"}, nil, func(c Config) bool { return c.LogLevel == slog.LevelWarn }},
-		{"-d", nil, []string{"run", "-d"}, func(c Config) bool { return c.LogLevel == slog.LevelDebug }},
-		{"flag beats env", map[string]string{"API_PORT": "9000"}, []string{"--port", "9100"}, func(c Config) bool { return c.ListenAddr == "0.0.0.0:9100" }},
-		{"IPv6 rndc server", map[string]string{"RNDC_SERVER": "[::1]:9530"}, nil, func(c Config) bool { return c.RNDC.Addr == "[::1]:9530" }},
-		{"bare IPv6 rndc server", map[string]string{"RNDC_SERVER": "::1"}, nil, func(c Config) bool { return c.RNDC.Addr == "[::1]:953" }},
-		{"host without port", map[string]string{"RNDC_SERVER": "localhost"}, nil, func(c Config) bool { return c.RNDC.Addr == "localhost:953" }},
-		{"HMAC-SHA256 upper case", map[string]string{"RNDC_ALGORITHM": "HMAC-SHA512"}, nil, func(c Config) bool { return c.RNDC.Key.Algorithm == bindkey.HMACSHA512 }},
-		{"nsupdate defaults to the rndc key name", map[string]string{"RNDC_KEY_NAME": "bindy-operator"}, nil, func(c Config) bool { return c.NSUpdate.Key.Name == "bindy-operator" }},
-		{"booleans", map[string]string{"DISABLE_AUTH": "YES", "NSUPDATE_TCP": "1"}, nil, func(c Config) bool { return c.Auth.Disabled && c.NSUpdate.TCP }},
-		{"token mode", map[string]string{"BIND_API_TOKEN": "t"}, nil, func(c Config) bool { return c.AuthMode() == "token" }},
+		{"zone dir cleaned, not resolved", map[string]string{"BIND_ZONE_DIR": "/srv//zones/../bind/"}, nil,
+			func(c Config) any { return c.ZoneDir + " " + c.StateDir }, "/srv/bind /srv/bind/.bindgate"},
+		{"state dir", map[string]string{"BINDGATE_STATE_DIR": "/state/"}, nil, func(c Config) any { return c.StateDir }, "/state"},
+		{"empty variable is unset", map[string]string{"BIND_ZONE_DIR": "", "API_PORT": ""}, nil,
+			func(c Config) any { return c.ZoneDir + " " + c.ListenAddr }, "/var/cache/bind 0.0.0.0:8080"},
+		{"IPv6 listen address", map[string]string{"BIND_API_ADDRESS": "::1", "API_PORT": "9000"}, nil, func(c Config) any { return c.ListenAddr }, "[::1]:9000"},
+		{"bracketed listen address", map[string]string{"BIND_API_ADDRESS": "[::]"}, nil, func(c Config) any { return c.ListenAddr }, "[::]:8080"},
+		{"listen host name", map[string]string{"BIND_API_ADDRESS": "localhost"}, nil, func(c Config) any { return c.ListenAddr }, "localhost:8080"},
+		{"RUST_LOG directives: most verbose wins", map[string]string{"RUST_LOG": "info,bindcar=debug"}, nil, func(c Config) any { return c.LogLevel }, slog.LevelDebug},
+		{"RUST_LOG trace is debug", map[string]string{"RUST_LOG": "TRACE"}, nil, func(c Config) any { return c.LogLevel }, slog.LevelDebug},
+		{"RUST_LOG warn", map[string]string{"RUST_LOG": "warn,hyper=error"}, nil, func(c Config) any { return c.LogLevel }, slog.LevelWarn},
+		{"RUST_LOG bare target", map[string]string{"RUST_LOG": "bindcar"}, nil, func(c Config) any { return c.LogLevel }, slog.LevelInfo},
+		{"LOG_LEVEL beats RUST_LOG", map[string]string{"RUST_LOG": "debug", "LOG_LEVEL": "warn"}, nil, func(c Config) any { return c.LogLevel }, slog.LevelWarn},
+		{"-d beats LOG_LEVEL", map[string]string{"LOG_LEVEL": "error"}, []string{"-d"}, func(c Config) any { return c.LogLevel }, slog.LevelDebug},
+		{"--debug", nil, []string{"--debug"}, func(c Config) any { return c.LogLevel }, slog.LevelDebug},
+		{"run and drone are no-ops", nil, []string{"run", "--port", "9100", "drone"}, func(c Config) any { return c.ListenAddr }, "0.0.0.0:9100"},
+		{"booleans any case", map[string]string{"DISABLE_AUTH": "YES", "NSUPDATE_TCP": "1", "BIND_ENABLE_DOCS": "True", "RATE_LIMIT_ENABLED": "no"}, nil,
+			func(c Config) any { return join(c.Auth.Disabled, c.NSUpdate.TCP, c.EnableDocs, c.RateLimit.Enabled) }, "true true true false"},
+		{"rate limit", map[string]string{"RATE_LIMIT_REQUESTS": "100", "RATE_LIMIT_PERIOD_SECS": "1", "RATE_LIMIT_BURST": " 5 "}, nil,
+			func(c Config) any { return join(c.RateLimit.Requests, c.RateLimit.PeriodSecs, c.RateLimit.Burst) }, "100 1 5"},
+		{"lists", map[string]string{"BIND_TOKEN_AUDIENCES": "a, b,,", "BIND_ALLOWED_SERVICE_ACCOUNTS": "system:serviceaccount:dns:bindy,system:serviceaccount:x:y.z", "BIND_ALLOWED_NAMESPACES": "dns"}, nil,
+			func(c Config) any {
+				return join(c.Auth.TokenAudiences, c.Auth.AllowedServiceAccounts, c.Auth.AllowedNamespaces)
+			}, "[a b] [system:serviceaccount:dns:bindy system:serviceaccount:x:y.z] [dns]"},
+		{"token mode", map[string]string{"BIND_API_TOKEN": " hunter2-api-token\n"}, nil, func(c Config) any { return c.AuthMode() + " " + c.Auth.Token.Reveal() }, "token hunter2-api-token"},
+		{"TLS", map[string]string{"BIND_TLS_CERT": "/tls/tls.crt", "BIND_TLS_KEY": "/tls/tls.key", "BIND_TLS_CLIENT_CA": "/tls/ca.crt", "BIND_TLS_RELOAD_INTERVAL": "0"}, nil,
+			func(c Config) any {
+				return join(c.TLS.CertFile, c.TLS.KeyFile, c.TLS.ClientCAFile, c.TLS.ReloadInterval)
+			}, "/tls/tls.crt /tls/tls.key /tls/ca.crt 0s"},
+		{"kube target", map[string]string{"KUBE_API_SERVER": "https://k8s:6443", "KUBE_TOKEN_PATH": "/t", "KUBE_CA_CERT_PATH": "/ca"}, nil,
+			func(c Config) any { return c.Auth.KubeAPIServer + c.Auth.KubeTokenPath + c.Auth.KubeCACertPath }, "https://k8s:6443/t/ca"},
+		{"stats URL", map[string]string{"BIND_STATS_URL": "http://127.0.0.1:8053/json/v1"}, nil, func(c Config) any { return c.StatsURL }, "http://127.0.0.1:8053/json/v1"},
+		{"NSUPDATE_SERVER with port", map[string]string{"NSUPDATE_SERVER": "[::1]:5353"}, nil, func(c Config) any { return c.NSUpdate.Addr }, "[::1]:5353"},
+		{"NSUPDATE_SERVER bare IPv6", map[string]string{"NSUPDATE_SERVER": "fd00::53", "NSUPDATE_PORT": "5353"}, nil, func(c Config) any { return c.NSUpdate.Addr }, "[fd00::53]:5353"},
+		{"--version needs nothing else", map[string]string{"RNDC_SECRET": "-", "API_PORT": "bad"}, []string{"--version"}, func(c Config) any { return c.Version }, true},
 	}
 	for _, tc := range tests {
-		c, err := Load(tc.args, envOf(base(tc.env)))
-		if err != nil || !tc.check(c) {
-			t.Errorf("%s: %v %+v", tc.name, err, c)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := testLoad(tc.args, with(minimal, tc.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tc.want, tc.got(c)); d != "" {
+				t.Errorf("(-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// Every flag overrides its variable, and the two accept the same words.
+func TestFlagsOverrideEnv(t *testing.T) {
+	t.Parallel()
+	env := with(minimal, map[string]string{
+		"BIND_ZONE_DIR": "/env", "API_PORT": "1", "BIND_API_ADDRESS": "10.0.0.1", "LOG_LEVEL": "error",
+		"DISABLE_AUTH": "true", "RATE_LIMIT_ENABLED": "true", "RNDC_SERVER": "10.0.0.2", "NSUPDATE_PORT": "1",
+		"RNDC_ALGORITHM": "hmac-sha256", "BIND_TLS_RELOAD_INTERVAL": "1", "BIND_TOKEN_AUDIENCES": "env",
+	})
+	args := []string{"--zone-dir=/flag", "--port", "2", "--listen-address", "127.0.0.1", "--log-level", "warn",
+		"--disable-auth=no", "--rate-limit-enabled=0", "--rndc-server", "[::1]:9530", "--nsupdate-port=5353",
+		"--rndc-algorithm", "HMAC-SHA512", "--tls-reload-interval", "30", "--token-audiences", "flag", "--enable-docs", "--nsupdate-tcp"}
+	c, err := testLoad(args, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := join(c.ZoneDir, c.ListenAddr, c.LogLevel, c.Auth.Disabled, c.RateLimit.Enabled, c.RNDC.Addr,
+		c.NSUpdate.Addr, c.RNDC.Key.Algorithm, c.TLS.ReloadInterval, c.Auth.TokenAudiences, c.EnableDocs, c.NSUpdate.TCP)
+	want := "/flag 127.0.0.1:2 WARN false false [::1]:9530 127.0.0.1:5353 hmac-sha512 30s [flag] true true"
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
 
 func TestLoadErrorsNameTheSetting(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		env  map[string]string
-		want string
+		env     map[string]string
+		args    []string
+		setting string // the *SettingError's Setting
 	}{
-		{map[string]string{"API_PORT": "70000"}, "API_PORT"},
-		{map[string]string{"API_PORT": "x"}, "API_PORT"},
-		{map[string]string{"DISABLE_AUTH": "maybe"}, "DISABLE_AUTH"},
-		{map[string]string{"RATE_LIMIT_REQUESTS": "0"}, "RATE_LIMIT_REQUESTS"},
-		{map[string]string{"RATE_LIMIT_BURST": "-1"}, "RATE_LIMIT_BURST"},
-		{map[string]string{"RNDC_ALGORITHM": "hmac-md5"}, "RNDC_ALGORITHM"},
-		{map[string]string{"RNDC_SECRET": "not base64!"}, "RNDC_SECRET"},
-		{map[string]string{"RNDC_SECRET": ""}, "no rndc key"},
-		{map[string]string{"RNDC_SERVER": "[::1]:99999"}, "RNDC_SERVER"},
-		{map[string]string{"BIND_ZONE_DIR": "relative"}, "BIND_ZONE_DIR"},
-		{map[string]string{"NSUPDATE_PORT": "0"}, "NSUPDATE_PORT"},
-		{map[string]string{"RUST_LOG": "bindcar=loud"}, "RUST_LOG"},
-		{map[string]string{"NSUPDATE_SECRET": "%%%"}, "NSUPDATE_SECRET"},
+		{map[string]string{"BIND_ZONE_DIR": "relative/dir"}, nil, "BIND_ZONE_DIR"},
+		{map[string]string{"BINDGATE_STATE_DIR": "state"}, nil, "BINDGATE_STATE_DIR"},
+		{map[string]string{"BIND_API_ADDRESS": "not an address"}, nil, "BIND_API_ADDRESS"},
+		{map[string]string{"BIND_API_ADDRESS": "[10.0.0.1]"}, nil, "BIND_API_ADDRESS"},
+		{map[string]string{"API_PORT": "70000"}, nil, "API_PORT"},
+		{map[string]string{"API_PORT": "0"}, nil, "API_PORT"},
+		{map[string]string{"API_PORT": "eighty"}, nil, "API_PORT"},
+		{nil, []string{"--port", "99999999999999999999"}, "API_PORT (--port)"},
+		{map[string]string{"LOG_LEVEL": "loud"}, nil, "LOG_LEVEL"},
+		{map[string]string{"RUST_LOG": "info,bindcar=loud"}, nil, "RUST_LOG"},
+		{map[string]string{"DISABLE_AUTH": "maybe"}, nil, "DISABLE_AUTH"},
+		{nil, []string{"--disable-auth=maybe"}, "DISABLE_AUTH (--disable-auth)"},
+		{map[string]string{"BINDCAR_ALLOW_INSECURE_AUTH": "on"}, nil, "BINDCAR_ALLOW_INSECURE_AUTH"},
+		{map[string]string{"BIND_ALLOW_ANY_SERVICEACCOUNT": "2"}, nil, "BIND_ALLOW_ANY_SERVICEACCOUNT"},
+		{map[string]string{"BIND_ENABLE_DOCS": "y"}, nil, "BIND_ENABLE_DOCS"},
+		{map[string]string{"NSUPDATE_TCP": "tcp"}, nil, "NSUPDATE_TCP"},
+		{map[string]string{"RATE_LIMIT_ENABLED": "enabled"}, nil, "RATE_LIMIT_ENABLED"},
+		{map[string]string{"RATE_LIMIT_REQUESTS": "0"}, nil, "RATE_LIMIT_REQUESTS"},
+		{map[string]string{"RATE_LIMIT_PERIOD_SECS": "-60"}, nil, "RATE_LIMIT_PERIOD_SECS"},
+		{map[string]string{"RATE_LIMIT_BURST": "-1"}, nil, "RATE_LIMIT_BURST"},
+		{map[string]string{"RATE_LIMIT_BURST": "1.5"}, nil, "RATE_LIMIT_BURST"},
+		{map[string]string{"BIND_TLS_RELOAD_INTERVAL": "-1"}, nil, "BIND_TLS_RELOAD_INTERVAL"},
+		{map[string]string{"BIND_TLS_RELOAD_INTERVAL": "1m"}, nil, "BIND_TLS_RELOAD_INTERVAL"},
+		{map[string]string{"BIND_ALLOWED_SERVICE_ACCOUNTS": "bindy"}, nil, "BIND_ALLOWED_SERVICE_ACCOUNTS"},
+		{map[string]string{"BIND_ALLOWED_SERVICE_ACCOUNTS": "system:serviceaccount:dns"}, nil, "BIND_ALLOWED_SERVICE_ACCOUNTS"},
+		{map[string]string{"BIND_ALLOWED_NAMESPACES": "Bad_NS"}, nil, "BIND_ALLOWED_NAMESPACES"},
+		{map[string]string{"KUBE_API_SERVER": "http://k8s"}, nil, "KUBE_API_SERVER"},
+		{map[string]string{"BIND_STATS_URL": "ftp://x"}, nil, "BIND_STATS_URL"},
+		{map[string]string{"BIND_STATS_URL": "http://user:pw@x/"}, nil, "BIND_STATS_URL"},
+		{map[string]string{"BIND_API_TOKEN": "   "}, nil, "BIND_API_TOKEN"},
+		{map[string]string{"BIND_API_TOKEN": "hunter2-api-token", "BIND_API_TOKEN_FILE": "/x"}, nil, "BIND_API_TOKEN"},
+		{map[string]string{"BIND_API_TOKEN_FILE": "/nonexistent/token"}, nil, "BIND_API_TOKEN_FILE"},
+		{map[string]string{"RNDC_SERVER": "[::1]:99999"}, nil, "RNDC_SERVER"},
+		{map[string]string{"RNDC_SERVER": "host:"}, nil, "RNDC_SERVER"},
+		{map[string]string{"RNDC_SERVER": "a b"}, nil, "RNDC_SERVER"},
+		{nil, []string{"--rndc-server", "1.2.3.4:0"}, "RNDC_SERVER (--rndc-server)"},
+		{map[string]string{"RNDC_ALGORITHM": "hmac-md5"}, nil, "RNDC_ALGORITHM"},
+		{map[string]string{"RNDC_ALGORITHM": secret}, nil, "RNDC_ALGORITHM"},
+		{map[string]string{"RNDC_SECRET": "not base64!"}, nil, "RNDC_SECRET"},
+		{map[string]string{"RNDC_SECRET": "-", "RNDC_SECRET_FILE": "/nonexistent/secret"}, nil, "RNDC_SECRET_FILE"},
+		{map[string]string{"RNDC_SECRET_FILE": "/nonexistent/secret"}, nil, "RNDC_SECRET"},
+		{map[string]string{"RNDC_KEY_NAME": "bad name"}, nil, "RNDC_KEY_NAME"},
+		{map[string]string{"NSUPDATE_SERVER": "[1.2.3.4]"}, nil, "NSUPDATE_SERVER"},
+		{map[string]string{"NSUPDATE_PORT": "0"}, nil, "NSUPDATE_PORT"},
+		{map[string]string{"NSUPDATE_PORT": "65536"}, nil, "NSUPDATE_PORT"},
+		{map[string]string{"NSUPDATE_SERVER": "127.0.0.1:5353", "NSUPDATE_PORT": "53"}, nil, "NSUPDATE_PORT"},
+		{map[string]string{"NSUPDATE_KEY_NAME": "a;b"}, nil, "NSUPDATE_KEY_NAME"},
+		{map[string]string{"NSUPDATE_ALGORITHM": "sha1"}, nil, "NSUPDATE_ALGORITHM"},
+		{map[string]string{"NSUPDATE_SECRET": "%%%"}, nil, "NSUPDATE_SECRET"},
+		{map[string]string{"RNDC_CONF": "/"}, nil, "RNDC_CONF"},
 	}
 	for _, tc := range tests {
-		_, err := Load(nil, envOf(base(tc.env)))
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%v: err = %v, want it to name %s", tc.env, err, tc.want)
-			continue
-		}
-		if strings.Contains(err.Error(), secret) {
-			t.Errorf("%v: error leaks the secret", tc.env)
-		}
-	}
-	if _, err := Load([]string{"--no-such-flag"}, envOf(base(nil))); err == nil {
-		t.Error("unknown flag accepted")
+		t.Run(tc.setting, func(t *testing.T) {
+			t.Parallel()
+			_, err := testLoad(tc.args, with(minimal, tc.env))
+			se, ok := errors.AsType[*SettingError](err)
+			if !ok || se.Setting != tc.setting || !strings.HasPrefix(err.Error(), tc.setting+": ") {
+				t.Fatalf("err = %v, want a *SettingError for %s", err, tc.setting)
+			}
+			assertNoSecret(t, err)
+		})
 	}
 }
 
-// The bindy pod of CONTRACT §14.2: rndc.conf including the key, port 9530.
-func TestBindyPod(t *testing.T) {
+// All invalid settings are reported at once.
+func TestLoadReportsEveryError(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "keys"), 0o755)
-	os.WriteFile(filepath.Join(dir, "keys", "rndc.key"), []byte(`key "bindy-operator" { algorithm hmac-sha256; secret "`+secret+`"; };`), 0o600)
-	conf := filepath.Join(dir, "rndc.conf")
-	os.WriteFile(conf, []byte(fmt.Sprintf(`include "%s/keys/rndc.key"; options { default-server 127.0.0.1; default-port 9530; default-key "bindy-operator"; }; server 127.0.0.1 { key "bindy-operator"; port 9530; };`, dir)), 0o644)
-	c, err := Load(nil, envOf(map[string]string{"RNDC_CONF": conf, "BIND_ALLOWED_SERVICE_ACCOUNTS": "system:serviceaccount:dns:bindy", "NSUPDATE_PORT": "5353"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.RNDC.Addr != "127.0.0.1:9530" || c.RNDC.Key.Name != "bindy-operator" || c.NSUpdate.Key.Name != "bindy-operator" || c.NSUpdate.Addr != "127.0.0.1:5353" {
-		t.Fatalf("%+v", c)
-	}
-	if err := c.Guard(); err != nil {
-		t.Fatal(err)
-	}
-	// The environment's secret wins over the file's, and the name still comes from rndc.conf.
-	other := "b3RoZXItc2VjcmV0LWZyb20tdGhlLWVudmlyb25tZW50"
-	c2, err := Load(nil, envOf(map[string]string{"RNDC_CONF": conf, "RNDC_SECRET": other}))
-	if err != nil || c2.RNDC.Key.SecretBase64() != other || c2.RNDC.Key.Name != "bindy-operator" {
-		t.Fatalf("%v %+v", err, c2.RNDC.Key)
+	_, err := testLoad(nil, with(minimal, map[string]string{"API_PORT": "x", "RATE_LIMIT_BURST": "0", "NSUPDATE_TCP": "?"}))
+	for _, k := range []string{"API_PORT", "RATE_LIMIT_BURST", "NSUPDATE_TCP"} {
+		if err == nil || !strings.Contains(err.Error(), k+": ") {
+			t.Errorf("error %v does not name %s", err, k)
+		}
 	}
 }
 
-func TestGuard(t *testing.T) {
+func TestLoadCommandLine(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		env  map[string]string
 		args []string
-		ok   bool
 		want string
 	}{
-		{map[string]string{"DISABLE_AUTH": "true"}, nil, false, "--i-know-this-is-insecure"},
-		{map[string]string{"DISABLE_AUTH": "true", "BIND_API_ADDRESS": "::"}, nil, false, "BIND_API_TOKEN"},
-		{map[string]string{"DISABLE_AUTH": "true", "BIND_API_ADDRESS": "127.0.0.1"}, nil, true, ""},
-		{map[string]string{"DISABLE_AUTH": "true", "BIND_API_ADDRESS": "::1"}, nil, true, ""},
-		{map[string]string{"DISABLE_AUTH": "true", "BIND_API_ADDRESS": "localhost"}, nil, true, ""},
-		{map[string]string{"DISABLE_AUTH": "true"}, []string{"--i-know-this-is-insecure"}, true, ""},
-		{map[string]string{"DISABLE_AUTH": "true", "BINDCAR_ALLOW_INSECURE_AUTH": "true"}, nil, true, ""},
-		{nil, nil, false, "BIND_ALLOWED_SERVICE_ACCOUNTS"},
-		{map[string]string{"BIND_ALLOW_ANY_SERVICEACCOUNT": "true"}, nil, true, ""},
-		{map[string]string{"BIND_ALLOWED_NAMESPACES": "dns", "KUBE_API_SERVER": "https://x"}, nil, false, "KUBE_TOKEN_PATH"},
-		{map[string]string{"BIND_API_TOKEN": "t", "BIND_TLS_CERT": "/c"}, nil, false, "BIND_TLS_KEY"},
-		{map[string]string{"BIND_API_TOKEN": "t"}, nil, true, ""},
+		{[]string{"--no-such-flag"}, "flag provided but not defined"},
+		{[]string{"serve"}, `unexpected argument "serve"`},
+		{[]string{"--rndc-secret", "x"}, "flag provided but not defined: -rndc-secret"},
+		{[]string{"--api-token", "x"}, "flag provided but not defined"},
+		{[]string{"-h"}, flag.ErrHelp.Error()},
 	}
 	for _, tc := range tests {
-		c, err := Load(tc.args, envOf(base(tc.env)))
-		if err != nil {
-			t.Fatal(err)
+		_, err := testLoad(tc.args, minimal)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: err = %v, want %q", tc.args, err, tc.want)
 		}
-		err = c.Guard()
-		if tc.ok != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {
-			t.Errorf("%v %v: Guard = %v", tc.env, tc.args, err)
-		}
+	}
+	if _, err := testLoad([]string{"--help"}, minimal); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("--help: %v, want flag.ErrHelp", err)
 	}
 }
 
 func TestSecretRedacts(t *testing.T) {
 	t.Parallel()
-	s := Secret("hunter2")
-	for _, out := range []string{fmt.Sprint(s), fmt.Sprintf("%v %s %q %#v %+v", s, s, s, s, s)} {
-		if strings.Contains(out, "hunter2") {
+	var c Config
+	c.Auth.Token = "hunter2-api-token"
+	var b strings.Builder
+	slog.New(slog.NewJSONHandler(&b, nil)).Info("x", "token", c.Auth.Token, "auth", c.Auth)
+	j, err := json.Marshal(c.Auth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.Auth.Token
+	outs := []string{fmt.Sprint(s), fmt.Sprintf("%v %s %q %x %X %#v %+v %d", s, s, s, s, s, s, s, s), fmt.Sprintf("%+v %#v", c.Auth, c.Auth), s.String(), s.GoString(), b.String(), string(j)}
+	for _, out := range outs {
+		if strings.Contains(out, "hunter2") || strings.Contains(out, fmt.Sprintf("%x", "hunter2")) {
 			t.Errorf("leak: %s", out)
 		}
 	}
-	if s.Reveal() != "hunter2" {
-		t.Error("Reveal")
+	if s.Reveal() != "hunter2-api-token" || Secret("").String() != "" {
+		t.Error("Reveal or empty String")
+	}
+}
+
+// The help text shows every setting, and every flag names its variable.
+func TestUsage(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	Usage(&b)
+	out := b.String()
+	for _, s := range settings() {
+		if !strings.Contains(out, s.env) {
+			t.Errorf("usage lacks %s", s.env)
+		}
+		if s.flag != "" && !strings.Contains(out, "-"+s.flag) {
+			t.Errorf("usage lacks --%s", s.flag)
+		}
+		if s.flag != "" && (strings.Contains(s.env, "SECRET") && !strings.HasSuffix(s.env, "_FILE") || s.env == "BIND_API_TOKEN") {
+			t.Errorf("%s must have no flag (CONTRACT §19 B-7)", s.env)
+		}
+	}
+	for _, f := range []string{"-debug", "-version", "-i-know-this-is-insecure"} {
+		if !strings.Contains(out, f) {
+			t.Errorf("usage lacks %s", f)
+		}
 	}
 }

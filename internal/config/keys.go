@@ -6,214 +6,198 @@ import (
 	"io/fs"
 	"net"
 	"net/netip"
-	"os"
 	"strconv"
-	"strings"
 
 	"github.com/bindgate/bindgate/internal/bindkey"
 )
 
-// defaultRNDCConfs are read in order when RNDC_CONF is not set (CONTRACT §14.3).
-func defaultRNDCConfs() []string { return []string{"/etc/bind/rndc.conf", "/etc/rndc.conf"} }
+// ErrNoRNDCKey is returned when neither the environment nor rndc.conf supplies an rndc key.
+var ErrNoRNDCKey = errors.New("no rndc key")
 
-// resolveKeys resolves the control channel and TSIG settings per parameter: environment (or
-// flag), then rndc.conf, then defaults (CONTRACT §14.3). Startup does not contact BIND.
-func resolveKeys(c *Config, v map[string]string) error {
-	conf, confPath, err := readRNDCConf(v["RNDC_CONF"])
-	if err != nil {
-		return err
-	}
-	c.RNDC.ConfPath = confPath
+// keys resolves the control channel and the RFC 2136 target, per parameter: environment (or
+// flag), then rndc.conf, then defaults (CONTRACT §14.3). It contacts nothing.
+func (p *loader) keys(c *Config, rndcConfs []string) {
+	conf, confPath := p.rndcConf(rndcConfs)
 
-	// Server and port.
-	host, port := "127.0.0.1", uint16(953)
+	// Host: RNDC_SERVER, else default-server, else 127.0.0.1. Port: RNDC_SERVER's, else the
+	// server statement's for that host, else default-port, else 953 (bin/rndc/rndc.c).
+	host, port := "127.0.0.1", uint16(0)
 	if conf != nil && conf.DefaultServer != "" {
-		host = conf.DefaultServer
-	}
-	if s := v["RNDC_SERVER"]; s != "" {
-		h, p, err := splitServer(s)
+		h, err := parseHost(conf.DefaultServer)
 		if err != nil {
-			return fmt.Errorf("RNDC_SERVER: %w", err)
+			p.fail("RNDC_CONF", fmt.Errorf("%s: default-server is not an IP address or host name", confPath))
 		}
 		host = h
-		if p != 0 {
-			port = p
-		} else {
-			port = confPort(conf, host, port)
+	}
+	if p.v.isSet("RNDC_SERVER") {
+		h, pt, err := parseServer(p.v.get("RNDC_SERVER"))
+		if err != nil {
+			p.fail("RNDC_SERVER", err)
 		}
-	} else {
-		port = confPort(conf, host, port)
+		host, port = h, pt
+	}
+	if port == 0 {
+		port = 953
+		if s, ok := serverFor(conf, host); ok && s.Port != 0 {
+			port = s.Port
+		} else if conf != nil && conf.DefaultPort != 0 {
+			port = conf.DefaultPort
+		}
 	}
 	c.RNDC.Addr = net.JoinHostPort(host, strconv.Itoa(int(port)))
-
-	// Key: RNDC_SECRET (or its file) from the environment wins, else rndc.conf.
-	secret := v["RNDC_SECRET"]
-	if f := v["RNDC_SECRET_FILE"]; f != "" {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return fmt.Errorf("RNDC_SECRET_FILE: cannot read %s", f)
-		}
-		secret = strings.TrimSpace(string(b))
-	}
-	var confKey *bindkey.Key
-	if conf != nil && (secret == "" || v["RNDC_KEY_NAME"] == "") {
-		if k, err := conf.ResolveKey(v["RNDC_KEY_NAME"]); err == nil {
-			confKey = &k
-		} else if secret == "" {
-			return fmt.Errorf("%s: %w", confPath, err)
-		}
-	}
-	var key bindkey.Key
-	switch {
-	case secret != "":
-		b, err := bindkey.DecodeSecret(secret)
-		if err != nil {
-			return fmt.Errorf("RNDC_SECRET: %w", err)
-		}
-		key.Secret, key.Algorithm = b, bindkey.HMACSHA256
-		key.Name = v["RNDC_KEY_NAME"]
-		if confKey != nil {
-			if key.Name == "" {
-				key.Name = confKey.Name
-			}
-			key.Algorithm = confKey.Algorithm
-		}
-		if key.Name == "" {
-			key.Name = "rndc-key" // rndc-confgen's default name; only when nothing names the key
-		}
-	case confKey != nil:
-		key = *confKey
-	default:
-		return errors.New("no rndc key: set RNDC_SECRET (and RNDC_ALGORITHM, RNDC_KEY_NAME) or provide /etc/bind/rndc.conf (RNDC_CONF)")
-	}
-	if a := v["RNDC_ALGORITHM"]; a != "" {
-		alg, err := bindkey.ParseAlgorithm(a)
-		if err != nil {
-			return fmt.Errorf("RNDC_ALGORITHM: %w", err)
-		}
-		key.Algorithm = alg
-	}
-	c.RNDC.Key = key
-
-	// TSIG for RFC 2136 defaults to the rndc key, with its real name ([fix] §18.17).
-	c.NSUpdate.Key = key
-	c.NSUpdate.Key.Secret = append([]byte(nil), key.Secret...)
-	if n := v["NSUPDATE_KEY_NAME"]; n != "" {
-		c.NSUpdate.Key.Name = n
-	}
-	if a := v["NSUPDATE_ALGORITHM"]; a != "" {
-		alg, err := bindkey.ParseAlgorithm(a)
-		if err != nil {
-			return fmt.Errorf("NSUPDATE_ALGORITHM: %w", err)
-		}
-		c.NSUpdate.Key.Algorithm = alg
-	}
-	if s := v["NSUPDATE_SECRET"]; s != "" {
-		b, err := bindkey.DecodeSecret(s)
-		if err != nil {
-			return fmt.Errorf("NSUPDATE_SECRET: %w", err)
-		}
-		c.NSUpdate.Key.Secret = b
-	}
-	np, err := strconv.Atoi(v["NSUPDATE_PORT"])
-	if err != nil || np < 1 || np > 65535 {
-		return fmt.Errorf("NSUPDATE_PORT: %q is not a port (1-65535)", v["NSUPDATE_PORT"])
-	}
-	c.NSUpdate.Addr = net.JoinHostPort(strings.Trim(v["NSUPDATE_SERVER"], "[]"), strconv.Itoa(np))
-	return nil
+	c.RNDC.Key, c.RNDC.KeyFiles = p.rndcKey(conf, confPath, host)
+	p.nsupdate(c)
 }
 
-// readRNDCConf reads the named file, or the first default that exists. A missing file is fine
-// (the environment may supply everything); a malformed one is an error.
-func readRNDCConf(path string) (*bindkey.RNDCConf, string, error) {
-	paths := defaultRNDCConfs()
-	if path != "" {
-		paths = []string{path}
+// rndcConf reads RNDC_CONF, or the first file of defaults that exists. A missing file is not
+// an error here (the environment may supply everything); a malformed one is.
+func (p *loader) rndcConf(defaults []string) (*bindkey.RNDCConf, string) {
+	paths := defaults
+	if p.v.isSet("RNDC_CONF") {
+		paths = []string{p.v.get("RNDC_CONF")}
 	}
-	for _, p := range paths {
-		c, err := bindkey.LoadRNDCConf(p)
+	for _, path := range paths {
+		c, err := bindkey.LoadRNDCConf(path)
 		if errors.Is(err, fs.ErrNotExist) && len(c.Files) == 0 {
 			continue
 		}
 		if err != nil {
-			return nil, "", fmt.Errorf("rndc.conf: %w", err)
+			p.fail("RNDC_CONF", err) // file, line and offset only (CONTRACT §19 A3)
+			return nil, path
 		}
-		return &c, p, nil
+		return &c, path
 	}
-	return nil, "", nil
+	return nil, ""
 }
 
-func confPort(c *bindkey.RNDCConf, host string, def uint16) uint16 {
+// serverFor finds the server statement for host, comparing addresses by value.
+func serverFor(c *bindkey.RNDCConf, host string) (bindkey.ServerConf, bool) {
 	if c == nil {
-		return def
+		return bindkey.ServerConf{}, false
 	}
-	if s, ok := c.Server(host); ok && s.Port != 0 {
-		return s.Port
+	if s, ok := c.Server(host); ok {
+		return s, true
 	}
-	if c.DefaultPort != 0 {
-		return c.DefaultPort
-	}
-	return def
-}
-
-// splitServer reads host, host:port, [v6]:port or a bare IPv6 address.
-func splitServer(s string) (string, uint16, error) {
-	if a, err := netip.ParseAddr(s); err == nil {
-		return a.String(), 0, nil
-	}
-	h, p, err := net.SplitHostPort(s)
+	a, err := netip.ParseAddr(host)
 	if err != nil {
-		if strings.ContainsAny(s, "[]: /") {
-			return "", 0, fmt.Errorf("%q is not host, host:port or [v6]:port", s)
-		}
-		return s, 0, nil
+		return bindkey.ServerConf{}, false
 	}
-	n, err := strconv.Atoi(p)
-	if err != nil || n < 1 || n > 65535 || h == "" {
-		return "", 0, fmt.Errorf("%q: port must be 1-65535", s)
-	}
-	return h, uint16(n), nil
-}
-
-// AuthMode is "disabled", "token" or "tokenreview" (CONTRACT §15.1).
-func (c Config) AuthMode() string {
-	switch {
-	case c.Auth.Disabled:
-		return "disabled"
-	case c.Auth.Token != "":
-		return "token"
-	}
-	return "tokenreview"
-}
-
-// Guard runs the startup guards of CONTRACT §15.3. It is pure.
-func (c Config) Guard() error {
-	host, _, _ := net.SplitHostPort(c.ListenAddr)
-	switch c.AuthMode() {
-	case "disabled":
-		if !loopback(host) && !c.Auth.AllowInsecure {
-			return fmt.Errorf("DISABLE_AUTH=true on %s would let anyone on the network change zones. "+
-				"Set BIND_API_TOKEN to a secret instead, or listen on loopback (BIND_API_ADDRESS=127.0.0.1), "+
-				"or, if this really is what you want, pass --i-know-this-is-insecure or set BINDCAR_ALLOW_INSECURE_AUTH=true", c.ListenAddr)
-		}
-	case "tokenreview":
-		if len(c.Auth.AllowedServiceAccounts) == 0 && len(c.Auth.AllowedNamespaces) == 0 && !c.Auth.AllowAnyServiceAccount {
-			return errors.New("TokenReview authentication (no BIND_API_TOKEN set) needs an allowlist: set " +
-				"BIND_ALLOWED_SERVICE_ACCOUNTS or BIND_ALLOWED_NAMESPACES, or BIND_ALLOW_ANY_SERVICEACCOUNT=true; " +
-				"or set BIND_API_TOKEN for shared-secret mode")
-		}
-		n := 0
-		for _, s := range []string{c.Auth.KubeAPIServer, c.Auth.KubeTokenPath, c.Auth.KubeCACertPath} {
-			if s != "" {
-				n++
+	for _, s := range c.Servers {
+		if b, err := parseHost(s.Addr); err == nil {
+			if bb, err := netip.ParseAddr(b); err == nil && bb == a {
+				return s, true
 			}
 		}
-		if n != 0 && n != 3 {
-			return errors.New("KUBE_API_SERVER, KUBE_TOKEN_PATH and KUBE_CA_CERT_PATH go together: set all three or none")
+	}
+	return bindkey.ServerConf{}, false
+}
+
+// rndcKey resolves the rndc key: each of secret, name and algorithm from the environment,
+// else from the rndc.conf key (RNDC_KEY_NAME, else the server statement's key, else
+// default-key, else the only key), else hmac-sha256 and no name. It returns the files used.
+func (p *loader) rndcKey(conf *bindkey.RNDCConf, confPath, host string) (bindkey.Key, []string) {
+	name := p.keyName("RNDC_KEY_NAME")
+	secret, from := p.secret("RNDC_SECRET", "RNDC_SECRET_FILE")
+	var files []string
+	if from == "RNDC_SECRET_FILE" {
+		files = append(files, p.v.get("RNDC_SECRET_FILE"))
+	}
+	var confKey *bindkey.Key
+	var confErr error
+	if conf != nil {
+		want := name
+		if s, ok := serverFor(conf, host); ok && want == "" {
+			want = s.Key
 		}
+		k, err := conf.ResolveKey(want)
+		if err == nil {
+			confKey = &k
+		}
+		confErr = err
 	}
-	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
-		return errors.New("BIND_TLS_CERT and BIND_TLS_KEY go together: set both or neither")
+	var key bindkey.Key
+	usedConf := false
+	switch {
+	case secret != "":
+		b, err := bindkey.DecodeSecret(secret)
+		if err != nil {
+			p.fail(from, err) // DecodeSecret never repeats its input
+		}
+		key = bindkey.Key{Name: name, Algorithm: bindkey.HMACSHA256, Secret: b}
+		if confKey != nil && (name == "" || !p.v.isSet("RNDC_ALGORITHM")) {
+			usedConf = true
+			if name == "" {
+				key.Name = confKey.Name
+			}
+			key.Algorithm = confKey.Algorithm
+		}
+	case confKey != nil:
+		key, usedConf = *confKey, true
+	case confErr != nil:
+		p.errs = append(p.errs, fmt.Errorf("%w: %s: %w", ErrNoRNDCKey, confPath, confErr))
+	case p.v.isSet("RNDC_CONF"):
+		p.errs = append(p.errs, fmt.Errorf("%w: set RNDC_SECRET or provide /etc/bind/rndc.conf (RNDC_CONF %s does not exist)", ErrNoRNDCKey, p.v.get("RNDC_CONF")))
+	default:
+		p.errs = append(p.errs, fmt.Errorf("%w: set RNDC_SECRET or provide /etc/bind/rndc.conf", ErrNoRNDCKey))
 	}
-	return nil
+	if p.v.isSet("RNDC_ALGORITHM") {
+		key.Algorithm = p.algorithm("RNDC_ALGORITHM")
+	}
+	if usedConf {
+		files = append(files, conf.Files...)
+	}
+	return key, files
+}
+
+// nsupdate resolves the RFC 2136 target and its TSIG key, which defaults to the rndc key with
+// its real name, never a made-up "rndc-key" (CONTRACT §18.17).
+func (p *loader) nsupdate(c *Config) {
+	host, port, err := parseServer(p.v.get("NSUPDATE_SERVER"))
+	if err != nil {
+		p.fail("NSUPDATE_SERVER", err)
+	}
+	switch {
+	case port != 0 && p.v.isSet("NSUPDATE_PORT"):
+		p.fail("NSUPDATE_PORT", errors.New("NSUPDATE_SERVER already gives a port"))
+	case port == 0:
+		port = uint16(p.integer("NSUPDATE_PORT", 1, 65535))
+	}
+	c.NSUpdate.Addr = net.JoinHostPort(host, strconv.Itoa(int(port)))
+
+	key := c.RNDC.Key
+	key.Secret = append([]byte(nil), key.Secret...) // the two keys never share memory
+	if n := p.keyName("NSUPDATE_KEY_NAME"); n != "" {
+		key.Name = n
+	}
+	if p.v.isSet("NSUPDATE_ALGORITHM") {
+		key.Algorithm = p.algorithm("NSUPDATE_ALGORITHM")
+	}
+	if secret, from := p.secret("NSUPDATE_SECRET", "NSUPDATE_SECRET_FILE"); secret != "" {
+		b, err := bindkey.DecodeSecret(secret)
+		if err != nil {
+			p.fail(from, err)
+		}
+		key.Secret = b
+	}
+	c.NSUpdate.Key = key
+	c.NSUpdate.TCP = p.boolean("NSUPDATE_TCP")
+}
+
+// keyName reads a key name; it must be usable in TSIG and rndc text (CONTRACT §19 B-3).
+func (p *loader) keyName(k string) string {
+	n := p.v.get(k)
+	if n != "" && !bindkey.ValidKeyName(n) {
+		p.fail(k, fmt.Errorf("%s: a key name is 1-253 letters, digits, '.', '_' or '-'", quote(n)))
+	}
+	return n
+}
+
+// algorithm reads an HMAC algorithm without repeating the value: a secret pasted into the
+// wrong variable must not reach the log (CONTRACT §19 B-7).
+func (p *loader) algorithm(k string) bindkey.Algorithm {
+	a, err := bindkey.ParseAlgorithm(p.v.get(k))
+	if err != nil {
+		p.fail(k, fmt.Errorf("%w: use hmac-sha224, hmac-sha256, hmac-sha384 or hmac-sha512 (md5 and sha1 are refused)", bindkey.ErrAlgorithm))
+	}
+	return a
 }

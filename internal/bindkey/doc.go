@@ -1,0 +1,13 @@
+// Package bindkey holds BIND HMAC keys and reads the files they live in.
+//
+// Key is the type shared by the rndc control channel and TSIG-signed dynamic updates; it
+// redacts its secret wherever it could be printed (CONTRACT §19 A4). ParseKeyFile reads BIND key
+// files (rndc.key, tsig-keygen output) and LoadRNDCConf reads rndc.conf with its includes
+// (CONTRACT §14.3). Both share one tokenizer for BIND's configuration grammar: words, quoted
+// strings with backslash escapes, braces, ';' and the comment styles //, # and /* */.
+//
+// Parse errors name the file, line and byte offset, never the text found there (CONTRACT §19 A3):
+// the text around a secret is the secret. Only SHA-2 HMACs are accepted (A12), include nesting
+// stops at MaxIncludeDepth and cycles are refused (A17), several keys without a default are an
+// error rather than an arbitrary pick (A18), and an empty or non-base64 secret is refused (A19).
+package bindkey

@@ -1,0 +1,124 @@
+package bindkey
+
+import (
+	"errors"
+	"strings"
+)
+
+// ErrNoKey is wrapped when a file holds no key, or the key asked for is not there.
+var ErrNoKey = errors.New("no key")
+
+// maxKeyName is the longest key name accepted: a domain name in text form.
+const maxKeyName = 253
+
+// ValidKeyName reports whether name can name a key: [A-Za-z0-9._-]{1,253}. Key names end up
+// in TSIG records and rndc command text, where CONTRACT §19 B-3 allows nothing else.
+func ValidKeyName(name string) bool {
+	if name == "" || len(name) > maxKeyName {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// keyFrom interprets `key <name> { algorithm <alg>; secret "<base64>"; };`. Errors carry the
+// position only: neither the name nor any value is echoed (CONTRACT §19 A3).
+func keyFrom(f *file, s stmt) (Key, error) {
+	if len(s.words) != 2 || !s.hasBl {
+		return Key{}, f.errAt(s.off, ErrSyntax, "key needs a name and a { } block")
+	}
+	k := Key{Name: s.arg(0)}
+	if !ValidKeyName(k.Name) {
+		return Key{}, f.errAt(s.words[1].off, ErrSyntax, "key name must be 1-253 letters, digits, '.', '_' or '-'")
+	}
+	var alg, secret bool
+	for _, in := range s.block {
+		if len(in.words) != 2 || in.hasBl {
+			return Key{}, f.errAt(in.off, ErrSyntax, "a key clause is a keyword and one value")
+		}
+		switch in.keyword() {
+		case "algorithm":
+			if alg {
+				return Key{}, f.errAt(in.off, ErrSyntax, "algorithm given twice")
+			}
+			a, err := ParseAlgorithm(in.arg(0))
+			if err != nil {
+				// ParseAlgorithm quotes its input; a secret pasted into the wrong line would show.
+				return Key{}, f.errAt(in.words[1].off, ErrAlgorithm, "%s", algorithmHint(in.arg(0)))
+			}
+			k.Algorithm, alg = a, true
+		case "secret":
+			if secret {
+				return Key{}, f.errAt(in.off, ErrSyntax, "secret given twice")
+			}
+			b, err := DecodeSecret(in.arg(0))
+			if err != nil {
+				return Key{}, f.errAt(in.words[1].off, ErrSecret, "empty or not base64")
+			}
+			k.Secret, secret = b, true
+		default:
+			return Key{}, f.errAt(in.off, ErrSyntax, "a key block holds only algorithm and secret")
+		}
+	}
+	if !alg || !secret {
+		return Key{}, f.errAt(s.off, ErrSyntax, "key needs both algorithm and secret")
+	}
+	return k, nil
+}
+
+// algorithmHint says what is wrong with an algorithm without repeating it.
+func algorithmHint(s string) string {
+	switch n := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(s)), "hmac-"); n {
+	case "md5", "sha1", "md5.sig-alg.reg.int":
+		return "md5 and sha1 are not allowed; use hmac-sha256 or stronger (CONTRACT §19 A12)"
+	}
+	return "not one of hmac-sha224, hmac-sha256, hmac-sha384, hmac-sha512"
+}
+
+// keySet collects keys across files and refuses a name defined twice: which one BIND would use
+// depends on the tool, so bindgate makes no pick (CONTRACT §19 A18).
+type keySet struct {
+	keys []Key
+}
+
+func (ks *keySet) add(f *file, off int, k Key) error {
+	for _, o := range ks.keys {
+		if o.Name == k.Name {
+			return f.errAt(off, ErrSyntax, "a key of this name is already defined")
+		}
+	}
+	ks.keys = append(ks.keys, k)
+	return nil
+}
+
+// ParseKeyFile reads the key statements of a BIND key file (rndc.key, tsig-keygen output).
+// name is used in errors only. Anything but key statements, a key defined twice, malformed or
+// trailing input, and a file without keys are errors.
+func ParseKeyFile(data []byte, name string) ([]Key, error) {
+	f, sts, err := parseFile(data, name)
+	if err != nil {
+		return nil, err
+	}
+	var ks keySet
+	for _, s := range sts {
+		if s.keyword() != "key" || s.words[0].quoted {
+			return nil, f.errAt(s.off, ErrSyntax, "only key statements belong in a key file")
+		}
+		k, err := keyFrom(f, s)
+		if err != nil {
+			return nil, err
+		}
+		if err := ks.add(f, s.off, k); err != nil {
+			return nil, err
+		}
+	}
+	if len(ks.keys) == 0 {
+		return nil, f.errAt(len(f.text), ErrNoKey, "no key statement")
+	}
+	return ks.keys, nil
+}

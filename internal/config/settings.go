@@ -1,0 +1,182 @@
+package config
+
+import (
+	"flag"
+	"fmt"
+	"io"
+)
+
+// setting is one configurable value: its environment variable, its flag and its default.
+type setting struct {
+	env    string // environment variable
+	flag   string // flag name, "" when the value is a secret or not ours to set
+	def    string // default, "" = none
+	isBool bool
+	usage  string // a `word` in backquotes names the flag's argument
+}
+
+// settings lists every value in one place, so flags, environment and help stay in step.
+func settings() []setting {
+	return []setting{
+		{env: "BIND_ZONE_DIR", flag: "zone-dir", def: "/var/cache/bind", usage: "zone file `directory` shared with named; absolute"},
+		{env: "BINDGATE_STATE_DIR", flag: "state-dir", usage: "zone registry `directory`; absolute (default <zone dir>/.bindgate)"},
+		{env: "BIND_API_ADDRESS", flag: "listen-address", def: "0.0.0.0", usage: "API listen `address`"},
+		{env: "API_PORT", flag: "port", def: "8080", usage: "API listen `port`"},
+		{env: "LOG_LEVEL", flag: "log-level", usage: "`level`: debug, info, warn or error (default RUST_LOG, else info)"},
+		{env: "RUST_LOG", usage: "bindcar's log setting, a level or EnvFilter directives: the most verbose level named wins"},
+		{env: "DISABLE_AUTH", flag: "disable-auth", isBool: true, usage: "serve without authentication (refused off loopback without --i-know-this-is-insecure)"},
+		{env: "BINDCAR_ALLOW_INSECURE_AUTH", flag: "i-know-this-is-insecure", isBool: true, usage: "allow DISABLE_AUTH on a non-loopback address"},
+		{env: "BIND_API_TOKEN", usage: "shared-secret bearer token (no flag: argv is visible)"},
+		{env: "BIND_API_TOKEN_FILE", flag: "api-token-file", usage: "`file` holding the shared-secret bearer token"},
+		{env: "BIND_TOKEN_AUDIENCES", flag: "token-audiences", def: "bindcar", usage: "TokenReview audiences, comma-separated `list`"},
+		{env: "BIND_ALLOWED_SERVICE_ACCOUNTS", flag: "allowed-service-accounts", usage: "TokenReview: allowed system:serviceaccount:<ns>:<name>, comma-separated `list`"},
+		{env: "BIND_ALLOWED_NAMESPACES", flag: "allowed-namespaces", usage: "TokenReview: allowed service-account namespaces, comma-separated `list`"},
+		{env: "BIND_ALLOW_ANY_SERVICEACCOUNT", flag: "allow-any-serviceaccount", isBool: true, usage: "TokenReview: accept any authenticated service account"},
+		{env: "KUBE_API_SERVER", flag: "kube-api-server", usage: "TokenReview target outside a cluster, https `URL` (with KUBE_TOKEN_PATH and KUBE_CA_CERT_PATH)"},
+		{env: "KUBE_TOKEN_PATH", flag: "kube-token-path", usage: "bearer token `file` for KUBE_API_SERVER"},
+		{env: "KUBE_CA_CERT_PATH", flag: "kube-ca-cert-path", usage: "CA certificate `file` for KUBE_API_SERVER"},
+		{env: "BIND_ENABLE_DOCS", flag: "enable-docs", isBool: true, usage: "serve the OpenAPI document and the docs UI"},
+		{env: "RATE_LIMIT_ENABLED", flag: "rate-limit-enabled", def: "true", isBool: true, usage: "per-client rate limit"},
+		{env: "RATE_LIMIT_REQUESTS", flag: "rate-limit-requests", def: "600", usage: "rate limit: requests per period, `n` >= 1"},
+		{env: "RATE_LIMIT_PERIOD_SECS", flag: "rate-limit-period-secs", def: "60", usage: "rate limit: period in `seconds`, >= 1"},
+		{env: "RATE_LIMIT_BURST", flag: "rate-limit-burst", def: "50", usage: "rate limit: burst, `n` >= 1"},
+		{env: "RNDC_CONF", flag: "rndc-conf", usage: "rndc.conf `file` (default /etc/bind/rndc.conf, then /etc/rndc.conf)"},
+		{env: "RNDC_SERVER", flag: "rndc-server", usage: "control channel `address`: host, host:port, [v6]:port or bare IPv6 (default rndc.conf, else 127.0.0.1:953)"},
+		{env: "RNDC_ALGORITHM", flag: "rndc-algorithm", usage: "rndc key `algorithm`, hmac-sha224/256/384/512 (default rndc.conf, else hmac-sha256)"},
+		{env: "RNDC_SECRET", usage: "rndc key secret, base64 (no flag: argv is visible; default rndc.conf)"},
+		{env: "RNDC_SECRET_FILE", flag: "rndc-secret-file", usage: "`file` holding the rndc key secret, base64 (instead of RNDC_SECRET)"},
+		{env: "RNDC_KEY_NAME", flag: "rndc-key-name", usage: "rndc key `name` (default rndc.conf's key)"},
+		{env: "NSUPDATE_SERVER", flag: "nsupdate-server", def: "127.0.0.1", usage: "RFC 2136 update target `host`"},
+		{env: "NSUPDATE_PORT", flag: "nsupdate-port", def: "53", usage: "RFC 2136 update `port`"},
+		{env: "NSUPDATE_KEY_NAME", flag: "nsupdate-key-name", usage: "TSIG key `name` (default RNDC_KEY_NAME, then rndc.conf's key name)"},
+		{env: "NSUPDATE_ALGORITHM", flag: "nsupdate-algorithm", usage: "TSIG `algorithm` (default the rndc key's)"},
+		{env: "NSUPDATE_SECRET", usage: "TSIG secret, base64 (no flag: argv is visible; default the rndc key's)"},
+		{env: "NSUPDATE_SECRET_FILE", flag: "nsupdate-secret-file", usage: "`file` holding the TSIG secret, base64 (instead of NSUPDATE_SECRET)"},
+		{env: "NSUPDATE_TCP", flag: "nsupdate-tcp", isBool: true, usage: "send RFC 2136 updates over TCP"},
+		{env: "BIND_TLS_CERT", flag: "tls-cert", usage: "TLS certificate `file` (PEM), with BIND_TLS_KEY"},
+		{env: "BIND_TLS_KEY", flag: "tls-key", usage: "TLS private key `file` (PEM), with BIND_TLS_CERT"},
+		{env: "BIND_TLS_CLIENT_CA", flag: "tls-client-ca", usage: "CA `file` (PEM) client certificates must chain to (mTLS)"},
+		{env: "BIND_TLS_RELOAD_INTERVAL", flag: "tls-reload-interval", def: "60", usage: "`seconds` between certificate checks, 0 = off"},
+		{env: "BIND_STATS_URL", flag: "stats-url", usage: "named's statistics channel, http(s) `URL`"},
+		{env: "TMPDIR", usage: "accepted and unused: bindgate writes temporary files only in BIND_ZONE_DIR and its state dir"},
+	}
+}
+
+// flagValue holds one flag's text; parsing and checking happen with the environment's values,
+// so a flag and its variable accept the same words and fail with the same error.
+type flagValue struct {
+	s      string
+	isBool bool
+}
+
+func (v *flagValue) String() string {
+	if v == nil {
+		return ""
+	}
+	return v.s
+}
+func (v *flagValue) Set(s string) error { v.s = s; return nil }
+func (v *flagValue) IsBoolFlag() bool   { return v != nil && v.isBool }
+
+// values is the merged input: defaults, then the environment, then flags.
+type values struct {
+	val      map[string]string // by environment variable; "" = unset
+	def      map[string]string
+	fromFlag map[string]string // environment variable -> the flag that set it
+}
+
+// get returns the value of setting k, or its default.
+func (v values) get(k string) string {
+	if s := v.val[k]; s != "" {
+		return s
+	}
+	return v.def[k]
+}
+
+// isSet reports whether k was given a non-empty value (an empty variable counts as unset).
+func (v values) isSet(k string) bool { return v.val[k] != "" }
+
+// name is how errors refer to k: "API_PORT", or "API_PORT (--port)" when a flag set it.
+func (v values) name(k string) string {
+	if f, ok := v.fromFlag[k]; ok {
+		return k + " (--" + f + ")"
+	}
+	return k
+}
+
+// cliFlags are the flags that have no environment variable.
+type cliFlags struct{ debug, version bool }
+
+// newFlagSet declares every flag and maps each flag name to its environment variable.
+func newFlagSet() (*flag.FlagSet, map[string]string, *cliFlags) {
+	fs := flag.NewFlagSet("bindgate", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	envOf := map[string]string{} // flag name -> environment variable
+	for _, s := range settings() {
+		if s.flag == "" {
+			continue
+		}
+		v := &flagValue{isBool: s.isBool}
+		envOf[s.flag] = s.env
+		usage := s.usage + " (env " + s.env
+		if s.def != "" {
+			usage += ", default " + s.def
+		}
+		fs.Var(v, s.flag, usage+")")
+	}
+	var cli cliFlags
+	fs.BoolVar(&cli.debug, "d", false, "debug logging (same as --debug)")
+	fs.BoolVar(&cli.debug, "debug", false, "debug logging, overrides LOG_LEVEL and RUST_LOG")
+	fs.BoolVar(&cli.version, "version", false, "print the version and exit")
+	return fs, envOf, &cli
+}
+
+// collect merges defaults, the environment and args (flags win). It accepts bindcar's no-op
+// subcommand words "run" and "drone" before, between and after the flags.
+func collect(args []string, env func(string) (string, bool)) (values, cliFlags, error) {
+	v := values{val: map[string]string{}, def: map[string]string{}, fromFlag: map[string]string{}}
+	for _, s := range settings() {
+		v.def[s.env] = s.def
+		if e, ok := env(s.env); ok {
+			v.val[s.env] = e
+		}
+	}
+	fs, envOf, cli := newFlagSet()
+	for {
+		if err := fs.Parse(args); err != nil {
+			return v, *cli, fmt.Errorf("%w (see bindgate --help)", err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		if args[0] != "run" && args[0] != "drone" {
+			return v, *cli, fmt.Errorf("unexpected argument %q (see bindgate --help)", args[0])
+		}
+		args = args[1:]
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if k, ok := envOf[f.Name]; ok {
+			v.val[k], v.fromFlag[k] = f.Value.String(), f.Name
+		}
+	})
+	return v, *cli, nil
+}
+
+// Usage writes the flags with their environment variables, then the variables that have no
+// flag.
+func Usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: bindgate [run|drone] [flags]")
+	fmt.Fprintln(w, "       bindgate dev [--dir D] [--api-port P] [--dns-port P]")
+	fmt.Fprintln(w, "\nEvery flag has an environment variable; the flag wins. Booleans: true/false, 1/0, yes/no.")
+	fs, _, _ := newFlagSet()
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fmt.Fprintln(w, "\nEnvironment only:")
+	for _, s := range settings() {
+		if s.flag == "" {
+			fmt.Fprintf(w, "  %s\n    \t%s\n", s.env, s.usage)
+		}
+	}
+	fmt.Fprintln(w, "\nSecrets come from the environment or a *_FILE setting, never from flags.")
+}
