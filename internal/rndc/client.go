@@ -6,106 +6,157 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/bindgate/bindgate/internal/bindkey"
-	"github.com/bindgate/bindgate/internal/zonename"
+)
+
+// Defaults for the zero values of Config (STYLE.md §2: rndc dial 5 s, call 10 s).
+const (
+	DefaultDialTimeout = 5 * time.Second  // Config.DialTimeout
+	DefaultCallTimeout = 10 * time.Second // Config.CallTimeout
+	DefaultMaxIdle     = 4                // Config.MaxIdle
 )
 
 // Config configures a Client.
 type Config struct {
-	Addr string // "127.0.0.1:953", "[::1]:953"
-	// Key is read for every new connection, so a hot-reloaded key applies without a restart;
-	// idle connections made with an older key are dropped.
-	Key         func() bindkey.Key
-	DialTimeout time.Duration // default 5 s
-	CallTimeout time.Duration // default 10 s; the context may be shorter
-	MaxResponse int           // default 1 MiB
-	MaxIdle     int           // idle authenticated connections kept; default 4
-	// Observe, when set, is called once per command with its verb, ErrorClass and duration.
-	Observe func(verb, class string, d time.Duration)
+	// Addr is the control channel's host:port, e.g. "127.0.0.1:953" or "[::1]:953".
+	Addr string
+	// Key returns the control key. It is read for every command, so a hot-reloaded key applies
+	// without a restart; idle connections made with another key are then dropped.
+	Key func() bindkey.Key
+	// DialTimeout caps the TCP connect; default 5 s. The context may be shorter.
+	DialTimeout time.Duration
+	// CallTimeout caps a whole command (dial, handshake, request, reply); default 10 s. The
+	// context may be shorter.
+	CallTimeout time.Duration
+	// MaxResponse caps a reply's length word; default 1 MiB.
+	MaxResponse int
+	// MaxIdle is how many authenticated idle connections are kept for reuse; default 4, and a
+	// negative value disables reuse.
+	MaxIdle int
+	// Observe, when set, is called once per command with the command's first word, its
+	// ErrorClass and its duration (not for arguments refused with ErrBadArgument, which are
+	// never attempted).
+	Observe func(verb string, class string, d time.Duration)
 }
 
-// Response is a successful reply's result code, result text and output.
+// Response is named's answer to a command: the result code (0 on success, and only then is
+// there no error), the result text and the command's output.
 type Response struct {
 	Result uint32
 	Err    string
 	Text   string
 }
 
-// Client speaks the control channel natively. It keeps up to MaxIdle authenticated
-// connections and lends each to one command at a time, so it is safe for concurrent use:
-// concurrent callers get separate connections, sequential ones reuse them and skip the
-// dial and nonce handshake (named keeps one nonce per connection, controlconf.c).
+// Client speaks the control channel natively. It is safe for concurrent use.
+//
+// Connections persist (the issue that asked for pooling supersedes RNDC-PROTOCOL.md §5's one
+// connection per command): a new connection is authenticated once with the "null" handshake,
+// whose reply carries the nonce named then expects on every later message of that connection
+// (controlconf.c). Each command borrows one connection exclusively and gives it back after a
+// complete, verified reply; concurrent callers get separate connections, and up to MaxIdle
+// stay open between commands. Any I/O or protocol error closes the connection it happened on.
 type Client struct {
 	cfg Config
-	ser atomic.Uint32
+	ser atomic.Uint32 // _ser of the last message; named drops a _ser/_tim pair it has seen
 
-	mu     sync.Mutex
-	idle   []*conn
-	closed bool
+	mu      sync.Mutex
+	idle    []*conn
+	idleKey bindkey.Key // the key of every connection in idle
+	closed  bool
 }
 
-type conn struct {
-	nc    net.Conn
-	key   bindkey.Key
-	nonce uint32
-}
-
-// New returns a Client. It does not connect.
+// New returns a Client for cfg. It does not connect: startup does not contact BIND
+// (CONTRACT §14.3).
 func New(cfg Config) (*Client, error) {
-	if cfg.Addr == "" || cfg.Key == nil {
-		return nil, errors.New("rndc: Addr and Key are required")
+	if cfg.Key == nil {
+		return nil, errors.New("rndc: Config.Key is required")
+	}
+	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
+		return nil, fmt.Errorf("rndc: Config.Addr %q: %w", cfg.Addr, err)
 	}
 	if err := cfg.Key().Validate(); err != nil {
 		return nil, fmt.Errorf("rndc: key: %w", err)
 	}
 	if cfg.DialTimeout <= 0 {
-		cfg.DialTimeout = 5 * time.Second
+		cfg.DialTimeout = DefaultDialTimeout
 	}
 	if cfg.CallTimeout <= 0 {
-		cfg.CallTimeout = 10 * time.Second
+		cfg.CallTimeout = DefaultCallTimeout
 	}
 	if cfg.MaxResponse <= 0 {
-		cfg.MaxResponse = defaultMaxResp
+		cfg.MaxResponse = DefaultMaxResponse
 	}
-	if cfg.MaxIdle <= 0 {
-		cfg.MaxIdle = 4
+	if cfg.MaxIdle == 0 {
+		cfg.MaxIdle = DefaultMaxIdle
 	}
 	c := &Client{cfg: cfg}
+	// named refuses a _frm;_to;_ser;_tim it saw in the last 900 s, across connections
+	// (cc.c isccc_cc_checkdup): a random start keeps two clients, or a restarted bindgate, apart.
 	var seed [4]byte
-	_, _ = rand.Read(seed[:])
-	// named refuses a _ser/_tim pair it saw in the last 900 s, across connections: a random
-	// start keeps two bindgate processes (or a restart) from colliding.
+	_, _ = rand.Read(seed[:]) // never fails (crypto/rand)
 	c.ser.Store(binary.BigEndian.Uint32(seed[:]))
 	return c, nil
 }
 
-// Zone runs `<verb> <zone> [rest...]`. The zone is re-validated here (CONTRACT §19 A9): only a
-// normalised zone name reaches named; rest (bindgate's own rendered blocks) must be one line.
+// Zone runs `verb zone rest...`, joined with single spaces. The zone is re-validated here
+// (CONTRACT §19 A9) and refused with ErrBadArgument if it holds control characters,
+// whitespace, quotes, braces, ';', '/', '\\', non-ASCII bytes or a leading '-'. verb (e.g.
+// "zonestatus", "dnssec -status") and rest (bindgate's own rendered blocks) must be single
+// lines.
 func (c *Client) Zone(ctx context.Context, verb, zone string, rest ...string) (Response, error) {
-	if !zonename.IsNormal(zone) {
-		return Response{}, fmt.Errorf("%w: zone %q", ErrBadArgument, zone)
+	if err := checkZone(zone); err != nil {
+		return Response{}, err
 	}
+	if verb == "" || hasControl(verb) {
+		return Response{}, fmt.Errorf("%w: verb %q", ErrBadArgument, verb)
+	}
+	parts := []string{verb, zone}
 	for _, r := range rest {
-		if strings.ContainsFunc(r, func(c rune) bool { return c < 0x20 || c == 0x7f }) {
-			return Response{}, fmt.Errorf("%w: control character in %s arguments", ErrBadArgument, verb)
+		if hasControl(r) {
+			return Response{}, fmt.Errorf("%w: control character in the %s arguments", ErrBadArgument, verb)
+		}
+		if r != "" {
+			parts = append(parts, r)
 		}
 	}
-	return c.Do(ctx, strings.Join(append([]string{verb, zone}, rest...), " "))
+	return c.Do(ctx, strings.Join(parts, " "))
 }
 
-// Do runs one command line, e.g. "status", and returns named's reply. A result other than
-// success is a *CommandError; transport failures are ErrRejected, ErrUnreachable, ErrTimeout,
-// ErrBadSignature or ErrProtocol.
+// checkZone refuses zone arguments that could change what named parses (isc_lex: quotes,
+// braces, ';' comments, whitespace) or a file path built from them.
+func checkZone(zone string) error {
+	if zone == "" || len(zone) > 255 || zone[0] == '-' {
+		return fmt.Errorf("%w: zone %q", ErrBadArgument, zone)
+	}
+	for i := 0; i < len(zone); i++ {
+		switch b := zone[i]; {
+		case b <= ' ', b >= 0x7f, strings.IndexByte(`"'{};/\`, b) >= 0:
+			return fmt.Errorf("%w: zone %q", ErrBadArgument, zone)
+		}
+	}
+	return nil
+}
+
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+}
+
+// Do runs one command line, e.g. "status" or "addzone z { … };", and returns named's reply.
+//
+// A non-zero result is a *CommandError (match it with errors.Is against ErrExists,
+// ErrNotFound, …). Transport failures are ErrRejected, ErrUnreachable, ErrTimeout (which also
+// matches context.DeadlineExceeded), ErrBadSignature, ErrProtocol or ErrTooLarge; a cancelled
+// context gives context.Canceled.
 func (c *Client) Do(ctx context.Context, command string) (Response, error) {
+	if command == "" || hasControl(command) {
+		return Response{}, fmt.Errorf("%w: command must be one non-empty line", ErrBadArgument)
+	}
 	start := time.Now()
 	verb, _, _ := strings.Cut(command, " ")
 	resp, err := c.do(ctx, verb, command)
@@ -116,117 +167,67 @@ func (c *Client) Do(ctx context.Context, command string) (Response, error) {
 }
 
 func (c *Client) do(ctx context.Context, verb, command string) (Response, error) {
+	if len(command) > MaxRequest {
+		return Response{}, ErrTooLarge
+	}
+	if err := ctx.Err(); err != nil {
+		return Response{}, ctxError(err)
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.CallTimeout)
 	defer cancel()
 	key := c.cfg.Key()
-	cn, reused := c.get(key)
-	for attempt := 0; ; attempt++ {
+	if err := key.Validate(); err != nil {
+		return Response{}, fmt.Errorf("rndc: key: %w", err)
+	}
+	cn, err := c.get(key)
+	if err != nil {
+		return Response{}, err
+	}
+	reused := cn != nil
+	for {
 		if cn == nil {
-			var err error
 			if cn, err = c.dial(ctx, key); err != nil {
 				return Response{}, err
 			}
 		}
-		reply, err := c.roundTrip(ctx, cn, Table{{"type", []byte(command)}})
-		if err == nil {
+		reply, err := c.roundTrip(ctx, cn, command)
+		if errors.Is(err, ErrTooLarge) { // nothing was sent: the connection is still good
 			c.put(cn)
-			return toResponse(verb, reply)
+			return Response{}, err
 		}
-		cn.nc.Close()
-		var nr noReply
-		if reused && attempt == 0 && errors.As(err, &nr) && ctx.Err() == nil {
-			// An idle pooled connection may have been closed by named; the command never ran.
+		if err == nil {
+			resp, err := toResponse(verb, reply)
+			if errors.Is(err, ErrProtocol) {
+				cn.close()
+			} else {
+				c.put(cn)
+			}
+			return resp, err
+		}
+		cn.close()
+		if reused && isNoReply(err) && ctx.Err() == nil {
+			// named may have closed the idle connection (a restart, say) and the command never
+			// reached it: try once more on a fresh connection. A fresh connection's failure is
+			// the answer. The other idle connections are likely dead too.
+			c.dropIdle()
 			cn, reused = nil, false
 			continue
 		}
-		return Response{}, classify(err, ctx)
+		return Response{}, classify(ctx, err)
 	}
-}
-
-// noReply marks a failure before any byte of the reply arrived.
-type noReply struct{ err error }
-
-func (e noReply) Error() string { return e.err.Error() }
-func (e noReply) Unwrap() error { return e.err }
-
-func (c *Client) dial(ctx context.Context, key bindkey.Key) (*conn, error) {
-	d := net.Dialer{Timeout: c.cfg.DialTimeout}
-	nc, err := d.DialContext(ctx, "tcp", c.cfg.Addr)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, timeoutError{cause: ctx.Err()}
-		}
-		return nil, fmt.Errorf("%w: %w", ErrUnreachable, err)
-	}
-	cn := &conn{nc: nc, key: key}
-	// Handshake: "null" with no nonce; named answers with the connection's nonce.
-	reply, err := c.roundTrip(ctx, cn, Table{{"type", []byte("null")}})
-	if err != nil {
-		nc.Close()
-		return nil, classify(err, ctx)
-	}
-	nonce, _ := reply.Sub("_ctrl").Str("_nonce")
-	n, err := strconv.ParseUint(nonce, 10, 32)
-	if err != nil || n == 0 {
-		nc.Close()
-		return nil, fmt.Errorf("%w: handshake reply without a nonce", ErrProtocol)
-	}
-	cn.nonce = uint32(n)
-	return cn, nil
-}
-
-// roundTrip sends one request and reads one verified reply.
-func (c *Client) roundTrip(ctx context.Context, cn *conn, data Table) (Table, error) {
-	deadline, _ := ctx.Deadline()
-	if err := cn.nc.SetDeadline(deadline); err != nil {
-		return nil, err
-	}
-	// Unblock I/O at once if the context is cancelled before its deadline.
-	stop := context.AfterFunc(ctx, func() { cn.nc.SetDeadline(time.Now()) })
-	defer stop()
-
-	msg := Table{{"_ctrl", ctrl(c.ser.Add(1), time.Now().Unix(), cn.nonce)}, {"_data", data}}
-	frame, err := Marshal(msg, cn.key)
-	if err != nil {
-		return nil, err
-	}
-	if len(frame)-4 > maxRequest {
-		return nil, ErrTooLarge
-	}
-	if _, err := cn.nc.Write(frame); err != nil {
-		return nil, noReply{err}
-	}
-	var hdr [4]byte
-	if _, err := io.ReadFull(cn.nc, hdr[:]); err != nil {
-		return nil, noReply{err}
-	}
-	n := binary.BigEndian.Uint32(hdr[:])
-	if n < 4 || int64(n) > int64(c.cfg.MaxResponse) {
-		return nil, fmt.Errorf("%w: reply length %d", ErrProtocol, n)
-	}
-	buf := make([]byte, 4+n)
-	copy(buf, hdr[:])
-	if _, err := io.ReadFull(cn.nc, buf[4:]); err != nil {
-		return nil, err
-	}
-	reply, err := Unmarshal(buf, cn.key, c.cfg.MaxResponse)
-	if err != nil {
-		return nil, err
-	}
-	if _, ok := reply.Sub("_ctrl").Str("_rpl"); !ok {
-		return nil, fmt.Errorf("%w: message is not a reply", ErrProtocol)
-	}
-	return reply, nil
 }
 
 func toResponse(verb string, reply Table) (Response, error) {
 	d := reply.Sub("_data")
+	if d == nil {
+		return Response{}, fmt.Errorf("%w: reply without _data", ErrProtocol)
+	}
 	res, _ := d.Str("result")
-	n, err := strconv.ParseUint(res, 10, 32)
+	n, err := parseUint32(res)
 	if err != nil {
 		return Response{}, fmt.Errorf("%w: result %q", ErrProtocol, res)
 	}
-	r := Response{Result: uint32(n)}
+	r := Response{Result: n}
 	r.Err, _ = d.Str("err")
 	r.Text, _ = d.Str("text")
 	if n != 0 {
@@ -235,57 +236,56 @@ func toResponse(verb string, reply Table) (Response, error) {
 	return r, nil
 }
 
-// classify maps an I/O failure to the package's transport errors.
-func classify(err error, ctx context.Context) error {
-	var ne net.Error
-	switch {
-	case errors.Is(err, ErrBadSignature), errors.Is(err, ErrProtocol), errors.Is(err, ErrTooLarge),
-		errors.Is(err, ErrTimeout), errors.Is(err, ErrUnreachable):
-		return err
-	case ctx.Err() != nil:
-		return timeoutError{cause: ctx.Err()}
-	case errors.As(err, &ne) && ne.Timeout():
-		return timeoutError{cause: err}
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET),
-		errors.Is(err, syscall.EPIPE):
-		return fmt.Errorf("%w: %w", ErrRejected, err)
-	}
-	return fmt.Errorf("%w: %w", ErrUnreachable, err)
-}
-
-func (c *Client) get(key bindkey.Key) (*conn, bool) {
+// get borrows an idle connection made with key, or returns nil. A key that differs from the
+// idle connections' drops them all.
+func (c *Client) get(key bindkey.Key) (*conn, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for len(c.idle) > 0 {
-		cn := c.idle[len(c.idle)-1]
-		c.idle = c.idle[:len(c.idle)-1]
-		if cn.key.Equal(key) {
-			return cn, true
+	if c.closed {
+		return nil, ErrClosed
+	}
+	if !c.idleKey.Equal(key) {
+		for _, cn := range c.idle {
+			cn.close()
 		}
-		cn.nc.Close() // made with a key that has since been replaced
+		c.idle, c.idleKey = nil, key
 	}
-	return nil, false
+	if n := len(c.idle); n > 0 {
+		cn := c.idle[n-1]
+		c.idle[n-1] = nil
+		c.idle = c.idle[:n-1]
+		return cn, nil
+	}
+	return nil, nil
 }
 
+// put returns a healthy connection to the idle set, or closes it.
 func (c *Client) put(cn *conn) {
-	cn.nc.SetDeadline(time.Time{})
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed || len(c.idle) >= c.cfg.MaxIdle {
-		cn.nc.Close()
+	if c.closed || len(c.idle) >= c.cfg.MaxIdle || !cn.key.Equal(c.idleKey) {
+		cn.close()
 		return
 	}
 	c.idle = append(c.idle, cn)
 }
 
-// Close closes idle connections; connections in use close when their command ends.
-func (c *Client) Close() error {
+// dropIdle closes the idle connections.
+func (c *Client) dropIdle() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.closed = true
 	for _, cn := range c.idle {
-		cn.nc.Close()
+		cn.close()
 	}
 	c.idle = nil
+}
+
+// Close closes the idle connections; a connection in use is closed when its command ends.
+// Commands after Close fail with ErrClosed.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	c.dropIdle()
 	return nil
 }

@@ -3,6 +3,7 @@ package rndc_test
 import (
 	"context"
 	"errors"
+	"net"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -11,14 +12,20 @@ import (
 	"github.com/bindgate/bindgate/internal/bindkey"
 	"github.com/bindgate/bindgate/internal/rndc"
 	"github.com/bindgate/bindgate/internal/rndc/rndctest"
+	"github.com/google/go-cmp/cmp"
 )
 
 var fakeKey = bindkey.Key{Name: "k", Algorithm: bindkey.HMACSHA256, Secret: []byte("0123456789abcdef0123456789abcdef")}
 
-func fake(t *testing.T) (*rndctest.Server, *rndc.Client) {
+// fake starts an rndctest server and a client for it; edit adjusts the client's Config.
+func fake(t *testing.T, edit func(*rndc.Config)) (*rndctest.Server, *rndc.Client) {
 	t.Helper()
 	srv := rndctest.Start(t, fakeKey)
-	c, err := rndc.New(rndc.Config{Addr: srv.Addr(), Key: func() bindkey.Key { return fakeKey }, CallTimeout: 2 * time.Second})
+	cfg := rndc.Config{Addr: srv.Addr(), Key: func() bindkey.Key { return fakeKey }}
+	if edit != nil {
+		edit(&cfg)
+	}
+	c, err := rndc.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,133 +33,275 @@ func fake(t *testing.T) (*rndctest.Server, *rndc.Client) {
 	return srv, c
 }
 
-func TestResultMapping(t *testing.T) {
+func TestNewRejectsBadConfig(t *testing.T) {
 	t.Parallel()
-	srv, c := fake(t)
-	tests := []struct {
-		err  string
-		want error
-	}{
-		{"already exists", rndc.ErrExists}, {"not found", rndc.ErrNotFound}, {"zone not loaded", rndc.ErrNotLoaded},
-		{"permission denied", rndc.ErrPermission}, {"dynamic zone", rndc.ErrDynamic}, {"unknown command", rndc.ErrUnknownCommand},
-		{"already frozen", rndc.ErrAlreadyFrozen}, {"not dynamic", rndc.ErrNotDynamic}, {"not primary", rndc.ErrNotPrimary},
-		{"failure", rndc.ErrFailure}, {"timed out", rndc.ErrResultTimedOut}, {"bad zone", rndc.ErrBadZone},
-	}
-	for _, tc := range tests {
-		srv.Handle("zonestatus", func(string) rndc.Response { return rndc.Response{Result: 99, Err: tc.err, Text: "detail"} })
-		_, err := c.Zone(t.Context(), "zonestatus", "a.test")
-		var ce *rndc.CommandError
-		if !errors.Is(err, tc.want) || !errors.As(err, &ce) || ce.Text != "detail" || ce.Verb != "zonestatus" {
-			t.Errorf("%q: %v", tc.err, err)
-		}
-		for _, other := range tests {
-			if other.want != tc.want && errors.Is(err, other.want) {
-				t.Errorf("%q also matches %v", tc.err, other.want)
-			}
+	key := func() bindkey.Key { return fakeKey }
+	for name, cfg := range map[string]rndc.Config{
+		"no key":       {Addr: "127.0.0.1:953"},
+		"no port":      {Addr: "127.0.0.1", Key: key},
+		"sha1 key":     {Addr: "127.0.0.1:953", Key: func() bindkey.Key { return bindkey.Key{Algorithm: 161, Secret: []byte("x")} }},
+		"empty secret": {Addr: "127.0.0.1:953", Key: func() bindkey.Key { return bindkey.Key{Algorithm: bindkey.HMACSHA256} }},
+	} {
+		if _, err := rndc.New(cfg); err == nil {
+			t.Errorf("%s: accepted", name)
 		}
 	}
-	// A text that merely contains a sentinel's words is not that sentinel (CONTRACT §18.21).
-	srv.Handle("addzone", func(string) rndc.Response {
-		return rndc.Response{Result: 25, Err: "failure", Text: "zone already exists? not found"}
-	})
-	if _, err := c.Zone(t.Context(), "addzone", "a.test", "{ };"); errors.Is(err, rndc.ErrExists) || errors.Is(err, rndc.ErrNotFound) {
-		t.Errorf("matched by text: %v", err)
+	if _, err := rndc.New(rndc.Config{Addr: "[::1]:953", Key: key}); err != nil {
+		t.Errorf("IPv6 address: %v", err)
 	}
 }
 
-func TestConcurrentCallersReuseConnections(t *testing.T) {
+func TestStatus(t *testing.T) {
 	t.Parallel()
-	srv, c := fake(t)
-	var n atomic.Int64
-	srv.Handle("status", func(string) rndc.Response { n.Add(1); return rndc.Response{Text: "up"} })
-	var wg sync.WaitGroup
-	for range 50 {
-		wg.Go(func() {
-			for range 20 {
-				if r, err := c.Do(t.Context(), "status"); err != nil || r.Text != "up" {
-					t.Errorf("%v %v", r, err)
-					return
-				}
+	srv, c := fake(t, nil)
+	srv.Responses(map[string]rndc.Response{"status": {Text: "server is up and running"}})
+	got, err := c.Do(t.Context(), "status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(rndc.Response{Text: "server is up and running"}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestConcurrentCallers(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name              string
+		goroutines, calls int
+		maxIdle           int
+		maxAccepted       int // connections can only be dialled while all others are busy
+	}{
+		{"50x20 pool of 50", 50, 20, 50, 50},
+		{"4x50 pool of 4", 4, 50, 4, 4},
+		{"50x20 default pool", 50, 20, 0, 50 * 20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv, c := fake(t, func(cfg *rndc.Config) { cfg.MaxIdle = tc.maxIdle })
+			var n atomic.Int64
+			srv.Handle("status", func(cmd string) rndc.Response { n.Add(1); return rndc.Response{Text: "up"} })
+			var wg sync.WaitGroup
+			for range tc.goroutines {
+				wg.Go(func() {
+					for range tc.calls {
+						if r, err := c.Do(t.Context(), "status"); err != nil || r.Text != "up" {
+							t.Errorf("Do = %+v, %v", r, err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			if want := int64(tc.goroutines * tc.calls); n.Load() != want {
+				t.Fatalf("%d commands reached the server, want %d", n.Load(), want)
+			}
+			if a := srv.Accepted(); a > tc.maxAccepted {
+				t.Fatalf("%d connections accepted, want <= %d", a, tc.maxAccepted)
 			}
 		})
 	}
-	wg.Wait()
-	if n.Load() != 1000 {
-		t.Fatalf("%d commands reached the server", n.Load())
-	}
-	// 1,000 commands: without reuse there would be 1,000 connections.
-	if a := srv.Accepted(); a > 200 {
-		t.Fatalf("%d connections for 1,000 commands: not reusing", a)
-	}
-	before := srv.Accepted()
-	for range 10 {
+}
+
+func TestSequentialCallsReuseOneConnection(t *testing.T) {
+	t.Parallel()
+	srv, c := fake(t, nil)
+	for range 30 {
 		if _, err := c.Do(t.Context(), "status"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if srv.Accepted() != before {
-		t.Fatalf("sequential calls opened %d new connections", srv.Accepted()-before)
+	// Results other than success still leave a healthy connection.
+	srv.Responses(map[string]rndc.Response{"addzone": {Result: 18, Err: "already exists"}})
+	if _, err := c.Zone(t.Context(), "addzone", "a.test", "{ type primary; };"); !errors.Is(err, rndc.ErrExists) {
+		t.Fatal(err)
 	}
-}
-
-func TestReconnectAfterIdleDrop(t *testing.T) {
-	t.Parallel()
-	srv, c := fake(t)
 	if _, err := c.Do(t.Context(), "status"); err != nil {
 		t.Fatal(err)
 	}
-	srv.DropConnections() // named restarted, or closed the idle connection
-	time.Sleep(20 * time.Millisecond)
-	if _, err := c.Do(t.Context(), "status"); err != nil {
-		t.Fatalf("pooled connection was dropped and the call failed: %v", err)
+	if a := srv.Accepted(); a != 1 {
+		t.Fatalf("%d connections for sequential commands, want 1", a)
 	}
-	if got := srv.Commands(); len(got) != 2 {
-		t.Fatalf("commands run %v: a retry must not run a command twice", got)
+}
+
+func TestReconnectAfterIdleClose(t *testing.T) {
+	t.Parallel()
+	srv, c := fake(t, nil)
+	// Fill the pool with 4 connections: 4 callers held in the server at once.
+	var arrived sync.WaitGroup
+	arrived.Add(4)
+	srv.Handle("hold", func(string) rndc.Response { arrived.Done(); arrived.Wait(); return rndc.Response{} })
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			if _, err := c.Do(t.Context(), "hold"); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	closed := 0
+	waitFor(t, func() bool { closed += srv.CloseIdle(); return closed == 4 }) // named restarted
+	waitFor(t, func() bool { return srv.Open() == 0 })
+	for range 5 {
+		if _, err := c.Do(t.Context(), "status"); err != nil {
+			t.Fatalf("the pooled connections were closed and a call failed: %v", err)
+		}
+	}
+	want := []string{"hold", "hold", "hold", "hold", "status", "status", "status", "status", "status"}
+	if diff := cmp.Diff(want, srv.Commands()); diff != "" {
+		t.Errorf("commands (-want +got):\n%s", diff)
+	}
+	// One dead connection was tried, then the others were dropped without use.
+	if a := srv.Accepted(); a != 5 {
+		t.Errorf("%d connections, want 5", a)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for i := 0; !cond(); i++ {
+		if i > 400 {
+			t.Fatal("condition not reached in 2 s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A reused connection that dies before the reply is retried once; a fresh one is not.
+func TestRetryOnlyOnceAndOnlyForReusedConnections(t *testing.T) {
+	t.Parallel()
+	srv, c := fake(t, nil)
+	srv.SetMode(rndctest.CloseSilently)
+	if _, err := c.Do(t.Context(), "status"); !errors.Is(err, rndc.ErrRejected) {
+		t.Fatalf("fresh connection closed silently: %v, want ErrRejected", err)
+	}
+	if n := len(srv.Commands()); n != 1 || srv.Accepted() != 1 {
+		t.Fatalf("a fresh connection's failure was retried: %d commands, %d connections", n, srv.Accepted())
+	}
+
+	srv2, c2 := fake(t, nil)
+	if _, err := c2.Do(t.Context(), "status"); err != nil {
+		t.Fatal(err)
+	}
+	srv2.SetMode(rndctest.CloseSilently)
+	if _, err := c2.Do(t.Context(), "status"); !errors.Is(err, rndc.ErrRejected) {
+		t.Fatalf("reused then fresh connection closed silently: %v, want ErrRejected", err)
+	}
+	if a := srv2.Accepted(); a != 2 {
+		t.Fatalf("%d connections, want 2 (one retry)", a)
 	}
 }
 
 func TestTransportFailures(t *testing.T) {
 	t.Parallel()
+	refused := func() string { // a port nothing listens on
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		return ln.Addr().String()
+	}()
 	tests := []struct {
-		name  string
-		setup func(*rndctest.Server)
-		want  error
+		name      string
+		mode      rndctest.Mode
+		delay     time.Duration
+		addr      string
+		want      error
+		class     string
+		transient bool
 	}{
-		{"silent close is rejected", func(s *rndctest.Server) { s.SetMode(rndctest.CloseSilently) }, rndc.ErrRejected},
-		{"bad reply signature", func(s *rndctest.Server) { s.SetMode(rndctest.BadSignature) }, rndc.ErrBadSignature},
-		{"oversized reply", func(s *rndctest.Server) { s.SetMode(rndctest.Oversized) }, rndc.ErrProtocol},
-		{"slow reply times out", func(s *rndctest.Server) { s.SetDelay(5 * time.Second) }, rndc.ErrTimeout},
+		{"silent close is rejected", rndctest.CloseSilently, 0, "", rndc.ErrRejected, "rejected", true},
+		{"bad reply signature", rndctest.BadSignature, 0, "", rndc.ErrBadSignature, "rejected", true},
+		{"oversized reply", rndctest.Oversized, 0, "", rndc.ErrProtocol, "error", false},
+		{"truncated reply", rndctest.Truncated, 0, "", rndc.ErrProtocol, "error", false},
+		{"slow reply", rndctest.Normal, time.Minute, "", rndc.ErrTimeout, "timeout", true},
+		{"connection refused", rndctest.Normal, 0, refused, rndc.ErrUnreachable, "unreachable", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv, c := fake(t)
-			tc.setup(srv)
-			ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
+			var class string
+			srv, c := fake(t, func(cfg *rndc.Config) {
+				if tc.addr != "" {
+					cfg.Addr = tc.addr
+				}
+				cfg.Observe = func(verb, cl string, d time.Duration) { class = verb + " " + cl }
+			})
+			srv.SetMode(tc.mode)
+			srv.SetDelay(tc.delay)
+			limit := 10 * time.Second
+			if tc.delay > 0 {
+				limit = 300 * time.Millisecond
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), limit)
 			defer cancel()
 			start := time.Now()
 			_, err := c.Do(ctx, "status")
-			if !errors.Is(err, tc.want) || !rndc.Transient(err) {
-				t.Fatalf("err = %v, want %v (transient)", err, tc.want)
+			if !errors.Is(err, tc.want) || rndc.Transient(err) != tc.transient {
+				t.Fatalf("err = %v, want %v (transient %v)", err, tc.want, tc.transient)
 			}
-			if time.Since(start) > 3*time.Second {
-				t.Fatalf("failure took %v: not bounded by the context", time.Since(start))
+			if class != "status "+tc.class {
+				t.Errorf("observed %q, want status %s", class, tc.class)
+			}
+			if d := time.Since(start); tc.delay > 0 && d > 3*time.Second {
+				t.Fatalf("failure took %v: not bounded by the context", d)
+			}
+			if tc.want == rndc.ErrTimeout && !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("timeout %v does not match context.DeadlineExceeded", err)
 			}
 		})
 	}
-	// Nothing listening: unreachable.
-	c, _ := rndc.New(rndc.Config{Addr: "127.0.0.1:1", Key: func() bindkey.Key { return fakeKey }})
-	if _, err := c.Do(t.Context(), "status"); !errors.Is(err, rndc.ErrUnreachable) {
-		t.Fatalf("closed port: %v", err)
+}
+
+func TestDeadlines(t *testing.T) {
+	t.Parallel()
+	srv, c := fake(t, func(cfg *rndc.Config) { cfg.CallTimeout = 200 * time.Millisecond })
+	srv.SetDelay(time.Minute)
+	start := time.Now()
+	if _, err := c.Do(t.Context(), "status"); !errors.Is(err, rndc.ErrTimeout) {
+		t.Fatalf("CallTimeout: %v, want ErrTimeout", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("CallTimeout of 200ms took %v", d)
+	}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	_, err := c.Do(ctx, "status")
+	if !errors.Is(err, context.Canceled) || errors.Is(err, rndc.ErrTimeout) {
+		t.Fatalf("cancelled: %v, want context.Canceled", err)
+	}
+	if _, err := c.Do(ctx, "status"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("already cancelled: %v", err)
 	}
 }
 
-func TestKeyRotationDropsIdleConnections(t *testing.T) {
+func TestBadReplyDropsTheConnection(t *testing.T) {
+	t.Parallel()
+	srv, c := fake(t, nil)
+	if _, err := c.Do(t.Context(), "status"); err != nil {
+		t.Fatal(err)
+	}
+	srv.SetMode(rndctest.BadSignature)
+	if _, err := c.Do(t.Context(), "status"); !errors.Is(err, rndc.ErrBadSignature) {
+		t.Fatal(err)
+	}
+	srv.SetMode(rndctest.Normal)
+	if _, err := c.Do(t.Context(), "status"); err != nil {
+		t.Fatal(err)
+	}
+	if a := srv.Accepted(); a != 2 {
+		t.Fatalf("%d connections: the connection with the bad reply was reused", a)
+	}
+}
+
+func TestKeyRotation(t *testing.T) {
 	t.Parallel()
 	srv := rndctest.Start(t, fakeKey)
 	var key atomic.Pointer[bindkey.Key]
-	k := fakeKey
-	key.Store(&k)
+	key.Store(&fakeKey)
 	c, err := rndc.New(rndc.Config{Addr: srv.Addr(), Key: func() bindkey.Key { return *key.Load() }})
 	if err != nil {
 		t.Fatal(err)
@@ -161,21 +310,35 @@ func TestKeyRotationDropsIdleConnections(t *testing.T) {
 	if _, err := c.Do(t.Context(), "status"); err != nil {
 		t.Fatal(err)
 	}
-	wrong := bindkey.Key{Name: "k", Algorithm: bindkey.HMACSHA256, Secret: []byte("rotated-but-named-does-not-know-it")}
+	// named and bindgate both get the new key: the next call dials with it.
+	rotated := bindkey.Key{Name: "k", Algorithm: bindkey.HMACSHA512, Secret: []byte("rotated-key-0123456789abcdef")}
+	srv.SetKey(rotated)
+	key.Store(&rotated)
+	if _, err := c.Do(t.Context(), "status"); err != nil {
+		t.Fatalf("after rotation: %v", err)
+	}
+	if a := srv.Accepted(); a != 2 {
+		t.Fatalf("%d connections: the idle connection of the old key was reused", a)
+	}
+	// Only bindgate has the new key: named refuses it.
+	wrong := bindkey.Key{Name: "k", Algorithm: bindkey.HMACSHA512, Secret: []byte("named-does-not-know-this")}
 	key.Store(&wrong)
 	if _, err := c.Do(t.Context(), "status"); !errors.Is(err, rndc.ErrRejected) {
-		t.Fatalf("a rotated key must be used for the next call (named refuses it here): %v", err)
+		t.Fatalf("unknown key: %v, want ErrRejected", err)
 	}
 }
 
-func TestRequestTooLarge(t *testing.T) {
+func TestClose(t *testing.T) {
 	t.Parallel()
-	_, c := fake(t)
-	big := make([]byte, 33000)
-	for i := range big {
-		big[i] = 'x'
+	srv, c := fake(t, nil)
+	if _, err := c.Do(t.Context(), "status"); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := c.Zone(t.Context(), "addzone", "a.test", string(big)); !errors.Is(err, rndc.ErrTooLarge) {
-		t.Fatalf("err = %v", err)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return srv.Open() == 0 })
+	if _, err := c.Do(t.Context(), "status"); !errors.Is(err, rndc.ErrClosed) {
+		t.Fatalf("after Close: %v, want ErrClosed", err)
 	}
 }

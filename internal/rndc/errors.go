@@ -4,103 +4,136 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 )
 
-// Transport and protocol failures. All but ErrBadArgument and ErrTooLarge are transient: the
-// HTTP layer answers 503 for them (RNDC-PROTOCOL.md §6).
+// Transport and protocol failures (RNDC-PROTOCOL.md §6). ErrRejected, ErrBadSignature,
+// ErrUnreachable and ErrTimeout are transient (see Transient): the HTTP layer answers 503.
 var (
-	// ErrRejected: named closed the connection without a reply. It does that for a wrong key or
-	// algorithm, clock skew, a replayed _ser, or a source address outside the control ACL.
+	// ErrRejected: named closed a fresh connection, or reset it, before any reply. It does that
+	// silently for a wrong key or algorithm, clock skew, a replayed _ser, a bad nonce, or a
+	// source address outside the controls ACL; only its log says which.
 	ErrRejected = errors.New("rndc: connection closed without a reply (wrong key or algorithm, clock skew, or control ACL)")
-	// ErrBadSignature: a reply whose HMAC does not verify; never treated as a result.
+	// ErrBadSignature: a reply whose HMAC does not verify. Such a reply is never used.
 	ErrBadSignature = errors.New("rndc: reply signature does not verify")
-	// ErrUnreachable: the control channel could not be dialled.
+	// ErrUnreachable: the control channel could not be dialled (named down, wrong address).
 	ErrUnreachable = errors.New("rndc: control channel unreachable")
-	// ErrTimeout: the call's deadline passed.
+	// ErrTimeout: the call's deadline (the context's, or Config.CallTimeout) passed. When the
+	// deadline was a context's, the error also matches context.DeadlineExceeded.
 	ErrTimeout = errors.New("rndc: timed out")
-	// ErrProtocol: a malformed message.
-	ErrProtocol = errors.New("rndc: protocol error")
-	// ErrTooLarge: the request exceeds named's 32 KiB limit.
+	// ErrTooLarge: the request exceeds named's 32 KiB message limit; nothing was sent.
 	ErrTooLarge = errors.New("rndc: request larger than 32 KiB")
-	// ErrBadArgument: a zone argument with characters that must never reach named (CONTRACT A9).
+	// ErrProtocol: a malformed, truncated or oversized reply, or a message that is not a reply.
+	ErrProtocol = errors.New("rndc: protocol error")
+	// ErrBadArgument: an argument with characters that must never reach named (CONTRACT §19 A9).
 	ErrBadArgument = errors.New("rndc: unsafe argument")
+	// ErrClosed: the Client was closed.
+	ErrClosed = errors.New("rndc: client closed")
 )
 
-// Result errors, matched by the `err` text named sends (isc_result_totext), never by the
-// number, which changed between BIND versions (RNDC-PROTOCOL.md §8).
+// Result errors: a *CommandError matches one of these by named's `err` text
+// (isc_result_totext), never by the number, which changed between BIND versions, and never by
+// the `text` output (RNDC-PROTOCOL.md §8). What a result means depends on the verb: "not
+// found" on addzone or modzone is a missing policy or key, not a missing zone.
 var (
-	ErrExists         = errors.New("rndc: already exists")
-	ErrNotFound       = errors.New("rndc: not found")
-	ErrNotLoaded      = errors.New("rndc: zone not loaded")
-	ErrPermission     = errors.New("rndc: permission denied")
-	ErrDynamic        = errors.New("rndc: dynamic zone")
-	ErrUnknownCommand = errors.New("rndc: unknown command")
-	ErrAlreadyFrozen  = errors.New("rndc: already frozen")
-	ErrNotDynamic     = errors.New("rndc: not dynamic")
-	ErrNotPrimary     = errors.New("rndc: not primary")
-	ErrFailure        = errors.New("rndc: failure")
-	ErrBadZone        = errors.New("rndc: bad zone") // addzone/modzone: the zone's data failed to load
-	ErrResultTimedOut = errors.New("rndc: named reported timed out")
+	ErrExists         = errors.New("rndc: already exists")    // addzone of an existing zone
+	ErrNotFound       = errors.New("rndc: not found")         // zone verbs on an unknown zone
+	ErrNotLoaded      = errors.New("rndc: zone not loaded")   // configured zone without data yet
+	ErrPermission     = errors.New("rndc: permission denied") // addzone without allow-new-zones
+	ErrDynamic        = errors.New("rndc: dynamic zone")      // reload of a zone taking updates
+	ErrUnknownCommand = errors.New("rndc: unknown command")   // verb named does not know
+	ErrAlreadyFrozen  = errors.New("rndc: already frozen")    // freeze of a frozen zone
+	ErrNotDynamic     = errors.New("rndc: not dynamic")       // freeze of a static zone
+	ErrNotPrimary     = errors.New("rndc: not primary")       // freeze of a secondary
+	ErrFailure        = errors.New("rndc: failure")           // generic; see the text
+	// ErrBadZone: addzone or modzone whose zone data failed to load. named answers with the
+	// loader's own result ("bad zone" for an in-zone NS without an address, "unknown
+	// class/type" for a bad record, ...) and the text "dns_zone_loadnew failed: <result>"
+	// (bin/named/server.c), so both mark it.
+	ErrResultTimedOut = errors.New("rndc: named reported timed out") // transient
+	ErrBadZone        = errors.New("rndc: zone data failed to load")
 )
 
-var resultErrs = map[string]error{
-	"already exists":    ErrExists,
-	"not found":         ErrNotFound,
-	"zone not loaded":   ErrNotLoaded,
-	"not loaded":        ErrNotLoaded,
-	"permission denied": ErrPermission,
-	"dynamic zone":      ErrDynamic,
-	"unknown command":   ErrUnknownCommand,
-	"already frozen":    ErrAlreadyFrozen,
-	"not dynamic":       ErrNotDynamic,
-	"not primary":       ErrNotPrimary,
-	"not master":        ErrNotPrimary,
-	"failure":           ErrFailure,
-	"bad zone":          ErrBadZone,
-	"timed out":         ErrResultTimedOut,
+// resultErr maps named's result text to a sentinel. "not master" is the pre-9.18 spelling.
+func resultErr(text string) error {
+	switch text {
+	case "already exists":
+		return ErrExists
+	case "not found":
+		return ErrNotFound
+	case "zone not loaded":
+		return ErrNotLoaded
+	case "permission denied":
+		return ErrPermission
+	case "dynamic zone":
+		return ErrDynamic
+	case "unknown command":
+		return ErrUnknownCommand
+	case "already frozen":
+		return ErrAlreadyFrozen
+	case "not dynamic":
+		return ErrNotDynamic
+	case "not primary", "not master":
+		return ErrNotPrimary
+	case "failure":
+		return ErrFailure
+	case "timed out":
+		return ErrResultTimedOut
+	}
+	return nil
 }
 
 // CommandError is a command named ran and answered with a non-zero result. Err is named's
-// result text, Text its output; they may contain BIND's words and paths: logs only.
+// result text and Text its output; both may hold BIND's words and file paths, so the error
+// belongs in logs, not in API responses. It never holds key material.
 type CommandError struct {
-	Verb   string
-	Result uint32
-	Err    string
-	Text   string
+	Verb   string // the command's first word
+	Result uint32 // isc_result_t; for logs only
+	Err    string // named's result text, e.g. "already exists"
+	Text   string // named's output, possibly empty
 }
 
+// Error renders the verb, result and named's texts.
 func (e *CommandError) Error() string {
-	if e.Text != "" {
-		return fmt.Sprintf("rndc %s: %s (result %d): %s", e.Verb, e.Err, e.Result, e.Text)
+	msg := fmt.Sprintf("rndc %s: %s (result %d)", e.Verb, e.Err, e.Result)
+	if t := strings.TrimSpace(e.Text); t != "" {
+		msg += ": " + t
 	}
-	return fmt.Sprintf("rndc %s: %s (result %d)", e.Verb, e.Err, e.Result)
+	return msg
 }
 
-// Is matches the result sentinels by named's result text.
+// Is reports whether target is the sentinel for e's result text.
 func (e *CommandError) Is(target error) bool {
-	s, ok := resultErrs[e.Err]
-	return ok && s == target
+	if target == ErrBadZone {
+		return e.Err == "bad zone" || strings.HasPrefix(e.Text, "dns_zone_loadnew failed:")
+	}
+	s := resultErr(e.Err)
+	return s != nil && s == target
 }
 
-// timeoutError is ErrTimeout that also matches context.DeadlineExceeded when the caller's
-// context expired.
+// timeoutError is ErrTimeout. A deadline is the only way a call times out (the connection's
+// deadline is the context's), so it also matches context.DeadlineExceeded.
 type timeoutError struct{ cause error }
 
-func (e timeoutError) Error() string { return ErrTimeout.Error() + ": " + e.cause.Error() }
-func (e timeoutError) Is(t error) bool {
-	return t == ErrTimeout || (t == context.DeadlineExceeded && errors.Is(e.cause, context.DeadlineExceeded))
+func (e *timeoutError) Error() string { return ErrTimeout.Error() + ": " + e.cause.Error() }
+func (e *timeoutError) Unwrap() error { return e.cause }
+func (e *timeoutError) Is(t error) bool {
+	return t == ErrTimeout || t == context.DeadlineExceeded
 }
-func (e timeoutError) Unwrap() error { return e.cause }
 
-// Transient reports whether err may go away on retry: named down, slow, or rejecting the key.
+// Transient reports whether err may go away by itself: named down, restarting, slow, or not
+// (yet) accepting our key. These are the failures the HTTP layer answers with 503.
 func Transient(err error) bool {
-	return errors.Is(err, ErrRejected) || errors.Is(err, ErrBadSignature) || errors.Is(err, ErrUnreachable) ||
-		errors.Is(err, ErrTimeout) || errors.Is(err, ErrResultTimedOut) || errors.Is(err, ErrProtocol) ||
-		errors.Is(err, context.DeadlineExceeded)
+	for _, s := range []error{ErrRejected, ErrBadSignature, ErrUnreachable, ErrTimeout, ErrResultTimedOut} {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
 }
 
-// ErrorClass names err's class for metrics: ok, exists, not_found, not_loaded, rejected,
-// timeout, unreachable, or error.
+// ErrorClass names err's outcome for metrics: ok, exists, not_found, not_loaded, rejected
+// (including a bad reply signature), timeout, unreachable, or error.
 func ErrorClass(err error) string {
 	switch {
 	case err == nil:

@@ -68,6 +68,8 @@ func (s *Service) Modify(ctx context.Context, name string, req ModifyRequest) (R
 		// previous statements back before answering (CONTRACT §10).
 		s.restore(z, cur)
 		switch {
+		case errors.Is(err, rndc.ErrBadZone):
+			return Result{}, Invalid("BIND could not load zone %s with the new configuration; the previous one was restored", z)
 		case errors.Is(err, rndc.ErrNotFound), errors.Is(err, rndc.ErrFailure):
 			if reason := configReason(err); reason != "" {
 				return Result{}, Invalid("BIND rejected the zone configuration: %s", reason)

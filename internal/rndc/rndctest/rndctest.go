@@ -1,10 +1,17 @@
-// Package rndctest is an in-process fake of named's control channel for unit tests of error
-// paths a real named cannot produce on demand: silent closes, slow, oversized or badly signed
-// replies, idle connections dropped. It checks requests as named does (HMAC, _tim skew, _ser
-// reuse, nonce) and, like named, closes the connection without a reply when one fails.
+// Package rndctest is an in-process fake of named's control channel on 127.0.0.1, built on
+// package rndc's codec, for unit tests without BIND.
+//
+// Like named (bin/named/controlconf.c) it answers the first message of a connection with a
+// fresh random nonce and runs nothing, then checks every message: the HMAC, _tim within
+// ±300 s, _exp not past, _ser/_tim never seen before, the connection's nonce, and not a reply.
+// A message that fails a check gets no answer: the connection is closed silently. Replies
+// are scripted per verb with Handle or Responses; SetMode and SetDelay make it misbehave
+// (silent close, bad signature, oversized or truncated replies, slow replies), and
+// CloseIdle drops idle connections as a restarting named would.
 package rndctest
 
 import (
+	"crypto/rand"
 	"encoding/binary"
 	"io"
 	"net"
@@ -19,89 +26,145 @@ import (
 	"github.com/bindgate/bindgate/internal/rndc"
 )
 
-// Mode is how the server misbehaves.
+// Mode is how the server answers commands (the handshake is always answered normally).
 type Mode int
 
 // The modes.
 const (
-	Normal        Mode = iota
-	CloseSilently      // read the command, close without a reply (named's answer to a bad key)
-	BadSignature       // reply signed with another key
-	Oversized          // reply larger than any client cap
+	Normal        Mode = iota // answer as scripted
+	CloseSilently             // read the command, close without a reply (named's answer to a bad key)
+	BadSignature              // sign the reply with another key
+	Oversized                 // reply with 2 MiB of text, above any client's default cap
+	Truncated                 // send half of the reply, then close
 )
 
 // Handler answers one command line.
 type Handler func(command string) rndc.Response
 
-// Server is a fake control channel on 127.0.0.1.
+// Server is a fake control channel. Its methods are safe for concurrent use.
 type Server struct {
-	key bindkey.Key
-	ln  net.Listener
+	ln   net.Listener
+	done chan struct{}
+	wg   sync.WaitGroup
 
 	mu       sync.Mutex
+	key      bindkey.Key
 	handlers map[string]Handler
 	mode     Mode
 	delay    time.Duration
-	conns    map[net.Conn]bool
-	seen     map[string]bool
+	conns    map[net.Conn]bool // open connections; true while waiting for a message (idle)
+	seen     map[string]bool   // "_ser;_tim" of every message, for duplicate suppression
 	commands []string
 
 	accepted atomic.Int64
-	wg       sync.WaitGroup
 }
 
-// Start starts a server that authenticates with key; it stops in t.Cleanup.
+// Start starts a server that accepts messages signed with key; it stops in t.Cleanup.
 func Start(t testing.TB, key bindkey.Key) *Server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{key: key, ln: ln, handlers: map[string]Handler{}, conns: map[net.Conn]bool{}, seen: map[string]bool{}}
+	s := &Server{
+		ln: ln, done: make(chan struct{}), key: key,
+		handlers: map[string]Handler{}, conns: map[net.Conn]bool{}, seen: map[string]bool{},
+	}
 	s.wg.Go(s.serve)
 	t.Cleanup(s.Close)
 	return s
 }
 
-// Addr is the server's address.
+// Addr is the server's host:port.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
-// Handle sets the answer for verb (the first word of the command). Unhandled verbs succeed
-// with empty text.
+// Handle sets the answer for verb, the first word of a command. Unhandled verbs succeed with
+// no text.
 func (s *Server) Handle(verb string, h Handler) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.handlers[verb] = h
 }
 
-// SetMode changes how the server answers from now on.
-func (s *Server) SetMode(m Mode) { s.mu.Lock(); s.mode = m; s.mu.Unlock() }
+// Responses sets a fixed answer for each verb in m.
+func (s *Server) Responses(m map[string]rndc.Response) {
+	for verb, r := range m {
+		s.Handle(verb, func(string) rndc.Response { return r })
+	}
+}
 
-// SetDelay delays every reply.
-func (s *Server) SetDelay(d time.Duration) { s.mu.Lock(); s.delay = d; s.mu.Unlock() }
+// SetMode changes how the server answers from the next message on.
+func (s *Server) SetMode(m Mode) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mode = m
+}
 
-// DropConnections closes every open connection, as a restarted named would.
+// SetDelay delays every reply by d (cut short when the server closes).
+func (s *Server) SetDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay = d
+}
+
+// SetKey replaces the key the server accepts, as a named reconfigured with a new key would.
+func (s *Server) SetKey(k bindkey.Key) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.key = k
+}
+
+// CloseIdle closes every connection that is waiting for a message, as named does when it
+// restarts; it returns how many it closed.
+func (s *Server) CloseIdle() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for c, idle := range s.conns {
+		if idle {
+			_ = c.Close()
+			n++
+		}
+	}
+	return n
+}
+
+// DropConnections closes every open connection, busy or idle.
 func (s *Server) DropConnections() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
-		c.Close()
+		_ = c.Close()
 	}
 }
 
 // Accepted is the number of connections accepted so far.
 func (s *Server) Accepted() int { return int(s.accepted.Load()) }
 
-// Commands returns every command line received (handshakes excluded).
+// Open is the number of connections open now.
+func (s *Server) Open() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// Commands returns every authenticated command line received, in order, handshakes excluded.
 func (s *Server) Commands() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.commands...)
 }
 
-// Close stops the server.
+// Close stops the server and waits for its goroutines. It is idempotent.
 func (s *Server) Close() {
-	s.ln.Close()
+	s.mu.Lock()
+	select {
+	case <-s.done:
+	default:
+		close(s.done)
+	}
+	s.mu.Unlock()
+	_ = s.ln.Close()
 	s.DropConnections()
 	s.wg.Wait()
 }
@@ -120,59 +183,60 @@ func (s *Server) serve() {
 	}
 }
 
+func (s *Server) setIdle(c net.Conn, idle bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.conns[c]; ok {
+		s.conns[c] = idle
+	}
+}
+
+// conn serves one connection until a check fails or either side closes.
 func (s *Server) conn(c net.Conn) {
 	defer func() {
-		c.Close()
+		_ = c.Close()
 		s.mu.Lock()
 		delete(s.conns, c)
 		s.mu.Unlock()
 	}()
 	var nonce uint32
 	for {
+		s.setIdle(c, true)
 		var hdr [4]byte
 		if _, err := io.ReadFull(c, hdr[:]); err != nil {
 			return
 		}
+		s.setIdle(c, false)
 		n := binary.BigEndian.Uint32(hdr[:])
-		if n > 32768 { // named's limit
-			return
+		if n > rndc.MaxRequest {
+			return // named: message too large
 		}
 		buf := make([]byte, 4+n)
 		copy(buf, hdr[:])
 		if _, err := io.ReadFull(c, buf[4:]); err != nil {
 			return
 		}
-		req, err := rndc.Unmarshal(buf, s.key, 32772)
-		if err != nil {
-			return // bad auth: close silently
-		}
-		ctrl, data := req.Sub("_ctrl"), req.Sub("_data")
-		ser, _ := ctrl.Str("_ser")
-		tim, _ := ctrl.Str("_tim")
-		t, err := strconv.ParseInt(tim, 10, 64)
-		if err != nil || ser == "" || abs(time.Now().Unix()-t) > 300 {
-			return // clock skew or missing fields
-		}
 		s.mu.Lock()
-		dup := s.seen[ser+";"+tim]
-		s.seen[ser+";"+tim] = true
-		mode, delay := s.mode, s.delay
+		key := s.key
 		s.mu.Unlock()
-		if dup {
+		req, err := rndc.Unmarshal(buf, key, rndc.MaxRequest)
+		if err != nil {
+			return // bad auth, bad version, max depth: named closes without a word
+		}
+		cmd, ser, ok := s.check(req, nonce)
+		if !ok {
 			return
 		}
-		cmd, _ := data.Str("type")
 		var resp rndc.Response
+		mode := Normal
 		if nonce == 0 {
-			nonce = uint32(time.Now().UnixNano()&0x7fffffff) | 1
+			nonce = newNonce() // the first message only establishes the nonce
 		} else {
-			got, _ := ctrl.Str("_nonce")
-			if got != strconv.FormatUint(uint64(nonce), 10) {
-				return // bad nonce
-			}
+			var h Handler
 			s.mu.Lock()
 			s.commands = append(s.commands, cmd)
-			h := s.handlers[strings.Fields(cmd + " x")[0]]
+			verb, _, _ := strings.Cut(cmd, " ")
+			h, mode = s.handlers[verb], s.mode
 			s.mu.Unlock()
 			if mode == CloseSilently {
 				return
@@ -181,14 +245,73 @@ func (s *Server) conn(c net.Conn) {
 				resp = h(cmd)
 			}
 		}
-		time.Sleep(delay)
-		if err := s.reply(c, mode, ser, nonce, cmd, resp); err != nil {
+		if !s.wait() {
+			return
+		}
+		if err := s.reply(c, mode, key, ser, nonce, cmd, resp); err != nil {
 			return
 		}
 	}
 }
 
-func (s *Server) reply(c net.Conn, mode Mode, ser string, nonce uint32, cmd string, r rndc.Response) error {
+// check applies named's checks to an authenticated message and returns its command and _ser.
+func (s *Server) check(req rndc.Table, nonce uint32) (cmd, ser string, ok bool) {
+	ctrl, data := req.Sub("_ctrl"), req.Sub("_data")
+	if ctrl == nil || data == nil {
+		return "", "", false
+	}
+	if _, isReply := ctrl.Str("_rpl"); isReply {
+		return "", "", false
+	}
+	now := time.Now().Unix()
+	ser, _ = ctrl.Str("_ser")
+	tim, _ := ctrl.Str("_tim")
+	t, err := strconv.ParseInt(tim, 10, 64)
+	if err != nil || ser == "" || t+300 < now || t-300 > now {
+		return "", "", false // clock skew, or no _ser/_tim
+	}
+	if exp, ok := ctrl.Str("_exp"); ok {
+		if e, err := strconv.ParseInt(exp, 10, 64); err != nil || now > e {
+			return "", "", false // expired
+		}
+	}
+	s.mu.Lock()
+	dup := s.seen[ser+";"+tim]
+	s.seen[ser+";"+tim] = true
+	s.mu.Unlock()
+	if dup {
+		return "", "", false // duplicate
+	}
+	if nonce != 0 {
+		if got, _ := ctrl.Str("_nonce"); got != strconv.FormatUint(uint64(nonce), 10) {
+			return "", "", false // bad auth
+		}
+	}
+	cmd, ok = data.Str("type")
+	return cmd, ser, ok
+}
+
+// wait sleeps for the configured delay; false when the server closed meanwhile.
+func (s *Server) wait() bool {
+	s.mu.Lock()
+	d := s.delay
+	s.mu.Unlock()
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.done:
+		return false
+	}
+}
+
+// reply writes named's response: _ctrl { _ser echo, _tim, _exp, _rpl, _nonce }, _data { type
+// echo, result, err, text } (cc.c isccc_cc_createresponse, controlconf.c).
+func (s *Server) reply(c net.Conn, mode Mode, key bindkey.Key, ser string, nonce uint32, cmd string, r rndc.Response) error {
 	now := time.Now().Unix()
 	d := rndc.Table{{Key: "type", Value: []byte(cmd)}, {Key: "result", Value: []byte(strconv.FormatUint(uint64(r.Result), 10))}}
 	if r.Err != "" {
@@ -203,27 +326,35 @@ func (s *Server) reply(c net.Conn, mode Mode, ser string, nonce uint32, cmd stri
 	}
 	msg := rndc.Table{
 		{Key: "_ctrl", Value: rndc.Table{
-			{Key: "_ser", Value: []byte(ser)}, {Key: "_tim", Value: []byte(strconv.FormatInt(now, 10))},
-			{Key: "_exp", Value: []byte(strconv.FormatInt(now+60, 10))}, {Key: "_rpl", Value: []byte("1")},
+			{Key: "_ser", Value: []byte(ser)},
+			{Key: "_tim", Value: []byte(strconv.FormatInt(now, 10))},
+			{Key: "_exp", Value: []byte(strconv.FormatInt(now+60, 10))},
+			{Key: "_rpl", Value: []byte("1")},
 			{Key: "_nonce", Value: []byte(strconv.FormatUint(uint64(nonce), 10))},
 		}},
 		{Key: "_data", Value: d},
 	}
-	key := s.key
 	if mode == BadSignature {
-		key = bindkey.Key{Name: "other", Algorithm: s.key.Algorithm, Secret: []byte("not-the-key")}
+		key = bindkey.Key{Name: "other", Algorithm: key.Algorithm, Secret: []byte("not-the-key")}
 	}
 	frame, err := rndc.Marshal(msg, key)
 	if err != nil {
 		return err
 	}
+	if mode == Truncated {
+		_, _ = c.Write(frame[:len(frame)/2])
+		return io.ErrShortWrite // close
+	}
 	_, err = c.Write(frame)
 	return err
 }
 
-func abs(n int64) int64 {
-	if n < 0 {
-		return -n
+func newNonce() uint32 {
+	var b [4]byte
+	for {
+		_, _ = rand.Read(b[:])
+		if n := binary.BigEndian.Uint32(b[:]); n != 0 {
+			return n
+		}
 	}
-	return n
 }
