@@ -41,7 +41,9 @@ const (
 
 // Config wires a Server. Zones, Auth and Metrics are required.
 type Config struct {
-	Zones   ZoneService
+	Zones ZoneService
+	// Records serves the record routes; nil leaves them out (404).
+	Records RecordService
 	Auth    auth.Authenticator
 	Metrics *metrics.Metrics
 	// Logger receives request lines and error logs; nil discards them.
@@ -57,6 +59,7 @@ type Config struct {
 // Server serves the API. Create it with New; it is safe for concurrent use.
 type Server struct {
 	zones   ZoneService
+	records RecordService
 	auth    auth.Authenticator
 	metrics *metrics.Metrics
 	log     *slog.Logger
@@ -78,6 +81,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		zones:   cfg.Zones,
+		records: cfg.Records,
 		auth:    cfg.Auth,
 		metrics: cfg.Metrics,
 		log:     slog.New(contextHandler{log.Handler()}),
@@ -110,7 +114,7 @@ type route struct {
 	h       handlerFunc // the handler
 }
 
-// routes is the route table of CONTRACT §2 (records routes come with their own issue).
+// routes is the route table of CONTRACT §2, with the RRset routes of issue 3.
 func (s *Server) routes() []route {
 	rs := []route{
 		{pattern: "POST /api/v1/zones", op: "create", h: s.createZone},
@@ -123,6 +127,7 @@ func (s *Server) routes() []route {
 	for _, a := range []zones.Action{zones.ActionReload, zones.ActionFreeze, zones.ActionThaw, zones.ActionNotify, zones.ActionRetransfer} {
 		rs = append(rs, route{pattern: "POST /api/v1/zones/{name}/" + string(a), op: string(a), h: s.zoneAction(a)})
 	}
+	rs = append(rs, s.recordRoutes()...)
 	return append(rs,
 		route{pattern: "GET /api/v1/server/status", h: s.serverStatus},
 		route{pattern: "POST /api/v1/server/reload", h: s.serverReload},

@@ -22,7 +22,9 @@ import (
 	"github.com/bindgate/bindgate/internal/auth"
 	"github.com/bindgate/bindgate/internal/bindkey"
 	"github.com/bindgate/bindgate/internal/config"
+	"github.com/bindgate/bindgate/internal/ddns"
 	"github.com/bindgate/bindgate/internal/metrics"
+	"github.com/bindgate/bindgate/internal/records"
 	"github.com/bindgate/bindgate/internal/registry"
 	"github.com/bindgate/bindgate/internal/rndc"
 	"github.com/bindgate/bindgate/internal/zonefile"
@@ -108,6 +110,7 @@ func Run(ctx context.Context, cfg config.Config, opt Options) error {
 
 type handle struct {
 	key     atomic.Pointer[bindkey.Key] // the rndc key, swapped on reload
+	tsig    atomic.Pointer[bindkey.Key] // the TSIG key of dynamic updates, swapped on reload
 	reloads *prometheus.CounterVec
 	handler http.Handler
 	zones   *zones.Service
@@ -159,6 +162,27 @@ func build(ctx context.Context, cfg config.Config, version string, log *slog.Log
 	h.zones, err = zones.New(zones.Config{
 		RNDC: client, Files: files, Registry: reg, Logger: log,
 		OnZoneCount: h.metrics.SetZonesManaged,
+		TransferKey: cfg.NSUpdate.Key.Name,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	tsig := cfg.NSUpdate.Key
+	h.tsig.Store(&tsig)
+	dnsClient, err := ddns.New(ddns.Config{
+		Addr: cfg.NSUpdate.Addr,
+		Key:  func() bindkey.Key { return *h.tsig.Load() },
+		Observe: func(op string, d time.Duration, err error) {
+			h.metrics.ObserveDNS(op, ddns.Class(err), d)
+		},
+	})
+	if err != nil {
+		return fail(fmt.Errorf("DNS update client: %w", err))
+	}
+	h.closers = append(h.closers, dnsClient.Close)
+	recs, err := records.New(records.Config{
+		DNS: dnsClient, RNDC: client, Logger: log,
+		OnSend: func(parts, _ int, _ error) { h.metrics.ObserveBatch(parts) },
 	})
 	if err != nil {
 		return fail(err)
@@ -167,7 +191,7 @@ func build(ctx context.Context, cfg config.Config, version string, log *slog.Log
 	if err != nil {
 		return fail(err)
 	}
-	srv, err := api.New(api.Config{Zones: h.zones, Auth: authn, Metrics: h.metrics, Logger: log, Version: version})
+	srv, err := api.New(api.Config{Zones: h.zones, Records: recs, Auth: authn, Metrics: h.metrics, Logger: log, Version: version})
 	if err != nil {
 		return fail(err)
 	}
@@ -244,6 +268,12 @@ func (h *handle) watchKey(ctx context.Context, log *slog.Logger, reload func() (
 			h.key.Store(&k)
 			h.reloads.WithLabelValues("changed").Inc()
 			log.Info("rndc key reloaded", "key", k)
+		}
+		if cur := h.tsig.Load(); !cfg.NSUpdate.Key.Equal(*cur) {
+			k := cfg.NSUpdate.Key
+			h.tsig.Store(&k)
+			h.reloads.WithLabelValues("changed").Inc()
+			log.Info("TSIG key for dynamic updates reloaded", "key", k)
 		}
 	}
 }

@@ -25,6 +25,8 @@ type Metrics struct {
 	RNDCResults  *prometheus.CounterVec // bindgate_rndc_results_total{command,class}
 	AuthFailures *prometheus.CounterVec // bindgate_auth_failures_total{reason}
 	Reconcile    *prometheus.CounterVec // bindgate_reconcile_zones_total{result}: readded, failed
+	DNSMessages  *prometheus.CounterVec // bindgate_dns_messages_total{op,result}: update/axfr/query by outcome
+	UpdateParts  prometheus.Histogram   // bindgate_update_batch_parts: callers' changes per update message
 }
 
 // New creates the metrics on a new private registry together with the Go and process
@@ -82,13 +84,22 @@ func New(version string) *Metrics {
 			Name: "bindgate_reconcile_zones_total",
 			Help: "Registered zones a reconcile re-added to BIND (readded) or could not restore (failed).",
 		}, []string{"result"}),
+		DNSMessages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bindgate_dns_messages_total",
+			Help: "DNS exchanges with BIND by op (update, axfr, query) and result (ok, prereq, refused, notauth, notzone, tsig, servfail, unreachable, timeout, error).",
+		}, []string{"op", "result"}),
+		UpdateParts: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "bindgate_update_batch_parts",
+			Help:    "Callers' changes group-committed into one update message.",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128},
+		}),
 	}
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.HTTPRequests, m.HTTPDuration, m.ZoneOps, m.RNDCCommands, m.RNDCDuration,
 		m.ZonesManaged, m.ZonesManagedTotal, m.AppInfo, m.RateLimit,
-		m.RNDCResults, m.AuthFailures, m.Reconcile,
+		m.RNDCResults, m.AuthFailures, m.Reconcile, m.DNSMessages, m.UpdateParts,
 	)
 	m.AppInfo.WithLabelValues(version).Set(1)
 	// [fix] CONTRACT §16: bindcar never emitted its rate-limit metric; both series exist from the
@@ -136,3 +147,20 @@ func (m *Metrics) Reconciled(readded, failed int) {
 	m.Reconcile.WithLabelValues("readded").Add(float64(readded))
 	m.Reconcile.WithLabelValues("failed").Add(float64(failed))
 }
+
+// ObserveDNS records one exchange of the ddns client (its Observe hook) by op and result
+// class; an update also counts as bindcar's "nsupdate_update" command (CONTRACT §17).
+func (m *Metrics) ObserveDNS(op, result string, d time.Duration) {
+	m.DNSMessages.WithLabelValues(op, result).Inc()
+	if op == "update" {
+		r := "error"
+		if result == "ok" {
+			r = "success"
+		}
+		m.RNDCCommands.WithLabelValues("nsupdate_update", r).Inc()
+		m.RNDCDuration.WithLabelValues("nsupdate_update").Observe(d.Seconds())
+	}
+}
+
+// ObserveBatch records how many callers' changes one update message carried.
+func (m *Metrics) ObserveBatch(parts int) { m.UpdateParts.Observe(float64(parts)) }

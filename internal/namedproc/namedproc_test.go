@@ -164,13 +164,35 @@ func TestPickPorts(t *testing.T) {
 }
 
 // fakeNamed writes a shell script that stands in for a named that never becomes ready.
-func fakeNamed(t *testing.T, body string) string {
+// fakeNamed returns the path of a stand-in for named that runs body (sh) from dir, the
+// Options.Dir the test passes to Start. The executable itself is written once, in TestMain,
+// before any test runs: writing an executable while a parallel test forks lets the child
+// inherit the write descriptor, and exec of the file then fails with "text file busy".
+func fakeNamed(t *testing.T, dir, body string) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "named")
-	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "fake-behaviour.sh"), []byte(body+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return p
+	return fakeNamedPath
+}
+
+// fakeNamedPath is set by TestMain before tests run and only read afterwards.
+var fakeNamedPath string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "fake-named")
+	if err != nil {
+		panic(err)
+	}
+	fakeNamedPath = filepath.Join(dir, "named")
+	// Start runs `named -g -c <Dir>/named.conf`: the behaviour file sits next to the conf.
+	script := "#!/bin/sh\nexec /bin/sh \"$(dirname \"$3\")/fake-behaviour.sh\"\n"
+	if err := os.WriteFile(fakeNamedPath, []byte(script), 0o755); err != nil {
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 func TestStartFailures(t *testing.T) {
@@ -189,8 +211,9 @@ func TestStartFailures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var log strings.Builder
+			dir := t.TempDir()
 			n, err := Start(t.Context(), Options{
-				Dir: t.TempDir(), NamedPath: fakeNamed(t, tt.script), StartTimeout: tt.timeout,
+				Dir: dir, NamedPath: fakeNamed(t, dir, tt.script), StartTimeout: tt.timeout,
 				DNSPort: freeTestPort(t), ControlPort: freeTestPort(t), Log: &syncWriter{w: &log},
 			})
 			if err == nil {
@@ -208,7 +231,8 @@ func TestStartCanceled(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, err := Start(ctx, Options{Dir: t.TempDir(), NamedPath: fakeNamed(t, "exec sleep 60")})
+	dir := t.TempDir()
+	_, err := Start(ctx, Options{Dir: dir, NamedPath: fakeNamed(t, dir, "exec sleep 60")})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}

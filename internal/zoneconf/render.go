@@ -18,9 +18,13 @@ type Spec struct {
 	UpdateKey        string     // primary only; "" = no allow-update; IsIdentifier
 	AlsoNotify       []Endpoint
 	AllowTransfer    []ACLEntry
-	AllowTransferSet bool   // set and empty renders "allow-transfer { none; };" ([fix] §6)
-	DNSSECPolicy     string // "" = none; IsIdentifier
-	InlineSigning    *bool  // nil = no statement
+	AllowTransferSet bool // set and empty renders "allow-transfer { none; };" ([fix] §6)
+	// TransferKey, when set, is granted transfers in a rendered allow-transfer list (first, as
+	// `key "<k>"`), so bindgate itself can read the zone by AXFR for the RRset API whatever
+	// addresses the list names; IsIdentifier.
+	TransferKey   string
+	DNSSECPolicy  string // "" = none; IsIdentifier
+	InlineSigning *bool  // nil = no statement
 }
 
 // Render returns the one-line block for `rndc addzone <zone> <block>`: the statements of
@@ -68,7 +72,14 @@ func Render(s Spec) (string, error) {
 		if err := checkACL("allow-transfer", s.AllowTransfer); err != nil {
 			return "", err
 		}
-		st = append(st, aclList("allow-transfer", "", nil, s.AllowTransfer))
+		var kept []string
+		if s.TransferKey != "" {
+			if !IsIdentifier(s.TransferKey) {
+				return "", invalid("the transfer key name must match [A-Za-z0-9._-]{1,253}")
+			}
+			kept = []string{`key "` + s.TransferKey + `"`}
+		}
+		st = append(st, aclList("allow-transfer", "", kept, s.AllowTransfer))
 	}
 	if s.DNSSECPolicy != "" {
 		if !IsIdentifier(s.DNSSECPolicy) {

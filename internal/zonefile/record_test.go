@@ -107,32 +107,6 @@ func TestParseRecord(t *testing.T) {
 	}
 }
 
-func TestTxtStrings(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		in   string
-		want []int
-		ok   bool
-	}{
-		{`a`, []int{1}, true},
-		{`a b`, []int{1, 1}, true},
-		{`"a b"`, []int{3}, true},
-		{`"a b"  c`, []int{3, 1}, true},
-		{`""`, []int{0}, true},
-		{`"\065\"x"`, []int{3}, true},
-		{`"a""b"`, nil, false},
-		{`a"b"`, nil, false},
-		{`"a`, nil, false},
-		{` `, nil, false},
-	}
-	for _, tc := range tests {
-		got, ok := txtStrings(tc.in)
-		if ok != tc.ok || !cmp.Equal(got, tc.want) {
-			t.Errorf("txtStrings(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
-		}
-	}
-}
-
 // FuzzRecordValue checks that whatever ParseRecord accepts renders into a zone file that reads
 // back as exactly that record, on one line that starts no directive. Its seeds run in every
 // plain go test.

@@ -197,6 +197,7 @@ func (s *Service) planCreate(req CreateRequest) (plan, error) {
 	}
 	if zc.AllowTransfer != nil {
 		spec.AllowTransferSet = true // [fix] CONTRACT §6: [] means none, not "inherit"
+		spec.TransferKey = s.transferKey
 		if spec.AllowTransfer, err2 = zoneconf.ParseACL("allow-transfer", zc.AllowTransfer); err2 != nil {
 			return plan{}, Invalid("%s", err2.Error())
 		}

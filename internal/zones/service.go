@@ -34,18 +34,22 @@ type Config struct {
 	OnZoneCount func(int)
 	// ReadyTTL caches readiness results (CONTRACT §13: at most 5 s); 0 means 5 s.
 	ReadyTTL time.Duration
+	// TransferKey is the TSIG key name bindgate reads zones with (AXFR, the RRset API); an
+	// allowTransfer list given at create always admits it. "" grants nothing.
+	TransferKey string
 }
 
 // Service implements the zone operations. It is safe for concurrent use.
 type Service struct {
-	rndc     Controller
-	files    *zonefile.Store
-	reg      *registry.Registry
-	log      *slog.Logger
-	now      func() time.Time
-	onCount  func(int)
-	locks    zoneLocks
-	readyTTL time.Duration
+	rndc        Controller
+	files       *zonefile.Store
+	reg         *registry.Registry
+	log         *slog.Logger
+	now         func() time.Time
+	onCount     func(int)
+	locks       zoneLocks
+	readyTTL    time.Duration
+	transferKey string
 
 	readyMu   sync.Mutex
 	readyAt   time.Time
@@ -59,7 +63,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	s := &Service{
 		rndc: cfg.RNDC, files: cfg.Files, reg: cfg.Registry, log: cfg.Logger,
-		now: cfg.Now, onCount: cfg.OnZoneCount, readyTTL: cfg.ReadyTTL,
+		now: cfg.Now, onCount: cfg.OnZoneCount, readyTTL: cfg.ReadyTTL, transferKey: cfg.TransferKey,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

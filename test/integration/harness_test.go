@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -39,6 +40,7 @@ type stack struct {
 	logs   *syncBuffer
 	cancel context.CancelFunc
 	done   chan error
+	client *http.Client
 }
 
 // startStack starts named and bindgate; both stop in t.Cleanup.
@@ -46,7 +48,9 @@ func startStack(t *testing.T) *stack {
 	t.Helper()
 	namedtest.Require(t)
 	n := namedtest.Start(t, namedproc.Options{})
-	s := &stack{t: t, named: n, logs: &syncBuffer{}}
+	s := &stack{t: t, named: n, logs: &syncBuffer{},
+		// bindy's request timeout (CONTRACT §1); enough idle connections for 64 writers.
+		client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 128}}}
 	s.startAPI()
 	s.rndc = s.rndcClient(n.Key)
 	return s
@@ -128,6 +132,29 @@ type response struct {
 
 func (s *stack) do(method, path string, body any) response {
 	s.t.Helper()
+	return s.doWith(method, path, body, nil)
+}
+
+// doQuiet is do for goroutines: it never calls t.Fatal; a transport error is status 0.
+func (s *stack) doQuiet(method, path string, body any) response {
+	r, err := s.send(method, path, body, nil)
+	if err != nil {
+		return response{Raw: err.Error()}
+	}
+	return r
+}
+
+// doWith is do with extra request headers.
+func (s *stack) doWith(method, path string, body any, headers map[string]string) response {
+	s.t.Helper()
+	r, err := s.send(method, path, body, headers)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return r
+}
+
+func (s *stack) send(method, path string, body any, headers map[string]string) (response, error) {
 	var rd io.Reader
 	if body != nil {
 		switch b := body.(type) {
@@ -136,33 +163,39 @@ func (s *stack) do(method, path string, body any) response {
 		default:
 			j, err := json.Marshal(b)
 			if err != nil {
-				s.t.Fatal(err)
+				return response{}, err
 			}
 			rd = bytes.NewReader(j)
 		}
 	}
 	req, err := http.NewRequest(method, s.url+path, rd)
 	if err != nil {
-		s.t.Fatal(err)
+		return response{}, err
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	c := &http.Client{Timeout: 30 * time.Second} // bindy's request timeout (CONTRACT §1)
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	c := s.client
+	if c == nil {
+		c = &http.Client{Timeout: 30 * time.Second} // bindy's request timeout (CONTRACT §1)
+	}
 	resp, err := c.Do(req)
 	if err != nil {
-		s.t.Fatalf("%s %s: %v", method, path, err)
+		return response{}, err
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	out := response{Status: resp.StatusCode, Header: resp.Header, Raw: string(raw)}
 	if len(raw) > 0 && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
 		if err := json.Unmarshal(raw, &out.Body); err != nil {
-			s.t.Fatalf("%s %s: body is not JSON: %q", method, path, raw)
+			return out, fmt.Errorf("body is not JSON: %q", raw)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // expect checks status and, when msg is not empty, the message or error text.

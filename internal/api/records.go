@@ -1,0 +1,211 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/bindgate/bindgate/internal/records"
+)
+
+// RecordService is what the API needs from the records service; *records.Service implements
+// it. Its errors follow the same rules as ZoneService's.
+type RecordService interface {
+	Add(ctx context.Context, zone string, req records.AddRequest) (records.RecordResult, error)
+	Remove(ctx context.Context, zone string, req records.RemoveRequest) (records.RecordResult, error)
+	Update(ctx context.Context, zone string, req records.UpdateRequest) (records.RecordResult, error)
+	RRsets(ctx context.Context, zone, name, typ string) (records.ZoneData, error)
+	Patch(ctx context.Context, zone string, req records.PatchRequest, ifMatch *uint32) (records.PatchResult, error)
+	Sync(ctx context.Context, zone string, req records.SyncRequest, dryRun bool, ifMatch *uint32) (records.SyncResult, error)
+	Export(ctx context.Context, zone string) (string, error)
+}
+
+// recordResponse is CONTRACT §3.2's RecordResponse.
+type recordResponse struct {
+	Success bool          `json:"success"`
+	Message string        `json:"message"`
+	Details recordDetails `json:"details"`
+}
+
+type recordDetails struct {
+	Zone   string `json:"zone"`
+	Record any    `json:"record"`
+}
+
+func recordSuccess(res records.RecordResult) recordResponse {
+	return recordResponse{Success: true, Message: res.Message, Details: recordDetails{Zone: res.Zone, Record: res.Record}}
+}
+
+// recordRoutes are bindcar's record routes (CONTRACT §12) and the RRset API of issue 3.
+func (s *Server) recordRoutes() []route {
+	if s.records == nil {
+		return nil
+	}
+	return []route{
+		{pattern: "POST /api/v1/zones/{name}/records", op: "record_add", h: s.addRecord},
+		{pattern: "PUT /api/v1/zones/{name}/records", op: "record_update", h: s.updateRecord},
+		{pattern: "DELETE /api/v1/zones/{name}/records", op: "record_remove", h: s.removeRecord},
+		{pattern: "GET /api/v1/zones/{name}/rrsets", h: s.getRRsets},
+		{pattern: "PATCH /api/v1/zones/{name}/rrsets", op: "rrset_patch", h: s.patchRRsets},
+		{pattern: "PUT /api/v1/zones/{name}/rrsets", op: "rrset_sync", h: s.syncRRsets},
+		{pattern: "GET /api/v1/zones/{name}/export", h: s.exportZone},
+	}
+}
+
+// addRecord is POST /api/v1/zones/{name}/records: 201 (CONTRACT §12).
+func (s *Server) addRecord(w http.ResponseWriter, r *http.Request) error {
+	z, err := zoneName(r)
+	if err != nil {
+		return err
+	}
+	var req records.AddRequest
+	if err := decodeJSON(w, r, s.maxBody, &req); err != nil {
+		return err
+	}
+	res, err := s.records.Add(r.Context(), z, req)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, recordSuccess(res))
+	return nil
+}
+
+// updateRecord is PUT /api/v1/zones/{name}/records.
+func (s *Server) updateRecord(w http.ResponseWriter, r *http.Request) error {
+	z, err := zoneName(r)
+	if err != nil {
+		return err
+	}
+	var req records.UpdateRequest
+	if err := decodeJSON(w, r, s.maxBody, &req); err != nil {
+		return err
+	}
+	res, err := s.records.Update(r.Context(), z, req)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, recordSuccess(res))
+	return nil
+}
+
+// removeRecord is DELETE /api/v1/zones/{name}/records, with a JSON body.
+func (s *Server) removeRecord(w http.ResponseWriter, r *http.Request) error {
+	z, err := zoneName(r)
+	if err != nil {
+		return err
+	}
+	var req records.RemoveRequest
+	if err := decodeJSON(w, r, s.maxBody, &req); err != nil {
+		return err
+	}
+	res, err := s.records.Remove(r.Context(), z, req)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, recordSuccess(res))
+	return nil
+}
+
+// getRRsets is GET /api/v1/zones/{name}/rrsets[?name=…&type=…]; the ETag is the serial, for
+// If-Match on the next PATCH or PUT.
+func (s *Server) getRRsets(w http.ResponseWriter, r *http.Request) error {
+	z, err := zoneName(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	data, err := s.records.RRsets(r.Context(), z, q.Get("name"), q.Get("type"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", strconv.Quote(strconv.FormatUint(uint64(data.Serial), 10)))
+	writeJSON(w, http.StatusOK, data)
+	return nil
+}
+
+// patchRRsets is PATCH /api/v1/zones/{name}/rrsets: one atomic update.
+func (s *Server) patchRRsets(w http.ResponseWriter, r *http.Request) error {
+	z, err := zoneName(r)
+	if err != nil {
+		return err
+	}
+	ifMatch, err := serialPrecondition(r)
+	if err != nil {
+		return err
+	}
+	var req records.PatchRequest
+	if err := decodeJSON(w, r, s.maxBody, &req); err != nil {
+		return err
+	}
+	res, err := s.records.Patch(r.Context(), z, req, ifMatch)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", strconv.Quote(strconv.FormatUint(uint64(res.Serial), 10)))
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// syncRRsets is PUT /api/v1/zones/{name}/rrsets[?dryRun=true]: declarative sync.
+func (s *Server) syncRRsets(w http.ResponseWriter, r *http.Request) error {
+	z, err := zoneName(r)
+	if err != nil {
+		return err
+	}
+	ifMatch, err := serialPrecondition(r)
+	if err != nil {
+		return err
+	}
+	dryRun := false
+	if v := r.URL.Query().Get("dryRun"); v != "" {
+		if dryRun, err = strconv.ParseBool(v); err != nil {
+			return &httpError{status: http.StatusBadRequest, msg: "Invalid request: dryRun must be true or false"}
+		}
+	}
+	var req records.SyncRequest
+	if err := decodeJSON(w, r, s.maxBody, &req); err != nil {
+		return err
+	}
+	res, err := s.records.Sync(r.Context(), z, req, dryRun, ifMatch)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", strconv.Quote(strconv.FormatUint(uint64(res.Serial), 10)))
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// exportZone is GET /api/v1/zones/{name}/export: a master file, text/dns (RFC 4027).
+func (s *Server) exportZone(w http.ResponseWriter, r *http.Request) error {
+	z, err := zoneName(r)
+	if err != nil {
+		return err
+	}
+	text, err := s.records.Export(r.Context(), z)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/dns; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte(text))
+	return nil
+}
+
+// serialPrecondition reads If-Match: the SOA serial the client last saw, bare or as the
+// quoted ETag GET sent ("2026112401"; W/ weak tags are refused: a serial is exact).
+func serialPrecondition(r *http.Request) (*uint32, error) {
+	v := strings.TrimSpace(r.Header.Get("If-Match"))
+	if v == "" {
+		return nil, nil
+	}
+	if u, err := strconv.Unquote(v); err == nil {
+		v = u
+	}
+	n, err := strconv.ParseUint(v, 10, 32)
+	if err != nil {
+		return nil, &httpError{status: http.StatusBadRequest, msg: "Invalid request: If-Match must be the zone's SOA serial, as the ETag of GET /rrsets"}
+	}
+	u := uint32(n)
+	return &u, nil
+}

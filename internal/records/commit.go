@@ -1,0 +1,207 @@
+package records
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/bindgate/bindgate/internal/ddns"
+)
+
+// committer group-commits update messages, per zone (the throughput part of issue 3). While
+// one message for a zone is in flight, later changes queue; the next message carries all of
+// them that can share it, and every caller gets its own result.
+//
+// Sharing is safe only when the combined message means what sending the parts one after the
+// other would: BIND checks every prerequisite before applying any update, so parts must touch
+// disjoint owner names, and a part with a zone-wide prerequisite (If-Match on the SOA) always
+// travels alone. Queue order is kept: a part that cannot join the batch ends it.
+//
+// When a combined message fails for a reason that may belong to one part only (a
+// prerequisite, REFUSED by an update-policy, NOTZONE, FORMERR), nothing was applied (RFC 2136
+// updates are atomic), so each part is resent alone and gets its own answer.
+type committer struct {
+	dns     DNS
+	maxRRs  int
+	timeout time.Duration
+	onSend  func(parts, records int, err error)
+
+	mu     sync.Mutex
+	queues map[string]*queue
+}
+
+type queue struct{ pending []*job }
+
+// job is one caller's message.
+type job struct {
+	msg        *message
+	wantSerial bool
+
+	done   chan struct{}
+	err    error
+	serial uint32
+
+	taken    bool // guarded by committer.mu: the runner has it
+	canceled bool // guarded by committer.mu: the caller left before it was taken
+}
+
+func newCommitter(d DNS, maxRRs int, timeout time.Duration, onSend func(int, int, error)) *committer {
+	return &committer{dns: d, maxRRs: maxRRs, timeout: timeout, onSend: onSend, queues: map[string]*queue{}}
+}
+
+// submit queues j for zone and waits for its result or ctx. A caller that leaves before its
+// message is taken is dropped; one that leaves while it is in flight gets 503, since the
+// change may or may not have been applied.
+func (c *committer) submit(ctx context.Context, zone string, j *job) error {
+	j.done = make(chan struct{})
+	c.mu.Lock()
+	q, running := c.queues[zone]
+	if !running {
+		q = &queue{}
+		c.queues[zone] = q
+	}
+	q.pending = append(q.pending, j)
+	c.mu.Unlock()
+	if !running {
+		go c.run(zone, q)
+	}
+	select {
+	case <-j.done:
+		return j.err
+	case <-ctx.Done():
+		c.mu.Lock()
+		if !j.taken {
+			j.canceled = true
+		}
+		c.mu.Unlock()
+		return unavailable(fmt.Errorf("waiting for the update of zone %s: %w", zone, ctx.Err()))
+	}
+}
+
+// run sends the zone's queue until it is empty, then retires the queue.
+func (c *committer) run(zone string, q *queue) {
+	for {
+		c.mu.Lock()
+		batch := c.take(q)
+		if len(batch) == 0 {
+			delete(c.queues, zone)
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		c.send(zone, batch)
+	}
+}
+
+// take removes the next batch from q (c.mu held).
+func (c *committer) take(q *queue) []*job {
+	q.pending = slices.DeleteFunc(q.pending, func(j *job) bool { return j.canceled })
+	var (
+		batch []*job
+		names = map[string]bool{}
+		size  int
+	)
+	for _, j := range q.pending {
+		if len(batch) > 0 {
+			if j.msg.alone || batch[0].msg.alone || size+j.msg.size() > c.maxRRs ||
+				slices.ContainsFunc(j.msg.names, func(n string) bool { return names[n] }) {
+				break
+			}
+		}
+		for _, n := range j.msg.names {
+			names[n] = true
+		}
+		size += j.msg.size()
+		j.taken = true
+		batch = append(batch, j)
+	}
+	q.pending = q.pending[len(batch):]
+	return batch
+}
+
+// send delivers batch as one message, or part by part when the combined message failed for
+// a reason that may be one part's.
+func (c *committer) send(zone string, batch []*job) {
+	if len(batch) > 1 {
+		err := c.exchange(zone, batch)
+		if err == nil || !perPart(err) {
+			c.finish(zone, batch, err)
+			return
+		}
+	}
+	for _, j := range batch {
+		c.finish(zone, []*job{j}, c.exchange(zone, []*job{j}))
+	}
+}
+
+// perPart reports errors that may come from one part of a combined message only.
+func perPart(err error) bool {
+	return errors.Is(err, ddns.ErrPrereq) || errors.Is(err, ddns.ErrRefused) || errors.Is(err, ddns.ErrNotZone) ||
+		errors.Is(err, ddns.ErrNotAuth) || errors.Is(err, ddns.ErrProtocol)
+}
+
+// exchange builds and sends one message for jobs.
+func (c *committer) exchange(zone string, jobs []*job) error {
+	m := new(dns.Msg)
+	m.SetUpdate(dns.Fqdn(zone))
+	for _, j := range jobs {
+		m.Answer = append(m.Answer, j.msg.prereq...)
+		m.Ns = append(m.Ns, j.msg.updates()...)
+	}
+	records := len(m.Answer) + len(m.Ns)
+	if m.Len() > dns.MaxMsgSize-1024 { // leave room for the TSIG record
+		err := errTooLarge
+		c.observe(len(jobs), records, err)
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	defer cancel()
+	err := c.dns.Update(ctx, m)
+	c.observe(len(jobs), records, err)
+	return err
+}
+
+func (c *committer) observe(parts, records int, err error) {
+	if c.onSend != nil {
+		c.onSend(parts, records, err)
+	}
+}
+
+// errTooLarge is a message that does not fit in one DNS message over TCP.
+var errTooLarge = errors.New("update message larger than 64 KiB")
+
+// finish hands each job its result, reading the new serial once for the batch when a caller
+// wants it.
+func (c *committer) finish(zone string, jobs []*job, err error) {
+	var serial uint32
+	if err == nil && slices.ContainsFunc(jobs, func(j *job) bool { return j.wantSerial }) {
+		serial, err = c.serial(zone)
+	}
+	for _, j := range jobs {
+		j.err, j.serial = err, serial
+		close(j.done)
+	}
+}
+
+// serial reads the zone's serial after an update, once more if the first read fails.
+func (c *committer) serial(zone string) (uint32, error) {
+	var err error
+	for range 2 {
+		ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+		var s uint32
+		s, err = c.dns.Serial(ctx, zone)
+		cancel()
+		if err == nil {
+			return s, nil
+		}
+	}
+	return 0, fmt.Errorf("%w: update applied, serial unknown: %w", errSerial, err)
+}
+
+// errSerial marks an update that was applied but whose new serial could not be read.
+var errSerial = errors.New("serial read failed")

@@ -1,0 +1,458 @@
+package records
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/miekg/dns"
+
+	"github.com/bindgate/bindgate/internal/ddns"
+)
+
+// Add is POST /zones/{name}/records: RFC 2136 add of one RR (CONTRACT §12.4). An identical RR
+// is a DNS no-op and still a success.
+func (s *Service) Add(ctx context.Context, zone string, req AddRequest) (RecordResult, error) {
+	z, err := normalize(zone)
+	if err != nil {
+		return RecordResult{}, err
+	}
+	if err := required(map[string]bool{"name": req.Name != nil, "type": req.Type != nil, "value": req.Value != nil}); err != nil {
+		return RecordResult{}, err
+	}
+	if err := s.zones.writable(ctx, z); err != nil {
+		return RecordResult{}, err
+	}
+	rr, err := parse(z, *req.Name, *req.Type, *req.Value, req.TTL, req.Priority)
+	if err != nil {
+		return RecordResult{}, err
+	}
+	k := keyOf(rr)
+	c := change{rrkey: k, kind: kindAdd, set: newRRset(k, rr.Header().Ttl, []dns.RR{rr})}
+	if _, _, err := s.apply(ctx, z, []change{c}, applyOpts{}); err != nil {
+		return RecordResult{}, err
+	}
+	return RecordResult{
+		Message: "Record added to zone " + z, Zone: z,
+		Record: AddedRecord{Name: *req.Name, Type: strings.ToUpper(*req.Type), Value: *req.Value, TTL: rr.Header().Ttl},
+	}, nil
+}
+
+// Remove is DELETE /zones/{name}/records: one RR, or the whole RRset without value.
+func (s *Service) Remove(ctx context.Context, zone string, req RemoveRequest) (RecordResult, error) {
+	z, err := normalize(zone)
+	if err != nil {
+		return RecordResult{}, err
+	}
+	if err := required(map[string]bool{"name": req.Name != nil, "type": req.Type != nil}); err != nil {
+		return RecordResult{}, err
+	}
+	if err := s.zones.writable(ctx, z); err != nil {
+		return RecordResult{}, err
+	}
+	var c change
+	if req.Value == nil {
+		name, err := owner(z, *req.Name)
+		if err != nil {
+			return RecordResult{}, err
+		}
+		t, err := rrType(*req.Type)
+		if err != nil {
+			return RecordResult{}, err
+		}
+		c = change{rrkey: rrkey{name, t}, kind: kindDelete}
+	} else {
+		rr, err := parse(z, *req.Name, *req.Type, *req.Value, nil, nil)
+		if err != nil {
+			return RecordResult{}, err
+		}
+		k := keyOf(rr)
+		c = change{rrkey: k, kind: kindRemove, set: newRRset(k, 0, []dns.RR{rr})}
+	}
+	if _, _, err := s.apply(ctx, z, []change{c}, applyOpts{}); err != nil {
+		return RecordResult{}, err
+	}
+	return RecordResult{
+		Message: "Record removed from zone " + z, Zone: z,
+		Record: RemovedRecord{Name: *req.Name, Type: strings.ToUpper(*req.Type), Value: req.Value},
+	}, nil
+}
+
+// Update is PUT /zones/{name}/records: one message that requires the RRset to be exactly what
+// was read just before, deletes currentValue and adds newValue (CONTRACT §12.4). A
+// currentValue that is not there is 404 [fix]; a concurrent change is 409.
+func (s *Service) Update(ctx context.Context, zone string, req UpdateRequest) (RecordResult, error) {
+	z, err := normalize(zone)
+	if err != nil {
+		return RecordResult{}, err
+	}
+	if err := required(map[string]bool{"name": req.Name != nil, "type": req.Type != nil,
+		"currentValue": req.CurrentValue != nil, "newValue": req.NewValue != nil}); err != nil {
+		return RecordResult{}, err
+	}
+	if err := s.zones.writable(ctx, z); err != nil {
+		return RecordResult{}, err
+	}
+	old, err := parse(z, *req.Name, *req.Type, *req.CurrentValue, nil, req.Priority)
+	if err != nil {
+		return RecordResult{}, err
+	}
+	nw, err := parse(z, *req.Name, *req.Type, *req.NewValue, req.TTL, req.Priority)
+	if err != nil {
+		return RecordResult{}, err
+	}
+	k := keyOf(old)
+	changes := []change{
+		{rrkey: k, kind: kindRemove, set: newRRset(k, 0, []dns.RR{old}), pin: true},
+		{rrkey: k, kind: kindAdd, set: newRRset(k, nw.Header().Ttl, []dns.RR{nw})},
+	}
+	check := func(p *planner) error {
+		if cur := p.live[k.name][k.t]; cur == nil || !containsRR(cur.rrs, old) {
+			return recordNotFound("%s %s %q in zone %s", k.name, k.typeName(), *req.CurrentValue, z)
+		}
+		return nil
+	}
+	conflictFn := func(cause error) error {
+		return &Error{Status: 409, Msg: fmt.Sprintf("Record %s %s changed while it was being updated; read it again and retry", k.name, k.typeName()), Err: cause}
+	}
+	if _, _, err := s.apply(ctx, z, changes, applyOpts{check: check, conflictFn: conflictFn}); err != nil {
+		return RecordResult{}, err
+	}
+	return RecordResult{
+		Message: "Record updated in zone " + z, Zone: z,
+		Record: UpdatedRecord{Name: *req.Name, Type: strings.ToUpper(*req.Type), CurrentValue: *req.CurrentValue,
+			NewValue: *req.NewValue, TTL: nw.Header().Ttl},
+	}, nil
+}
+
+// Patch is PATCH /zones/{name}/rrsets: REPLACE and DELETE RRset changes applied as one update
+// message, all or nothing. ifMatch, when set, is the SOA serial the caller last saw: the
+// update carries it as a prerequisite and a zone that moved answers 412.
+func (s *Service) Patch(ctx context.Context, zone string, req PatchRequest, ifMatch *uint32) (PatchResult, error) {
+	z, err := normalize(zone)
+	if err != nil {
+		return PatchResult{}, err
+	}
+	if len(req.RRsets) == 0 {
+		return PatchResult{}, unprocessable("rrsets: at least one change is required")
+	}
+	if err := s.zones.writable(ctx, z); err != nil {
+		return PatchResult{}, err
+	}
+	changes, err := parseChanges(z, req.RRsets, true, MaxRecordsPerChange)
+	if err != nil {
+		return PatchResult{}, err
+	}
+	serial, applied, err := s.apply(ctx, z, changes, applyOpts{ifMatch: ifMatch, wantSerial: true})
+	if err != nil {
+		return PatchResult{}, err
+	}
+	if applied == nil {
+		applied = []Applied{}
+	}
+	return PatchResult{Zone: z, Serial: serial, Changes: applied}, nil
+}
+
+// parseChanges validates RRset entries into changes. With patch, every entry needs a
+// changetype; without (sync), entries are the desired data and must not carry one other than
+// REPLACE. Names and types must be unique; the records in all entries are at most max.
+func parseChanges(z string, in []RRsetChange, patch bool, limit int) ([]change, error) {
+	seen := map[rrkey]int{}
+	var out []change
+	total := 0
+	for i, e := range in {
+		where := fmt.Sprintf("rrsets[%d]", i)
+		if e.Name == nil || e.Type == nil {
+			return nil, unprocessable("%s: name and type are required", where)
+		}
+		kind := kindReplace
+		switch {
+		case patch && e.ChangeType == nil:
+			return nil, unprocessable("%s: changetype is required (REPLACE or DELETE)", where)
+		case e.ChangeType != nil && strings.EqualFold(*e.ChangeType, ChangeReplace):
+		case e.ChangeType != nil && patch && strings.EqualFold(*e.ChangeType, ChangeDelete):
+			kind = kindDelete
+		case e.ChangeType != nil:
+			return nil, invalidRequest("%s: changetype %q is not REPLACE%s", where, *e.ChangeType, map[bool]string{true: " or DELETE"}[patch])
+		}
+		name, err := owner(z, *e.Name)
+		if err != nil {
+			return nil, err
+		}
+		t, err := rrType(*e.Type)
+		if err != nil {
+			return nil, err
+		}
+		k := rrkey{name, t}
+		if j, dup := seen[k]; dup {
+			return nil, invalidRequest("%s: %s %s is already in rrsets[%d]", where, name, k.typeName(), j)
+		}
+		seen[k] = i
+		c := change{rrkey: k, kind: kind}
+		switch {
+		case kind == kindDelete && len(e.Records) > 0:
+			return nil, invalidRequest("%s: DELETE takes no records", where)
+		case kind == kindReplace && len(e.Records) == 0:
+			return nil, invalidRequest("%s: REPLACE needs at least one record (use DELETE to remove %s %s)", where, name, k.typeName())
+		}
+		total += len(e.Records)
+		if total > limit {
+			return nil, invalidRequest("more than %d records in one request", limit)
+		}
+		if kind == kindReplace {
+			ttl := DefaultTTL
+			if e.TTL != nil {
+				ttl = *e.TTL
+			}
+			rrs := make([]dns.RR, 0, len(e.Records))
+			for _, v := range e.Records {
+				rr, err := parse(z, name, *e.Type, v, &ttl, nil)
+				if err != nil {
+					return nil, err
+				}
+				rrs = append(rrs, rr)
+			}
+			c.set = newRRset(k, ttl, rrs)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// RRsets is GET /zones/{name}/rrsets: the zone's data by AXFR as RRsets in canonical order,
+// optionally only those of one owner name and/or one type.
+func (s *Service) RRsets(ctx context.Context, zone, name, typ string) (ZoneData, error) {
+	z, err := normalize(zone)
+	if err != nil {
+		return ZoneData{}, err
+	}
+	var (
+		wantName string
+		wantType uint16
+	)
+	if name != "" {
+		if wantName, err = owner(z, name); err != nil {
+			return ZoneData{}, err
+		}
+	}
+	if typ != "" {
+		t, ok := dns.StringToType[strings.ToUpper(typ)]
+		if !ok {
+			return ZoneData{}, invalidRequest("type %q is not a DNS record type", typ)
+		}
+		wantType = t
+	}
+	sets, serial, err := s.transfer(ctx, z)
+	if err != nil {
+		return ZoneData{}, err
+	}
+	out := ZoneData{Zone: z, Serial: serial, RRsets: []RRset{}}
+	for _, set := range sortedRRsets(sets) {
+		if wantName != "" && set.name != wantName || wantType != 0 && set.t != wantType {
+			continue
+		}
+		out.RRsets = append(out.RRsets, RRset{Name: set.name, Type: set.typeName(), TTL: set.ttl, Records: set.values()})
+	}
+	return out, nil
+}
+
+// transfer reads zone z by AXFR and groups it; the serial is the SOA's.
+func (s *Service) transfer(ctx context.Context, z string) (map[rrkey]*rrset, uint32, error) {
+	if _, err := s.zones.get(ctx, z); err != nil {
+		return nil, 0, err
+	}
+	rrs, err := s.dns.Transfer(ctx, z)
+	if err != nil {
+		return nil, 0, s.mapTransfer(ctx, z, err)
+	}
+	if len(rrs) == 0 {
+		return nil, 0, fmt.Errorf("%w: AXFR of %s returned nothing", errInternal, z)
+	}
+	soa, ok := rrs[0].(*dns.SOA)
+	if !ok {
+		return nil, 0, fmt.Errorf("%w: AXFR of %s does not start with its SOA", errInternal, z)
+	}
+	return groupRRs(rrs), soa.Serial, nil
+}
+
+// mapTransfer maps an AXFR failure: BIND refusing the transfer is the zone's configuration,
+// which the caller can fix (409 with the reason).
+func (s *Service) mapTransfer(ctx context.Context, z string, err error) error {
+	if errors.Is(err, ddns.ErrRefused) || errors.Is(err, ddns.ErrNotAuth) {
+		return &Error{Status: 409, Msg: fmt.Sprintf("Zone %s refuses zone transfers (AXFR) to bindgate: allow bindgate's TSIG key in the zone's allow-transfer", z), Err: err}
+	}
+	if errors.Is(err, ddns.ErrServFail) {
+		return notLoaded(z)
+	}
+	return s.mapDNS(ctx, z, err)
+}
+
+// Sync is PUT /zones/{name}/rrsets: make the zone hold exactly req's data within the scope
+// documented in README ("complete" = every RRset of the supported types at or below the apex,
+// except the apex SOA, which BIND maintains, and the apex NS RRset, which is replaced only
+// when req contains it; DNSSEC records BIND maintains and types outside rrdata.AllTypes are
+// never touched). The minimal RRset-level diff is applied as one update message that requires
+// the SOA read with the data to be unchanged, so a zone that moved meanwhile gives 409 (412
+// with If-Match) and nothing is applied. dryRun returns the diff without applying it.
+func (s *Service) Sync(ctx context.Context, zone string, req SyncRequest, dryRun bool, ifMatch *uint32) (SyncResult, error) {
+	z, err := normalize(zone)
+	if err != nil {
+		return SyncResult{}, err
+	}
+	if req.RRsets == nil {
+		return SyncResult{}, unprocessable("rrsets is required (the complete desired data; [] empties the zone's managed data)")
+	}
+	if err := s.zones.writable(ctx, z); err != nil {
+		return SyncResult{}, err
+	}
+	apex := z + "."
+	entries := make([]RRsetChange, 0, len(req.RRsets))
+	for _, e := range req.RRsets { // GET's output is valid input: the apex SOA is BIND's and skipped
+		if e.Type != nil && strings.EqualFold(*e.Type, "SOA") && e.Name != nil {
+			if n, err := owner(z, *e.Name); err == nil && n == apex {
+				continue
+			}
+		}
+		entries = append(entries, e)
+	}
+	desired, err := parseChanges(z, entries, false, MaxSyncRecords)
+	if err != nil {
+		return SyncResult{}, err
+	}
+	if err := consistent(apex, desired); err != nil {
+		return SyncResult{}, err
+	}
+	sets, serial, err := s.transfer(ctx, z)
+	if err != nil {
+		return SyncResult{}, err
+	}
+	want := make(map[rrkey]*change, len(desired))
+	apexNSGiven := false
+	for i := range desired {
+		want[desired[i].rrkey] = &desired[i]
+		apexNSGiven = apexNSGiven || desired[i].rrkey == rrkey{apex, dns.TypeNS}
+	}
+	var changes []change
+	for _, cur := range sortedRRsets(sets) {
+		switch {
+		case cur.t == dns.TypeSOA || !isAllowedType(cur.typeName()):
+		case cur.name == apex && cur.t == dns.TypeNS && !apexNSGiven:
+		case want[cur.rrkey] == nil:
+			changes = append(changes, change{rrkey: cur.rrkey, kind: kindDelete})
+		}
+	}
+	for _, d := range desired {
+		if !sameData(sets[d.rrkey], d.set) {
+			changes = append(changes, d)
+		}
+	}
+	live := map[string]nameState{}
+	for _, c := range changes {
+		live[c.name] = nameState{}
+	}
+	for k, set := range sets {
+		if st, ok := live[k.name]; ok {
+			st[k.t] = set
+		}
+	}
+	soa := sets[rrkey{apex, dns.TypeSOA}]
+	res := SyncResult{Zone: z, Serial: serial, Changes: []Applied{}}
+	p := &planner{apex: apex, live: live}
+	m, applied, err := p.plan(changes)
+	if err != nil {
+		return SyncResult{}, err
+	}
+	if n := len(m.first) + len(m.dels) + len(m.adds); n > MaxRecordsPerChange {
+		return SyncResult{}, invalidRequest("the diff for zone %s has %d records, more than %d in one update; apply it in parts with PATCH", z, n, MaxRecordsPerChange)
+	}
+	if ifMatch != nil && serial != *ifMatch {
+		return SyncResult{}, preconditionFailed("Zone %s is at serial %d, not %d (If-Match); read it again", z, serial, *ifMatch)
+	}
+	if applied != nil {
+		res.Changes = applied
+	}
+	if dryRun || len(changes) == 0 {
+		return res, nil
+	}
+	conflictFn := func(cause error) error {
+		return &Error{Status: 409, Msg: fmt.Sprintf("Zone %s changed while it was being synced; nothing was applied, read it again and retry", z), Err: cause}
+	}
+	res.Serial, _, err = s.apply(ctx, z, changes, applyOpts{ifMatch: ifMatch, wantSerial: true, live: live, soa: soa, conflictFn: conflictFn})
+	if err != nil {
+		return SyncResult{}, err
+	}
+	res.Applied = true
+	return res, nil
+}
+
+// consistent checks the desired data on its own: CNAME exclusivity at every name.
+func consistent(apex string, desired []change) error {
+	types := map[string][]string{}
+	for _, c := range desired {
+		if err := staticCheck(apex, c); err != nil {
+			return err
+		}
+		types[c.name] = append(types[c.name], c.typeName())
+	}
+	for name, ts := range types {
+		if len(ts) > 1 && containsString(ts, "CNAME") {
+			return invalidRecord("a CNAME at %s cannot coexist with other data (%s)", name, strings.Join(ts, " "))
+		}
+	}
+	return nil
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Export is GET /zones/{name}/export: the zone as a master file (RFC 1035 §5), everything the
+// AXFR returned, DNSSEC records included.
+func (s *Service) Export(ctx context.Context, zone string) (string, error) {
+	z, err := normalize(zone)
+	if err != nil {
+		return "", err
+	}
+	if _, err := s.zones.get(ctx, z); err != nil {
+		return "", err
+	}
+	rrs, err := s.dns.Transfer(ctx, z)
+	if err != nil {
+		return "", s.mapTransfer(ctx, z, err)
+	}
+	var b strings.Builder
+	serial := ""
+	if len(rrs) > 0 {
+		if soa, ok := rrs[0].(*dns.SOA); ok {
+			serial = strconv.FormatUint(uint64(soa.Serial), 10)
+		}
+	}
+	fmt.Fprintf(&b, "; zone %s, serial %s, exported by bindgate\n$ORIGIN %s.\n", z, serial, z)
+	for _, rr := range rrs {
+		b.WriteString(rr.String())
+		b.WriteByte('\n')
+	}
+	return b.String(), nil
+}
+
+// keyOf is the RRset key of rr.
+func keyOf(rr dns.RR) rrkey {
+	return rrkey{strings.ToLower(dns.Fqdn(rr.Header().Name)), rr.Header().Rrtype}
+}
+
+// required reports the first missing required field as a 422 (CONTRACT §3.1).
+func required(fields map[string]bool) error {
+	for _, f := range []string{"name", "type", "value", "currentValue", "newValue"} {
+		if present, asked := fields[f]; asked && !present {
+			return unprocessable("missing field `%s`", f)
+		}
+	}
+	return nil
+}

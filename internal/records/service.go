@@ -1,0 +1,341 @@
+package records
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/bindgate/bindgate/internal/ddns"
+	"github.com/bindgate/bindgate/internal/rrdata"
+	"github.com/bindgate/bindgate/internal/zonename"
+)
+
+// DNS is the part of the ddns client the service uses; *ddns.Client implements it.
+type DNS interface {
+	Update(ctx context.Context, m *dns.Msg) error
+	Transfer(ctx context.Context, zone string) ([]dns.RR, error)
+	Query(ctx context.Context, name string, qtype uint16) ([]dns.RR, error)
+	Serial(ctx context.Context, zone string) (uint32, error)
+}
+
+// Config wires a Service. DNS and RNDC are required.
+type Config struct {
+	DNS    DNS
+	RNDC   Controller
+	Logger *slog.Logger
+	// ZoneCacheTTL is how long a zone's showzone answer is reused; 0 means 5 s (CONTRACT §12.2).
+	ZoneCacheTTL time.Duration
+	// MaxBatchRecords bounds the records of one group-committed message; 0 means 4,000.
+	MaxBatchRecords int
+	// SendTimeout bounds each update exchange; 0 means 10 s (CONTRACT §12.4).
+	SendTimeout time.Duration
+	// OnSend, when set, observes every update message: parts merged into it, records, result.
+	OnSend func(parts, records int, err error)
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Service implements the records operations. It is safe for concurrent use.
+type Service struct {
+	dns    DNS
+	log    *slog.Logger
+	zones  *zoneCache
+	commit *committer
+}
+
+// New returns a Service.
+func New(cfg Config) (*Service, error) {
+	if cfg.DNS == nil || cfg.RNDC == nil {
+		return nil, errors.New("records: DNS and RNDC are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.ZoneCacheTTL <= 0 {
+		cfg.ZoneCacheTTL = 5 * time.Second
+	}
+	if cfg.MaxBatchRecords <= 0 {
+		cfg.MaxBatchRecords = 4000
+	}
+	if cfg.SendTimeout <= 0 {
+		cfg.SendTimeout = 10 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{
+		dns:    cfg.DNS,
+		log:    cfg.Logger,
+		zones:  &zoneCache{rndc: cfg.RNDC, ttl: cfg.ZoneCacheTTL, now: cfg.Now, m: map[string]cachedConf{}},
+		commit: newCommitter(cfg.DNS, cfg.MaxBatchRecords, cfg.SendTimeout, cfg.OnSend),
+	}, nil
+}
+
+// normalize re-validates a zone name at the service boundary (CONTRACT §4).
+func normalize(name string) (string, error) {
+	z, err := zonename.Normalize(name)
+	if err != nil {
+		return "", invalidRequest("%s", err.Error())
+	}
+	return z, nil
+}
+
+// parse validates one caller record into an RR (CONTRACT §12.3); errors are 400 "Invalid
+// record: …" naming the record.
+func parse(z, name, typ, value string, ttl *uint32, prio *uint16) (dns.RR, error) {
+	rr, err := rrdata.Parse(z, rrdata.Record{Name: name, Type: typ, Value: value, TTL: ttl, Priority: prio}, DefaultTTL, nil)
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	return rr, nil
+}
+
+// inputErr turns an rrdata validation error into the 400 of CONTRACT §3.3.
+func inputErr(err error) error {
+	if ie, ok := errors.AsType[*rrdata.InputError](err); ok {
+		return invalidRecord("%s", ie.Msg)
+	}
+	return err
+}
+
+// owner resolves a record name (CONTRACT §12.2).
+func owner(z, name string) (string, error) {
+	o, err := rrdata.Owner(z, name)
+	if err != nil {
+		return "", inputErr(err)
+	}
+	return o, nil
+}
+
+// rrType parses a record type the API may change: one of rrdata.AllTypes, or SOA (which
+// staticCheck then refuses with its own reason).
+func rrType(typ string) (uint16, error) {
+	u := strings.ToUpper(typ)
+	t, ok := dns.StringToType[u]
+	if !ok || t != dns.TypeSOA && !isAllowedType(u) {
+		return 0, invalidRecord("type %q is not one of %s", typ, strings.Join(rrdata.AllTypes(), " "))
+	}
+	return t, nil
+}
+
+func isAllowedType(u string) bool {
+	for _, t := range rrdata.AllTypes() {
+		if t == u {
+			return true
+		}
+	}
+	return false
+}
+
+// applyOpts are the knobs of one change.
+type applyOpts struct {
+	ifMatch    *uint32                // the SOA serial the caller last saw
+	wantSerial bool                   // read the serial after the update
+	check      func(p *planner) error // runs after the live read, before planning
+	live       map[string]nameState   // already read (sync); nil: read what the plan needs
+	soa        *rrset                 // the apex SOA as read with live (sync)
+	conflictFn func(err error) error  // maps a prerequisite failure, when set
+}
+
+// apply plans changes against the live zone and sends them as one update message through the
+// group committer. It returns the serial after the update (when asked) and the effective
+// changes.
+func (s *Service) apply(ctx context.Context, z string, changes []change, o applyOpts) (uint32, []Applied, error) {
+	apex := z + "."
+	p := &planner{apex: apex, live: o.live}
+	if p.live == nil {
+		var names []string
+		for _, c := range changes {
+			if p.needsLive(c) {
+				names = append(names, c.name)
+			}
+		}
+		if o.ifMatch != nil {
+			names = append(names, apex)
+		}
+		live, err := s.readNames(ctx, z, names)
+		if err != nil {
+			return 0, nil, err
+		}
+		p.live = live
+		if st := live[apex]; st != nil {
+			o.soa = st[dns.TypeSOA]
+		}
+	}
+	if o.check != nil {
+		if err := o.check(p); err != nil {
+			return 0, nil, err
+		}
+	}
+	m, applied, err := p.plan(changes)
+	if err != nil {
+		return 0, nil, err
+	}
+	if o.ifMatch != nil {
+		if o.soa == nil || len(o.soa.rrs) == 0 {
+			return 0, nil, fmt.Errorf("zone %s: no SOA in the live data", z)
+		}
+		if cur := o.soa.rrs[0].(*dns.SOA).Serial; cur != *o.ifMatch {
+			return 0, nil, preconditionFailed("Zone %s is at serial %d, not %d (If-Match); read it again", z, cur, *o.ifMatch)
+		}
+	}
+	if o.soa != nil && (o.ifMatch != nil || o.live != nil) {
+		m.prereq = append(m.prereq, valueDependent(o.soa.rrs)...)
+		m.alone = true
+	}
+	if m.empty() {
+		var serial uint32
+		if o.wantSerial {
+			if serial, err = s.dns.Serial(ctx, z); err != nil {
+				return 0, nil, s.mapDNS(ctx, z, err)
+			}
+		}
+		return serial, applied, nil
+	}
+	j := &job{msg: m, wantSerial: o.wantSerial}
+	if err := s.commit.submit(ctx, z, j); err != nil {
+		if errors.Is(err, ddns.ErrPrereq) {
+			return 0, nil, s.explainPrereq(ctx, z, changes, o, err)
+		}
+		return 0, nil, s.mapDNS(ctx, z, err)
+	}
+	if err := s.verify(ctx, z, m); err != nil {
+		return 0, nil, err
+	}
+	return j.serial, applied, nil
+}
+
+// explainPrereq turns a failed prerequisite into the caller's answer: 412 when the caller's
+// If-Match serial is stale, the planner's own refusal when the zone now holds data that makes
+// the change impossible, else 409 "changed concurrently".
+func (s *Service) explainPrereq(ctx context.Context, z string, changes []change, o applyOpts, cause error) error {
+	if o.ifMatch != nil {
+		if cur, err := s.dns.Serial(ctx, z); err == nil && cur != *o.ifMatch {
+			return preconditionFailed("Zone %s is at serial %d, not %d (If-Match); read it again", z, cur, *o.ifMatch)
+		}
+	}
+	if o.conflictFn != nil {
+		return o.conflictFn(cause)
+	}
+	var names []string
+	p := &planner{apex: z + "."}
+	for _, c := range changes {
+		names = append(names, c.name)
+	}
+	if live, err := s.readNames(ctx, z, names); err == nil {
+		p.live = live
+		if o.check != nil {
+			if err := o.check(p); err != nil {
+				return err
+			}
+		}
+		if _, _, err := p.plan(changes); err != nil {
+			return err
+		}
+	}
+	return &Error{Status: 409, Msg: fmt.Sprintf("Zone %s changed while the update was applied; read it again and retry", z), Err: cause}
+}
+
+// verify checks, after a successful update, the RRsets a prerequisite could not guard.
+func (s *Service) verify(ctx context.Context, z string, m *message) error {
+	for _, want := range m.verify {
+		got, err := s.readSet(ctx, want.rrkey)
+		if err != nil {
+			return s.mapDNS(ctx, z, err)
+		}
+		if !sameRecords(got, want) {
+			return conflict("BIND did not apply the change to %s %s (data at that name changed at the same time); read the zone again", want.name, want.typeName())
+		}
+	}
+	for _, k := range m.gone {
+		got, err := s.readSet(ctx, k)
+		if err != nil {
+			return s.mapDNS(ctx, z, err)
+		}
+		if got != nil {
+			return conflict("BIND did not apply the change at %s: %s data is still there", k.name, k.typeName())
+		}
+	}
+	return nil
+}
+
+// sameRecords compares data, not TTL.
+func sameRecords(a, b *rrset) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return sameData(a, &rrset{rrkey: b.rrkey, ttl: a.ttl, rrs: b.rrs})
+}
+
+func (s *Service) readSet(ctx context.Context, k rrkey) (*rrset, error) {
+	rrs, err := s.dns.Query(ctx, k.name, k.t)
+	if err != nil {
+		return nil, err
+	}
+	return groupRRs(rrs)[k], nil
+}
+
+// readNames reads every RRset at names, a few queries at a time.
+func (s *Service) readNames(ctx context.Context, z string, names []string) (map[string]nameState, error) {
+	slices.Sort(names)
+	names = slices.Compact(names)
+	states := make([]nameState, len(names))
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i, n := range names {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			rrs, err := s.dns.Query(ctx, n, dns.TypeANY)
+			st := nameState{}
+			for k, set := range groupRRs(rrs) {
+				if k.name == n {
+					st[k.t] = set
+				}
+			}
+			states[i], errs[i] = st, err
+		})
+	}
+	wg.Wait()
+	live := make(map[string]nameState, len(names))
+	for i, n := range names {
+		if errs[i] != nil {
+			return nil, s.mapDNS(ctx, z, errs[i])
+		}
+		live[n] = states[i]
+	}
+	return live, nil
+}
+
+// mapDNS maps a ddns failure to the caller's answer (CONTRACT §12.4 and issue 3).
+func (s *Service) mapDNS(ctx context.Context, z string, err error) error {
+	if e, ok := errors.AsType[*Error](err); ok {
+		return e
+	}
+	switch {
+	case errors.Is(err, errTooLarge):
+		return invalidRequest("the change does not fit in one DNS update message (64 KiB); split it")
+	case errors.Is(err, ddns.ErrPrereq):
+		return &Error{Status: 409, Msg: fmt.Sprintf("Zone %s changed while the update was applied; read it again and retry", z), Err: err}
+	case errors.Is(err, ddns.ErrRefused), errors.Is(err, ddns.ErrNotAuth), errors.Is(err, ddns.ErrNotZone):
+		// The cached configuration may be stale: ask BIND again for the precise answer.
+		s.zones.forget(z)
+		if werr := s.zones.writable(ctx, z); werr != nil {
+			if e, ok := errors.AsType[*Error](werr); ok && e.Status < 500 {
+				return e
+			}
+		}
+		return &Error{Status: 409, Msg: fmt.Sprintf("Update refused by BIND: zone %s does not accept updates with this key (or it is frozen, or the key may not change this name)", z), Err: err}
+	case errors.Is(err, errSerial), ddns.Transient(err), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return unavailable(fmt.Errorf("zone %s: %w", z, err))
+	}
+	return fmt.Errorf("%w: zone %s: %w", errInternal, z, err)
+}

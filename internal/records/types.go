@@ -1,0 +1,136 @@
+package records
+
+// AddRequest is CONTRACT §12.1's AddRecordRequest. Pointers tell "absent" from zero, so a
+// missing required field is a 422 and not a silent default.
+type AddRequest struct {
+	Name     *string `json:"name"`
+	Type     *string `json:"type"`
+	Value    *string `json:"value"`
+	TTL      *uint32 `json:"ttl"`
+	Priority *uint16 `json:"priority"`
+}
+
+// RemoveRequest is CONTRACT §12.1's RemoveRecordRequest; Value nil removes the RRset.
+type RemoveRequest struct {
+	Name  *string `json:"name"`
+	Type  *string `json:"type"`
+	Value *string `json:"value"`
+}
+
+// UpdateRequest is CONTRACT §12.1's UpdateRecordRequest.
+type UpdateRequest struct {
+	Name         *string `json:"name"`
+	Type         *string `json:"type"`
+	CurrentValue *string `json:"currentValue"`
+	NewValue     *string `json:"newValue"`
+	TTL          *uint32 `json:"ttl"`
+	Priority     *uint16 `json:"priority"`
+}
+
+// RecordResult is what the one-record routes answer in "details" (CONTRACT §3.2).
+type RecordResult struct {
+	Message string
+	Zone    string
+	Record  any // the echo of the request, per route
+}
+
+// AddedRecord is the "record" echo of an add.
+type AddedRecord struct {
+	Name  string `json:"name"`
+	Type  string `json:"type"`
+	Value string `json:"value"`
+	TTL   uint32 `json:"ttl"`
+}
+
+// RemovedRecord is the "record" echo of a remove; Value is null when the RRset was removed.
+type RemovedRecord struct {
+	Name  string  `json:"name"`
+	Type  string  `json:"type"`
+	Value *string `json:"value"`
+}
+
+// UpdatedRecord is the "record" echo of an update.
+type UpdatedRecord struct {
+	Name         string `json:"name"`
+	Type         string `json:"type"`
+	CurrentValue string `json:"currentValue"`
+	NewValue     string `json:"newValue"`
+	TTL          uint32 `json:"ttl"`
+}
+
+// RRset is one RRset as GET answers it: absolute name with the trailing dot, type upper case,
+// records in master-file syntax, sorted.
+type RRset struct {
+	Name    string   `json:"name"`
+	Type    string   `json:"type"`
+	TTL     uint32   `json:"ttl"`
+	Records []string `json:"records"`
+}
+
+// ZoneData is the body of GET /zones/{name}/rrsets.
+type ZoneData struct {
+	Zone   string  `json:"zone"`
+	Serial uint32  `json:"serial"`
+	RRsets []RRset `json:"rrsets"`
+}
+
+// RRsetChange is one entry of a PATCH (and, without ChangeType, of a PUT). Name is relative
+// or absolute; ChangeType is REPLACE or DELETE.
+type RRsetChange struct {
+	Name       *string  `json:"name"`
+	Type       *string  `json:"type"`
+	TTL        *uint32  `json:"ttl"`
+	ChangeType *string  `json:"changetype"`
+	Records    []string `json:"records"`
+}
+
+// PatchRequest is the body of PATCH /zones/{name}/rrsets.
+type PatchRequest struct {
+	RRsets []RRsetChange `json:"rrsets"`
+}
+
+// PatchResult is the body of a successful PATCH.
+type PatchResult struct {
+	Zone    string    `json:"zone"`
+	Serial  uint32    `json:"serial"`
+	Changes []Applied `json:"changes"`
+}
+
+// Applied is one RRset change as planned or made. Records and TTL are empty for DELETE.
+type Applied struct {
+	Name       string   `json:"name"`
+	Type       string   `json:"type"`
+	ChangeType string   `json:"changetype"`
+	TTL        *uint32  `json:"ttl,omitempty"`
+	Records    []string `json:"records"`
+}
+
+// SyncRequest is the body of PUT /zones/{name}/rrsets: the complete desired data.
+type SyncRequest struct {
+	RRsets []RRsetChange `json:"rrsets"`
+}
+
+// SyncResult is the body of PUT /zones/{name}/rrsets.
+type SyncResult struct {
+	Zone    string    `json:"zone"`
+	Serial  uint32    `json:"serial"`
+	Changes []Applied `json:"changes"`
+	Applied bool      `json:"applied"`
+}
+
+// The change types of PATCH.
+const (
+	ChangeReplace = "REPLACE"
+	ChangeDelete  = "DELETE"
+)
+
+// Limits on one request (documented in README). MaxRecordsPerChange bounds the records one
+// PATCH or one sync diff may send in its single update message: 1,000 records of at most a
+// few hundred bytes fit the 64 KiB TCP DNS message with room for prerequisites.
+// MaxSyncRecords bounds the desired records of one PUT.
+const (
+	MaxRecordsPerChange = 1000
+	MaxSyncRecords      = 50000
+	// DefaultTTL applies when a record or RRset gives none (bindcar's default, CONTRACT §12.1).
+	DefaultTTL uint32 = 3600
+)
