@@ -3,6 +3,7 @@ package integration
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/bindgate/bindgate/internal/namedproc"
 	"github.com/bindgate/bindgate/internal/namedtest"
 )
 
@@ -480,4 +482,48 @@ func TestRRsetsReadableWithAllowTransfer(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestRecordsUpdatePolicyZone: a zone that grants updates with update-policy (not
+// allow-update) accepts record changes ([fix] CONTRACT §18.17).
+func TestRecordsUpdatePolicyZone(t *testing.T) {
+	t.Parallel()
+	s := startStack(t)
+	const z = "policy.test"
+	zoneFile := s.named.ZoneDir + "/" + z + ".zone"
+	if err := os.WriteFile(zoneFile, []byte("$TTL 300\n@ IN SOA ns1 admin 1 3600 600 604800 86400\n@ IN NS ns1\nns1 IN A 127.0.0.1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	block := fmt.Sprintf(`{ type primary; file "%s"; update-policy { grant "%s" zonesub ANY; }; };`, zoneFile, s.named.Key.Name)
+	if _, err := s.rndc.Zone(t.Context(), "addzone", z, block); err != nil {
+		t.Fatal(err)
+	}
+	s.expect(s.do("POST", "/api/v1/zones/"+z+"/records", map[string]any{"name": "www", "type": "A", "value": "192.0.2.4"}), http.StatusCreated, "")
+	want(t, lookup(t, s, "www."+z, dns.TypeA), "192.0.2.4")
+}
+
+// TestRecordsWrongTSIGKey: a TSIG key BIND does not accept is a 500 whose body says nothing,
+// and a log line that names the key but never its secret.
+func TestRecordsWrongTSIGKey(t *testing.T) {
+	t.Parallel()
+	namedtest.Require(t)
+	n := namedtest.Start(t, namedproc.Options{})
+	s := &stack{t: t, named: n, logs: &syncBuffer{}}
+	const wrong = "d3JvbmctYnV0LXZhbGlkLWJhc2U2NC1zZWNyZXQtMTIzNA=="
+	s.startAPIWith(func(env map[string]string) { env["NSUPDATE_SECRET"] = wrong }, 0)
+	s.rndc = s.rndcClient(n.Key)
+	recordZone(t, s, "tsig.test")
+	r := s.do("POST", "/api/v1/zones/tsig.test/records", map[string]any{"name": "a", "type": "A", "value": "192.0.2.1"})
+	s.expect(r, http.StatusInternalServerError, "Internal server error")
+	logs := s.logs.String()
+	if strings.Contains(r.Raw, n.Key.Name) || strings.Contains(r.Raw, "TSIG") {
+		t.Errorf("the 500 body leaks detail: %s", r.Raw)
+	}
+	if !strings.Contains(logs, `\"`+n.Key.Name+`\"`) && !strings.Contains(logs, n.Key.Name) {
+		t.Errorf("no log line names the key:\n%s", logs)
+	}
+	if strings.Contains(logs, wrong) || strings.Contains(logs, n.Key.SecretBase64()) {
+		t.Error("a secret reached the log")
+	}
+	want(t, lookup(t, s, "a.tsig.test", dns.TypeA))
 }
