@@ -1,16 +1,38 @@
-// Package ddns sends RFC 2136 dynamic updates, AXFR requests and queries to BIND, all signed
-// with TSIG (RFC 8945) through github.com/miekg/dns, in process: no nsupdate child, the key
-// never on an argv or in a file.
+// Package ddns sends RFC 2136 dynamic updates, AXFR requests and queries to named, signed
+// with TSIG (RFC 8945), in process with github.com/miekg/dns: no nsupdate or dig child
+// processes, and the key never reaches an argument list or a file.
 //
-// Everything goes over TCP: an update or an AXFR never truncates, and one connection carries
-// many messages, so a stream of changes pays the TCP handshake once. Connections are pooled
-// (MaxIdle idle ones) and each carries one exchange at a time. named closes idle TCP
-// connections (tcp-idle-timeout, 30 s by default), so a pooled connection may be dead when it
-// is taken: if the exchange fails on it before any reply byte arrived, named never read the
-// message (a closed connection is not processed), and it is sent once more on a fresh
-// connection. A failure on a fresh connection, or a timeout, is never retried: the update may
-// have been applied.
+// Choices:
 //
-// Replies must be signed with the same key and verify; an unsigned reply to a signed request
-// is refused (ErrTSIG), since anyone on the path could have forged it.
+//   - Updates and queries go over TCP. An update never meets UDP truncation (RFC 2136 §3.8
+//     would have us retry it over TCP anyway), and one TCP connection carries many exchanges,
+//     so a burst of updates costs one handshake instead of one per message.
+//   - Connections are pooled (Config.MaxIdle idle ones). Each exchange borrows one connection
+//     exclusively; callers beyond the pool dial their own, and the surplus is closed on
+//     return. A connection is kept only after a complete reply whose TSIG verified, whatever
+//     its rcode: anything else (I/O error, unsigned or forged reply, id mismatch, malformed
+//     message) closes it, since its stream can no longer be trusted.
+//   - named closes idle TCP connections (tcp-idle-timeout, 30 s by default), so a pooled
+//     connection may be dead when it is taken. When writing to or reading from a connection
+//     taken from the pool fails with EOF, a reset or a broken pipe before any reply byte
+//     arrived, named cannot have answered and, having closed an idle connection, has not read
+//     the request: the exchange is retried exactly once on a freshly dialled connection. A
+//     fresh connection's failure, a timeout, or a failure after reply bytes arrived is never
+//     retried: the update may have been applied, and RFC 2136 updates are not idempotent in
+//     general.
+//   - TSIG is per message, so every exchange signs with the key Config.Key returns at that
+//     moment (hot reload) and pooled connections survive a key change. The owner name is the
+//     lower-cased key name (RFC 4034 §6.2 canonical form), the fudge 300 s.
+//   - Replies are verified by miekg/dns, with three gaps closed here: an unsigned reply to a
+//     signed request is refused (miekg only verifies a TSIG that is present); a reply carrying
+//     a TSIG error (BADSIG, BADKEY, BADTIME) is ErrTSIG; and a NOTAUTH reply, which miekg
+//     refuses to verify at all (stripTsig returns ErrAuth for every NOTAUTH message), is
+//     verified by this package (tsig.go) before it is believed.
+//   - Deadlines: every exchange is bounded by the earlier of the context's deadline and
+//     Config.Timeout; a cancelled context closes the connection at once. AXFR uses
+//     dns.Transfer on a connection this package dials, and the whole transfer is bounded.
+//
+// Errors are *Error values that match the sentinels (ErrRefused, ErrPrereq, …) with
+// errors.Is and carry the operation, zone, rcode and TSIG error; their text may name the key
+// but never holds its secret.
 package ddns

@@ -54,6 +54,11 @@ func Start(t testing.TB, opts namedproc.Options) *namedproc.Named {
 			t.Fatalf("named -u %s: %v", opts.User, err)
 		}
 	}
+	if opts.StartTimeout == 0 {
+		// A loaded machine (the whole suite runs in parallel under -race) can take well over
+		// namedproc's 15 s default to start named; a slow start is not what tests test.
+		opts.StartTimeout = time.Minute
+	}
 	buf := &syncBuffer{}
 	if opts.Log != nil {
 		opts.Log = io.MultiWriter(buf, opts.Log)
