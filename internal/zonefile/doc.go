@@ -1,8 +1,9 @@
 // Package zonefile renders the zone file bindgate writes for a new primary (CONTRACT §7.2) and
 // keeps zone files in BIND_ZONE_DIR through an *os.Root (CONTRACT §19 B-1).
 //
-// Rendering validates every field first, writes each record from the RR miekg/dns parsed out of
-// the caller's value (CONTRACT §19 B-8), and then reads the whole text back with a
+// Rendering validates every field first (records with internal/rrdata, restricted to the
+// CONTRACT §5 types), writes each record from the RR miekg/dns parsed out of the caller's value
+// (CONTRACT §19 B-8), and then reads the whole text back with a
 // dns.ZoneParser (origin = the zone, $INCLUDE off): the SOA first, then exactly the records
 // intended, each equal to the one validated. No caller text can therefore add a "$" directive,
 // a second record or an out-of-zone name to the file (CONTRACT §19 C-2). Every input error

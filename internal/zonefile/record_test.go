@@ -48,8 +48,9 @@ func TestOwnerName(t *testing.T) {
 		{"a b", ""},
 		{"a..b", ""},
 		{".a", ""},
-		{"-", "-.example.com."}, // BIND accepts it (check-names applies to hosts only)
-		{"é", ""},
+		{"-", "-.example.com."},       // BIND accepts it (check-names applies to hosts only)
+		{"é", "xn--9ca.example.com."}, // IDN labels become punycode (rrdata.Owner)
+		{"_é", ""},
 		{"", ""},
 	}
 	for _, tc := range tests {

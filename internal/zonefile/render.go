@@ -1,8 +1,8 @@
 package zonefile
 
 import (
+	"bytes"
 	"fmt"
-	"github.com/bindgate/bindgate/internal/rrdata"
 	"maps"
 	"net/netip"
 	"slices"
@@ -11,11 +11,12 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/bindgate/bindgate/internal/rrdata"
 	"github.com/bindgate/bindgate/internal/zonename"
 )
 
 // MaxTTL is the largest TTL a zone file may carry (RFC 2181 §8).
-const MaxTTL = 2147483647
+const MaxTTL = rrdata.MaxTTL
 
 // SOA is the zone's SOA record (CONTRACT §5 SoaRecord).
 type SOA struct {
@@ -129,7 +130,7 @@ func Render(s Spec) (Rendered, error) {
 		if err != nil {
 			return Rendered{}, prefixed(fmt.Sprintf("records[%d]", i), err)
 		}
-		line := ownerText(z, r.Name)
+		line := ownerText(z, r.Name, rr.Header().Name)
 		if r.TTL != nil {
 			line += " " + strconv.FormatUint(uint64(*r.TTL), 10)
 		}
@@ -186,12 +187,17 @@ func hostName(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; !rrdata.IsLDH(c) && c != '.' {
+		if c := s[i]; !isLDH(c) && c != '.' {
 			return false
 		}
 	}
 	_, ok := dns.IsDomainName(s)
 	return ok
+}
+
+// isLDH reports whether c is a letter, digit, hyphen or underscore.
+func isLDH(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_'
 }
 
 // absolute resolves a name as the zone parser will: relative names are below origin.
@@ -217,7 +223,7 @@ func readBack(text, origin string, want []dns.RR) error {
 			return invalidf("the zone file has a record outside the zone: %s", quote(rr.Header().Name))
 		case n >= len(want):
 			return invalidf("the zone file has more records than the request gave")
-		case !rrdata.Same(rr, want[n]):
+		case !sameRR(rr, want[n]):
 			return invalidf("the zone file does not read back as the request (record %d: %s)", n, quote(rr.String()))
 		}
 		n++
@@ -229,4 +235,34 @@ func readBack(text, origin string, want []dns.RR) error {
 		return invalidf("the zone file has %d records, the request %d", n, len(want))
 	}
 	return nil
+}
+
+// sameRR reports whether a and b are the same record: owner (any case), class, type, TTL and
+// data. Data is compared as dns.IsDuplicate does (names in any case) or, failing that, on the
+// wire, because miekg/dns keeps TXT and CAA text in escaped presentation form ("\065" and "A"
+// are the same byte but different strings).
+func sameRR(a, b dns.RR) bool {
+	ah, bh := a.Header(), b.Header()
+	if ah.Ttl != bh.Ttl || ah.Rrtype != bh.Rrtype || ah.Class != bh.Class || !strings.EqualFold(ah.Name, bh.Name) {
+		return false
+	}
+	if dns.IsDuplicate(a, b) {
+		return true
+	}
+	aw, aok := wireRData(a)
+	bw, bok := wireRData(b)
+	return aok && bok && bytes.Equal(aw, bw)
+}
+
+// wireRData packs rr with its owner replaced by the root, so only the data differs between two
+// records of one type.
+func wireRData(rr dns.RR) ([]byte, bool) {
+	c := dns.Copy(rr)
+	c.Header().Name = "."
+	buf := make([]byte, dns.Len(c))
+	off, err := dns.PackRR(c, buf, 0, nil, false)
+	if err != nil {
+		return nil, false
+	}
+	return buf[:off], true
 }

@@ -219,10 +219,10 @@ func TestRenderRefuses(t *testing.T) {
 		{"comment in TXT", rec(Record{Name: "www", Type: "TXT", Value: `"a" ; "b"`}), "records[1]: TXT value"},
 		{"parentheses", rec(Record{Name: "www", Type: "TXT", Value: `( "a" )`}), "records[1]: TXT value"},
 		{"backslash outside quotes", rec(Record{Name: "www", Type: "TXT", Value: `a\010b`}), "records[1]: TXT value"},
-		{"unterminated quote", rec(Record{Name: "t", Type: "TXT", Value: `"abc`}), `records[1]: TXT value "\"abc" has an unterminated quote`},
+		{"unterminated quote", rec(Record{Name: "t", Type: "TXT", Value: `"abc`}), `records[1]: TXT value "\"abc": unterminated double quote`},
 		{"record ttl too big", rec(Record{Name: "t", Type: "A", Value: "192.0.2.1", TTL: u32(1 << 31)}), "records[1]: ttl 2147483648 exceeds"},
 
-		{"A not an address", rec(Record{Name: "t", Type: "A", Value: "example.com."}), `records[1]: A value "example.com." does not parse as A`},
+		{"A not an address", rec(Record{Name: "t", Type: "A", Value: "example.com."}), `records[1]: A value "example.com.": does not parse as A`},
 		{"A with IPv6", rec(Record{Name: "t", Type: "A", Value: "2001:db8::1"}), "records[1]: A value"},
 		{"A with two addresses", rec(Record{Name: "t", Type: "A", Value: "192.0.2.1 192.0.2.2"}), "records[1]: A value"},
 		{"AAAA with IPv4", rec(Record{Name: "t", Type: "AAAA", Value: "192.0.2.1"}), "records[1]: AAAA value"},
@@ -298,5 +298,26 @@ func TestReadBackRefuses(t *testing.T) {
 				t.Errorf("readBack = %v, want ErrInvalid", err)
 			}
 		})
+	}
+}
+
+// TestRenderRecordsFromRRData checks the zone-file side of rrdata: an IDN owner is written in
+// punycode, and the records API's extra types stay out of a create request (CONTRACT §5).
+func TestRenderRecordsFromRRData(t *testing.T) {
+	t.Parallel()
+	s := bindyPrimary()
+	s.Records = []Record{{Name: "bücher", Type: "A", Value: "192.0.2.1"}, {Name: "Straße.example.com", Type: "TXT", Value: "x"}}
+	out, err := Render(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{"\nxn--bcher-kva.example.com. IN A 192.0.2.1\n", "\nxn--strae-oqa.example.com. IN TXT \"x\"\n"} {
+		if !strings.Contains(string(out.Data), line) {
+			t.Errorf("zone file lacks %q:\n%s", line, out.Data)
+		}
+	}
+	s.Records = []Record{{Name: "_443._tcp", Type: "TLSA", Value: "3 1 1 d2abde240d7cd3ee6b4b28c54df034b97983a1d16e8a410e4561cb106618e971"}}
+	if _, err := Render(s); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), `type "TLSA" is not one of A AAAA CNAME MX TXT NS PTR SRV CAA`) {
+		t.Errorf("TLSA in a create request: %v", err)
 	}
 }
