@@ -182,6 +182,8 @@ func pct(d []time.Duration, p int) time.Duration {
 func startAPI(b *testing.B, n *namedproc.Named) string {
 	env := n.BindgateEnv()
 	env["BIND_API_TOKEN"] = benchToken
+	env["RATE_LIMIT_ENABLED"] = "false" // one client sends thousands of requests
+	env["BINDGATE_AUDIT_LOG"] = "off"
 	cfg, err := config.Load(nil, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
 		b.Fatal(err)

@@ -17,6 +17,11 @@ type reqInfo struct {
 	route     string // route template without the method; "" until a route matched
 	zone      string // normalised zone name, once known
 	principal string
+	// For the audit line: what a write changed (names and types), and why a request was
+	// refused before its handler.
+	changes    []string
+	changesCut bool
+	denied     string
 }
 
 type ctxKey struct{}

@@ -33,9 +33,17 @@ func (s *Server) createZone(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, s.maxBody, &req); err != nil {
 		return err
 	}
-	if req.ZoneName != nil { // for log lines only; the service validates
+	if req.ZoneName != nil { // the service validates; an invalid name is its 400
 		if z, err := zonename.Normalize(*req.ZoneName); err == nil {
 			setZone(r.Context(), z)
+			if err := s.allowZone(r.Context(), z, true); err != nil {
+				return err
+			}
+			typ := ""
+			if req.ZoneType != nil {
+				typ = *req.ZoneType
+			}
+			noteChange(r.Context(), "create zone "+z+" "+typ)
 		}
 	}
 	res, err := s.zones.Create(r.Context(), req)
@@ -51,6 +59,10 @@ func (s *Server) listZones(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.zones.List(r.Context())
 	if err != nil {
 		return err
+	}
+	if s.access != nil { // only the zones the caller may read
+		p := principalOf(r.Context())
+		list = slices.DeleteFunc(slices.Clone(list), func(z string) bool { return !s.access.Allow(p, z, false) })
 	}
 	list = slices.Sorted(slices.Values(list)) // a new slice, never nil
 	if list == nil {

@@ -63,6 +63,7 @@ func (s *Server) addRecord(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, s.maxBody, &req); err != nil {
 		return err
 	}
+	noteChange(r.Context(), "add "+str(req.Name)+" "+str(req.Type))
 	res, err := s.records.Add(r.Context(), z, req)
 	if err != nil {
 		return err
@@ -81,6 +82,7 @@ func (s *Server) updateRecord(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, s.maxBody, &req); err != nil {
 		return err
 	}
+	noteChange(r.Context(), "update "+str(req.Name)+" "+str(req.Type))
 	res, err := s.records.Update(r.Context(), z, req)
 	if err != nil {
 		return err
@@ -99,6 +101,7 @@ func (s *Server) removeRecord(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, s.maxBody, &req); err != nil {
 		return err
 	}
+	noteChange(r.Context(), "remove "+str(req.Name)+" "+str(req.Type))
 	res, err := s.records.Remove(r.Context(), z, req)
 	if err != nil {
 		return err
@@ -138,6 +141,9 @@ func (s *Server) patchRRsets(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, s.maxBody, &req); err != nil {
 		return err
 	}
+	for _, c := range req.RRsets {
+		noteChange(r.Context(), str(c.ChangeType)+" "+str(c.Name)+" "+str(c.Type))
+	}
 	res, err := s.records.Patch(r.Context(), z, req, ifMatch)
 	if err != nil {
 		return err
@@ -170,6 +176,11 @@ func (s *Server) syncRRsets(w http.ResponseWriter, r *http.Request) error {
 	res, err := s.records.Sync(r.Context(), z, req, dryRun, ifMatch)
 	if err != nil {
 		return err
+	}
+	if res.Applied {
+		for _, c := range res.Changes {
+			noteChange(r.Context(), c.ChangeType+" "+c.Name+" "+c.Type)
+		}
 	}
 	w.Header().Set("ETag", strconv.Quote(strconv.FormatUint(uint64(res.Serial), 10)))
 	writeJSON(w, http.StatusOK, res)
@@ -208,4 +219,12 @@ func serialPrecondition(r *http.Request) (*uint32, error) {
 	}
 	u := uint32(n)
 	return &u, nil
+}
+
+// str is *p or "" for the audit line.
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }

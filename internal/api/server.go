@@ -5,10 +5,13 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
+	"github.com/bindgate/bindgate/internal/access"
 	"github.com/bindgate/bindgate/internal/auth"
 	"github.com/bindgate/bindgate/internal/metrics"
+	"github.com/bindgate/bindgate/internal/ratelimit"
 	"github.com/bindgate/bindgate/internal/zones"
 )
 
@@ -54,6 +57,17 @@ type Config struct {
 	MaxBody int64
 	// RequestTimeout bounds each request's context; 0 or less means DefaultRequestTimeout.
 	RequestTimeout time.Duration
+	// Limiter, when set, rate-limits the authenticated routes per TCP peer (CONTRACT §16).
+	Limiter *ratelimit.Limiter
+	// AllowedCIDRs, when not empty, refuses authenticated routes to other peers with 403
+	// before authentication. Health, readiness and metrics stay open to probes.
+	AllowedCIDRs []netip.Prefix
+	// Access scopes principals to zones; nil gives every authenticated principal full access.
+	Access *access.Policy
+	// MaxInFlight bounds concurrent authenticated requests; 0 or less means 256.
+	MaxInFlight int
+	// Audit receives one line per write and per refused request; nil writes none.
+	Audit *slog.Logger
 }
 
 // Server serves the API. Create it with New; it is safe for concurrent use.
@@ -67,6 +81,13 @@ type Server struct {
 	maxBody int64
 	timeout time.Duration
 	mux     *http.ServeMux
+
+	limiter  *ratelimit.Limiter
+	allowed  []netip.Prefix
+	access   *access.Policy
+	slots    chan struct{}
+	auditLog *slog.Logger
+
 	handler http.Handler
 }
 
@@ -89,7 +110,16 @@ func New(cfg Config) (*Server, error) {
 		maxBody: cfg.MaxBody,
 		timeout: cfg.RequestTimeout,
 		mux:     http.NewServeMux(),
+
+		limiter:  cfg.Limiter,
+		allowed:  cfg.AllowedCIDRs,
+		access:   cfg.Access,
+		auditLog: cfg.Audit,
 	}
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = 256
+	}
+	s.slots = make(chan struct{}, cfg.MaxInFlight)
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBody
 	}
@@ -99,7 +129,7 @@ func New(cfg Config) (*Server, error) {
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.pattern, s.routeHandler(rt))
 	}
-	s.handler = chain(http.HandlerFunc(s.dispatch), s.requestID, s.recoverer, s.instrument, s.logRequests)
+	s.handler = chain(http.HandlerFunc(s.dispatch), s.requestID, s.recoverer, s.instrument, s.logRequests, s.audit)
 	return s, nil
 }
 
@@ -110,6 +140,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 type route struct {
 	pattern string      // ServeMux pattern with method
 	public  bool        // no authentication (health, ready, metrics; CONTRACT §15.1)
+	scope   scopeKind   // how authorization finds the zone
 	op      string      // bindcar_zone_operations_total operation label; "" = not counted
 	h       handlerFunc // the handler
 }
@@ -117,8 +148,8 @@ type route struct {
 // routes is the route table of CONTRACT §2, with the RRset routes of issue 3.
 func (s *Server) routes() []route {
 	rs := []route{
-		{pattern: "POST /api/v1/zones", op: "create", h: s.createZone},
-		{pattern: "GET /api/v1/zones", h: s.listZones},
+		{pattern: "POST /api/v1/zones", scope: scopeBody, op: "create", h: s.createZone},
+		{pattern: "GET /api/v1/zones", scope: scopeList, h: s.listZones},
 		{pattern: "GET /api/v1/zones/{name}", h: s.getZone},
 		{pattern: "PATCH /api/v1/zones/{name}", op: "modify", h: s.modifyZone},
 		{pattern: "DELETE /api/v1/zones/{name}", op: "delete", h: s.deleteZone},
@@ -129,21 +160,26 @@ func (s *Server) routes() []route {
 	}
 	rs = append(rs, s.recordRoutes()...)
 	return append(rs,
-		route{pattern: "GET /api/v1/server/status", h: s.serverStatus},
-		route{pattern: "POST /api/v1/server/reload", h: s.serverReload},
-		route{pattern: "POST /api/v1/server/reconcile", h: s.reconcile},
+		route{pattern: "GET /api/v1/server/status", scope: scopeServer, h: s.serverStatus},
+		route{pattern: "POST /api/v1/server/reload", scope: scopeServer, h: s.serverReload},
+		route{pattern: "POST /api/v1/server/reconcile", scope: scopeServer, h: s.reconcile},
 		route{pattern: "GET /api/v1/health", public: true, h: s.health},
 		route{pattern: "GET /api/v1/ready", public: true, h: s.ready},
 		route{pattern: "GET /metrics", public: true, h: s.serveMetrics},
 	)
 }
 
-// routeHandler builds the per-route part of the chain: record the route template, then (unless
-// public) authenticate, then bound the context, then run the handler through the adapter.
+// routeHandler builds the per-route part of the chain: record the route template; unless
+// public: the address allowlist, the rate limit, authentication, authorization; then bound
+// the context, wait for an in-flight slot, and run the handler through the adapter.
 func (s *Server) routeHandler(rt route) http.Handler {
-	h := s.withTimeout(s.adapt(rt.op, rt.h))
-	if !rt.public {
-		h = s.authenticate(h)
+	if rt.public {
+		return recordRoute(s.withTimeout(s.adapt(rt.op, rt.h)))
 	}
+	h := s.withTimeout(s.inflight(s.adapt(rt.op, rt.h)))
+	h = s.authorize(rt.scope, h)
+	h = s.authenticate(h)
+	h = s.rateLimit(h)
+	h = s.allowlist(h)
 	return recordRoute(h)
 }

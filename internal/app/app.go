@@ -18,12 +18,14 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/bindgate/bindgate/internal/access"
 	"github.com/bindgate/bindgate/internal/api"
 	"github.com/bindgate/bindgate/internal/auth"
 	"github.com/bindgate/bindgate/internal/bindkey"
 	"github.com/bindgate/bindgate/internal/config"
 	"github.com/bindgate/bindgate/internal/ddns"
 	"github.com/bindgate/bindgate/internal/metrics"
+	"github.com/bindgate/bindgate/internal/ratelimit"
 	"github.com/bindgate/bindgate/internal/records"
 	"github.com/bindgate/bindgate/internal/registry"
 	"github.com/bindgate/bindgate/internal/rndc"
@@ -83,6 +85,9 @@ func Run(ctx context.Context, cfg config.Config, opt Options) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { h.startupReconcile(bg, log) })
 	wg.Go(func() { h.refreshZoneCount(bg, log) })
+	for _, w := range h.watchers {
+		wg.Go(func() { w(bg) })
+	}
 	if opt.Reload != nil {
 		wg.Go(func() { h.watchKey(bg, log, opt.Reload, opt.KeyCheckInterval) })
 	}
@@ -116,6 +121,8 @@ type handle struct {
 	zones   *zones.Service
 	metrics *metrics.Metrics
 	closers []func() error
+	// watchers run for the life of the server (file reloads).
+	watchers []func(ctx context.Context)
 }
 
 func (h *handle) close() {
@@ -191,13 +198,66 @@ func build(ctx context.Context, cfg config.Config, version string, log *slog.Log
 	if err != nil {
 		return fail(err)
 	}
-	srv, err := api.New(api.Config{Zones: h.zones, Records: recs, Auth: authn, Metrics: h.metrics, Logger: log, Version: version})
+	acfg := api.Config{Zones: h.zones, Records: recs, Auth: authn, Metrics: h.metrics, Logger: log, Version: version,
+		AllowedCIDRs: cfg.Access.AllowedCIDRs, MaxInFlight: cfg.Access.MaxInFlight}
+	if err := h.security(cfg, &acfg, log); err != nil {
+		return fail(err)
+	}
+	srv, err := api.New(acfg)
 	if err != nil {
 		return fail(err)
 	}
 	h.handler = srv.Handler()
 	return h, nil
 }
+
+// security builds the parts of issue 4 that live beside authentication: the tokens file,
+// the access policy (both re-read every fileCheckInterval), the rate limiter and the audit
+// sink.
+func (h *handle) security(cfg config.Config, acfg *api.Config, log *slog.Logger) error {
+	if cfg.Access.TokensFile != "" {
+		tf, err := auth.NewTokenFile(cfg.Access.TokensFile, log)
+		if err != nil {
+			return fmt.Errorf("BIND_API_TOKENS_FILE: %w", err)
+		}
+		if cfg.Auth.Token != "" {
+			acfg.Auth = auth.Any(acfg.Auth, tf)
+		} else {
+			acfg.Auth = tf
+		}
+		h.watchers = append(h.watchers, func(ctx context.Context) { tf.Watch(ctx, fileCheckInterval) })
+	}
+	if cfg.Access.PolicyFile != "" {
+		p, err := access.Load(cfg.Access.PolicyFile, log)
+		if err != nil {
+			return fmt.Errorf("BINDGATE_ACCESS_FILE: %w", err)
+		}
+		acfg.Access = p
+		h.watchers = append(h.watchers, func(ctx context.Context) { p.Watch(ctx, fileCheckInterval) })
+	}
+	if cfg.RateLimit.Enabled {
+		acfg.Limiter = ratelimit.New(ratelimit.Config{Requests: cfg.RateLimit.Requests,
+			Period: time.Duration(cfg.RateLimit.PeriodSecs) * time.Second, Burst: cfg.RateLimit.Burst})
+	}
+	switch a := cfg.Access.AuditLog; a {
+	case "off":
+	case "stderr":
+		acfg.Audit = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	case "stdout":
+		acfg.Audit = slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	default:
+		f, err := os.OpenFile(a, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("BINDGATE_AUDIT_LOG: %w", err)
+		}
+		h.closers = append(h.closers, f.Close)
+		acfg.Audit = slog.New(slog.NewJSONHandler(f, nil))
+	}
+	return nil
+}
+
+// fileCheckInterval is how often the tokens and access files are checked for changes.
+const fileCheckInterval = 5 * time.Second
 
 func authenticator(cfg config.Config) (auth.Authenticator, error) {
 	switch cfg.AuthMode() {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -36,6 +37,15 @@ type Config struct {
 		KubeCACertPath         string   // KUBE_CA_CERT_PATH
 	}
 	EnableDocs bool // BIND_ENABLE_DOCS
+
+	// Access is who may do what, and from where (issue 4).
+	Access struct {
+		TokensFile   string         // BIND_API_TOKENS_FILE: named tokens as SHA-256 digests
+		PolicyFile   string         // BINDGATE_ACCESS_FILE: principal -> scopes; "" = full access
+		AllowedCIDRs []netip.Prefix // BINDGATE_ALLOWED_CIDRS; empty = any address
+		MaxInFlight  int            // BINDGATE_MAX_INFLIGHT
+		AuditLog     string         // BINDGATE_AUDIT_LOG: "stderr", "stdout", "off" or an absolute path
+	}
 
 	// RateLimit is the per-client token bucket of CONTRACT §16.
 	RateLimit struct {
@@ -139,6 +149,7 @@ func load(args []string, env func(string) (string, bool), rndcConfs []string) (C
 	}
 	p.auth(&c)
 	c.EnableDocs = p.boolean("BIND_ENABLE_DOCS")
+	p.access(&c)
 	c.RateLimit.Enabled = p.boolean("RATE_LIMIT_ENABLED")
 	c.RateLimit.Requests = p.integer("RATE_LIMIT_REQUESTS", 1, 1<<30)
 	c.RateLimit.PeriodSecs = p.integer("RATE_LIMIT_PERIOD_SECS", 1, 1<<30)
@@ -151,6 +162,42 @@ func load(args []string, env func(string) (string, bool), rndcConfs []string) (C
 		return Config{}, err
 	}
 	return c, nil
+}
+
+// access reads the authorization, allowlist, in-flight and audit settings.
+func (p *loader) access(c *Config) {
+	c.Access.TokensFile = p.optionalAbs("BIND_API_TOKENS_FILE")
+	c.Access.PolicyFile = p.optionalAbs("BINDGATE_ACCESS_FILE")
+	for _, item := range splitList(p.v.get("BINDGATE_ALLOWED_CIDRS")) {
+		pfx, err := netip.ParsePrefix(item)
+		if err != nil {
+			a, aerr := netip.ParseAddr(item)
+			if aerr != nil {
+				p.fail("BINDGATE_ALLOWED_CIDRS", fmt.Errorf("%s is not an IP address or CIDR prefix", quote(item)))
+				continue
+			}
+			a = a.Unmap()
+			pfx = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.Access.AllowedCIDRs = append(c.Access.AllowedCIDRs, pfx.Masked())
+	}
+	c.Access.MaxInFlight = p.integer("BINDGATE_MAX_INFLIGHT", 1, 1<<20)
+	switch a := p.v.get("BINDGATE_AUDIT_LOG"); {
+	case a == "stderr", a == "stdout", a == "off":
+		c.Access.AuditLog = a
+	case filepath.IsAbs(a):
+		c.Access.AuditLog = filepath.Clean(a)
+	default:
+		p.fail("BINDGATE_AUDIT_LOG", fmt.Errorf("%s: use stderr, stdout, off or an absolute file path", quote(a)))
+	}
+}
+
+// optionalAbs returns setting k as a clean absolute path, or "" when unset.
+func (p *loader) optionalAbs(k string) string {
+	if p.v.get(k) == "" {
+		return ""
+	}
+	return p.absDir(k)
 }
 
 // loader turns values into typed settings, collecting every error.

@@ -80,6 +80,7 @@ func TestLoadDefaults(t *testing.T) {
 	want.RateLimit.Enabled, want.RateLimit.Requests, want.RateLimit.PeriodSecs, want.RateLimit.Burst = true, 600, 60, 50
 	want.RNDC.Addr, want.NSUpdate.Addr = "127.0.0.1:953", "127.0.0.1:53"
 	want.TLS.ReloadInterval = time.Minute
+	want.Access.MaxInFlight, want.Access.AuditLog = 256, "stderr"
 	want.RNDC.Key, want.NSUpdate.Key = c.RNDC.Key, c.NSUpdate.Key
 	if d := cmp.Diff(want, c); d != "" {
 		t.Errorf("defaults (-want +got):\n%s", d)
@@ -227,6 +228,11 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{map[string]string{"NSUPDATE_KEY_NAME": "a;b"}, nil, "NSUPDATE_KEY_NAME"},
 		{map[string]string{"NSUPDATE_ALGORITHM": "sha1"}, nil, "NSUPDATE_ALGORITHM"},
 		{map[string]string{"NSUPDATE_SECRET": "%%%"}, nil, "NSUPDATE_SECRET"},
+		{map[string]string{"BINDGATE_ALLOWED_CIDRS": "10.0.0.0/8, example.com"}, nil, "BINDGATE_ALLOWED_CIDRS"},
+		{map[string]string{"BINDGATE_ALLOWED_CIDRS": "10.0.0.0/33"}, nil, "BINDGATE_ALLOWED_CIDRS"},
+		{map[string]string{"BINDGATE_MAX_INFLIGHT": "0"}, nil, "BINDGATE_MAX_INFLIGHT"},
+		{map[string]string{"BINDGATE_AUDIT_LOG": "audit.log"}, nil, "BINDGATE_AUDIT_LOG"},
+		{map[string]string{"BIND_API_TOKENS_FILE": "tokens.json"}, nil, "BIND_API_TOKENS_FILE"},
 		{map[string]string{"RNDC_CONF": "/"}, nil, "RNDC_CONF"},
 	}
 	for _, tc := range tests {

@@ -18,13 +18,13 @@ const (
 	AuthTokenReview = "tokenreview"
 )
 
-// AuthMode is "disabled" (DISABLE_AUTH), else "token" (BIND_API_TOKEN set), else
-// "tokenreview" (CONTRACT §15.1).
+// AuthMode is "disabled" (DISABLE_AUTH), else "token" (BIND_API_TOKEN or
+// BIND_API_TOKENS_FILE set), else "tokenreview" (CONTRACT §15.1).
 func (c Config) AuthMode() string {
 	switch {
 	case c.Auth.Disabled:
 		return AuthDisabled
-	case c.Auth.Token != "":
+	case c.Auth.Token != "" || c.Access.TokensFile != "":
 		return AuthToken
 	}
 	return AuthTokenReview

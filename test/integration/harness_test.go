@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -78,6 +79,9 @@ func (s *stack) startAPIWith(mod func(env map[string]string), keyCheck time.Dura
 	env := n.BindgateEnv()
 	env["API_PORT"] = "8080" // the listener below is what serves
 	env["BIND_API_TOKEN"] = token
+	// Tests send hundreds of requests from one address; the rate-limit test turns it back on.
+	env["RATE_LIMIT_ENABLED"] = "false"
+	env["BINDGATE_AUDIT_LOG"] = filepath.Join(n.Dir, "audit.log")
 	if mod != nil {
 		mod(env)
 	}

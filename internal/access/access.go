@@ -1,0 +1,209 @@
+// Package access decides what an authenticated principal may do (issue 4): each principal (a
+// static token's name, or a ServiceAccount's full username) has scopes, each read-only or
+// read-write over zone-name patterns. It is read from a JSON file:
+//
+//	{"principals": [
+//	  {"name": "system:serviceaccount:bindy-system:bindy", "access": "read-write", "zones": ["*"]},
+//	  {"name": "team-a-ci", "access": "read-write", "zones": ["team-a.example.com", "*.team-a.example.com"]},
+//	  {"name": "auditor", "access": "read-only", "zones": ["*"]}
+//	]}
+//
+// A pattern is "*" (every zone), "*.<zone>" (every zone strictly below <zone>) or a zone name
+// (exactly that zone). A principal may be listed more than once; its scopes add up. Without a
+// file every authenticated principal has full access, so bindy works unchanged; with one, a
+// principal that is not listed may do nothing. Server-wide operations (server status, reload,
+// reconcile) need a scope on "*".
+package access
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bindgate/bindgate/internal/zonename"
+)
+
+// Policy answers access questions. A nil *Policy allows everything. Safe for concurrent use.
+type Policy struct {
+	path    string
+	log     *slog.Logger
+	current atomic.Pointer[rules]
+
+	mu   sync.Mutex
+	hash [sha256.Size]byte
+}
+
+type scope struct {
+	write   bool
+	pattern string // "*", "*.zone" or "zone"
+}
+
+type rules map[string][]scope
+
+type fileJSON struct {
+	Principals []struct {
+		Name   string   `json:"name"`
+		Access string   `json:"access"`
+		Zones  []string `json:"zones"`
+	} `json:"principals"`
+}
+
+// Load reads the policy file; an invalid file is an error naming the entry.
+func Load(path string, log *slog.Logger) (*Policy, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	p := &Policy{path: path, log: log}
+	if _, err := p.Reload(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Parse builds a policy from JSON (tests and callers without a file).
+func Parse(b []byte) (*Policy, error) {
+	r, err := parse(b)
+	if err != nil {
+		return nil, err
+	}
+	p := &Policy{log: slog.New(slog.DiscardHandler)}
+	p.current.Store(&r)
+	return p, nil
+}
+
+// Reload re-reads the file when its content changed; a file that no longer parses keeps the
+// current rules.
+func (p *Policy) Reload() (changed bool, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	b, err := os.ReadFile(p.path)
+	if err != nil {
+		return false, fmt.Errorf("access file %s: %w", p.path, err)
+	}
+	h := sha256.Sum256(b)
+	if h == p.hash && p.current.Load() != nil {
+		return false, nil
+	}
+	r, err := parse(b)
+	if err != nil {
+		return false, fmt.Errorf("access file %s: %w", p.path, err)
+	}
+	p.current.Store(&r)
+	p.hash = h
+	return true, nil
+}
+
+// Watch re-reads the file every interval until ctx ends.
+func (p *Policy) Watch(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		switch changed, err := p.Reload(); {
+		case err != nil:
+			p.log.Warn("access file reload failed; keeping the current rules", "err", err)
+		case changed:
+			p.log.Info("access file reloaded", "principals", len(*p.current.Load()))
+		}
+	}
+}
+
+func parse(b []byte) (rules, error) {
+	var doc fileJSON
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		return nil, errors.New(`not valid JSON of the form {"principals":[{"name":…,"access":"read-only"|"read-write","zones":[…]}]}`)
+	}
+	r := rules{}
+	for i, e := range doc.Principals {
+		if e.Name == "" || len(e.Name) > 253 || strings.ContainsFunc(e.Name, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
+			return nil, fmt.Errorf("principals[%d]: name must be 1-253 printable ASCII characters", i)
+		}
+		var write bool
+		switch e.Access {
+		case "read-write":
+			write = true
+		case "read-only":
+		default:
+			return nil, fmt.Errorf("principals[%d] (%s): access must be read-only or read-write", i, e.Name)
+		}
+		if len(e.Zones) == 0 {
+			return nil, fmt.Errorf("principals[%d] (%s): zones must list at least one pattern", i, e.Name)
+		}
+		for _, z := range e.Zones {
+			pat, err := pattern(z)
+			if err != nil {
+				return nil, fmt.Errorf("principals[%d] (%s): zone pattern %q: %w", i, e.Name, z, err)
+			}
+			r[e.Name] = append(r[e.Name], scope{write: write, pattern: pat})
+		}
+	}
+	return r, nil
+}
+
+// pattern normalises "*", "*.zone" or "zone".
+func pattern(s string) (string, error) {
+	if s == "*" {
+		return s, nil
+	}
+	base, wild := strings.CutPrefix(s, "*.")
+	z, err := zonename.Normalize(base)
+	if err != nil {
+		return "", err
+	}
+	if wild {
+		return "*." + z, nil
+	}
+	return z, nil
+}
+
+// Allow reports whether principal may read (write false) or change (write true) zone, a
+// normalised zone name. The answer does not depend on whether the zone exists.
+func (p *Policy) Allow(principal, zone string, write bool) bool {
+	if p == nil {
+		return true
+	}
+	for _, s := range (*p.current.Load())[principal] {
+		if (s.write || !write) && matches(s.pattern, zone) {
+			return true
+		}
+	}
+	return false
+}
+
+// AllowServer reports whether principal may use the server-wide routes: a scope on "*".
+func (p *Policy) AllowServer(principal string, write bool) bool {
+	if p == nil {
+		return true
+	}
+	for _, s := range (*p.current.Load())[principal] {
+		if (s.write || !write) && s.pattern == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+func matches(pattern, zone string) bool {
+	switch {
+	case pattern == "*":
+		return true
+	case strings.HasPrefix(pattern, "*."):
+		return strings.HasSuffix(zone, pattern[1:]) // ".zone": strictly below, on a label boundary
+	}
+	return pattern == zone
+}

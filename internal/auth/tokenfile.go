@@ -1,0 +1,167 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"regexp"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// TokenFile authenticates against a file of named tokens stored as SHA-256 digests, so the
+// file holds no usable credential:
+//
+//	{"tokens": [{"name": "ci", "sha256": "<64 hex digits of sha256(token)>"}]}
+//
+// Make a digest with `printf %s "$TOKEN" | sha256sum`. The file is re-read when its content
+// changes (Watch); a file that no longer parses keeps the previous tokens. Every entry is
+// compared, in constant time, whatever matches, so timing says nothing about which.
+type TokenFile struct {
+	path    string
+	log     *slog.Logger
+	current atomic.Pointer[tokenSet]
+
+	mu   sync.Mutex // serialises reloads
+	hash [sha256.Size]byte
+}
+
+type tokenSet struct {
+	names   []string
+	digests [][sha256.Size]byte
+}
+
+type tokenFileJSON struct {
+	Tokens []struct {
+		Name   string `json:"name"`
+		SHA256 string `json:"sha256"`
+	} `json:"tokens"`
+}
+
+var principalName = regexp.MustCompile(`^[A-Za-z0-9._:@-]{1,128}$`)
+
+// NewTokenFile loads path; a missing or invalid file is a startup error that names the file
+// and the entry, never a digest.
+func NewTokenFile(path string, log *slog.Logger) (*TokenFile, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	f := &TokenFile{path: path, log: log}
+	if _, err := f.Reload(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// Reload re-reads the file if its content changed; changed reports a swap.
+func (f *TokenFile) Reload() (changed bool, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	b, err := os.ReadFile(f.path)
+	if err != nil {
+		return false, fmt.Errorf("tokens file %s: %w", f.path, err)
+	}
+	h := sha256.Sum256(b)
+	if h == f.hash && f.current.Load() != nil {
+		return false, nil
+	}
+	set, err := parseTokenFile(b)
+	if err != nil {
+		return false, fmt.Errorf("tokens file %s: %w", f.path, err)
+	}
+	f.current.Store(set)
+	f.hash = h
+	return true, nil
+}
+
+func parseTokenFile(b []byte) (*tokenSet, error) {
+	var doc tokenFileJSON
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		return nil, errors.New("not valid JSON of the form {\"tokens\":[{\"name\":…,\"sha256\":…}]}")
+	}
+	if len(doc.Tokens) == 0 {
+		return nil, errors.New("no tokens")
+	}
+	set := &tokenSet{}
+	seen := map[string]bool{}
+	for i, t := range doc.Tokens {
+		if !principalName.MatchString(t.Name) || seen[t.Name] {
+			return nil, fmt.Errorf("tokens[%d]: name must be unique, 1-128 of [A-Za-z0-9._:@-]", i)
+		}
+		d, err := hex.DecodeString(t.SHA256)
+		if err != nil || len(d) != sha256.Size {
+			return nil, fmt.Errorf("tokens[%d] (%s): sha256 must be 64 hex digits", i, t.Name)
+		}
+		seen[t.Name] = true
+		set.names = append(set.names, t.Name)
+		set.digests = append(set.digests, [sha256.Size]byte(d))
+	}
+	return set, nil
+}
+
+// Watch re-reads the file every interval until ctx ends, logging swaps and failures.
+func (f *TokenFile) Watch(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		switch changed, err := f.Reload(); {
+		case err != nil:
+			f.log.Warn("tokens file reload failed; keeping the current tokens", "err", err)
+		case changed:
+			f.log.Info("tokens file reloaded", "tokens", len(f.current.Load().names))
+		}
+	}
+}
+
+// Authenticate implements Authenticator.
+func (f *TokenFile) Authenticate(r *http.Request) (Principal, error) {
+	tok, err := BearerToken(r)
+	if err != nil {
+		return Principal{}, err
+	}
+	d := sha256.Sum256([]byte(tok))
+	set := f.current.Load()
+	match := -1
+	for i := range set.digests {
+		if subtle.ConstantTimeCompare(d[:], set.digests[i][:]) == 1 {
+			match = i
+		}
+	}
+	if match < 0 {
+		return Principal{}, &refusal{ReasonMismatch}
+	}
+	return Principal{Name: set.names[match]}, nil
+}
+
+// Any tries each authenticator in turn and returns the first success; the refusal of the last
+// one otherwise. It combines BIND_API_TOKEN with a tokens file.
+func Any(list ...Authenticator) Authenticator { return anyOf(list) }
+
+type anyOf []Authenticator
+
+func (a anyOf) Authenticate(r *http.Request) (Principal, error) {
+	err := error(&refusal{ReasonMismatch})
+	for _, au := range a {
+		var p Principal
+		if p, err = au.Authenticate(r); err == nil {
+			return p, nil
+		}
+	}
+	return Principal{}, err
+}
