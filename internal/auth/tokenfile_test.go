@@ -13,7 +13,6 @@ import (
 
 func digest(tok string) string { d := sha256.Sum256([]byte(tok)); return hex.EncodeToString(d[:]) }
 
-
 func TestTokenFile(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "tokens.json")
