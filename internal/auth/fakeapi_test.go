@@ -269,7 +269,7 @@ func newRig(t *testing.T, edit ...func(*TokenReviewConfig)) *rig {
 	cfg := TokenReviewConfig{
 		APIServer: rg.api.srv.URL, TokenPath: rg.tokenPath, CACertPath: rg.api.caPath,
 		Audiences: []string{testAudience}, AllowedServiceAccounts: []string{bindyUser},
-		Now: rg.clock.Now, // Timeout: the 5 s default; tests of hanging servers set 300 ms
+		Now:    rg.clock.Now, // Timeout: the 5 s default; tests of hanging servers set 300 ms
 		Logger: slog.New(slog.NewJSONHandler(rg.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	for _, f := range edit {
