@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -95,16 +96,8 @@ func InClusterConfig(lookup func(string) (string, bool), root string) (TokenRevi
 		root = "/"
 	}
 	dir := strings.TrimSuffix(root, "/") + "/var/run/secrets/kubernetes.io/serviceaccount"
-	u := url.URL{Scheme: "https", Host: joinHostPort(host, port)}
+	u := url.URL{Scheme: "https", Host: net.JoinHostPort(host, port)}
 	return TokenReviewConfig{APIServer: u.String(), TokenPath: dir + "/token", CACertPath: dir + "/ca.crt"}, nil
-}
-
-// joinHostPort is net.JoinHostPort without importing net for it: IPv6 hosts get brackets.
-func joinHostPort(host, port string) string {
-	if strings.Contains(host, ":") && !strings.HasPrefix(host, "[") {
-		host = "[" + host + "]"
-	}
-	return host + ":" + port
 }
 
 // TokenReview authenticates Kubernetes bearer tokens with one HTTPS POST to the API server's
