@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -164,10 +165,18 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 
 // authenticate refuses unauthenticated requests with a bare 401 "Unauthorized"; the reason is
 // logged at warn by writeError and counted in bindgate_auth_failures_total (CONTRACT §15.1,
-// §19 A7). Tokens are never logged.
+// §19 A7). An authentication that could not be completed (auth.ErrAuthUnavailable: the
+// TokenReview API server unreachable, slow or failing) is a 503 "Service unavailable" instead,
+// so clients retry; it is never let through ([fix] CONTRACT §15.2: bindcar answered 401).
+// Tokens are never logged.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.auth.Authenticate(r)
+		if errors.Is(err, auth.ErrAuthUnavailable) {
+			s.metrics.AuthFailures.WithLabelValues("unavailable").Inc()
+			s.writeError(w, r, &httpError{status: http.StatusServiceUnavailable, msg: msgUnavailable, cause: err})
+			return
+		}
 		if err != nil {
 			reason := auth.Reason(err)
 			if reason == "" {

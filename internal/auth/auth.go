@@ -10,9 +10,19 @@ import (
 
 // Principal is an authenticated caller.
 type Principal struct {
-	// Name identifies the caller in logs; never a credential.
+	// Name identifies the caller in logs; never a credential. For a service account it is
+	// the TokenReview username, system:serviceaccount:<namespace>:<name>.
 	Name string
+	// Kind is how the caller was authenticated: KindToken, KindServiceAccount or KindAnonymous.
+	Kind string
 }
+
+// The principal kinds.
+const (
+	KindToken          = "token"          // the shared secret
+	KindServiceAccount = "serviceaccount" // a Kubernetes identity from a TokenReview
+	KindAnonymous      = "anonymous"      // authentication disabled
+)
 
 // Authenticator checks a request's credentials. Implementations are safe for concurrent use.
 type Authenticator interface {
@@ -30,6 +40,12 @@ const (
 	ReasonScheme   = "scheme"   // a scheme other than Bearer, or no scheme
 	ReasonEmpty    = "empty"    // "Bearer" with no token
 	ReasonMismatch = "mismatch" // a token that is not the configured one
+
+	// TokenReview refusals (CONTRACT §15.2).
+	ReasonReviewRejected = "rejected"      // not authenticated, or no username
+	ReasonAudience       = "audience"      // status.audiences misses every configured audience
+	ReasonNotAllowed     = "not_allowed"   // an identity outside the allowlists
+	ReasonReviewDenied   = "review_denied" // the API server refused our review (401/403: RBAC or our token)
 )
 
 // refusal is an authentication failure with a reason from the closed set above.
@@ -83,7 +99,7 @@ func (s static) Authenticate(r *http.Request) (Principal, error) {
 	if subtle.ConstantTimeCompare(d[:], s.digest[:]) != 1 {
 		return Principal{}, &refusal{ReasonMismatch}
 	}
-	return Principal{Name: "shared-token"}, nil
+	return Principal{Name: "shared-token", Kind: KindToken}, nil
 }
 
 // none accepts every request.
@@ -95,5 +111,5 @@ func NewNone() Authenticator { return none{} }
 
 // Authenticate implements Authenticator.
 func (none) Authenticate(*http.Request) (Principal, error) {
-	return Principal{Name: "anonymous"}, nil
+	return Principal{Name: "anonymous", Kind: KindAnonymous}, nil
 }
