@@ -32,6 +32,7 @@ type fakeZones struct {
 	err       error
 	panicWith any
 	block     bool
+	gate      chan struct{} // when set, calls wait for it to close, whatever the context says
 	list      []string
 	dnssec    *zones.DNSSECStatus
 	report    zones.ReconcileReport
@@ -41,8 +42,11 @@ type fakeZones struct {
 func (f *fakeZones) record(ctx context.Context, c call) error {
 	f.mu.Lock()
 	f.calls = append(f.calls, c)
-	err, p, block := f.err, f.panicWith, f.block
+	err, p, block, gate := f.err, f.panicWith, f.block, f.gate
 	f.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
 	if p != nil {
 		panic(p)
 	}
