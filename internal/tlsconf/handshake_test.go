@@ -13,15 +13,17 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bindgate/bindgate/internal/tlsconf/tlsconftest"
 )
 
 func TestTLSConfig(t *testing.T) {
 	t.Parallel()
-	ca := newCA(t, "ca")
+	ca := tlsconftest.NewCA(t, "ca")
 	for _, mtls := range []bool{false, true} {
 		st := &renameDir{t: t, dir: t.TempDir()}
-		st.update(pairFiles(ca.server(t, 100)))
-		st.update(map[string][]byte{caName: ca.certPEM})
+		st.update(pairFiles(ca.Server(t, 100)))
+		st.update(map[string][]byte{caName: ca.CertPEM})
 		r, err := New(t.Context(), config(st, mtls, nil), nil)
 		if err != nil {
 			t.Fatal(err)
@@ -48,15 +50,15 @@ func TestTLSConfig(t *testing.T) {
 
 func TestHandshake(t *testing.T) {
 	t.Parallel()
-	ca, other := newCA(t, "bindgate test CA"), newCA(t, "another CA")
-	srvID := ca.server(t, 100)
-	good, foreign := ca.client(t, "bindy"), other.client(t, "bindy")
+	ca, other := tlsconftest.NewCA(t, "bindgate test CA"), tlsconftest.NewCA(t, "another CA")
+	srvID := ca.Server(t, 100)
+	good, foreign := ca.Client(t, "bindy"), other.Client(t, "bindy")
 
 	tests := []struct {
 		name   string
 		mtls   bool
-		client *ident // client certificate, nil = none
-		minV   uint16 // client version range, 0 = Go's default
+		client *tlsconftest.Ident // client certificate, nil = none
+		minV   uint16             // client version range, 0 = Go's default
 		maxV   uint16
 		ok     bool
 	}{
@@ -70,22 +72,22 @@ func TestHandshake(t *testing.T) {
 		{"mTLS: valid client certificate", true, good, 0, 0, true},
 		{"mTLS: valid client certificate, TLS 1.2", true, good, tls.VersionTLS12, tls.VersionTLS12, true},
 		{"mTLS: certificate from another CA", true, foreign, 0, 0, false},
-		{"mTLS: server-only certificate from the CA", true, ca.server(t, 101), 0, 0, false},
+		{"mTLS: server-only certificate from the CA", true, ca.Server(t, 101), 0, 0, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			st := &renameDir{t: t, dir: t.TempDir()}
 			st.update(pairFiles(srvID))
-			st.update(map[string][]byte{caName: ca.certPEM})
+			st.update(map[string][]byte{caName: ca.CertPEM})
 			r, err := New(t.Context(), config(st, tc.mtls, nil), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			addr, hits := serve(t, r)
-			c := &tls.Config{RootCAs: ca.pool(), MinVersion: tc.minV, MaxVersion: tc.maxV}
+			c := &tls.Config{RootCAs: ca.Pool(), MinVersion: tc.minV, MaxVersion: tc.maxV}
 			if tc.client != nil {
-				c.Certificates = []tls.Certificate{tc.client.tlsCert(t)}
+				c.Certificates = []tls.Certificate{tc.client.TLSCertificate(t)}
 			}
 			err = get(addr, c)
 			if tc.ok && err != nil {
@@ -108,9 +110,9 @@ func TestHandshake(t *testing.T) {
 
 func TestPlaintextRefused(t *testing.T) {
 	t.Parallel()
-	ca := newCA(t, "ca")
+	ca := tlsconftest.NewCA(t, "ca")
 	st := &renameDir{t: t, dir: t.TempDir()}
-	st.update(pairFiles(ca.server(t, 100)))
+	st.update(pairFiles(ca.Server(t, 100)))
 	r, err := New(t.Context(), config(st, false, nil), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -142,19 +144,19 @@ func TestPlaintextRefused(t *testing.T) {
 // TestKeyPEMForms covers the private-key encodings tools write.
 func TestKeyPEMForms(t *testing.T) {
 	t.Parallel()
-	ca := newCA(t, "ca")
-	ec := ca.server(t, 100)
+	ca := tlsconftest.NewCA(t, "ca")
+	ec := ca.Server(t, 100)
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rsaID := ca.serverWithKey(t, 100, rsaKey)
+	rsaID := ca.ServerWithKey(t, 100, rsaKey)
 	_, edKey, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	edID := ca.serverWithKey(t, 100, edKey)
-	sec1, err := x509.MarshalECPrivateKey(ec.key.(*ecdsa.PrivateKey))
+	edID := ca.ServerWithKey(t, 100, edKey)
+	sec1, err := x509.MarshalECPrivateKey(ec.Key.(*ecdsa.PrivateKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,13 +166,13 @@ func TestKeyPEMForms(t *testing.T) {
 		name      string
 		cert, key []byte
 	}{
-		{"PKCS #8 ECDSA", ec.certPEM, ec.keyPEM},
-		{"SEC 1 EC", ec.certPEM, block("EC PRIVATE KEY", sec1)},
-		{"PKCS #1 RSA", rsaID.certPEM, block("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(rsaKey))},
-		{"PKCS #8 RSA", rsaID.certPEM, rsaID.keyPEM},
-		{"PKCS #8 Ed25519", edID.certPEM, edID.keyPEM},
-		{"certificate before the key in the key file", ec.certPEM, append(append([]byte(nil), ec.certPEM...), ec.keyPEM...)},
-		{"chain with the CA in the cert file", append(append([]byte(nil), ec.certPEM...), ca.certPEM...), ec.keyPEM},
+		{"PKCS #8 ECDSA", ec.CertPEM, ec.KeyPEM},
+		{"SEC 1 EC", ec.CertPEM, block("EC PRIVATE KEY", sec1)},
+		{"PKCS #1 RSA", rsaID.CertPEM, block("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(rsaKey))},
+		{"PKCS #8 RSA", rsaID.CertPEM, rsaID.KeyPEM},
+		{"PKCS #8 Ed25519", edID.CertPEM, edID.KeyPEM},
+		{"certificate before the key in the key file", ec.CertPEM, append(append([]byte(nil), ec.CertPEM...), ec.KeyPEM...)},
+		{"chain with the CA in the cert file", append(append([]byte(nil), ec.CertPEM...), ca.CertPEM...), ec.KeyPEM},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,12 +8,14 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/bindgate/bindgate/internal/tlsconf/tlsconftest"
 )
 
 func TestNewRefuses(t *testing.T) {
 	t.Parallel()
-	ca := newCA(t, "ca")
-	a, b := ca.server(t, 100), ca.server(t, 200)
+	ca := tlsconftest.NewCA(t, "ca")
+	a, b := ca.Server(t, 100), ca.Server(t, 200)
 	rsaLike := []byte("-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END RSA PRIVATE KEY-----\n")
 
 	tests := []struct {
@@ -24,18 +26,18 @@ func TestNewRefuses(t *testing.T) {
 		file    string
 		is      error // errors.Is target, nil = not checked
 	}{
-		{"cert file missing", map[string][]byte{keyName: a.keyPEM}, false, SettingCert, crtName, fs.ErrNotExist},
-		{"key file missing", map[string][]byte{crtName: a.certPEM}, false, SettingKey, keyName, fs.ErrNotExist},
-		{"key of another certificate", map[string][]byte{crtName: a.certPEM, keyName: b.keyPEM}, false, SettingKey, keyName, ErrKeyMismatch},
-		{"files swapped", map[string][]byte{crtName: a.keyPEM, keyName: a.certPEM}, false, SettingCert, crtName, nil},
-		{"key file holds only a certificate", map[string][]byte{crtName: a.certPEM, keyName: a.certPEM}, false, SettingKey, keyName, nil},
-		{"cert not PEM", map[string][]byte{crtName: []byte("not a certificate"), keyName: a.keyPEM}, false, SettingCert, crtName, nil},
-		{"cert PEM with bad DER", map[string][]byte{crtName: []byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"), keyName: a.keyPEM}, false, SettingCert, crtName, nil},
-		{"key PEM with bad DER", map[string][]byte{crtName: a.certPEM, keyName: rsaLike}, false, SettingKey, keyName, nil},
-		{"empty key", map[string][]byte{crtName: a.certPEM, keyName: {}}, false, SettingKey, keyName, nil},
+		{"cert file missing", map[string][]byte{keyName: a.KeyPEM}, false, SettingCert, crtName, fs.ErrNotExist},
+		{"key file missing", map[string][]byte{crtName: a.CertPEM}, false, SettingKey, keyName, fs.ErrNotExist},
+		{"key of another certificate", map[string][]byte{crtName: a.CertPEM, keyName: b.KeyPEM}, false, SettingKey, keyName, ErrKeyMismatch},
+		{"files swapped", map[string][]byte{crtName: a.KeyPEM, keyName: a.CertPEM}, false, SettingCert, crtName, nil},
+		{"key file holds only a certificate", map[string][]byte{crtName: a.CertPEM, keyName: a.CertPEM}, false, SettingKey, keyName, nil},
+		{"cert not PEM", map[string][]byte{crtName: []byte("not a certificate"), keyName: a.KeyPEM}, false, SettingCert, crtName, nil},
+		{"cert PEM with bad DER", map[string][]byte{crtName: []byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"), keyName: a.KeyPEM}, false, SettingCert, crtName, nil},
+		{"key PEM with bad DER", map[string][]byte{crtName: a.CertPEM, keyName: rsaLike}, false, SettingKey, keyName, nil},
+		{"empty key", map[string][]byte{crtName: a.CertPEM, keyName: {}}, false, SettingKey, keyName, nil},
 		{"client CA missing", pairFiles(a), true, SettingClientCA, caName, fs.ErrNotExist},
-		{"client CA is a key", map[string][]byte{crtName: a.certPEM, keyName: a.keyPEM, caName: ca.keyPEM}, true, SettingClientCA, caName, nil},
-		{"client CA not PEM", map[string][]byte{crtName: a.certPEM, keyName: a.keyPEM, caName: []byte("junk")}, true, SettingClientCA, caName, nil},
+		{"client CA is a key", map[string][]byte{crtName: a.CertPEM, keyName: a.KeyPEM, caName: ca.KeyPEM}, true, SettingClientCA, caName, nil},
+		{"client CA not PEM", map[string][]byte{crtName: a.CertPEM, keyName: a.KeyPEM, caName: []byte("junk")}, true, SettingClientCA, caName, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,123 +1,19 @@
 package tlsconf
 
 import (
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/bindgate/bindgate/internal/tlsconf/tlsconftest"
 )
 
-// ident is a certificate with its key, as parsed values and as PEM.
-type ident struct {
-	cert    *x509.Certificate
-	key     crypto.Signer
-	certPEM []byte
-	keyPEM  []byte
-}
-
-func newKey(t *testing.T) crypto.Signer {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-func build(t *testing.T, tmpl *x509.Certificate, key crypto.Signer, parent *ident) *ident {
-	t.Helper()
-	pcert, pkey := tmpl, key
-	if parent != nil {
-		pcert, pkey = parent.cert, parent.key
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, pcert, key.Public(), pkey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &ident{
-		cert: c, key: key,
-		certPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		keyPEM:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}),
-	}
-}
-
-func newCA(t *testing.T, name string) *ident {
-	t.Helper()
-	now := time.Now()
-	return build(t, &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}, newKey(t), nil)
-}
-
-// server issues a certificate for 127.0.0.1 with the given serial.
-func (ca *ident) server(t *testing.T, serial int64) *ident {
-	t.Helper()
-	return ca.serverWithKey(t, serial, newKey(t))
-}
-
-func (ca *ident) serverWithKey(t *testing.T, serial int64, key crypto.Signer) *ident {
-	t.Helper()
-	now := time.Now()
-	return build(t, &x509.Certificate{
-		SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: "bindgate"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-		KeyUsage:    x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}, key, ca)
-}
-
-// client issues a client-authentication certificate.
-func (ca *ident) client(t *testing.T, name string) *ident {
-	t.Helper()
-	now := time.Now()
-	return build(t, &x509.Certificate{
-		SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: name},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}, newKey(t), ca)
-}
-
-func (id *ident) tlsCert(t *testing.T) tls.Certificate {
-	t.Helper()
-	c, err := tls.X509KeyPair(id.certPEM, id.keyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-func (id *ident) pool() *x509.CertPool {
-	p := x509.NewCertPool()
-	p.AddCert(id.cert)
-	return p
-}
-
 // keyLines returns the base64 lines of each key's PEM, which no error or log may contain.
-func keyLines(ids ...*ident) []string {
+func keyLines(ids ...*tlsconftest.Ident) []string {
 	var out []string
 	for _, id := range ids {
-		for l := range strings.Lines(string(id.keyPEM)) {
+		for l := range strings.Lines(string(id.KeyPEM)) {
 			if l = strings.TrimSpace(l); len(l) >= 16 && !strings.HasPrefix(l, "-----") {
 				out = append(out, l)
 			}
@@ -126,7 +22,7 @@ func keyLines(ids ...*ident) []string {
 	return out
 }
 
-func assertNoKey(t *testing.T, what, text string, ids ...*ident) {
+func assertNoKey(t *testing.T, what, text string, ids ...*tlsconftest.Ident) {
 	t.Helper()
 	if strings.Contains(text, "PRIVATE KEY-----") {
 		t.Errorf("%s holds a PEM private key header: %s", what, text)

@@ -11,12 +11,14 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/bindgate/bindgate/internal/tlsconf/tlsconftest"
 )
 
 func TestReload(t *testing.T) {
 	t.Parallel()
-	ca := newCA(t, "ca")
-	a, b := ca.server(t, 100), ca.server(t, 200)
+	ca := tlsconftest.NewCA(t, "ca")
+	a, b := ca.Server(t, 100), ca.Server(t, 200)
 	for _, s := range stores {
 		t.Run(s.name, func(t *testing.T) {
 			t.Parallel()
@@ -56,18 +58,18 @@ func TestReload(t *testing.T) {
 
 func TestReloadClientCA(t *testing.T) {
 	t.Parallel()
-	oldCA, newCA := newCA(t, "old CA"), newCA(t, "new CA")
-	oldClient, newClient := oldCA.client(t, "bindy"), newCA.client(t, "bindy")
+	oldCA, nextCA := tlsconftest.NewCA(t, "old CA"), tlsconftest.NewCA(t, "new CA")
+	oldClient, newClient := oldCA.Client(t, "bindy"), nextCA.Client(t, "bindy")
 	st := newSecretDir(t)
-	srvID := oldCA.server(t, 100)
-	st.update(map[string][]byte{crtName: srvID.certPEM, keyName: srvID.keyPEM, caName: oldCA.certPEM})
+	srvID := oldCA.Server(t, 100)
+	st.update(map[string][]byte{crtName: srvID.CertPEM, keyName: srvID.KeyPEM, caName: oldCA.CertPEM})
 	r, err := New(t.Context(), config(st, true, nil), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr, _ := serve(t, r)
-	try := func(client *ident) error {
-		return get(addr, &tls.Config{RootCAs: oldCA.pool(), Certificates: []tls.Certificate{client.tlsCert(t)}})
+	try := func(client *tlsconftest.Ident) error {
+		return get(addr, &tls.Config{RootCAs: oldCA.Pool(), Certificates: []tls.Certificate{client.TLSCertificate(t)}})
 	}
 	if err := try(oldClient); err != nil {
 		t.Fatalf("old CA's client before rotation: %v", err)
@@ -75,7 +77,7 @@ func TestReloadClientCA(t *testing.T) {
 	if err := try(newClient); err == nil {
 		t.Fatal("new CA's client accepted before rotation")
 	}
-	st.update(map[string][]byte{crtName: srvID.certPEM, keyName: srvID.keyPEM, caName: newCA.certPEM})
+	st.update(map[string][]byte{crtName: srvID.CertPEM, keyName: srvID.KeyPEM, caName: nextCA.CertPEM})
 	if err := r.Check(); err != nil {
 		t.Fatal(err)
 	}
@@ -89,8 +91,8 @@ func TestReloadClientCA(t *testing.T) {
 
 func TestReloadKeepsOldOnBadPair(t *testing.T) {
 	t.Parallel()
-	ca := newCA(t, "ca")
-	a, b, c := ca.server(t, 100), ca.server(t, 200), ca.server(t, 300)
+	ca := tlsconftest.NewCA(t, "ca")
+	a, b, c := ca.Server(t, 100), ca.Server(t, 200), ca.Server(t, 300)
 	tests := []struct {
 		name    string
 		files   map[string][]byte // the bad update
@@ -99,14 +101,14 @@ func TestReloadKeepsOldOnBadPair(t *testing.T) {
 		is      error
 		repeat  []string // OnReload after a second Check of the same files
 	}{
-		{"unparseable cert", map[string][]byte{crtName: []byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"), keyName: b.keyPEM},
+		{"unparseable cert", map[string][]byte{crtName: []byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"), keyName: b.KeyPEM},
 			SettingCert, crtName, nil, []string{ResultFailed}},
-		{"new cert, old key", map[string][]byte{crtName: b.certPEM, keyName: a.keyPEM}, SettingKey, keyName, ErrKeyMismatch, []string{ResultFailed}},
-		{"new key, old cert", map[string][]byte{crtName: a.certPEM, keyName: b.keyPEM}, SettingKey, keyName, ErrKeyMismatch, []string{ResultFailed}},
-		{"cert and key swapped", map[string][]byte{crtName: b.keyPEM, keyName: b.certPEM}, SettingCert, crtName, nil, []string{ResultFailed}},
+		{"new cert, old key", map[string][]byte{crtName: b.CertPEM, keyName: a.KeyPEM}, SettingKey, keyName, ErrKeyMismatch, []string{ResultFailed}},
+		{"new key, old cert", map[string][]byte{crtName: a.CertPEM, keyName: b.KeyPEM}, SettingKey, keyName, ErrKeyMismatch, []string{ResultFailed}},
+		{"cert and key swapped", map[string][]byte{crtName: b.KeyPEM, keyName: b.CertPEM}, SettingCert, crtName, nil, []string{ResultFailed}},
 		// A missing file is re-read and reported on every check: it is either a moment in a
 		// rotation or a real fault worth repeating.
-		{"key file missing mid-rotation", map[string][]byte{crtName: b.certPEM}, SettingKey, keyName, fs.ErrNotExist, []string{ResultFailed, ResultFailed}},
+		{"key file missing mid-rotation", map[string][]byte{crtName: b.CertPEM}, SettingKey, keyName, fs.ErrNotExist, []string{ResultFailed, ResultFailed}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -165,8 +167,8 @@ func TestReloadKeepsOldOnBadPair(t *testing.T) {
 
 func TestReloadInterval(t *testing.T) {
 	t.Parallel()
-	ca := newCA(t, "ca")
-	a, b := ca.server(t, 100), ca.server(t, 200)
+	ca := tlsconftest.NewCA(t, "ca")
+	a, b := ca.Server(t, 100), ca.Server(t, 200)
 	tests := []struct {
 		name     string
 		interval time.Duration
@@ -207,9 +209,9 @@ func TestReloadInterval(t *testing.T) {
 
 func TestCloseStopsPolling(t *testing.T) {
 	t.Parallel()
-	ca := newCA(t, "ca")
+	ca := tlsconftest.NewCA(t, "ca")
 	st := newSecretDir(t)
-	st.update(pairFiles(ca.server(t, 100)))
+	st.update(pairFiles(ca.Server(t, 100)))
 	synctest.Test(t, func(t *testing.T) {
 		cfg := config(st, false, nil)
 		cfg.ReloadInterval = time.Second

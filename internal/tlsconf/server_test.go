@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/bindgate/bindgate/internal/tlsconf/tlsconftest"
 )
 
 const (
@@ -51,8 +53,8 @@ var stores = []struct {
 	{"Secret symlink swap", func(t *testing.T) store { return newSecretDir(t) }},
 }
 
-func pairFiles(id *ident) map[string][]byte {
-	return map[string][]byte{crtName: id.certPEM, keyName: id.keyPEM}
+func pairFiles(id *tlsconftest.Ident) map[string][]byte {
+	return map[string][]byte{crtName: id.CertPEM, keyName: id.KeyPEM}
 }
 
 // events records OnReload results.
@@ -138,11 +140,11 @@ func get(addr string, c *tls.Config) error {
 }
 
 // serial makes a new connection (no session resumption) and returns the server's serial.
-func serial(t *testing.T, addr string, ca *ident, client *ident) *big.Int {
+func serial(t *testing.T, addr string, ca *tlsconftest.Ident, client *tlsconftest.Ident) *big.Int {
 	t.Helper()
-	c := &tls.Config{RootCAs: ca.pool()}
+	c := &tls.Config{RootCAs: ca.Pool()}
 	if client != nil {
-		c.Certificates = []tls.Certificate{client.tlsCert(t)}
+		c.Certificates = []tls.Certificate{client.TLSCertificate(t)}
 	}
 	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, c)
 	if err != nil {
