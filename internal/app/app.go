@@ -63,6 +63,10 @@ func Run(ctx context.Context, cfg config.Config, opt Options) error {
 		return err
 	}
 	defer h.close()
+	wrapTLS, err := h.setupTLS(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
 
 	ln := opt.Listener
 	if ln == nil {
@@ -70,16 +74,11 @@ func Run(ctx context.Context, cfg config.Config, opt Options) error {
 			return fmt.Errorf("listen on %s (BIND_API_ADDRESS/API_PORT): %w", cfg.ListenAddr, err)
 		}
 	}
-	srv := &http.Server{
-		Handler:           h.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      35 * time.Second, // the API answers within 25 s (CONTRACT §1)
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	ln = wrapTLS(ln)
+	srv := newServer(h.handler, log, defaultLimits())
 	log.Info("bindgate serving", "addr", ln.Addr().String(), "version", opt.Version,
-		"auth", cfg.AuthMode(), "zone_dir", cfg.ZoneDir, "state_dir", cfg.StateDir, "rndc", cfg.RNDC.Addr)
+		"auth", cfg.AuthMode(), "zone_dir", cfg.ZoneDir, "state_dir", cfg.StateDir, "rndc", cfg.RNDC.Addr,
+		"tls", onOff(cfg.TLS.CertFile != ""), "mtls", onOff(cfg.TLS.ClientCAFile != ""))
 
 	bg, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
