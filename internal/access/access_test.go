@@ -94,3 +94,28 @@ func TestReloadKeepsRulesOnBadFile(t *testing.T) {
 		t.Error("a broken file dropped the current rules")
 	}
 }
+
+// FuzzParse: any input is refused or gives rules whose patterns are "*", "*.zone" or a
+// normalised zone name; it never panics.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(`{"principals":[{"name":"a","access":"read-write","zones":["*","*.x.test","y.test."]}]}`))
+	f.Add([]byte(`{"principals":[{"name":"a","access":"read-only","zones":["*.*"]}]}`))
+	f.Add([]byte(`{"principals":[]}`))
+	f.Add([]byte(`{`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := parse(b)
+		if err != nil {
+			return
+		}
+		for name, scopes := range r {
+			if name == "" {
+				t.Fatal("empty principal accepted")
+			}
+			for _, s := range scopes {
+				if p, err := pattern(s.pattern); err != nil || p != s.pattern {
+					t.Fatalf("pattern %q not normal (%v)", s.pattern, err)
+				}
+			}
+		}
+	})
+}

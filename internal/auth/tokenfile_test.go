@@ -75,3 +75,27 @@ func TestTokenFileRefuses(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseTokenFile: any input is refused or gives unique, well-formed names with 32-byte
+// digests; it never panics.
+func FuzzParseTokenFile(f *testing.F) {
+	f.Add([]byte(`{"tokens":[{"name":"ci","sha256":"` + digest("x") + `"}]}`))
+	f.Add([]byte(`{"tokens":[{"name":"ci","sha256":"zz"}]}`))
+	f.Add([]byte(`{"tokens":null}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		set, err := parseTokenFile(b)
+		if err != nil {
+			return
+		}
+		seen := map[string]bool{}
+		for _, n := range set.names {
+			if !principalName.MatchString(n) || seen[n] {
+				t.Fatalf("bad or duplicate name %q", n)
+			}
+			seen[n] = true
+		}
+		if len(set.names) != len(set.digests) || len(set.names) == 0 {
+			t.Fatal("names and digests differ")
+		}
+	})
+}
