@@ -57,6 +57,17 @@ func startStack(t *testing.T) *stack {
 	return s
 }
 
+// startStackWith is startStack with the environment changed by mod.
+func startStackWith(t *testing.T, mod func(env map[string]string)) *stack {
+	t.Helper()
+	namedtest.Require(t)
+	n := namedtest.Start(t, namedproc.Options{})
+	s := &stack{t: t, named: n, logs: &syncBuffer{}}
+	s.startAPIWith(mod, 0)
+	s.rndc = s.rndcClient(n.Key)
+	return s
+}
+
 // rndcClient is a control-channel client of the test's own, with key.
 func (s *stack) rndcClient(key bindkey.Key) *rndc.Client {
 	s.t.Helper()

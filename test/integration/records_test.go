@@ -13,7 +13,6 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/bindgate/bindgate/internal/namedproc"
 	"github.com/bindgate/bindgate/internal/namedtest"
 )
 
@@ -506,12 +505,9 @@ func TestRecordsUpdatePolicyZone(t *testing.T) {
 // and a log line that names the key but never its secret.
 func TestRecordsWrongTSIGKey(t *testing.T) {
 	t.Parallel()
-	namedtest.Require(t)
-	n := namedtest.Start(t, namedproc.Options{})
-	s := &stack{t: t, named: n, logs: &syncBuffer{}}
 	const wrong = "d3JvbmctYnV0LXZhbGlkLWJhc2U2NC1zZWNyZXQtMTIzNA=="
-	s.startAPIWith(func(env map[string]string) { env["NSUPDATE_SECRET"] = wrong }, 0)
-	s.rndc = s.rndcClient(n.Key)
+	s := startStackWith(t, func(env map[string]string) { env["NSUPDATE_SECRET"] = wrong })
+	n := s.named
 	recordZone(t, s, "tsig.test")
 	r := s.do("POST", "/api/v1/zones/tsig.test/records", map[string]any{"name": "a", "type": "A", "value": "192.0.2.1"})
 	s.expect(r, http.StatusInternalServerError, "Internal server error")
