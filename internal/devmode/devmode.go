@@ -169,11 +169,19 @@ Create a zone, then ask named for it:
   export TOKEN=%[2]s
   curl -sS -X POST %[1]s/api/v1/zones \
     -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
-    -d '{"zoneName":"example.test","zoneType":"primary","zoneConfig":{"ttl":300,
+    -d '{"zoneName":"example.test","zoneType":"primary","updateKeyName":"%[10]s","zoneConfig":{"ttl":300,
          "soa":{"primaryNs":"ns1.example.test.","adminEmail":"admin.example.test."},
          "nameServers":["ns1.example.test."],"nameServerIps":{"ns1.example.test.":"127.0.0.1"}}}'
   dig @%[8]s -p %[9]s example.test SOA +short
 
+Add a record (a signed dynamic update), read the zone back:
+
+  curl -sS -X POST %[1]s/api/v1/zones/example.test/records \
+    -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -d '{"name":"www","type":"A","value":"192.0.2.1","ttl":300}'
+  dig @%[8]s -p %[9]s www.example.test A +short
+  curl -sS -H "Authorization: Bearer $TOKEN" %[1]s/api/v1/zones/example.test/rrsets
+
 Press Ctrl-C to stop; named is stopped with bindgate.
-`, url, token, n.PID(), n.DNSAddr, n.ControlAddr, dir, keep, host, port)
+`, url, token, n.PID(), n.DNSAddr, n.ControlAddr, dir, keep, host, port, n.Key.Name)
 }

@@ -71,6 +71,22 @@ func TestDevMode(t *testing.T) {
 	if len(in.Answer) != 1 {
 		t.Fatalf("glue: %v", in.Answer)
 	}
+	// The printed record example works too: the zone accepts updates with the dev key.
+	rec := regexp.MustCompile(`-d '(\{"name":[^']*\})'`).FindStringSubmatch(banner)[1]
+	req, _ = http.NewRequest("POST", url+"/api/v1/zones/example.test/records", strings.NewReader(rec))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("printed record curl answered %d %s", resp.StatusCode, b)
+	}
+	if in := namedtest.Query(t, m[1]+":"+m[2], "www.example.test", dns.TypeA); len(in.Answer) != 1 {
+		t.Fatalf("printed record not served: %v", in.Answer)
+	}
 	cancel()
 	select {
 	case err := <-done:
