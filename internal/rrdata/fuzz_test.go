@@ -67,12 +67,12 @@ func check(t *testing.T, r Record) {
 		t.Fatalf("Parse(%+v) = %v: does not pack", r, rr)
 	}
 	again, err := dns.NewRR(rr.String())
-	if err != nil || again == nil || !sameRR(rr, again) {
+	if err != nil || again == nil || !Same(rr, again) {
 		t.Fatalf("Parse(%+v) = %v: round trip gives %v, %v", r, rr, again, err)
 	}
 	// What a caller reads back (Value) must be accepted again as a value of the same type.
 	back, err := Parse("example.com", Record{Name: "www", Type: r.Type, Value: Value(rr)}, 300, nil)
-	if err != nil || !sameRR(rr, back) {
+	if err != nil || !Same(rr, back) {
 		t.Fatalf("Parse(%+v) = %v, but its Value %q parses as %v, %v", r, rr, Value(rr), back, err)
 	}
 	if tg := Target(rr); tg != "" && !dns.IsFqdn(tg) {

@@ -108,7 +108,7 @@ func Parse(zone string, r Record, defTTL uint32, types []string) (dns.RR, error)
 	}
 	// Callers send and store Value(rr), not the caller's text: it must mean the same thing.
 	again, err := dns.NewRR(rr.Header().String() + Value(rr))
-	if err != nil || again == nil || !sameRR(rr, again) {
+	if err != nil || again == nil || !Same(rr, again) {
 		return nil, Invalidf("%s value %s: does not survive a round trip", t, quote(r.Value))
 	}
 	return rr, nil
@@ -173,11 +173,11 @@ func asciiWord(s string) bool {
 	return true
 }
 
-// sameRR reports whether a and b are the same record: owner (any case), class, type, TTL and
+// Same reports whether a and b are the same record: owner (any case), class, type, TTL and
 // data. Data is compared as dns.IsDuplicate does (names in any case) or, failing that, on the
 // wire, because miekg/dns keeps TXT and CAA text in escaped presentation form ("\065" and "A"
 // are the same byte but different strings).
-func sameRR(a, b dns.RR) bool {
+func Same(a, b dns.RR) bool {
 	ah, bh := a.Header(), b.Header()
 	if ah.Ttl != bh.Ttl || ah.Rrtype != bh.Rrtype || ah.Class != bh.Class || !strings.EqualFold(ah.Name, bh.Name) {
 		return false

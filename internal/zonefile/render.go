@@ -1,7 +1,6 @@
 package zonefile
 
 import (
-	"bytes"
 	"fmt"
 	"maps"
 	"net/netip"
@@ -223,7 +222,7 @@ func readBack(text, origin string, want []dns.RR) error {
 			return invalidf("the zone file has a record outside the zone: %s", quote(rr.Header().Name))
 		case n >= len(want):
 			return invalidf("the zone file has more records than the request gave")
-		case !sameRR(rr, want[n]):
+		case !rrdata.Same(rr, want[n]):
 			return invalidf("the zone file does not read back as the request (record %d: %s)", n, quote(rr.String()))
 		}
 		n++
@@ -235,34 +234,4 @@ func readBack(text, origin string, want []dns.RR) error {
 		return invalidf("the zone file has %d records, the request %d", n, len(want))
 	}
 	return nil
-}
-
-// sameRR reports whether a and b are the same record: owner (any case), class, type, TTL and
-// data. Data is compared as dns.IsDuplicate does (names in any case) or, failing that, on the
-// wire, because miekg/dns keeps TXT and CAA text in escaped presentation form ("\065" and "A"
-// are the same byte but different strings).
-func sameRR(a, b dns.RR) bool {
-	ah, bh := a.Header(), b.Header()
-	if ah.Ttl != bh.Ttl || ah.Rrtype != bh.Rrtype || ah.Class != bh.Class || !strings.EqualFold(ah.Name, bh.Name) {
-		return false
-	}
-	if dns.IsDuplicate(a, b) {
-		return true
-	}
-	aw, aok := wireRData(a)
-	bw, bok := wireRData(b)
-	return aok && bok && bytes.Equal(aw, bw)
-}
-
-// wireRData packs rr with its owner replaced by the root, so only the data differs between two
-// records of one type.
-func wireRData(rr dns.RR) ([]byte, bool) {
-	c := dns.Copy(rr)
-	c.Header().Name = "."
-	buf := make([]byte, dns.Len(c))
-	off, err := dns.PackRR(c, buf, 0, nil, false)
-	if err != nil {
-		return nil, false
-	}
-	return buf[:off], true
 }
