@@ -18,28 +18,20 @@ package access
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/bindgate/bindgate/internal/filewatch"
 	"github.com/bindgate/bindgate/internal/zonename"
 )
 
 // Policy answers access questions. A nil *Policy allows everything. Safe for concurrent use.
 type Policy struct {
-	path    string
-	log     *slog.Logger
-	current atomic.Pointer[rules]
-
-	mu   sync.Mutex
-	hash [sha256.Size]byte
+	file *filewatch.File[rules]
 }
 
 type scope struct {
@@ -59,14 +51,11 @@ type fileJSON struct {
 
 // Load reads the policy file; an invalid file is an error naming the entry.
 func Load(path string, log *slog.Logger) (*Policy, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	p := &Policy{path: path, log: log}
-	if _, err := p.Reload(); err != nil {
+	f, err := filewatch.Load(path, "access file", parse, log)
+	if err != nil {
 		return nil, err
 	}
-	return p, nil
+	return &Policy{file: f}, nil
 }
 
 // Parse builds a policy from JSON (tests and callers without a file).
@@ -75,51 +64,15 @@ func Parse(b []byte) (*Policy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Policy{log: slog.New(slog.DiscardHandler)}
-	p.current.Store(&r)
-	return p, nil
+	return &Policy{file: filewatch.Fixed(r)}, nil
 }
 
 // Reload re-reads the file when its content changed; a file that no longer parses keeps the
 // current rules.
-func (p *Policy) Reload() (changed bool, err error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	b, err := os.ReadFile(p.path)
-	if err != nil {
-		return false, fmt.Errorf("access file %s: %w", p.path, err)
-	}
-	h := sha256.Sum256(b)
-	if h == p.hash && p.current.Load() != nil {
-		return false, nil
-	}
-	r, err := parse(b)
-	if err != nil {
-		return false, fmt.Errorf("access file %s: %w", p.path, err)
-	}
-	p.current.Store(&r)
-	p.hash = h
-	return true, nil
-}
+func (p *Policy) Reload() (changed bool, err error) { return p.file.Reload() }
 
 // Watch re-reads the file every interval until ctx ends.
-func (p *Policy) Watch(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		switch changed, err := p.Reload(); {
-		case err != nil:
-			p.log.Warn("access file reload failed; keeping the current rules", "err", err)
-		case changed:
-			p.log.Info("access file reloaded", "principals", len(*p.current.Load()))
-		}
-	}
-}
+func (p *Policy) Watch(ctx context.Context, every time.Duration) { p.file.Watch(ctx, every) }
 
 func parse(b []byte) (rules, error) {
 	var doc fileJSON
@@ -177,7 +130,7 @@ func (p *Policy) Allow(principal, zone string, write bool) bool {
 	if p == nil {
 		return true
 	}
-	for _, s := range (*p.current.Load())[principal] {
+	for _, s := range p.file.Get()[principal] {
 		if (s.write || !write) && matches(s.pattern, zone) {
 			return true
 		}
@@ -190,7 +143,7 @@ func (p *Policy) AllowServer(principal string, write bool) bool {
 	if p == nil {
 		return true
 	}
-	for _, s := range (*p.current.Load())[principal] {
+	for _, s := range p.file.Get()[principal] {
 		if (s.write || !write) && s.pattern == "*" {
 			return true
 		}

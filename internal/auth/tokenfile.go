@@ -11,11 +11,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"regexp"
-	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/bindgate/bindgate/internal/filewatch"
 )
 
 // TokenFile authenticates against a file of named tokens stored as SHA-256 digests, so the
@@ -27,12 +26,7 @@ import (
 // changes (Watch); a file that no longer parses keeps the previous tokens. Every entry is
 // compared, in constant time, whatever matches, so timing says nothing about which.
 type TokenFile struct {
-	path    string
-	log     *slog.Logger
-	current atomic.Pointer[tokenSet]
-
-	mu   sync.Mutex // serialises reloads
-	hash [sha256.Size]byte
+	file *filewatch.File[*tokenSet]
 }
 
 type tokenSet struct {
@@ -52,36 +46,18 @@ var principalName = regexp.MustCompile(`^[A-Za-z0-9._:@-]{1,128}$`)
 // NewTokenFile loads path; a missing or invalid file is a startup error that names the file
 // and the entry, never a digest.
 func NewTokenFile(path string, log *slog.Logger) (*TokenFile, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	f := &TokenFile{path: path, log: log}
-	if _, err := f.Reload(); err != nil {
+	f, err := filewatch.Load(path, "tokens file", parseTokenFile, log)
+	if err != nil {
 		return nil, err
 	}
-	return f, nil
+	return &TokenFile{file: f}, nil
 }
 
 // Reload re-reads the file if its content changed; changed reports a swap.
-func (f *TokenFile) Reload() (changed bool, err error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	b, err := os.ReadFile(f.path)
-	if err != nil {
-		return false, fmt.Errorf("tokens file %s: %w", f.path, err)
-	}
-	h := sha256.Sum256(b)
-	if h == f.hash && f.current.Load() != nil {
-		return false, nil
-	}
-	set, err := parseTokenFile(b)
-	if err != nil {
-		return false, fmt.Errorf("tokens file %s: %w", f.path, err)
-	}
-	f.current.Store(set)
-	f.hash = h
-	return true, nil
-}
+func (f *TokenFile) Reload() (changed bool, err error) { return f.file.Reload() }
+
+// Watch re-reads the file every interval until ctx ends, logging swaps and failures.
+func (f *TokenFile) Watch(ctx context.Context, every time.Duration) { f.file.Watch(ctx, every) }
 
 func parseTokenFile(b []byte) (*tokenSet, error) {
 	var doc tokenFileJSON
@@ -110,25 +86,6 @@ func parseTokenFile(b []byte) (*tokenSet, error) {
 	return set, nil
 }
 
-// Watch re-reads the file every interval until ctx ends, logging swaps and failures.
-func (f *TokenFile) Watch(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		switch changed, err := f.Reload(); {
-		case err != nil:
-			f.log.Warn("tokens file reload failed; keeping the current tokens", "err", err)
-		case changed:
-			f.log.Info("tokens file reloaded", "tokens", len(f.current.Load().names))
-		}
-	}
-}
-
 // Authenticate implements Authenticator.
 func (f *TokenFile) Authenticate(r *http.Request) (Principal, error) {
 	tok, err := BearerToken(r)
@@ -136,7 +93,7 @@ func (f *TokenFile) Authenticate(r *http.Request) (Principal, error) {
 		return Principal{}, err
 	}
 	d := sha256.Sum256([]byte(tok))
-	set := f.current.Load()
+	set := f.file.Get()
 	match := -1
 	for i := range set.digests {
 		if subtle.ConstantTimeCompare(d[:], set.digests[i][:]) == 1 {
