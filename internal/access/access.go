@@ -31,7 +31,7 @@ import (
 
 // Policy answers access questions. A nil *Policy allows everything. Safe for concurrent use.
 type Policy struct {
-	file *filewatch.File[rules]
+	file *filewatch.Watcher[rules]
 }
 
 type scope struct {
@@ -49,9 +49,12 @@ type fileJSON struct {
 	} `json:"principals"`
 }
 
-// Load reads the policy file; an invalid file is an error naming the entry.
-func Load(path string, log *slog.Logger) (*Policy, error) {
-	f, err := filewatch.Load(path, "access file", parse, log)
+// Load reads the policy file; an invalid file is an error naming the entry. Watch re-reads it
+// every interval (0: only Reload).
+func Load(ctx context.Context, path string, every time.Duration, log *slog.Logger) (*Policy, error) {
+	c := filewatch.OneFile("access file", path, parse)
+	c.Interval, c.Logger = every, log
+	f, err := filewatch.New(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -69,10 +72,10 @@ func Parse(b []byte) (*Policy, error) {
 
 // Reload re-reads the file when its content changed; a file that no longer parses keeps the
 // current rules.
-func (p *Policy) Reload() (changed bool, err error) { return p.file.Reload() }
+func (p *Policy) Reload(ctx context.Context) (changed bool, err error) { return p.file.Reload(ctx) }
 
 // Watch re-reads the file every interval until ctx ends.
-func (p *Policy) Watch(ctx context.Context, every time.Duration) { p.file.Watch(ctx, every) }
+func (p *Policy) Watch(ctx context.Context) { p.file.Watch(ctx) }
 
 func parse(b []byte) (rules, error) {
 	var doc fileJSON

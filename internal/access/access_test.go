@@ -78,16 +78,16 @@ func TestReloadKeepsRulesOnBadFile(t *testing.T) {
 		}
 	}
 	write(`{"principals":[{"name":"a","access":"read-only","zones":["*"]}]}`)
-	p, err := Load(path, nil)
+	p, err := Load(t.Context(), path, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	write(`{"principals":[{"name":"a","access":"read-write","zones":["*"]}]}`)
-	if changed, err := p.Reload(); !changed || err != nil || !p.Allow("a", "z.test", true) {
+	if changed, err := p.Reload(t.Context()); !changed || err != nil || !p.Allow("a", "z.test", true) {
 		t.Fatalf("reload: %v %v", changed, err)
 	}
 	write(`{broken`)
-	if _, err := p.Reload(); err == nil {
+	if _, err := p.Reload(t.Context()); err == nil {
 		t.Fatal("a broken file reloaded")
 	}
 	if !p.Allow("a", "z.test", true) {

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -24,6 +23,7 @@ import (
 	"github.com/bindgate/bindgate/internal/bindkey"
 	"github.com/bindgate/bindgate/internal/config"
 	"github.com/bindgate/bindgate/internal/ddns"
+	"github.com/bindgate/bindgate/internal/filewatch"
 	"github.com/bindgate/bindgate/internal/metrics"
 	"github.com/bindgate/bindgate/internal/ratelimit"
 	"github.com/bindgate/bindgate/internal/records"
@@ -42,7 +42,8 @@ type Options struct {
 	// Ready, when set, is called once the API accepts connections, with its address.
 	Ready func(addr string)
 	// Reload, when set, re-reads the configuration; bindgate uses it to pick up a replaced
-	// rndc key file (CONTRACT §14.3) every KeyCheckInterval and on SIGHUP.
+	// rndc key file (CONTRACT §14.3) when a key file changes (checked every KeyCheckInterval)
+	// and on SIGHUP.
 	Reload func() (config.Config, error)
 	// KeyCheckInterval defaults to 30 s.
 	KeyCheckInterval time.Duration
@@ -58,7 +59,11 @@ func Run(ctx context.Context, cfg config.Config, opt Options) error {
 	if log == nil {
 		log = slog.Default()
 	}
-	h, err := build(ctx, cfg, opt.Version, log)
+	// One SIGHUP handler for every watched file, registered before anything can receive it.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	h, err := build(ctx, cfg, opt, log)
 	if err != nil {
 		return err
 	}
@@ -87,9 +92,7 @@ func Run(ctx context.Context, cfg config.Config, opt Options) error {
 	for _, w := range h.watchers {
 		wg.Go(func() { w(bg) })
 	}
-	if opt.Reload != nil {
-		wg.Go(func() { h.watchKey(bg, log, opt.Reload, opt.KeyCheckInterval) })
-	}
+	wg.Go(func() { h.onHUP(bg, hup) })
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -113,15 +116,15 @@ func Run(ctx context.Context, cfg config.Config, opt Options) error {
 }
 
 type handle struct {
-	key     atomic.Pointer[bindkey.Key] // the rndc key, swapped on reload
-	tsig    atomic.Pointer[bindkey.Key] // the TSIG key of dynamic updates, swapped on reload
+	keys    *filewatch.Watcher[keySet] // the rndc and TSIG keys, swapped on reload
 	reloads *prometheus.CounterVec
 	handler http.Handler
 	zones   *zones.Service
 	metrics *metrics.Metrics
 	closers []func() error
-	// watchers run for the life of the server (file reloads).
-	watchers []func(ctx context.Context)
+	// watchers run for the life of the server (file reloads); reloaders run on SIGHUP.
+	watchers  []func(ctx context.Context)
+	reloaders []func(ctx context.Context)
 }
 
 func (h *handle) close() {
@@ -131,7 +134,8 @@ func (h *handle) close() {
 }
 
 // build constructs every part. It does not contact BIND (CONTRACT §14.3: startup does not).
-func build(ctx context.Context, cfg config.Config, version string, log *slog.Logger) (*handle, error) {
+func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger) (*handle, error) {
+	version := opt.Version
 	h := &handle{metrics: metrics.New(version)}
 	fail := func(err error) (*handle, error) { h.close(); return nil, err }
 
@@ -149,15 +153,12 @@ func build(ctx context.Context, cfg config.Config, version string, log *slog.Log
 	}
 	h.closers = append(h.closers, reg.Close)
 
-	key := cfg.RNDC.Key
-	h.key.Store(&key)
-	h.reloads = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "bindgate_key_reloads_total", Help: "rndc key reloads by result (changed, failed).",
-	}, []string{"result"})
-	h.metrics.Registry.MustRegister(h.reloads)
+	if h.keys, err = h.watchKeys(ctx, cfg, opt.Reload, opt.KeyCheckInterval, log); err != nil {
+		return fail(err)
+	}
 	client, err := rndc.New(rndc.Config{
 		Addr:    cfg.RNDC.Addr,
-		Key:     func() bindkey.Key { return *h.key.Load() },
+		Key:     func() bindkey.Key { return h.keys.Get().rndc },
 		Observe: h.metrics.ObserveRNDC,
 	})
 	if err != nil {
@@ -173,11 +174,9 @@ func build(ctx context.Context, cfg config.Config, version string, log *slog.Log
 	if err != nil {
 		return fail(err)
 	}
-	tsig := cfg.NSUpdate.Key
-	h.tsig.Store(&tsig)
 	dnsClient, err := ddns.New(ddns.Config{
 		Addr: cfg.NSUpdate.Addr,
-		Key:  func() bindkey.Key { return *h.tsig.Load() },
+		Key:  func() bindkey.Key { return h.keys.Get().tsig },
 		Observe: func(op string, d time.Duration, err error) {
 			h.metrics.ObserveDNS(op, ddns.Class(err), d)
 		},
@@ -204,7 +203,7 @@ func build(ctx context.Context, cfg config.Config, version string, log *slog.Log
 	}
 	acfg := api.Config{Zones: h.zones, Records: recs, Auth: authn, Metrics: h.metrics, Logger: log, Version: version,
 		AllowedCIDRs: cfg.Access.AllowedCIDRs, MaxInFlight: cfg.Access.MaxInFlight}
-	if err := h.security(cfg, &acfg, log); err != nil {
+	if err := h.security(ctx, cfg, &acfg, log); err != nil {
 		return fail(err)
 	}
 	srv, err := api.New(acfg)
@@ -218,9 +217,9 @@ func build(ctx context.Context, cfg config.Config, version string, log *slog.Log
 // security builds the parts of issue 4 that live beside authentication: the tokens file,
 // the access policy (both re-read every fileCheckInterval), the rate limiter and the audit
 // sink.
-func (h *handle) security(cfg config.Config, acfg *api.Config, log *slog.Logger) error {
+func (h *handle) security(ctx context.Context, cfg config.Config, acfg *api.Config, log *slog.Logger) error {
 	if cfg.Access.TokensFile != "" {
-		tf, err := auth.NewTokenFile(cfg.Access.TokensFile, log)
+		tf, err := auth.NewTokenFile(ctx, cfg.Access.TokensFile, fileCheckInterval, log)
 		if err != nil {
 			return fmt.Errorf("BIND_API_TOKENS_FILE: %w", err)
 		}
@@ -229,15 +228,17 @@ func (h *handle) security(cfg config.Config, acfg *api.Config, log *slog.Logger)
 		} else {
 			acfg.Auth = tf
 		}
-		h.watchers = append(h.watchers, func(ctx context.Context) { tf.Watch(ctx, fileCheckInterval) })
+		h.watchers = append(h.watchers, tf.Watch)
+		h.reloaders = append(h.reloaders, func(ctx context.Context) { _, _ = tf.Reload(ctx) })
 	}
 	if cfg.Access.PolicyFile != "" {
-		p, err := access.Load(cfg.Access.PolicyFile, log)
+		p, err := access.Load(ctx, cfg.Access.PolicyFile, fileCheckInterval, log)
 		if err != nil {
 			return fmt.Errorf("BINDGATE_ACCESS_FILE: %w", err)
 		}
 		acfg.Access = p
-		h.watchers = append(h.watchers, func(ctx context.Context) { p.Watch(ctx, fileCheckInterval) })
+		h.watchers = append(h.watchers, p.Watch)
+		h.reloaders = append(h.reloaders, func(ctx context.Context) { _, _ = p.Reload(ctx) })
 	}
 	if cfg.RateLimit.Enabled {
 		acfg.Limiter = ratelimit.New(ratelimit.Config{Requests: cfg.RateLimit.Requests,
@@ -340,48 +341,6 @@ func (h *handle) startupReconcile(ctx context.Context, log *slog.Logger) {
 		case <-time.After(backoff):
 		}
 		backoff = min(backoff*2, 30*time.Second)
-	}
-}
-
-// watchKey re-reads the configuration every interval and on SIGHUP, and swaps in a changed
-// rndc key: Kubernetes replaces a Secret volume's files in place, and named may be
-// reconfigured with the new key before bindgate restarts. Pooled connections made with the old
-// key are dropped by the client. A configuration that no longer loads keeps the current key
-// (the error names the setting, never the secret).
-func (h *handle) watchKey(ctx context.Context, log *slog.Logger, reload func() (config.Config, error), every time.Duration) {
-	if every <= 0 {
-		every = 30 * time.Second
-	}
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-hup:
-		}
-		cfg, err := reload()
-		if err != nil {
-			h.reloads.WithLabelValues("failed").Inc()
-			log.Warn("rndc key reload failed; keeping the current key", "err", err)
-			continue
-		}
-		if cur := h.key.Load(); !cfg.RNDC.Key.Equal(*cur) {
-			k := cfg.RNDC.Key
-			h.key.Store(&k)
-			h.reloads.WithLabelValues("changed").Inc()
-			log.Info("rndc key reloaded", "key", k)
-		}
-		if cur := h.tsig.Load(); !cfg.NSUpdate.Key.Equal(*cur) {
-			k := cfg.NSUpdate.Key
-			h.tsig.Store(&k)
-			h.reloads.WithLabelValues("changed").Inc()
-			log.Info("TSIG key for dynamic updates reloaded", "key", k)
-		}
 	}
 }
 

@@ -6,10 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -81,21 +77,8 @@ func (h *handle) setupTLS(ctx context.Context, cfg config.Config, log *slog.Logg
 		cancel()
 		return nil, err
 	}
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP) // before Run serves, so a SIGHUP never finds no handler
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		defer signal.Stop(hup)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-hup:
-				_ = r.Check() // logged and counted by the reloader
-			}
-		}
-	})
-	h.closers = append(h.closers, func() error { cancel(); wg.Wait(); return r.Close() })
+	h.reloaders = append(h.reloaders, func(ctx context.Context) { _ = r.Check(ctx) }) // logged and counted by the reloader
+	h.closers = append(h.closers, func() error { cancel(); return r.Close() })
 	conf := r.TLSConfig()
 	return func(ln net.Listener) net.Listener { return tls.NewListener(ln, conf) }, nil
 }

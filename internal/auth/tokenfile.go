@@ -23,10 +23,10 @@ import (
 //	{"tokens": [{"name": "ci", "sha256": "<64 hex digits of sha256(token)>"}]}
 //
 // Make a digest with `printf %s "$TOKEN" | sha256sum`. The file is re-read when its content
-// changes (Watch); a file that no longer parses keeps the previous tokens. Every entry is
+// changes (Watch, Reload: filewatch); a file that no longer parses keeps the previous tokens. Every entry is
 // compared, in constant time, whatever matches, so timing says nothing about which.
 type TokenFile struct {
-	file *filewatch.File[*tokenSet]
+	file *filewatch.Watcher[*tokenSet]
 }
 
 type tokenSet struct {
@@ -44,9 +44,11 @@ type tokenFileJSON struct {
 var principalName = regexp.MustCompile(`^[A-Za-z0-9._:@-]{1,128}$`)
 
 // NewTokenFile loads path; a missing or invalid file is a startup error that names the file
-// and the entry, never a digest.
-func NewTokenFile(path string, log *slog.Logger) (*TokenFile, error) {
-	f, err := filewatch.Load(path, "tokens file", parseTokenFile, log)
+// and the entry, never a digest. Watch re-reads it every interval (0: only Reload).
+func NewTokenFile(ctx context.Context, path string, every time.Duration, log *slog.Logger) (*TokenFile, error) {
+	c := filewatch.OneFile("tokens file", path, parseTokenFile)
+	c.Interval, c.Logger = every, log
+	f, err := filewatch.New(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -54,10 +56,10 @@ func NewTokenFile(path string, log *slog.Logger) (*TokenFile, error) {
 }
 
 // Reload re-reads the file if its content changed; changed reports a swap.
-func (f *TokenFile) Reload() (changed bool, err error) { return f.file.Reload() }
+func (f *TokenFile) Reload(ctx context.Context) (changed bool, err error) { return f.file.Reload(ctx) }
 
 // Watch re-reads the file every interval until ctx ends, logging swaps and failures.
-func (f *TokenFile) Watch(ctx context.Context, every time.Duration) { f.file.Watch(ctx, every) }
+func (f *TokenFile) Watch(ctx context.Context) { f.file.Watch(ctx) }
 
 func parseTokenFile(b []byte) (*tokenSet, error) {
 	var doc tokenFileJSON

@@ -22,7 +22,7 @@ func TestTokenFile(t *testing.T) {
 		}
 	}
 	write(`{"tokens":[{"name":"ci","sha256":"` + digest("ci-secret") + `"},{"name":"ops","sha256":"` + digest("ops-secret") + `"}]}`)
-	f, err := NewTokenFile(path, nil)
+	f, err := NewTokenFile(t.Context(), path, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,14 +46,14 @@ func TestTokenFile(t *testing.T) {
 	}
 	// Hot reload: rotate ci, and a broken file keeps the rotated set.
 	write(`{"tokens":[{"name":"ci","sha256":"` + digest("ci-new") + `"}]}`)
-	if changed, err := f.Reload(); !changed || err != nil {
+	if changed, err := f.Reload(t.Context()); !changed || err != nil {
 		t.Fatalf("reload: %v %v", changed, err)
 	}
 	if _, err := try("ci-secret"); err == nil {
 		t.Error("a rotated-out token still works")
 	}
 	write(`{"tokens":[{"name":"ci","sha256":"zz"}]}`)
-	if _, err := f.Reload(); err == nil || strings.Contains(err.Error(), digest("ci-new")) {
+	if _, err := f.Reload(t.Context()); err == nil || strings.Contains(err.Error(), digest("ci-new")) {
 		t.Fatalf("bad file: %v", err)
 	}
 	if got, err := try("ci-new"); err != nil || got != "ci" {

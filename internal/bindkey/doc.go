@@ -3,8 +3,8 @@
 // Key is the type shared by the rndc control channel and TSIG-signed dynamic updates; it
 // redacts its secret wherever it could be printed (CONTRACT §19 A4). ParseKeyFile reads BIND key
 // files (rndc.key, tsig-keygen output) and LoadRNDCConf reads rndc.conf with its includes
-// (CONTRACT §14.3). Both share one tokenizer for BIND's configuration grammar: words, quoted
-// strings with backslash escapes, braces, ';' and the comment styles //, # and /* */.
+// (CONTRACT §14.3). Both read BIND's configuration grammar with the bindconf lexer (comments
+// skipped) and one statement parser (grammar.go).
 //
 // Parse errors name the file, line and byte offset, never the text found there (CONTRACT §19 A3):
 // the text around a secret is the secret. Only SHA-2 HMACs are accepted (A12), include nesting

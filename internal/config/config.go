@@ -67,6 +67,8 @@ type Config struct {
 		Addr string      // host:port, default 127.0.0.1:53
 		Key  bindkey.Key // Name is "" when neither NSUPDATE_KEY_NAME, RNDC_KEY_NAME nor rndc.conf names a key
 		TCP  bool        // NSUPDATE_TCP
+		// KeyFiles are the files the key came from besides RNDC.KeyFiles (NSUPDATE_SECRET_FILE).
+		KeyFiles []string
 	}
 
 	// TLS serves the API over HTTPS when CertFile is set.

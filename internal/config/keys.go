@@ -178,6 +178,9 @@ func (p *loader) nsupdate(c *Config) {
 			p.fail(from, err)
 		}
 		key.Secret = b
+		if from == "NSUPDATE_SECRET_FILE" {
+			c.NSUpdate.KeyFiles = []string{p.v.get(from)}
+		}
 	}
 	c.NSUpdate.Key = key
 	c.NSUpdate.TCP = p.boolean("NSUPDATE_TCP")

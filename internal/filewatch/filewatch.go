@@ -1,12 +1,9 @@
-// Package filewatch keeps a parsed configuration file current: it is re-read every interval,
-// and swapped in when its content changed and still parses; a file that no longer parses keeps
-// the current value and logs a warning. Reads go through the path each time, so Kubernetes
-// Secret and ConfigMap volumes (symlink swaps) are followed.
 package filewatch
 
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -15,79 +12,251 @@ import (
 	"time"
 )
 
-// File is a file parsed into a T. Get is safe for concurrent use with Reload and Watch.
-type File[T any] struct {
-	path  string
-	what  string // names the file in errors and logs, e.g. "tokens file"
-	parse func([]byte) (T, error)
-	log   *slog.Logger
-	cur   atomic.Pointer[T]
-
-	mu   sync.Mutex // serialises reloads
-	hash [sha256.Size]byte
+// File is one file as read: its path and content. Data is nil for an optional file that is not
+// configured.
+type File struct {
+	Path string
+	Data []byte
 }
 
-// Load reads and parses path; an error names what and the path.
-func Load[T any](path, what string, parse func([]byte) (T, error), log *slog.Logger) (*File[T], error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+// ReadFile reads path. Its error is the operation and the cause without the path (the
+// *os.PathError layer is dropped), so callers name the file their own way, once.
+func ReadFile(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if pe, ok := errors.AsType[*os.PathError](err); ok {
+		err = fmt.Errorf("%s: %w", pe.Op, pe.Err)
 	}
-	f := &File[T]{path: path, what: what, parse: parse, log: log}
-	if _, err := f.Reload(); err != nil {
+	return b, err
+}
+
+// ReadFiles reads paths in order; an empty path gives a File with no data. An error names the
+// path.
+func ReadFiles(paths ...string) ([]File, error) {
+	out := make([]File, len(paths))
+	for i, p := range paths {
+		out[i].Path = p
+		if p == "" {
+			continue
+		}
+		b, err := ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		out[i].Data = b
+	}
+	return out, nil
+}
+
+// Result is the outcome of a reload that found new content.
+type Result string
+
+// Results.
+const (
+	Changed Result = "changed" // the new value is in use
+	Failed  Result = "failed"  // the files did not read, parse or switch; the old value stays
+)
+
+// Event describes a reload that found new content, for OnResult.
+type Event[T any] struct {
+	Result   Result
+	Old, New T     // Changed: the value replaced and the one now in use
+	Err      error // Failed: why
+}
+
+// Config describes one watched value.
+type Config[T any] struct {
+	// Name names the value in logs and errors, e.g. "tokens file".
+	Name string
+	// Read reads every file the value comes from, in a fixed order. The hash of what it returns
+	// decides whether anything changed. Read and Parse are never called concurrently.
+	Read func() ([]File, error)
+	// Parse builds the value from what Read returned.
+	Parse func([]File) (T, error)
+	// Switch, when set, is called with the value in use and the new one before the swap; an
+	// error keeps the value in use and reports Failed, and the same content is tried again on
+	// the next Reload. It is where a change that must be coordinated with someone else (named
+	// loading a new key) happens.
+	Switch func(ctx context.Context, old, new T) error
+	// OnResult, when set, is called after each reload that found new content (metrics). It
+	// must not block.
+	OnResult func(Event[T])
+	// Attrs, when set, adds log attributes describing a new value (never secrets).
+	Attrs func(old, new T) []any
+	// Interval is Watch's period; 0 leaves reloads to Reload.
+	Interval time.Duration
+	// Logger defaults to discarding.
+	Logger *slog.Logger
+}
+
+// Watcher holds the current value of a set of files. Get is safe for concurrent use with
+// Reload and Watch.
+type Watcher[T any] struct {
+	cfg Config[T]
+	cur atomic.Pointer[T]
+
+	mu     sync.Mutex // serialises reloads: the ticker and SIGHUP may overlap
+	hash   [sha256.Size]byte
+	paths  []string
+	bad    [sha256.Size]byte // content that failed to parse, so it is reported once
+	badErr error
+}
+
+// New reads and parses the files; an error (naming cfg.Name) means there is no value to serve.
+func New[T any](ctx context.Context, cfg Config[T]) (*Watcher[T], error) {
+	if cfg.Read == nil || cfg.Parse == nil {
+		return nil, errors.New("filewatch: Read and Parse are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	w := &Watcher[T]{cfg: cfg}
+	files, h, err := w.read()
+	if err != nil {
 		return nil, err
 	}
-	return f, nil
+	v, err := w.parse(files)
+	if err != nil {
+		return nil, err
+	}
+	w.store(&v, files, h)
+	return w, nil
 }
 
-// Fixed returns a File that always holds v and has nothing to reload.
-func Fixed[T any](v T) *File[T] {
-	f := &File[T]{}
-	f.cur.Store(&v)
-	return f
+// Fixed returns a Watcher that always holds v and has nothing to reload.
+func Fixed[T any](v T) *Watcher[T] {
+	w := &Watcher[T]{}
+	w.cur.Store(&v)
+	return w
 }
 
 // Get returns the current value.
-func (f *File[T]) Get() T { return *f.cur.Load() }
+func (w *Watcher[T]) Get() T { return *w.cur.Load() }
 
-// Reload re-reads the file; changed reports a swap.
-func (f *File[T]) Reload() (changed bool, err error) {
-	if f.path == "" {
+// Paths returns the files the current value was read from.
+func (w *Watcher[T]) Paths() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string(nil), w.paths...)
+}
+
+// Reload reads the files now and swaps in changed content that parses (and that Switch
+// accepts). changed reports a swap. err is nil when nothing changed or the new value is in
+// use; otherwise it is the failure, already logged and reported once per content (a read
+// failure, often a moment in a rotation, is reported every time).
+func (w *Watcher[T]) Reload(ctx context.Context) (changed bool, err error) {
+	if w.cfg.Read == nil {
+		return false, nil // Fixed
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	files, h, err := w.read()
+	if err != nil {
+		w.failed(err)
+		return false, err
+	}
+	if h == w.hash {
 		return false, nil
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	b, err := os.ReadFile(f.path)
+	if w.badErr != nil && h == w.bad {
+		return false, w.badErr
+	}
+	v, err := w.parse(files)
 	if err != nil {
-		return false, fmt.Errorf("%s %s: %w", f.what, f.path, err)
+		w.bad, w.badErr = h, err
+		w.failed(err)
+		return false, err
 	}
-	h := sha256.Sum256(b)
-	if h == f.hash && f.cur.Load() != nil {
-		return false, nil
+	w.bad, w.badErr = [sha256.Size]byte{}, nil
+	old := w.Get()
+	if w.cfg.Switch != nil {
+		if err := w.cfg.Switch(ctx, old, v); err != nil {
+			err = fmt.Errorf("%s: %w", w.cfg.Name, err)
+			w.failed(err)
+			return false, err
+		}
 	}
-	v, err := f.parse(b)
-	if err != nil {
-		return false, fmt.Errorf("%s %s: %w", f.what, f.path, err)
+	w.store(&v, files, h)
+	attrs := []any{"files", w.paths}
+	if w.cfg.Attrs != nil {
+		attrs = append(attrs, w.cfg.Attrs(old, v)...)
 	}
-	f.cur.Store(&v)
-	f.hash = h
+	w.cfg.Logger.Info(w.cfg.Name+" reloaded", attrs...)
+	w.report(Event[T]{Result: Changed, Old: old, New: v})
 	return true, nil
 }
 
-// Watch calls Reload every interval until ctx ends, logging swaps and failures.
-func (f *File[T]) Watch(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
+// Watch calls Reload every Interval until ctx ends; with no Interval it returns at once.
+// Failures are logged and reported by Reload.
+func (w *Watcher[T]) Watch(ctx context.Context) {
+	if w.cfg.Interval <= 0 || w.cfg.Read == nil {
+		return
+	}
+	t := time.NewTicker(w.cfg.Interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			_, _ = w.Reload(ctx)
 		}
-		switch changed, err := f.Reload(); {
-		case err != nil:
-			f.log.Warn(f.what+" reload failed; keeping the current one", "err", err)
-		case changed:
-			f.log.Info(f.what+" reloaded", "path", f.path)
+	}
+}
+
+// read reads the files and hashes paths and content together, so a file moving to another
+// path is a change too.
+func (w *Watcher[T]) read() ([]File, [sha256.Size]byte, error) {
+	files, err := w.cfg.Read()
+	if err != nil {
+		return nil, [sha256.Size]byte{}, fmt.Errorf("%s: %w", w.cfg.Name, err)
+	}
+	d := sha256.New()
+	for _, f := range files {
+		fmt.Fprintf(d, "%d:%s:%d:", len(f.Path), f.Path, len(f.Data))
+		d.Write(f.Data)
+	}
+	return files, [sha256.Size]byte(d.Sum(nil)), nil
+}
+
+func (w *Watcher[T]) parse(files []File) (T, error) {
+	v, err := w.cfg.Parse(files)
+	if err != nil {
+		return v, fmt.Errorf("%s: %w", w.cfg.Name, err)
+	}
+	return v, nil
+}
+
+func (w *Watcher[T]) store(v *T, files []File, h [sha256.Size]byte) {
+	w.cur.Store(v)
+	w.hash = h
+	w.paths = w.paths[:0]
+	for _, f := range files {
+		if f.Path != "" {
+			w.paths = append(w.paths, f.Path)
 		}
+	}
+}
+
+func (w *Watcher[T]) failed(err error) {
+	w.cfg.Logger.Warn(w.cfg.Name+" did not load; keeping the one in use", "err", err)
+	w.report(Event[T]{Result: Failed, Err: err})
+}
+
+func (w *Watcher[T]) report(e Event[T]) {
+	if w.cfg.OnResult != nil {
+		w.cfg.OnResult(e)
+	}
+}
+
+// OneFile is the Config of a value parsed from one file; errors name it and the path, e.g.
+// "tokens file /etc/bindgate/tokens.json: no tokens".
+func OneFile[T any](name, path string, parse func([]byte) (T, error)) Config[T] {
+	return Config[T]{
+		Name: name + " " + path,
+		Read: func() ([]File, error) {
+			b, err := ReadFile(path)
+			return []File{{Path: path, Data: b}}, err
+		},
+		Parse: func(f []File) (T, error) { return parse(f[0].Data) },
 	}
 }

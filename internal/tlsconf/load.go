@@ -8,8 +8,9 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
+
+	"github.com/bindgate/bindgate/internal/filewatch"
 )
 
 // The settings a FileError names (CONTRACT §14.1).
@@ -48,12 +49,6 @@ var settings = [nFiles]string{SettingCert, SettingKey, SettingClientCA}
 // sums holds the SHA-256 of each file's content; the CA entry is zero when there is no CA file.
 type sums [nFiles][sha256.Size]byte
 
-// files is one reading of the configured files.
-type files struct {
-	data [nFiles][]byte
-	sums sums
-}
-
 // bundle is a loaded set: what handshakes use, and the content it came from.
 type bundle struct {
 	sums      sums
@@ -62,36 +57,29 @@ type bundle struct {
 }
 
 // read reads every configured file by path, so a symlink swapped since the last read is
-// followed to the new content.
-func read(paths [nFiles]string) (*files, error) {
-	f := new(files)
+// followed to the new content. The CA entry has no data without BIND_TLS_CLIENT_CA.
+func read(paths [nFiles]string) ([]filewatch.File, error) {
+	f := make([]filewatch.File, nFiles)
 	for i, p := range paths {
+		f[i].Path = p
 		if p == "" {
 			continue
 		}
-		b, err := os.ReadFile(p)
+		b, err := filewatch.ReadFile(p)
 		if err != nil {
-			return nil, &FileError{Setting: settings[i], Path: p, Err: unwrapPath(err)}
+			return nil, &FileError{Setting: settings[i], Path: p, Err: err}
 		}
-		f.data[i], f.sums[i] = b, sha256.Sum256(b)
+		f[i].Data = b
 	}
 	return f, nil
 }
 
-// unwrapPath drops the *fs.PathError layer, whose text repeats the path FileError already names.
-func unwrapPath(err error) error {
-	if pe, ok := errors.AsType[*os.PathError](err); ok {
-		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
-	}
-	return err
-}
-
 // parse turns one reading into a bundle.
-func parse(paths [nFiles]string, f *files) (*bundle, error) {
+func parse(paths [nFiles]string, f []filewatch.File) (*bundle, error) {
 	fail := func(i int, err error) (*bundle, error) {
 		return nil, &FileError{Setting: settings[i], Path: paths[i], Err: err}
 	}
-	chain, err := certificates(f.data[fileCert])
+	chain, err := certificates(f[fileCert].Data)
 	if err != nil {
 		return fail(fileCert, err)
 	}
@@ -99,18 +87,24 @@ func parse(paths [nFiles]string, f *files) (*bundle, error) {
 	if err != nil {
 		return fail(fileCert, fmt.Errorf("first certificate: %w", err))
 	}
-	key, err := privateKey(f.data[fileKey])
+	key, err := privateKey(f[fileKey].Data)
 	if err != nil {
 		return fail(fileKey, err)
 	}
 	if pub, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(leaf.PublicKey) {
 		return fail(fileKey, ErrKeyMismatch)
 	}
-	b := &bundle{sums: f.sums, cert: &tls.Certificate{Certificate: chain, PrivateKey: key, Leaf: leaf}}
+	var sums sums
+	for i := range f {
+		if f[i].Path != "" {
+			sums[i] = sha256.Sum256(f[i].Data)
+		}
+	}
+	b := &bundle{sums: sums, cert: &tls.Certificate{Certificate: chain, PrivateKey: key, Leaf: leaf}}
 	if paths[fileCA] == "" {
 		return b, nil
 	}
-	cas, err := certificates(f.data[fileCA])
+	cas, err := certificates(f[fileCA].Data)
 	if err != nil {
 		return fail(fileCA, err)
 	}

@@ -33,20 +33,20 @@ func TestReload(t *testing.T) {
 			if got := serial(t, addr, ca, nil); got.Int64() != 100 {
 				t.Fatalf("serial %v before the update, want 100", got)
 			}
-			if err := r.Check(); err != nil {
+			if err := r.Check(t.Context()); err != nil {
 				t.Fatalf("Check with nothing changed: %v", err)
 			}
 			st.update(pairFiles(b))
 			if got := serial(t, addr, ca, nil); got.Int64() != 100 {
 				t.Fatalf("serial %v before Check, want 100", got)
 			}
-			if err := r.Check(); err != nil {
+			if err := r.Check(t.Context()); err != nil {
 				t.Fatalf("Check: %v", err)
 			}
 			if got := serial(t, addr, ca, nil); got.Int64() != 200 {
 				t.Errorf("serial %v after Check, want 200", got)
 			}
-			if err := r.Check(); err != nil {
+			if err := r.Check(t.Context()); err != nil {
 				t.Fatalf("second Check: %v", err)
 			}
 			if diff := cmp.Diff([]string{ResultChanged}, ev.list()); diff != "" {
@@ -78,7 +78,7 @@ func TestReloadClientCA(t *testing.T) {
 		t.Fatal("new CA's client accepted before rotation")
 	}
 	st.update(map[string][]byte{crtName: srvID.CertPEM, keyName: srvID.KeyPEM, caName: nextCA.CertPEM})
-	if err := r.Check(); err != nil {
+	if err := r.Check(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if err := try(newClient); err != nil {
@@ -124,7 +124,7 @@ func TestReloadKeepsOldOnBadPair(t *testing.T) {
 			addr, _ := serve(t, r)
 
 			st.update(tc.files)
-			err = r.Check()
+			err = r.Check(t.Context())
 			fe, ok := errors.AsType[*FileError](err)
 			if !ok {
 				t.Fatalf("Check = %v, want a *FileError", err)
@@ -138,7 +138,7 @@ func TestReloadKeepsOldOnBadPair(t *testing.T) {
 			if got := serial(t, addr, ca, nil); got.Int64() != 100 {
 				t.Errorf("serving serial %v after a bad update, want the old 100", got)
 			}
-			if err2 := r.Check(); err2 == nil || err2.Error() != err.Error() {
+			if err2 := r.Check(t.Context()); err2 == nil || err2.Error() != err.Error() {
 				t.Errorf("second Check = %v, want %v again", err2, err)
 			}
 			if diff := cmp.Diff(tc.repeat, ev.list()); diff != "" {
@@ -152,7 +152,7 @@ func TestReloadKeepsOldOnBadPair(t *testing.T) {
 
 			// The next good update is picked up.
 			st.update(pairFiles(c))
-			if err := r.Check(); err != nil {
+			if err := r.Check(t.Context()); err != nil {
 				t.Fatalf("Check after a good update: %v", err)
 			}
 			if got := serial(t, addr, ca, nil); got.Int64() != 300 {

@@ -7,14 +7,15 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/bindgate/bindgate/internal/filewatch"
 )
 
 // Results passed to Config.OnReload.
 const (
-	ResultChanged = "changed" // a new set was loaded and is in use
-	ResultFailed  = "failed"  // the files changed but did not load; the previous set stays in use
+	ResultChanged = string(filewatch.Changed) // a new set was loaded and is in use
+	ResultFailed  = string(filewatch.Failed)  // the files changed but did not load; the previous set stays in use
 )
 
 // Config names the files and how often to look at them again.
@@ -28,16 +29,12 @@ type Config struct {
 }
 
 // Reloader holds the certificate (and client CA pool) in use and replaces it when the files
-// change. Its methods are safe for concurrent use.
+// change, through filewatch. Its methods are safe for concurrent use.
 type Reloader struct {
 	cfg   Config
 	paths [nFiles]string
 	log   *slog.Logger
-	cur   atomic.Pointer[bundle]
-
-	mu      sync.Mutex // serialises checks: the ticker and SIGHUP may overlap
-	badSums sums       // content that failed to load last time, so it is reported once
-	badErr  error
+	w     *filewatch.Watcher[*bundle]
 
 	stop context.CancelFunc
 	wg   sync.WaitGroup
@@ -60,19 +57,31 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Reloader, error) {
 		return nil, err
 	}
 	r := &Reloader{cfg: cfg, paths: [nFiles]string{cfg.CertFile, cfg.KeyFile, cfg.ClientCAFile}, log: log}
-	f, err := read(r.paths)
+	w, err := filewatch.New(ctx, filewatch.Config[*bundle]{
+		Name:     "TLS certificate",
+		Read:     func() ([]filewatch.File, error) { return read(r.paths) },
+		Parse:    func(f []filewatch.File) (*bundle, error) { return parse(r.paths, f) },
+		Attrs:    r.attrs,
+		Interval: cfg.ReloadInterval,
+		Logger:   log,
+		OnResult: func(e filewatch.Event[*bundle]) {
+			if cfg.OnReload != nil {
+				cfg.OnReload(string(e.Result))
+			}
+		},
+	})
 	if err != nil {
+		// The FileError alone: it already names the setting and the file.
+		if fe, ok := errors.AsType[*FileError](err); ok {
+			return nil, fe
+		}
 		return nil, err
 	}
-	b, err := parse(r.paths, f)
-	if err != nil {
-		return nil, err
-	}
-	r.cur.Store(b)
-	log.Info("TLS certificate loaded", r.attrs(b, nil)...)
+	r.w = w
+	log.Info("TLS certificate loaded", r.attrs(nil, w.Get())...)
 	if cfg.ReloadInterval > 0 {
 		ctx, r.stop = context.WithCancel(ctx)
-		r.wg.Go(func() { r.poll(ctx) })
+		r.wg.Go(func() { w.Watch(ctx) })
 	}
 	return r, nil
 }
@@ -95,20 +104,20 @@ func (r *Reloader) TLSConfig() *tls.Config {
 	c := &tls.Config{
 		MinVersion: tls.VersionTLS12,
 		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
-			return r.cur.Load().cert, nil
+			return r.w.Get().cert, nil
 		},
 	}
 	if r.cfg.ClientCAFile == "" {
 		return c
 	}
 	c.ClientAuth = tls.RequireAndVerifyClientCert
-	c.ClientCAs = r.cur.Load().clientCAs
+	c.ClientCAs = r.w.Get().clientCAs
 	// No resumption under mTLS: a resumed session skips chain verification, so a client
 	// certificate from a CA since removed from BIND_TLS_CLIENT_CA could go on being accepted
 	// (golang/go#77217, CVE-2025-68121). bindy opens few connections; full handshakes are cheap.
 	c.SessionTicketsDisabled = true
 	c.GetConfigForClient = func(*tls.ClientHelloInfo) (*tls.Config, error) {
-		pool := r.cur.Load().clientCAs
+		pool := r.w.Get().clientCAs
 		if pool == c.ClientCAs {
 			return nil, nil // unchanged since TLSConfig: use c
 		}
@@ -123,65 +132,13 @@ func (r *Reloader) TLSConfig() *tls.Config {
 // Check reads the files now and swaps in a changed set that loads. It returns nil when nothing
 // changed or the new set is in use, and the error (already logged, and reported to OnReload
 // once per content) when the files changed but do not load; the set in use then stays.
-func (r *Reloader) Check() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	cur := r.cur.Load()
-	f, err := read(r.paths)
-	if err != nil {
-		// Often a moment in a rotation; the next check sees the whole new set.
-		r.failed(err)
-		return err
-	}
-	if f.sums == cur.sums {
-		return nil
-	}
-	if r.badErr != nil && f.sums == r.badSums {
-		return r.badErr
-	}
-	b, err := parse(r.paths, f)
-	if err != nil {
-		r.badSums, r.badErr = f.sums, err
-		r.failed(err)
-		return err
-	}
-	r.badSums, r.badErr = sums{}, nil
-	r.cur.Store(b)
-	r.log.Info("TLS certificate reloaded", r.attrs(b, cur)...)
-	r.report(ResultChanged)
-	return nil
-}
-
-func (r *Reloader) poll(ctx context.Context) {
-	t := time.NewTicker(r.cfg.ReloadInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			_ = r.Check() // logged and reported by Check
-		}
-	}
-}
-
-func (r *Reloader) failed(err error) {
-	attrs := []any{"err", err}
-	if fe, ok := errors.AsType[*FileError](err); ok {
-		attrs = append(attrs, "setting", fe.Setting, "file", fe.Path)
-	}
-	r.log.Warn("TLS files did not load; keeping the certificate in use", attrs...)
-	r.report(ResultFailed)
-}
-
-func (r *Reloader) report(result string) {
-	if r.cfg.OnReload != nil {
-		r.cfg.OnReload(result)
-	}
+func (r *Reloader) Check(ctx context.Context) error {
+	_, err := r.w.Reload(ctx)
+	return err
 }
 
 // attrs describes a set for the log: public certificate facts and which files changed.
-func (r *Reloader) attrs(b, prev *bundle) []any {
+func (r *Reloader) attrs(prev, b *bundle) []any {
 	leaf := b.cert.Leaf
 	a := []any{"cert", r.paths[fileCert], "serial", leaf.SerialNumber.String(),
 		"not_after", leaf.NotAfter.UTC().Format(time.RFC3339), "mtls", b.clientCAs != nil}

@@ -27,16 +27,16 @@ func parseList(raw string) (list, error) {
 	if err != nil {
 		return l, err
 	}
-	open := slices.IndexFunc(toks, func(t token) bool { return t.kind == tOpen })
-	if open < 1 || toks[0].kind != tWord {
+	open := slices.IndexFunc(toks, func(t token) bool { return t.Kind == tOpen })
+	if open < 1 || toks[0].Kind != tWord {
 		return l, syntaxErr("statement %q is not a list", firstWord(raw))
 	}
 	end := matchClose(toks, open)
-	if end < 0 || end+2 != len(toks) || toks[end+1].kind != tSemi {
+	if end < 0 || end+2 != len(toks) || toks[end+1].Kind != tSemi {
 		return l, syntaxErr("statement %q is not a list", firstWord(raw))
 	}
 	if open > 1 {
-		l.header = raw[toks[1].start:toks[open-1].end]
+		l.header = raw[toks[1].Start:toks[open-1].End]
 		l.headerToks = toks[1:open]
 	}
 	inner := toks[open+1 : end]
@@ -46,7 +46,7 @@ func parseList(raw string) (list, error) {
 	}
 	for _, g := range gs {
 		et := inner[g[0]:g[1]]
-		l.elems = append(l.elems, element{raw: raw[et[0].start:et[len(et)-1].end], toks: et})
+		l.elems = append(l.elems, element{raw: raw[et[0].Start:et[len(et)-1].End], toks: et})
 	}
 	return l, nil
 }
@@ -54,8 +54,8 @@ func parseList(raw string) (list, error) {
 // isKey reports whether e is a `key "name"` element: a TSIG key grant, which a PATCH of
 // allowTransfer or allowUpdate keeps ([fix] CONTRACT §10, §18.11).
 func (e element) isKey() bool {
-	return len(e.toks) == 2 && e.toks[0].kind == tWord && strings.EqualFold(e.toks[0].val, "key") &&
-		(e.toks[1].kind == tString || e.toks[1].kind == tWord)
+	return len(e.toks) == 2 && e.toks[0].Kind == tWord && strings.EqualFold(e.toks[0].Text, "key") &&
+		(e.toks[1].Kind == tString || e.toks[1].Kind == tWord)
 }
 
 func firstWord(raw string) string {
@@ -85,7 +85,7 @@ func canon(raw string) (string, error) {
 	if err != nil || len(toks) == 0 {
 		return "", syntaxErr("empty statement")
 	}
-	kw := canonicalKeyword(toks[0].val)
+	kw := canonicalKeyword(toks[0].Text)
 	switch kw {
 	case "allow-transfer", "allow-update":
 		l, err := parseList(raw)
@@ -96,7 +96,7 @@ func canon(raw string) (string, error) {
 		negated := false
 		for i, e := range l.elems {
 			elems[i] = normToks(e.toks)
-			negated = negated || slices.ContainsFunc(e.toks, func(t token) bool { return t.kind == tBang })
+			negated = negated || slices.ContainsFunc(e.toks, func(t token) bool { return t.Kind == tBang })
 		}
 		if !negated {
 			slices.Sort(elems)
@@ -104,8 +104,8 @@ func canon(raw string) (string, error) {
 		}
 		return kw + " " + normToks(l.headerToks) + " { " + strings.Join(elems, " ; ") + " }", nil
 	case "inline-signing":
-		if len(toks) == 3 && toks[1].kind == tWord && toks[2].kind == tSemi {
-			switch strings.ToLower(toks[1].val) {
+		if len(toks) == 3 && toks[1].Kind == tWord && toks[2].Kind == tSemi {
+			switch strings.ToLower(toks[1].Text) {
 			case "yes", "true", "1":
 				return kw + " yes", nil
 			case "no", "false", "0":
@@ -125,21 +125,21 @@ func normToks(toks []token) string {
 }
 
 func normTok(t token) string {
-	switch t.kind {
+	switch t.Kind {
 	case tString:
-		return "t:" + t.val
+		return "t:" + t.Text
 	case tWord:
-		if a, err := netip.ParseAddr(t.val); err == nil {
+		if a, err := netip.ParseAddr(t.Text); err == nil {
 			return "@" + a.String()
 		}
-		if p, err := netip.ParsePrefix(t.val); err == nil {
+		if p, err := netip.ParsePrefix(t.Text); err == nil {
 			if p.IsSingleIP() {
 				return "@" + p.Addr().String()
 			}
 			return "@" + p.String()
 		}
-		return "t:" + t.val
+		return "t:" + t.Text
 	default:
-		return t.val
+		return t.Text
 	}
 }

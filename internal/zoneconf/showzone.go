@@ -28,27 +28,27 @@ func ParseShowzone(text string) (Zone, error) {
 	if err != nil {
 		return z, err
 	}
-	if len(toks) < 3 || toks[0].kind != tWord || !strings.EqualFold(toks[0].val, "zone") {
+	if len(toks) < 3 || toks[0].Kind != tWord || !strings.EqualFold(toks[0].Text, "zone") {
 		return z, syntaxErr("does not start with zone \"<name>\"")
 	}
-	if toks[1].kind != tString && toks[1].kind != tWord {
+	if toks[1].Kind != tString && toks[1].Kind != tWord {
 		return z, syntaxErr("no zone name")
 	}
-	z.Name = toks[1].val
+	z.Name = toks[1].Text
 	open := 2
-	if toks[open].kind == tWord {
-		z.Class = toks[open].val
+	if toks[open].Kind == tWord {
+		z.Class = toks[open].Text
 		open++
 	}
-	if open >= len(toks) || toks[open].kind != tOpen {
+	if open >= len(toks) || toks[open].Kind != tOpen {
 		return z, syntaxErr("no '{' after the zone name")
 	}
 	end := matchClose(toks, open)
 	if end < 0 {
 		return z, syntaxErr("unbalanced '{'")
 	}
-	if tail := toks[end+1:]; len(tail) > 1 || len(tail) == 1 && tail[0].kind != tSemi {
-		return z, syntaxErr("text after the zone block at offset %d", tail[0].start)
+	if tail := toks[end+1:]; len(tail) > 1 || len(tail) == 1 && tail[0].Kind != tSemi {
+		return z, syntaxErr("text after the zone block at offset %d", tail[0].Start)
 	}
 	z.Statements, err = statements(text, toks[open+1:end])
 	return z, err
@@ -63,11 +63,11 @@ func statements(text string, body []token) ([]Statement, error) {
 	out := make([]Statement, 0, len(gs))
 	for _, g := range gs {
 		first := body[g[0]]
-		if first.kind != tWord || !isKeyword(first.val) {
-			return nil, syntaxErr("statement at offset %d does not start with a keyword", first.start)
+		if first.Kind != tWord || !isKeyword(first.Text) {
+			return nil, syntaxErr("statement at offset %d does not start with a keyword", first.Start)
 		}
 		// g[1] indexes the ';' ending the statement.
-		out = append(out, Statement{Keyword: strings.ToLower(first.val), Raw: text[first.start:body[g[1]].end]})
+		out = append(out, Statement{Keyword: strings.ToLower(first.Text), Raw: text[first.Start:body[g[1]].End]})
 	}
 	return out, nil
 }
@@ -101,10 +101,10 @@ func (z Zone) Type() string {
 			continue
 		}
 		toks, err := lex(s.Raw)
-		if err != nil || len(toks) < 3 || toks[1].kind != tWord && toks[1].kind != tString {
+		if err != nil || len(toks) < 3 || toks[1].Kind != tWord && toks[1].Kind != tString {
 			return ""
 		}
-		switch t := strings.ToLower(toks[1].val); t {
+		switch t := strings.ToLower(toks[1].Text); t {
 		case "master":
 			return "primary"
 		case "slave":

@@ -4,47 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
-
-func TestLexer(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		in   string
-		want []string // tokens as kind:text
-	}{
-		{"words and punctuation", `key k{a b;};`, []string{"w:key", "w:k", "{", "w:a", "w:b", ";", "}", ";"}},
-		{"quoted with escapes", `"a\"b\\c{};"`, []string{`s:a"b\c{};`}},
-		{"comments", "a # x\n b // y\n c /* z\n */ d", []string{"w:a", "w:b", "w:c", "w:d"}},
-		{"comment ends a word", "a#x\nb/*y*/c//z", []string{"w:a", "w:b", "w:c"}},
-		{"slash inside a word", "a/b", []string{"w:a/b"}},
-		{"quote ends a word", `a"b"`, []string{"w:a", "s:b"}},
-		{"tab in quotes", "\"a\tb\"", []string{"s:a\tb"}},
-		{"empty", " \n\t\r ", nil},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			l := &lexer{f: &file{name: "f", text: tc.in}}
-			var got []string
-			for {
-				tok, err := l.next()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if tok.kind == tokEOF {
-					break
-				}
-				got = append(got, map[tokKind]string{tokWord: "w:", tokString: "s:", tokOpen: "{", tokClose: "}", tokSemi: ";"}[tok.kind]+tok.text)
-			}
-			if d := cmp.Diff(tc.want, got); d != "" {
-				t.Errorf("tokens (-want +got):\n%s", d)
-			}
-		})
-	}
-}
 
 func TestGrammarErrors(t *testing.T) {
 	t.Parallel()

@@ -1,0 +1,18 @@
+// Package filewatch is bindgate's one mechanism for files that change under a running process:
+// rndc and TSIG keys, the TLS certificate set, the tokens file and the access file.
+//
+// A Watcher holds the value parsed from a set of files. Reload reads the files and, when the
+// SHA-256 over their content differs from the content in use, parses them and swaps the new
+// value in; content that does not parse (or that Switch refuses) keeps the value in use, is
+// logged and reported to OnResult, and is not reported again until it changes. Watch calls
+// Reload every interval (the CoreDNS reload plugin's timer-plus-hash model); SIGHUP and other
+// hand triggers call Reload directly. Files are read by path every time, so a Kubernetes
+// Secret or ConfigMap volume's `..data` symlink swap is followed.
+//
+// What it must never do: log file content (errors name files, never what is in them), or keep
+// a value that did not parse.
+//
+// Extension points, for event-driven reloads and coordinated switches: Paths reports the files
+// the current value came from (watch their directories, not the files, to see a `..data` swap),
+// and Config.Switch is called with the old and the new value before a swap and may refuse it.
+package filewatch
