@@ -14,6 +14,7 @@ import (
 
 	"github.com/bindgate/bindgate/internal/atomicfile"
 	"github.com/bindgate/bindgate/internal/bindkey"
+	"github.com/bindgate/bindgate/internal/quote"
 )
 
 // newKey returns opts.Key (copied, named KeyName when it has no name) or a fresh hmac-sha256
@@ -41,15 +42,15 @@ func newKey(opts Options) (bindkey.Key, error) {
 	return k, nil
 }
 
-// quote renders s as a BIND quoted string. Control characters are refused, since they have no
-// place in a path or key name.
-func quote(s string) (string, error) {
+// bindString renders s as a BIND quoted string. Control characters are refused, since they
+// have no place in a path or key name.
+func bindString(s string) (string, error) {
 	for _, r := range s {
 		if r < 0x20 || r == 0x7f {
 			return "", fmt.Errorf("control character in %q", s)
 		}
 	}
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`, nil
+	return quote.BIND(s), nil
 }
 
 // configFiles returns the contents of rndc.key, named.conf and rndc.conf for n's ports.
@@ -59,7 +60,7 @@ func (n *Named) configFiles() (keyText, conf, rndcConf string, err error) {
 			return ""
 		}
 		var out string
-		out, err = quote(s)
+		out, err = bindString(s)
 		return out
 	}
 	name := q(n.Key.Name)
