@@ -17,12 +17,20 @@ type Conn interface {
 	NetConn() net.Conn
 }
 
-// Config configures a Pool.
+// Defaults for the zero values of Config.
+const (
+	DefaultMaxIdle     = 4                // Config.MaxIdle
+	DefaultIdleTimeout = 25 * time.Second // Config.IdleTimeout: under named's tcp-idle-timeout (30 s)
+)
+
+// Config configures a Pool. The zero value is usable.
 type Config struct {
-	// MaxIdle is how many idle connections are kept; zero or less keeps none.
+	// MaxIdle is how many idle connections are kept; 0 means DefaultMaxIdle, a negative
+	// value keeps none.
 	MaxIdle int
-	// IdleTimeout closes a connection that has been idle this long; zero keeps idle
-	// connections until they are found closed or the pool is closed.
+	// IdleTimeout closes a connection that has been idle this long; 0 means
+	// DefaultIdleTimeout, a negative value keeps idle connections until they are found
+	// closed or the pool is closed.
 	IdleTimeout time.Duration
 }
 
@@ -50,12 +58,16 @@ type idleConn[C Conn] struct {
 	since time.Time
 }
 
-// New returns an empty pool. It does not dial.
-func New[C Conn](cfg Config) (*Pool[C], error) {
-	if cfg.IdleTimeout < 0 {
-		return nil, errors.New("connpool: negative IdleTimeout")
+// New returns an empty pool for cfg. It does not dial, and cannot fail: every Config is
+// usable.
+func New[C Conn](cfg Config) *Pool[C] {
+	if cfg.MaxIdle == 0 {
+		cfg.MaxIdle = DefaultMaxIdle
 	}
-	return &Pool[C]{cfg: cfg}, nil
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	return &Pool[C]{cfg: cfg}
 }
 
 // Get lends an idle connection that is still open (newest first), or one from dial. Idle

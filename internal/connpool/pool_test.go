@@ -44,10 +44,7 @@ func (d *dialer) dial(context.Context) (*testConn, error) {
 
 func newPool(t *testing.T, cfg Config) *Pool[*testConn] {
 	t.Helper()
-	p, err := New[*testConn](cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := New[*testConn](cfg)
 	t.Cleanup(func() { _ = p.Close() })
 	return p
 }
@@ -77,7 +74,7 @@ func TestPool(t *testing.T) {
 		{"bounded idle count", 2,
 			[]step{{"get", 1}, {"get", 2}, {"get", 3}, {"put", 1}, {"put", 2}, {"put", 3}},
 			[]int{1, 2, 3}, 2, []int{3}},
-		{"no idle connections kept", 0,
+		{"no idle connections kept", -1,
 			[]step{{"get", 1}, {"put", 1}, {"get", 2}},
 			[]int{1, 2}, 0, []int{1}},
 		{"dial skips idle connections", 2,

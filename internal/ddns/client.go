@@ -17,9 +17,7 @@ import (
 
 // Defaults for the zero values of Config (STYLE.md §2: DNS update 10 s).
 const (
-	DefaultTimeout     = 10 * time.Second // Config.Timeout
-	DefaultMaxIdle     = 4                // Config.MaxIdle
-	DefaultIdleTimeout = 25 * time.Second // Config.IdleTimeout: under named's tcp-idle-timeout (30 s)
+	DefaultTimeout = 10 * time.Second // Config.Timeout
 )
 
 // Config configures a Client.
@@ -28,7 +26,7 @@ type Config struct {
 	Key     func() bindkey.Key // current TSIG key, called for every exchange (the key is hot-reloaded)
 	Timeout time.Duration      // per exchange; default 10s; an earlier ctx deadline wins
 	MaxIdle int                // pooled idle TCP connections; default 4 (negative: none)
-	// IdleTimeout closes a pooled connection idle this long; default 25 s.
+	// IdleTimeout closes a pooled connection idle this long; default 25 s (connpool.Config).
 	IdleTimeout time.Duration
 	// Observe, if set, is called once per public call with the op ("update", "axfr" or
 	// "query"; Serial is a query), the call's duration and its error.
@@ -55,18 +53,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	if cfg.MaxIdle == 0 {
-		cfg.MaxIdle = DefaultMaxIdle
-	}
-	if cfg.IdleTimeout <= 0 {
-		cfg.IdleTimeout = DefaultIdleTimeout
-	}
 	// TSIG signs each message, not the connection, so a key change leaves pooled
 	// connections usable: this client never invalidates the pool.
-	pool, err := connpool.New[*conn](connpool.Config{MaxIdle: cfg.MaxIdle, IdleTimeout: cfg.IdleTimeout})
-	if err != nil {
-		return nil, fmt.Errorf("ddns: %w", err)
-	}
+	pool := connpool.New[*conn](connpool.Config{MaxIdle: cfg.MaxIdle, IdleTimeout: cfg.IdleTimeout})
 	return &Client{cfg: cfg, pool: pool}, nil
 }
 

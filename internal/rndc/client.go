@@ -20,8 +20,6 @@ import (
 const (
 	DefaultDialTimeout = 5 * time.Second  // Config.DialTimeout
 	DefaultCallTimeout = 10 * time.Second // Config.CallTimeout
-	DefaultMaxIdle     = 4                // Config.MaxIdle
-	DefaultIdleTimeout = 25 * time.Second // Config.IdleTimeout
 )
 
 // Config configures a Client.
@@ -39,10 +37,9 @@ type Config struct {
 	// MaxResponse caps a reply's length word; default 1 MiB.
 	MaxResponse int
 	// MaxIdle is how many authenticated idle connections are kept for reuse; default 4, and a
-	// negative value disables reuse.
+	// negative value disables reuse (connpool.Config).
 	MaxIdle int
-	// IdleTimeout closes a connection idle for this long; default 25 s, under named's
-	// tcp-idle-timeout default of 30 s.
+	// IdleTimeout closes a connection idle for this long; default 25 s (connpool.Config).
 	IdleTimeout time.Duration
 	// Observe, when set, is called once per command with the command's first word, its
 	// ErrorClass and its duration (not for arguments refused with ErrBadArgument, which are
@@ -98,17 +95,11 @@ func New(cfg Config) (*Client, error) {
 	if cfg.MaxResponse <= 0 {
 		cfg.MaxResponse = DefaultMaxResponse
 	}
-	if cfg.MaxIdle == 0 {
-		cfg.MaxIdle = DefaultMaxIdle
+	c := &Client{
+		cfg:  cfg,
+		pool: connpool.New[*conn](connpool.Config{MaxIdle: cfg.MaxIdle, IdleTimeout: cfg.IdleTimeout}),
+		key:  cfg.Key(),
 	}
-	if cfg.IdleTimeout <= 0 {
-		cfg.IdleTimeout = DefaultIdleTimeout
-	}
-	pool, err := connpool.New[*conn](connpool.Config{MaxIdle: cfg.MaxIdle, IdleTimeout: cfg.IdleTimeout})
-	if err != nil {
-		return nil, fmt.Errorf("rndc: %w", err)
-	}
-	c := &Client{cfg: cfg, pool: pool, key: cfg.Key()}
 	// named refuses a _frm;_to;_ser;_tim it saw in the last 900 s, across connections
 	// (cc.c isccc_cc_checkdup): a random start keeps two clients, or a restarted bindgate, apart.
 	var seed [4]byte
