@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"strings"
+
+	"github.com/bindgate/bindgate/internal/quote"
 )
 
 // auth reads the authentication settings (CONTRACT §15).
@@ -15,13 +17,13 @@ func (p *loader) auth(c *Config) {
 	c.Auth.AllowedServiceAccounts = splitList(p.v.get("BIND_ALLOWED_SERVICE_ACCOUNTS"))
 	for _, sa := range c.Auth.AllowedServiceAccounts {
 		if !validServiceAccount(sa) {
-			p.fail("BIND_ALLOWED_SERVICE_ACCOUNTS", fmt.Errorf("%s is not system:serviceaccount:<namespace>:<name>", quote(sa)))
+			p.fail("BIND_ALLOWED_SERVICE_ACCOUNTS", fmt.Errorf("%s is not system:serviceaccount:<namespace>:<name>", quote.Short(sa)))
 		}
 	}
 	c.Auth.AllowedNamespaces = splitList(p.v.get("BIND_ALLOWED_NAMESPACES"))
 	for _, ns := range c.Auth.AllowedNamespaces {
 		if !validLabel(ns) {
-			p.fail("BIND_ALLOWED_NAMESPACES", fmt.Errorf("%s is not a namespace name (lower-case letters, digits and '-', 63 at most)", quote(ns)))
+			p.fail("BIND_ALLOWED_NAMESPACES", fmt.Errorf("%s is not a namespace name (lower-case letters, digits and '-', 63 at most)", quote.Short(ns)))
 		}
 	}
 	c.Auth.AllowAnyServiceAccount = p.boolean("BIND_ALLOW_ANY_SERVICEACCOUNT")

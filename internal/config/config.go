@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/bindgate/bindgate/internal/bindkey"
+	"github.com/bindgate/bindgate/internal/quote"
 )
 
 // Config is bindgate's whole configuration. Load fills it; Guard checks it.
@@ -175,7 +176,7 @@ func (p *loader) access(c *Config) {
 		if err != nil {
 			a, aerr := netip.ParseAddr(item)
 			if aerr != nil {
-				p.fail("BINDGATE_ALLOWED_CIDRS", fmt.Errorf("%s is not an IP address or CIDR prefix", quote(item)))
+				p.fail("BINDGATE_ALLOWED_CIDRS", fmt.Errorf("%s is not an IP address or CIDR prefix", quote.Short(item)))
 				continue
 			}
 			a = a.Unmap()
@@ -190,7 +191,7 @@ func (p *loader) access(c *Config) {
 	case filepath.IsAbs(a):
 		c.Access.AuditLog = filepath.Clean(a)
 	default:
-		p.fail("BINDGATE_AUDIT_LOG", fmt.Errorf("%s: use stderr, stdout, off or an absolute file path", quote(a)))
+		p.fail("BINDGATE_AUDIT_LOG", fmt.Errorf("%s: use stderr, stdout, off or an absolute file path", quote.Short(a)))
 	}
 }
 
@@ -236,7 +237,7 @@ func (p *loader) integer(k string, lo, hi int) int {
 func (p *loader) absDir(k string) string {
 	s := p.v.get(k)
 	if !filepath.IsAbs(s) {
-		p.fail(k, fmt.Errorf("%s is not an absolute path", quote(s)))
+		p.fail(k, fmt.Errorf("%s is not an absolute path", quote.Short(s)))
 		return s
 	}
 	return filepath.Clean(s)

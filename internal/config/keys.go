@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/bindgate/bindgate/internal/bindkey"
+	"github.com/bindgate/bindgate/internal/quote"
 )
 
 // ErrNoRNDCKey is returned when neither the environment nor rndc.conf supplies an rndc key.
@@ -190,7 +191,7 @@ func (p *loader) nsupdate(c *Config) {
 func (p *loader) keyName(k string) string {
 	n := p.v.get(k)
 	if n != "" && !bindkey.ValidKeyName(n) {
-		p.fail(k, fmt.Errorf("%s: a key name is 1-253 letters, digits, '.', '_' or '-'", quote(n)))
+		p.fail(k, fmt.Errorf("%s: a key name is 1-253 letters, digits, '.', '_' or '-'", quote.Short(n)))
 	}
 	return n
 }

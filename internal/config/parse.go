@@ -9,6 +9,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/bindgate/bindgate/internal/quote"
 )
 
 // parseBool accepts true/false, 1/0 and yes/no in any case (CONTRACT §14.1).
@@ -19,7 +21,7 @@ func parseBool(s string) (bool, error) {
 	case "false", "0", "no":
 		return false, nil
 	}
-	return false, fmt.Errorf("%s is not a boolean (true/false, 1/0, yes/no)", quote(s))
+	return false, fmt.Errorf("%s is not a boolean (true/false, 1/0, yes/no)", quote.Short(s))
 }
 
 // parseInt reads a whole number from lo to hi; anything else, overflow included, is an error
@@ -27,18 +29,9 @@ func parseBool(s string) (bool, error) {
 func parseInt(s string, lo, hi int) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil || n < lo || n > hi {
-		return 0, fmt.Errorf("%s is not a whole number from %d to %d", quote(s), lo, hi)
+		return 0, fmt.Errorf("%s is not a whole number from %d to %d", quote.Short(s), lo, hi)
 	}
 	return n, nil
-}
-
-// quote shows a non-secret value in an error, cut short so a wrong paste stays readable.
-func quote(s string) string {
-	const maxShown = 64
-	if len(s) > maxShown {
-		return strconv.Quote(s[:maxShown]) + "..."
-	}
-	return strconv.Quote(s)
 }
 
 // splitList splits a comma-separated list, dropping blanks.
@@ -57,7 +50,7 @@ func parseLevel(s string) (slog.Level, error) {
 	if l, ok := levelName(s); ok {
 		return l, nil
 	}
-	return 0, fmt.Errorf("%s is not a log level (debug, info, warn, error; trace = debug)", quote(s))
+	return 0, fmt.Errorf("%s is not a log level (debug, info, warn, error; trace = debug)", quote.Short(s))
 }
 
 func levelName(s string) (slog.Level, bool) {
@@ -93,7 +86,7 @@ func parseRustLog(s string) (slog.Level, error) {
 		}
 		l, ok := levelName(name)
 		if !ok {
-			return 0, fmt.Errorf("directive %s names no log level (trace, debug, info, warn, error, off)", quote(d))
+			return 0, fmt.Errorf("directive %s names no log level (trace, debug, info, warn, error, off)", quote.Short(d))
 		}
 		best, found = min(best, l), true
 	}
@@ -131,13 +124,13 @@ func parseHost(s string) (string, error) {
 	if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
 		h = h[1 : len(h)-1]
 		if a, err := netip.ParseAddr(h); err != nil || !a.Is6() {
-			return "", fmt.Errorf("%s: only IPv6 addresses go in brackets", quote(s))
+			return "", fmt.Errorf("%s: only IPv6 addresses go in brackets", quote.Short(s))
 		}
 	}
 	if _, err := netip.ParseAddr(h); err == nil || validHostname(h) {
 		return h, nil
 	}
-	return "", fmt.Errorf("%s is not an IP address or host name", quote(s))
+	return "", fmt.Errorf("%s is not an IP address or host name", quote.Short(s))
 }
 
 // parseServer reads host, host:port, [v6]:port, [v6] or a bare IPv6 address. port is 0 when
@@ -153,7 +146,7 @@ func parseServer(s string) (host string, port uint16, err error) {
 	}
 	h, p, err := net.SplitHostPort(s)
 	if err != nil {
-		return "", 0, fmt.Errorf("%s is not host, host:port, [v6]:port or an IPv6 address", quote(s))
+		return "", 0, fmt.Errorf("%s is not host, host:port, [v6]:port or an IPv6 address", quote.Short(s))
 	}
 	if strings.HasPrefix(s, "[") {
 		h = "[" + h + "]" // parseHost checks that only IPv6 goes in brackets

@@ -6,19 +6,18 @@ import (
 	"fmt"
 	"net"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/miekg/dns"
 
 	"github.com/bindgate/bindgate/internal/bindkey"
+	"github.com/bindgate/bindgate/internal/connpool"
 )
 
 // Defaults for the zero values of Config (STYLE.md §2: DNS update 10 s).
 const (
 	DefaultTimeout = 10 * time.Second // Config.Timeout
-	DefaultMaxIdle = 4                // Config.MaxIdle
 )
 
 // Config configures a Client.
@@ -27,6 +26,8 @@ type Config struct {
 	Key     func() bindkey.Key // current TSIG key, called for every exchange (the key is hot-reloaded)
 	Timeout time.Duration      // per exchange; default 10s; an earlier ctx deadline wins
 	MaxIdle int                // pooled idle TCP connections; default 4 (negative: none)
+	// IdleTimeout closes a pooled connection idle this long; default 25 s (connpool.Config).
+	IdleTimeout time.Duration
 	// Observe, if set, is called once per public call with the op ("update", "axfr" or
 	// "query"; Serial is a query), the call's duration and its error.
 	Observe func(op string, d time.Duration, err error)
@@ -37,10 +38,7 @@ type Config struct {
 type Client struct {
 	cfg   Config
 	dials atomic.Int64 // connections dialled, for tests
-
-	mu     sync.Mutex
-	idle   []*conn
-	closed bool
+	pool  *connpool.Pool[*conn]
 }
 
 // New returns a Client for cfg. It validates Addr and Key but does not dial: startup does not
@@ -55,20 +53,16 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	if cfg.MaxIdle == 0 {
-		cfg.MaxIdle = DefaultMaxIdle
-	}
-	return &Client{cfg: cfg}, nil
+	// TSIG signs each message, not the connection, so a key change leaves pooled
+	// connections usable: this client never invalidates the pool.
+	pool := connpool.New[*conn](connpool.Config{MaxIdle: cfg.MaxIdle, IdleTimeout: cfg.IdleTimeout})
+	return &Client{cfg: cfg, pool: pool}, nil
 }
 
 // Close closes the idle connections; a connection in use is closed when its exchange ends.
 // Calls after Close fail with ErrClosed.
 func (c *Client) Close() error {
-	c.mu.Lock()
-	c.closed = true
-	c.mu.Unlock()
-	c.dropIdle()
-	return nil
+	return c.pool.Close()
 }
 
 // observe reports a public call to Config.Observe; deferred, it reads the call's final error
@@ -158,24 +152,21 @@ func (c *Client) exchange(ctx context.Context, op, zone string, m *dns.Msg) (*dn
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	cn, err := c.get()
-	if err != nil {
-		e := base
-		e.Kind = ErrClosed
-		return nil, &e
-	}
-	reused := cn != nil
+	l, err := c.pool.Get(ctx, c.dial)
 	for {
-		if cn == nil {
-			if cn, err = c.dial(ctx); err != nil {
-				e := base
-				if ctx.Err() != nil || isTimeout(err) {
-					return nil, e.transport(ctx, err, false)
-				}
-				e.Kind, e.Err = ErrUnreachable, err
+		if err != nil {
+			e := base
+			switch {
+			case errors.Is(err, connpool.ErrClosed):
+				e.Kind = ErrClosed
 				return nil, &e
+			case ctx.Err() != nil || isTimeout(err):
+				return nil, e.transport(ctx, err, false)
 			}
+			e.Kind, e.Err = ErrUnreachable, err
+			return nil, &e
 		}
+		cn := l.Conn
 		s := newSigner(key)
 		req := m.Copy()
 		if t := req.IsTsig(); t != nil {
@@ -185,11 +176,11 @@ func (c *Client) exchange(ctx context.Context, op, zone string, m *dns.Msg) (*dn
 		r, closed, err := c.roundTrip(ctx, cn, req, s)
 		if r == nil {
 			_ = cn.Close()
-			if reused && cn.read == 0 && isClosed(err) && ctx.Err() == nil {
-				// named closed the idle connection before reading the request: once more on a
-				// fresh connection, whose failure is final.
-				c.dropIdle()
-				cn, reused = nil, false
+			if l.Reused && cn.read == 0 && isClosed(err) && ctx.Err() == nil {
+				// named closed the idle connection after the pool's check and before reading
+				// the request: once more on a fresh connection, whose failure is final.
+				c.pool.DropIdle()
+				l, err = c.pool.Dial(ctx, c.dial)
 				continue
 			}
 			e := base
@@ -198,7 +189,8 @@ func (c *Client) exchange(ctx context.Context, op, zone string, m *dns.Msg) (*dn
 		e := base
 		keep, rerr := checkReply(&e, r, cn.first(), err, s, time.Now())
 		if keep && !closed {
-			c.put(cn)
+			cn.reset()
+			c.pool.Put(l)
 		} else {
 			_ = cn.Close()
 		}

@@ -34,8 +34,8 @@ func TestNewValidates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.cfg.Timeout != DefaultTimeout || c.cfg.MaxIdle != DefaultMaxIdle {
-		t.Errorf("defaults: Timeout %v MaxIdle %d", c.cfg.Timeout, c.cfg.MaxIdle)
+	if c.cfg.Timeout != DefaultTimeout { // MaxIdle and IdleTimeout: connpool's defaults
+		t.Errorf("defaults: Timeout %v", c.cfg.Timeout)
 	}
 }
 
@@ -137,7 +137,7 @@ func TestTSIGFailures(t *testing.T) {
 			if e.TSIGError != tc.wantTSIG || e.Rcode != tc.rcode || e.Key != testKey.Name || e.Zone != "example.test." {
 				t.Errorf("error %+v", *e)
 			}
-			if tc.want == ErrTSIG && len(c.idle) != 0 {
+			if tc.want == ErrTSIG && c.pool.Idle() != 0 {
 				t.Error("a connection that carried a reply failing TSIG was kept")
 			}
 		})
@@ -207,7 +207,7 @@ func TestTimeoutAndCancel(t *testing.T) {
 		})
 	}
 	for _, c := range []*Client{short, long} {
-		if n := len(c.idle); n != 0 {
+		if n := c.pool.Idle(); n != 0 {
 			t.Errorf("%d timed-out connections kept", n)
 		}
 	}
@@ -319,9 +319,7 @@ func TestConcurrentUpdates(t *testing.T) {
 	if failed.Load() != 0 {
 		t.Fatalf("%d goroutines failed", failed.Load())
 	}
-	c.mu.Lock()
-	idle := len(c.idle)
-	c.mu.Unlock()
+	idle := c.pool.Idle()
 	if idle > 4 {
 		t.Errorf("%d idle connections, MaxIdle 4", idle)
 	}

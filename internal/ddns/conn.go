@@ -31,6 +31,9 @@ func (c *conn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// NetConn returns the TCP connection, for the pool.
+func (c *conn) NetConn() net.Conn { return c.Conn }
+
 // reset forgets what was read, before the next exchange.
 func (c *conn) reset() { c.rec, c.full, c.read = c.rec[:0], false, 0 }
 
@@ -53,44 +56,4 @@ func (c *Client) dial(ctx context.Context) (*conn, error) {
 		return nil, err
 	}
 	return &conn{Conn: nc}, nil
-}
-
-// get borrows an idle connection, or returns nil.
-func (c *Client) get() (*conn, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		return nil, ErrClosed
-	}
-	if n := len(c.idle); n > 0 {
-		cn := c.idle[n-1]
-		c.idle[n-1] = nil
-		c.idle = c.idle[:n-1]
-		return cn, nil
-	}
-	return nil, nil
-}
-
-// put gives a healthy connection back to the pool, or closes it when the pool is full.
-func (c *Client) put(cn *conn) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed || len(c.idle) >= c.cfg.MaxIdle {
-		_ = cn.Close()
-		return
-	}
-	cn.reset()
-	c.idle = append(c.idle, cn)
-}
-
-// dropIdle closes the idle connections: when one pooled connection was found closed by named,
-// the older ones are likely closed too.
-func (c *Client) dropIdle() {
-	c.mu.Lock()
-	idle := c.idle
-	c.idle = nil
-	c.mu.Unlock()
-	for _, cn := range idle {
-		_ = cn.Close()
-	}
 }

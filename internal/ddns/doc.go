@@ -7,13 +7,15 @@
 //   - Updates and queries go over TCP. An update never meets UDP truncation (RFC 2136 §3.8
 //     would have us retry it over TCP anyway), and one TCP connection carries many exchanges,
 //     so a burst of updates costs one handshake instead of one per message.
-//   - Connections are pooled (Config.MaxIdle idle ones). Each exchange borrows one connection
+//   - Connections are pooled by internal/connpool (Config.MaxIdle idle ones, each for at most
+//     Config.IdleTimeout). Each exchange borrows one connection
 //     exclusively; callers beyond the pool dial their own, and the surplus is closed on
 //     return. A connection is kept only after a complete reply whose TSIG verified, whatever
 //     its rcode: anything else (I/O error, unsigned or forged reply, id mismatch, malformed
 //     message) closes it, since its stream can no longer be trusted.
 //   - named closes idle TCP connections (tcp-idle-timeout, 30 s by default), so a pooled
-//     connection may be dead when it is taken. When writing to or reading from a connection
+//     connection may be dead when it is taken; the pool drops those it sees closed before
+//     lending them, but a close can race with the request. When writing to or reading from a connection
 //     taken from the pool fails with EOF, a reset or a broken pipe before any reply byte
 //     arrived, named cannot have answered and, having closed an idle connection, has not read
 //     the request: the exchange is retried exactly once on a freshly dialled connection. A

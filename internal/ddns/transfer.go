@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/bindgate/bindgate/internal/connpool"
 )
 
 // Transfer reads zone (with or without the trailing dot) by TSIG-signed AXFR over a new TCP
@@ -28,17 +30,17 @@ func (c *Client) transfer(ctx context.Context, zone string) ([]dns.RR, error) {
 		e.Err = fmt.Errorf("key: %w", err)
 		return nil, e
 	}
-	c.mu.Lock()
-	closed := c.closed
-	c.mu.Unlock()
-	if closed {
-		e.Kind = ErrClosed
-		return nil, e
-	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	cn, err := c.dial(ctx)
+	// A transfer gets a connection of its own, never pooled: dns.Transfer leaves the stream
+	// in a state no later exchange should inherit.
+	l, err := c.pool.Dial(ctx, c.dial)
+	cn := l.Conn
 	if err != nil {
+		if errors.Is(err, connpool.ErrClosed) {
+			e.Kind = ErrClosed
+			return nil, e
+		}
 		if ctx.Err() != nil || isTimeout(err) {
 			return nil, e.transport(ctx, err, false)
 		}

@@ -1,6 +1,7 @@
 package namedproc
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -11,7 +12,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bindgate/bindgate/internal/atomicfile"
 	"github.com/bindgate/bindgate/internal/bindkey"
+	"github.com/bindgate/bindgate/internal/quote"
 )
 
 // newKey returns opts.Key (copied, named KeyName when it has no name) or a fresh hmac-sha256
@@ -39,15 +42,15 @@ func newKey(opts Options) (bindkey.Key, error) {
 	return k, nil
 }
 
-// quote renders s as a BIND quoted string. Control characters are refused, since they have no
-// place in a path or key name.
-func quote(s string) (string, error) {
+// bindString renders s as a BIND quoted string. Control characters are refused, since they
+// have no place in a path or key name.
+func bindString(s string) (string, error) {
 	for _, r := range s {
 		if r < 0x20 || r == 0x7f {
 			return "", fmt.Errorf("control character in %q", s)
 		}
 	}
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`, nil
+	return quote.BIND(s), nil
 }
 
 // configFiles returns the contents of rndc.key, named.conf and rndc.conf for n's ports.
@@ -57,7 +60,7 @@ func (n *Named) configFiles() (keyText, conf, rndcConf string, err error) {
 			return ""
 		}
 		var out string
-		out, err = quote(s)
+		out, err = bindString(s)
 		return out
 	}
 	name := q(n.Key.Name)
@@ -109,7 +112,7 @@ options {
 
 // writeFiles creates Dir and ZoneDir and writes the key, named.conf and rndc.conf; with a User,
 // it chowns Dir's tree to that user.
-func (n *Named) writeFiles() error {
+func (n *Named) writeFiles(ctx context.Context) error {
 	if err := os.MkdirAll(n.ZoneDir, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", n.ZoneDir, err)
 	}
@@ -121,7 +124,7 @@ func (n *Named) writeFiles() error {
 		path, text string
 		mode       fs.FileMode
 	}{{n.KeyPath, keyText, 0o600}, {n.ConfPath, conf, 0o644}, {n.RNDCConfPath, rndcConf, 0o600}} {
-		if err := writeFile(f.path, f.text, f.mode); err != nil {
+		if err := writeFile(ctx, f.path, f.text, f.mode); err != nil {
 			return err
 		}
 	}
@@ -131,29 +134,15 @@ func (n *Named) writeFiles() error {
 	return nil
 }
 
-// writeFile replaces path with text through a temporary file in the same directory, so a
-// crash never leaves a half-written configuration and the mode holds even if path existed.
-func writeFile(path, text string, mode fs.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+// writeFile replaces path with text through internal/atomicfile, so a crash never leaves a
+// half-written configuration and the mode holds even if path existed.
+func writeFile(ctx context.Context, path, text string, mode fs.FileMode) error {
+	root, err := os.OpenRoot(filepath.Dir(path))
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	tmp := f.Name()
-	_, err = f.WriteString(text)
-	if err == nil {
-		err = f.Chmod(mode)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	defer root.Close()
+	return atomicfile.Write(ctx, root, filepath.Base(path), []byte(text), mode)
 }
 
 // chownTree gives dir and everything under it to the named user and its primary group.

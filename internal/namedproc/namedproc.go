@@ -127,7 +127,7 @@ func start(ctx context.Context, opts Options, key bindkey.Key) (*Named, error) {
 		}
 		n.DNSAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(dnsPort))
 		n.ControlAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(ctlPort))
-		if err := n.writeFiles(); err != nil {
+		if err := n.writeFiles(ctx); err != nil {
 			return nil, err
 		}
 		err = n.launch(ctx)

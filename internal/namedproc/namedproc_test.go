@@ -70,7 +70,7 @@ func TestLogWatchTail(t *testing.T) {
 	}
 }
 
-func TestQuote(t *testing.T) {
+func TestBindString(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"/tmp/TestX 1/001", `"/tmp/TestX 1/001"`},
@@ -78,13 +78,13 @@ func TestQuote(t *testing.T) {
 		{"/tmp/ünïcode", `"/tmp/ünïcode"`},
 	}
 	for _, tt := range tests {
-		got, err := quote(tt.in)
+		got, err := bindString(tt.in)
 		if err != nil || got != tt.want {
-			t.Errorf("quote(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+			t.Errorf("bindString(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 		}
 	}
-	if _, err := quote("a\nb"); err == nil {
-		t.Error("quote accepted a newline")
+	if _, err := bindString("a\nb"); err == nil {
+		t.Error("bindString accepted a newline")
 	}
 }
 

@@ -13,13 +13,13 @@ import (
 	"time"
 
 	"github.com/bindgate/bindgate/internal/bindkey"
+	"github.com/bindgate/bindgate/internal/connpool"
 )
 
 // Defaults for the zero values of Config (STYLE.md §2: rndc dial 5 s, call 10 s).
 const (
 	DefaultDialTimeout = 5 * time.Second  // Config.DialTimeout
 	DefaultCallTimeout = 10 * time.Second // Config.CallTimeout
-	DefaultMaxIdle     = 4                // Config.MaxIdle
 )
 
 // Config configures a Client.
@@ -37,8 +37,10 @@ type Config struct {
 	// MaxResponse caps a reply's length word; default 1 MiB.
 	MaxResponse int
 	// MaxIdle is how many authenticated idle connections are kept for reuse; default 4, and a
-	// negative value disables reuse.
+	// negative value disables reuse (connpool.Config).
 	MaxIdle int
+	// IdleTimeout closes a connection idle for this long; default 25 s (connpool.Config).
+	IdleTimeout time.Duration
 	// Observe, when set, is called once per command with the command's first word, its
 	// ErrorClass and its duration (not for arguments refused with ErrBadArgument, which are
 	// never attempted).
@@ -60,15 +62,16 @@ type Response struct {
 // whose reply carries the nonce named then expects on every later message of that connection
 // (controlconf.c). Each command borrows one connection exclusively and gives it back after a
 // complete, verified reply; concurrent callers get separate connections, and up to MaxIdle
-// stay open between commands. Any I/O or protocol error closes the connection it happened on.
+// stay open between commands, for at most IdleTimeout (internal/connpool). Any I/O or protocol
+// error closes the connection it happened on; a key change closes them all.
 type Client struct {
 	cfg Config
 	ser atomic.Uint32 // _ser of the last message; named drops a _ser/_tim pair it has seen
 
-	mu      sync.Mutex
-	idle    []*conn
-	idleKey bindkey.Key // the key of every connection in idle
-	closed  bool
+	pool *connpool.Pool[*conn]
+
+	mu  sync.Mutex
+	key bindkey.Key // the key of the pool's current generation
 }
 
 // New returns a Client for cfg. It does not connect: startup does not contact BIND
@@ -92,10 +95,11 @@ func New(cfg Config) (*Client, error) {
 	if cfg.MaxResponse <= 0 {
 		cfg.MaxResponse = DefaultMaxResponse
 	}
-	if cfg.MaxIdle == 0 {
-		cfg.MaxIdle = DefaultMaxIdle
+	c := &Client{
+		cfg:  cfg,
+		pool: connpool.New[*conn](connpool.Config{MaxIdle: cfg.MaxIdle, IdleTimeout: cfg.IdleTimeout}),
+		key:  cfg.Key(),
 	}
-	c := &Client{cfg: cfg}
 	// named refuses a _frm;_to;_ser;_tim it saw in the last 900 s, across connections
 	// (cc.c isccc_cc_checkdup): a random start keeps two clients, or a restarted bindgate, apart.
 	var seed [4]byte
@@ -179,41 +183,58 @@ func (c *Client) do(ctx context.Context, verb, command string) (Response, error)
 	if err := key.Validate(); err != nil {
 		return Response{}, fmt.Errorf("rndc: key: %w", err)
 	}
-	cn, err := c.get(key)
-	if err != nil {
-		return Response{}, err
+	c.noteKey(key)
+	dial := func(ctx context.Context) (*conn, error) { return c.dial(ctx, key) }
+	l, err := c.pool.Get(ctx, dial)
+	if err == nil && l.Reused && !l.Conn.key.Equal(key) {
+		// Made with the old key by a command that raced with the change: never reuse it.
+		l.Conn.close()
+		l, err = c.pool.Dial(ctx, dial)
 	}
-	reused := cn != nil
 	for {
-		if cn == nil {
-			if cn, err = c.dial(ctx, key); err != nil {
-				return Response{}, err
+		if err != nil {
+			if errors.Is(err, connpool.ErrClosed) {
+				return Response{}, ErrClosed
 			}
+			return Response{}, err
 		}
-		reply, err := c.roundTrip(ctx, cn, command)
+		var reply Table
+		reply, err = c.roundTrip(ctx, l.Conn, command)
 		if errors.Is(err, ErrTooLarge) { // nothing was sent: the connection is still good
-			c.put(cn)
+			c.pool.Put(l)
 			return Response{}, err
 		}
 		if err == nil {
 			resp, err := toResponse(verb, reply)
 			if errors.Is(err, ErrProtocol) {
-				cn.close()
+				l.Conn.close()
 			} else {
-				c.put(cn)
+				c.pool.Put(l)
 			}
 			return resp, err
 		}
-		cn.close()
-		if reused && isNoReply(err) && ctx.Err() == nil {
-			// named may have closed the idle connection (a restart, say) and the command never
-			// reached it: try once more on a fresh connection. A fresh connection's failure is
-			// the answer. The other idle connections are likely dead too.
-			c.dropIdle()
-			cn, reused = nil, false
+		l.Conn.close()
+		if l.Reused && isNoReply(err) && ctx.Err() == nil {
+			// named closed the idle connection after the pool's check (a restart, say) and
+			// the command never reached it: try once more on a fresh connection. A fresh
+			// connection's failure is the answer. The other idle connections are likely dead
+			// too.
+			c.pool.DropIdle()
+			l, err = c.pool.Dial(ctx, dial)
 			continue
 		}
 		return Response{}, classify(ctx, err)
+	}
+}
+
+// noteKey starts a new pool generation when the key differs from the last one seen, so that
+// no connection authenticated with the old key is reused.
+func (c *Client) noteKey(key bindkey.Key) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.key.Equal(key) {
+		c.key = key
+		c.pool.Invalidate()
 	}
 }
 
@@ -236,56 +257,8 @@ func toResponse(verb string, reply Table) (Response, error) {
 	return r, nil
 }
 
-// get borrows an idle connection made with key, or returns nil. A key that differs from the
-// idle connections' drops them all.
-func (c *Client) get(key bindkey.Key) (*conn, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		return nil, ErrClosed
-	}
-	if !c.idleKey.Equal(key) {
-		for _, cn := range c.idle {
-			cn.close()
-		}
-		c.idle, c.idleKey = nil, key
-	}
-	if n := len(c.idle); n > 0 {
-		cn := c.idle[n-1]
-		c.idle[n-1] = nil
-		c.idle = c.idle[:n-1]
-		return cn, nil
-	}
-	return nil, nil
-}
-
-// put returns a healthy connection to the idle set, or closes it.
-func (c *Client) put(cn *conn) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed || len(c.idle) >= c.cfg.MaxIdle || !cn.key.Equal(c.idleKey) {
-		cn.close()
-		return
-	}
-	c.idle = append(c.idle, cn)
-}
-
-// dropIdle closes the idle connections.
-func (c *Client) dropIdle() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, cn := range c.idle {
-		cn.close()
-	}
-	c.idle = nil
-}
-
 // Close closes the idle connections; a connection in use is closed when its command ends.
 // Commands after Close fail with ErrClosed.
 func (c *Client) Close() error {
-	c.mu.Lock()
-	c.closed = true
-	c.mu.Unlock()
-	c.dropIdle()
-	return nil
+	return c.pool.Close()
 }

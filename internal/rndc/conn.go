@@ -23,6 +23,9 @@ type conn struct {
 
 func (cn *conn) close() { _ = cn.nc.Close() }
 
+// NetConn returns the TCP connection, for the pool.
+func (cn *conn) NetConn() net.Conn { return cn.nc }
+
 // ioError is an I/O failure during a round trip. noReply means no byte of the reply had been
 // read, so named cannot have answered; with an EOF or a reset that is what named's silent
 // close (a rejection, or an idle connection it dropped) looks like.

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/miekg/dns"
+
+	"github.com/bindgate/bindgate/internal/quote"
 )
 
 // checkRData applies the per-type rules miekg/dns does not. value is the text that was parsed
@@ -16,7 +18,7 @@ func checkRData(t, value string, rr dns.RR) error {
 	switch rr := rr.(type) {
 	case *dns.CNAME, *dns.NS, *dns.PTR:
 		if last == "." {
-			return Invalidf("%s value %s: the target must be a host name, not the root", t, quote(value))
+			return Invalidf("%s value %s: the target must be a host name, not the root", t, quote.Short(value))
 		}
 		return absoluteTarget(t, value, last, targetName(rr))
 	case *dns.MX, *dns.SRV: // "." is null MX (RFC 7505) or no service (RFC 2782)
@@ -26,27 +28,27 @@ func checkRData(t, value string, rr dns.RR) error {
 		// a caller must not get two strings where it sent one.
 		lens, ok := txtStrings(value)
 		if !ok {
-			return Invalidf("TXT value %s: write character-strings as \"quoted text\" or single words, separated by spaces", quote(value))
+			return Invalidf("TXT value %s: write character-strings as \"quoted text\" or single words, separated by spaces", quote.Short(value))
 		}
 		if len(lens) != len(rr.Txt) || slices.Max(lens) > 255 {
-			return Invalidf("TXT value %s: a character-string is longer than 255 bytes", quote(value))
+			return Invalidf("TXT value %s: a character-string is longer than 255 bytes", quote.Short(value))
 		}
 	case *dns.CAA:
 		if !asciiWord(rr.Tag) { // RFC 8659 §4.1.1: the tag is letters and digits
-			return Invalidf("CAA value %s: the tag must be letters and digits, like issue", quote(value))
+			return Invalidf("CAA value %s: the tag must be letters and digits, like issue", quote.Short(value))
 		}
 	case *dns.TLSA:
 		// RFC 6698 §2.1, RFC 7218: usage 0-3, selector 0-1, matching type 0 (full), 1 (SHA-256),
 		// 2 (SHA-512).
 		if rr.Usage > 3 || rr.Selector > 1 || rr.MatchingType > 2 {
-			return Invalidf("TLSA value %s: usage must be 0-3, selector 0-1, matching type 0-2", quote(value))
+			return Invalidf("TLSA value %s: usage must be 0-3, selector 0-1, matching type 0-2", quote.Short(value))
 		}
 		return hexData(t, value, "certificate data", rr.Certificate, []int{0, 32, 64}[rr.MatchingType])
 	case *dns.SSHFP:
 		// RFC 4255, 6594, 7479, 8709: algorithm 1 RSA, 2 DSA, 3 ECDSA, 4 Ed25519, 6 Ed448;
 		// fingerprint type 1 SHA-1, 2 SHA-256.
 		if !slices.Contains([]uint8{1, 2, 3, 4, 6}, rr.Algorithm) || rr.Type < 1 || rr.Type > 2 {
-			return Invalidf("SSHFP value %s: algorithm must be 1, 2, 3, 4 or 6 and fingerprint type 1 or 2", quote(value))
+			return Invalidf("SSHFP value %s: algorithm must be 1, 2, 3, 4 or 6 and fingerprint type 1 or 2", quote.Short(value))
 		}
 		return hexData(t, value, "fingerprint", rr.FingerPrint, []int{0, 20, 32}[rr.Type])
 	case *dns.DS:
@@ -54,16 +56,16 @@ func checkRData(t, value string, rr dns.RR) error {
 		// 2 SHA-256 (RFC 4509), 4 SHA-384 (RFC 6605).
 		n := map[uint8]int{1: 20, 2: 32, 4: 48}[rr.DigestType]
 		if rr.Algorithm == 0 || n == 0 {
-			return Invalidf("DS value %s: algorithm must be 1-255 and digest type 1, 2 or 4", quote(value))
+			return Invalidf("DS value %s: algorithm must be 1-255 and digest type 1, 2 or 4", quote.Short(value))
 		}
 		return hexData(t, value, "digest", rr.Digest, n)
 	case *dns.NAPTR:
 		// RFC 3403 §4.1: flags are A-Z and 0-9; regexp and replacement are mutually exclusive.
 		if rr.Flags != "" && !asciiWord(rr.Flags) {
-			return Invalidf("NAPTR value %s: flags must be letters and digits", quote(value))
+			return Invalidf("NAPTR value %s: flags must be letters and digits", quote.Short(value))
 		}
 		if rr.Regexp != "" && rr.Replacement != "." {
-			return Invalidf("NAPTR value %s: give a regexp or a replacement, not both (RFC 3403)", quote(value))
+			return Invalidf("NAPTR value %s: give a regexp or a replacement, not both (RFC 3403)", quote.Short(value))
 		}
 		return absoluteTarget(t, value, last, rr.Replacement)
 	case *dns.SVCB:
@@ -78,13 +80,13 @@ func checkRData(t, value string, rr dns.RR) error {
 // 0 is AliasMode, which needs a target and takes no parameters (§2.4.2).
 func checkSVCB(t, value string, f []string, rr *dns.SVCB) error {
 	if len(f) < 2 {
-		return Invalidf("%s value %s: give \"<priority> <target>. [key=value ...]\"", t, quote(value))
+		return Invalidf("%s value %s: give \"<priority> <target>. [key=value ...]\"", t, quote.Short(value))
 	}
 	if err := absoluteTarget(t, value, f[1], rr.Target); err != nil {
 		return err
 	}
 	if rr.Priority == 0 && (rr.Target == "." || len(rr.Value) > 0) {
-		return Invalidf("%s value %s: priority 0 (alias mode) needs a target name and no parameters", t, quote(value))
+		return Invalidf("%s value %s: priority 0 (alias mode) needs a target name and no parameters", t, quote.Short(value))
 	}
 	return nil
 }
@@ -94,14 +96,14 @@ func checkSVCB(t, value string, f []string, rr *dns.SVCB) error {
 // or labels of [A-Za-z0-9_-], so that its rendering needs no escapes and reads back as written.
 func absoluteTarget(t, value, field, target string) error {
 	if !strings.HasSuffix(field, ".") || !dns.IsFqdn(target) {
-		return Invalidf("%s value %s: the target must be an absolute name ending in \".\"", t, quote(value))
+		return Invalidf("%s value %s: the target must be an absolute name ending in \".\"", t, quote.Short(value))
 	}
 	if target == "." {
 		return nil
 	}
 	for _, l := range strings.Split(strings.TrimSuffix(target, "."), ".") {
 		if !ldhLabel(l) {
-			return Invalidf("%s value %s: the target's labels must be 1-63 characters of [A-Za-z0-9_-]", t, quote(value))
+			return Invalidf("%s value %s: the target's labels must be 1-63 characters of [A-Za-z0-9_-]", t, quote.Short(value))
 		}
 	}
 	return nil
@@ -112,9 +114,9 @@ func hexData(t, value, what, s string, n int) error {
 	b, err := hex.DecodeString(s)
 	switch {
 	case err != nil || len(b) == 0:
-		return Invalidf("%s value %s: the %s must be hexadecimal", t, quote(value), what)
+		return Invalidf("%s value %s: the %s must be hexadecimal", t, quote.Short(value), what)
 	case n != 0 && len(b) != n:
-		return Invalidf("%s value %s: the %s must be %d bytes (%d hex digits), not %d", t, quote(value), what, n, 2*n, len(b))
+		return Invalidf("%s value %s: the %s must be %d bytes (%d hex digits), not %d", t, quote.Short(value), what, n, 2*n, len(b))
 	}
 	return nil
 }

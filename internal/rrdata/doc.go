@@ -11,5 +11,6 @@
 // leaves out (absolute targets, 255-byte TXT strings, hex lengths for TLSA, SSHFP and DS, ...).
 //
 // Every validation failure is an *InputError whose message is safe to return to the caller: it
-// names the name, type or value at fault, quoted with strconv.Quote and cut to a short prefix.
+// names the name, type or value at fault, quoted with quote.Short (Go syntax, cut to a short
+// prefix).
 package rrdata

@@ -2,7 +2,6 @@ package rrdata
 
 import (
 	"fmt"
-	"strconv"
 )
 
 // InputError is a validation failure. Its message is public: it names the record's name, type
@@ -18,16 +17,4 @@ func (e *InputError) Error() string { return e.Msg }
 // themselves (with %q or strconv.Quote).
 func Invalidf(format string, args ...any) error {
 	return &InputError{Msg: fmt.Sprintf(format, args...)}
-}
-
-// maxQuoted bounds how much of a caller's text an error message repeats.
-const maxQuoted = 64
-
-// quote renders s for a message: Go-quoted (control characters escaped) and cut to maxQuoted
-// bytes.
-func quote(s string) string {
-	if len(s) > maxQuoted {
-		return strconv.Quote(s[:maxQuoted]) + "..."
-	}
-	return strconv.Quote(s)
 }

@@ -6,6 +6,7 @@ import (
 
 	"golang.org/x/net/idna"
 
+	"github.com/bindgate/bindgate/internal/quote"
 	"github.com/bindgate/bindgate/internal/zonename"
 )
 
@@ -29,7 +30,7 @@ const maxNameInput = 1024
 // [fix] CONTRACT §18.18: bindcar's raw suffix test put "fooexample.com" inside "example.com".
 func Owner(zone, name string) (string, error) {
 	if !zonename.IsNormal(zone) {
-		return "", Invalidf("zone name %s is not a normalised zone name", quote(zone))
+		return "", Invalidf("zone name %s is not a normalised zone name", quote.Short(zone))
 	}
 	switch {
 	case name == "@":
@@ -37,9 +38,9 @@ func Owner(zone, name string) (string, error) {
 	case name == "":
 		return "", Invalidf("name is required")
 	case name == "." || len(name) > maxNameInput:
-		return "", Invalidf("name %s is not a name in zone %s", quote(name), zone)
+		return "", Invalidf("name %s is not a name in zone %s", quote.Short(name), zone)
 	case !utf8.ValidString(name):
-		return "", Invalidf("name %s is not valid UTF-8", quote(name))
+		return "", Invalidf("name %s is not valid UTF-8", quote.Short(name))
 	}
 	abs := strings.HasSuffix(name, ".")
 	labels := strings.Split(strings.TrimSuffix(name, "."), ".")
@@ -49,7 +50,7 @@ func Owner(zone, name string) (string, error) {
 		}
 		a, ok := label(l)
 		if !ok {
-			return "", Invalidf(`name %s: label %s: labels are 1-63 characters of [A-Za-z0-9_-] or an internationalised label, "*" only as the whole leftmost label, "@" only alone`, quote(name), quote(l))
+			return "", Invalidf(`name %s: label %s: labels are 1-63 characters of [A-Za-z0-9_-] or an internationalised label, "*" only as the whole leftmost label, "@" only alone`, quote.Short(name), quote.Short(l))
 		}
 		labels[i] = a
 	}
@@ -62,10 +63,10 @@ func Owner(zone, name string) (string, error) {
 		fq = ascii + "." + zone + "."
 	}
 	if !zonename.InZone(fq, zone) {
-		return "", Invalidf("name %s is outside zone %s", quote(name), zone)
+		return "", Invalidf("name %s is outside zone %s", quote.Short(name), zone)
 	}
 	if len(fq) > zonename.MaxLen+1 {
-		return "", Invalidf("name %s is longer than %d characters in zone %s", quote(name), zonename.MaxLen, zone)
+		return "", Invalidf("name %s is longer than %d characters in zone %s", quote.Short(name), zonename.MaxLen, zone)
 	}
 	return fq, nil
 }

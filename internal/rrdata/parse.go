@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/miekg/dns"
+
+	"github.com/bindgate/bindgate/internal/quote"
 )
 
 // MaxTTL is the largest TTL a record may carry (RFC 2181 §8).
@@ -61,7 +63,7 @@ func Parse(zone string, r Record, defTTL uint32, types []string) (dns.RR, error)
 	}
 	t := strings.ToUpper(r.Type)
 	if !asciiWord(r.Type) || !slices.Contains(types, t) || !slices.Contains(AllTypes(), t) {
-		return nil, Invalidf("type %s is not one of %s", quote(r.Type), strings.Join(types, " "))
+		return nil, Invalidf("type %s is not one of %s", quote.Short(r.Type), strings.Join(types, " "))
 	}
 	v := r.Value
 	if len(v) > maxValueLen {
@@ -73,9 +75,9 @@ func Parse(zone string, r Record, defTTL uint32, types []string) (dns.RR, error)
 	case strings.ContainsFunc(v, func(c rune) bool { return c < 0x20 || c == 0x7f }):
 		return nil, Invalidf("%s value contains a control character", t)
 	case open:
-		return nil, Invalidf("%s value %s: unterminated double quote", t, quote(v))
+		return nil, Invalidf("%s value %s: unterminated double quote", t, quote.Short(v))
 	case bad != 0:
-		return nil, Invalidf(`%s value %s: ';', '(', ')', '$' and '\' are only allowed inside double quotes`, t, quote(v))
+		return nil, Invalidf(`%s value %s: ';', '(', ')', '$' and '\' are only allowed inside double quotes`, t, quote.Short(v))
 	}
 	ttl := defTTL
 	if r.TTL != nil {
@@ -90,10 +92,10 @@ func Parse(zone string, r Record, defTTL uint32, types []string) (dns.RR, error)
 
 	rr, err := dns.NewRR(owner + " " + strconv.FormatUint(uint64(ttl), 10) + " IN " + t + " " + v)
 	if err != nil || rr == nil {
-		return nil, Invalidf("%s value %s: does not parse as %s", t, quote(r.Value), t)
+		return nil, Invalidf("%s value %s: does not parse as %s", t, quote.Short(r.Value), t)
 	}
 	if rr.Header().Rrtype != dns.StringToType[t] || rr.Header().Class != dns.ClassINET {
-		return nil, Invalidf("%s value %s: parses as another type", t, quote(r.Value))
+		return nil, Invalidf("%s value %s: parses as another type", t, quote.Short(r.Value))
 	}
 	if err := checkRData(t, v, rr); err != nil {
 		return nil, err
@@ -101,15 +103,15 @@ func Parse(zone string, r Record, defTTL uint32, types []string) (dns.RR, error)
 	// Escapes can make the rendering four times the input ("é" is "\195\169"); a value a
 	// caller reads back must be accepted again as it is (found by FuzzParse).
 	if len(Value(rr)) > maxValueLen {
-		return nil, Invalidf("%s value %s: is longer than %d bytes as rendered", t, quote(r.Value), maxValueLen)
+		return nil, Invalidf("%s value %s: is longer than %d bytes as rendered", t, quote.Short(r.Value), maxValueLen)
 	}
 	if _, ok := wireRData(rr); !ok {
-		return nil, Invalidf("%s value %s: does not encode as %s", t, quote(r.Value), t)
+		return nil, Invalidf("%s value %s: does not encode as %s", t, quote.Short(r.Value), t)
 	}
 	// Callers send and store Value(rr), not the caller's text: it must mean the same thing.
 	again, err := dns.NewRR(rr.Header().String() + Value(rr))
 	if err != nil || again == nil || !Same(rr, again) {
-		return nil, Invalidf("%s value %s: does not survive a round trip", t, quote(r.Value))
+		return nil, Invalidf("%s value %s: does not survive a round trip", t, quote.Short(r.Value))
 	}
 	return rr, nil
 }
@@ -140,7 +142,7 @@ func withPriority(t, v string, priority *uint16) (string, error) {
 	case priority == nil && n == want+1:
 		return v, nil
 	}
-	return "", Invalidf("%s value %s: give %s", t, quote(v), forms)
+	return "", Invalidf("%s value %s: give %s", t, quote.Short(v), forms)
 }
 
 // unquoted returns the first byte of chars found outside double quotes (0 if none), and whether

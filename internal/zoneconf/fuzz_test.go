@@ -6,11 +6,13 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/bindgate/bindgate/internal/quote"
 )
 
 // text renders z the way showzone does, from its parsed parts.
 func text(z Zone) string {
-	head := "zone " + quote(z.Name) + " "
+	head := "zone " + quote.BIND(z.Name) + " "
 	if z.Class != "" {
 		head += z.Class + " "
 	}

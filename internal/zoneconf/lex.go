@@ -31,23 +31,6 @@ func lex(s string) ([]token, error) {
 	return toks, err
 }
 
-// quote renders v as a BIND quoted string, escaping '"' and '\'.
-func quote(v string) string {
-	if !strings.ContainsAny(v, `"\`) {
-		return `"` + v + `"`
-	}
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(v); i++ {
-		if v[i] == '"' || v[i] == '\\' {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(v[i])
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
 // groups splits toks at the ';' tokens that are not inside braces. Each group is a half-open
 // range [a, b) of toks without its ';'. Empty statements (a lone ';') are skipped. It fails
 // on unbalanced braces and on a trailing group with no ';'.

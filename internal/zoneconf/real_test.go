@@ -12,6 +12,7 @@ import (
 	"github.com/bindgate/bindgate/internal/bindkey"
 	"github.com/bindgate/bindgate/internal/namedproc"
 	"github.com/bindgate/bindgate/internal/namedtest"
+	"github.com/bindgate/bindgate/internal/quote"
 	"github.com/bindgate/bindgate/internal/rndc"
 )
 
@@ -51,7 +52,7 @@ func (r realNamed) add(t *testing.T, f fixture, zone string) {
 		if err := os.WriteFile(path, []byte(zoneText), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		block = strings.ReplaceAll(block, quote(fixtureDir+"/"+f.file), quote(path))
+		block = strings.ReplaceAll(block, quote.BIND(fixtureDir+"/"+f.file), quote.BIND(path))
 	}
 	if _, err := r.c.Zone(t.Context(), "addzone", zone, block); err != nil {
 		t.Fatalf("addzone %s %s: %v", zone, block, err)

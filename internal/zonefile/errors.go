@@ -3,7 +3,6 @@ package zonefile
 import (
 	"errors"
 	"fmt"
-	"strconv"
 )
 
 // ErrInvalid is wrapped by every error caused by the caller's input (errors.Is).
@@ -32,16 +31,4 @@ func prefixed(field string, err error) error {
 		return &InputError{Msg: field + ": " + ie.Msg}
 	}
 	return err
-}
-
-// maxQuoted bounds how much of a caller's value an error message repeats.
-const maxQuoted = 64
-
-// quote renders s for a message: Go-quoted (control characters escaped) and cut to maxQuoted
-// bytes.
-func quote(s string) string {
-	if len(s) > maxQuoted {
-		return strconv.Quote(s[:maxQuoted]) + "..."
-	}
-	return strconv.Quote(s)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/bindgate/bindgate/internal/quote"
 	"github.com/bindgate/bindgate/internal/rrdata"
 	"github.com/bindgate/bindgate/internal/zonename"
 )
@@ -74,14 +75,14 @@ type Rendered struct {
 func Render(s Spec) (Rendered, error) {
 	z, err := zonename.Normalize(s.Zone)
 	if err != nil || z != s.Zone {
-		return Rendered{}, invalidf("zone name %s is not a normalised zone name", quote(s.Zone))
+		return Rendered{}, invalidf("zone name %s is not a normalised zone name", quote.Short(s.Zone))
 	}
 	origin := z + "."
 	if s.TTL > MaxTTL {
 		return Rendered{}, invalidf("ttl %d exceeds %d (RFC 2181)", s.TTL, MaxTTL)
 	}
 	if !hostName(s.SOA.PrimaryNS) {
-		return Rendered{}, invalidf("soa.primaryNs %s must be a host name of [A-Za-z0-9._-] like ns1.example.com.", quote(s.SOA.PrimaryNS))
+		return Rendered{}, invalidf("soa.primaryNs %s must be a host name of [A-Za-z0-9._-] like ns1.example.com.", quote.Short(s.SOA.PrimaryNS))
 	}
 	if strings.Contains(s.SOA.AdminEmail, "@") || !hostName(s.SOA.AdminEmail) {
 		return Rendered{}, invalidf("soa.adminEmail must be a DNS mailbox like admin.example.com., not an email address")
@@ -104,7 +105,7 @@ func Render(s Spec) (Rendered, error) {
 
 	for i, ns := range s.NameServers {
 		if !hostName(ns) {
-			return Rendered{}, invalidf("nameServers[%d] %s must be a host name of [A-Za-z0-9._-]", i, quote(ns))
+			return Rendered{}, invalidf("nameServers[%d] %s must be a host name of [A-Za-z0-9._-]", i, quote.Short(ns))
 		}
 		lines = append(lines, "@ IN NS "+ns)
 		want = append(want, &dns.NS{Hdr: hdr(origin, dns.TypeNS, s.TTL), Ns: absolute(ns, origin)})
@@ -156,11 +157,11 @@ func Render(s Spec) (Rendered, error) {
 // the zone.
 func glue(host, addr, origin string, ttl uint32) (string, dns.RR, error) {
 	if !hostName(host) {
-		return "", nil, invalidf("nameServerIps: %s must be a host name of [A-Za-z0-9._-]", quote(host))
+		return "", nil, invalidf("nameServerIps: %s must be a host name of [A-Za-z0-9._-]", quote.Short(host))
 	}
 	ip, err := netip.ParseAddr(addr)
 	if err != nil || ip.Zone() != "" {
-		return "", nil, invalidf("nameServerIps[%s]: %s is not an IPv4 or IPv6 address", quote(host), quote(addr))
+		return "", nil, invalidf("nameServerIps[%s]: %s is not an IPv4 or IPv6 address", quote.Short(host), quote.Short(addr))
 	}
 	owner := absolute(host, origin)
 	if !dns.IsSubDomain(origin, owner) {
@@ -219,16 +220,16 @@ func readBack(text, origin string, want []dns.RR) error {
 		case n == 0 && rr.Header().Rrtype != dns.TypeSOA:
 			return invalidf("the zone file does not start with its SOA record")
 		case !dns.IsSubDomain(origin, rr.Header().Name):
-			return invalidf("the zone file has a record outside the zone: %s", quote(rr.Header().Name))
+			return invalidf("the zone file has a record outside the zone: %s", quote.Short(rr.Header().Name))
 		case n >= len(want):
 			return invalidf("the zone file has more records than the request gave")
 		case !rrdata.Same(rr, want[n]):
-			return invalidf("the zone file does not read back as the request (record %d: %s)", n, quote(rr.String()))
+			return invalidf("the zone file does not read back as the request (record %d: %s)", n, quote.Short(rr.String()))
 		}
 		n++
 	}
 	if err := zp.Err(); err != nil {
-		return invalidf("the zone file does not parse: %s", quote(err.Error()))
+		return invalidf("the zone file does not parse: %s", quote.Short(err.Error()))
 	}
 	if n != len(want) {
 		return invalidf("the zone file has %d records, the request %d", n, len(want))

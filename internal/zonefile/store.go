@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/bindgate/bindgate/internal/atomicfile"
+	"github.com/bindgate/bindgate/internal/quote"
 	"github.com/bindgate/bindgate/internal/zonename"
 )
 
@@ -72,7 +73,7 @@ func (s *Store) Path(zone string) string {
 // fileName re-validates zone (CONTRACT §4 sink re-validation) and returns its file's name.
 func fileName(zone string) (string, error) {
 	if !zonename.IsNormal(zone) {
-		return "", fmt.Errorf("zone file: %w: %s is not a normalised zone name", zonename.ErrInvalid, quote(zone))
+		return "", fmt.Errorf("zone file: %w: %s is not a normalised zone name", zonename.ErrInvalid, quote.Short(zone))
 	}
 	return zone + ".zone", nil
 }
