@@ -2,7 +2,6 @@ package zoneconf
 
 import (
 	"errors"
-	"strings"
 
 	"github.com/bindgate/bindgate/internal/bindconf"
 )
