@@ -115,7 +115,7 @@ func (s *Service) Update(ctx context.Context, zone string, req UpdateRequest) (R
 		return nil
 	}
 	conflictFn := func(cause error) error {
-		return &Error{Status: 409, Msg: fmt.Sprintf("Record %s %s changed while it was being updated; read it again and retry", k.name, k.typeName()), Err: cause}
+		return conflictCause(cause, "Record %s %s changed while it was being updated; read it again and retry", k.name, k.typeName())
 	}
 	if _, _, err := s.apply(ctx, z, changes, applyOpts{check: check, conflictFn: conflictFn}); err != nil {
 		return RecordResult{}, err
@@ -281,7 +281,7 @@ func (s *Service) transfer(ctx context.Context, z string) (map[rrkey]*rrset, uin
 // which the caller can fix (409 with the reason).
 func (s *Service) mapTransfer(ctx context.Context, z string, err error) error {
 	if errors.Is(err, ddns.ErrRefused) || errors.Is(err, ddns.ErrNotAuth) {
-		return &Error{Status: 409, Msg: fmt.Sprintf("Zone %s refuses zone transfers (AXFR) to bindgate: allow bindgate's TSIG key in the zone's allow-transfer", z), Err: err}
+		return conflictCause(err, "Zone %s refuses zone transfers (AXFR) to bindgate: allow bindgate's TSIG key in the zone's allow-transfer", z)
 	}
 	if errors.Is(err, ddns.ErrServFail) {
 		return notLoaded(z)
@@ -377,7 +377,7 @@ func (s *Service) Sync(ctx context.Context, zone string, req SyncRequest, dryRun
 		return res, nil
 	}
 	conflictFn := func(cause error) error {
-		return &Error{Status: 409, Msg: fmt.Sprintf("Zone %s changed while it was being synced; nothing was applied, read it again and retry", z), Err: cause}
+		return conflictCause(cause, "Zone %s changed while it was being synced; nothing was applied, read it again and retry", z)
 	}
 	res.Serial, _, err = s.apply(ctx, z, changes, applyOpts{ifMatch: ifMatch, wantSerial: true, live: live, soa: soa, conflictFn: conflictFn})
 	if err != nil {

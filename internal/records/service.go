@@ -13,6 +13,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/bindgate/bindgate/internal/ddns"
+	"github.com/bindgate/bindgate/internal/errs"
 	"github.com/bindgate/bindgate/internal/rrdata"
 	"github.com/bindgate/bindgate/internal/zonename"
 )
@@ -82,7 +83,7 @@ func New(cfg Config) (*Service, error) {
 func normalize(name string) (string, error) {
 	z, err := zonename.Normalize(name)
 	if err != nil {
-		return "", invalidRequest("%s", err.Error())
+		return "", invalidName(err)
 	}
 	return z, nil
 }
@@ -240,7 +241,7 @@ func (s *Service) explainPrereq(ctx context.Context, z string, changes []change,
 			return err
 		}
 	}
-	return &Error{Status: 409, Msg: fmt.Sprintf("Zone %s changed while the update was applied; read it again and retry", z), Err: cause}
+	return conflictCause(cause, "Zone %s changed while the update was applied; read it again and retry", z)
 }
 
 // verify checks, after a successful update, the RRsets a prerequisite could not guard.
@@ -287,7 +288,7 @@ func (s *Service) readNames(ctx context.Context, z string, names []string) (map[
 	slices.Sort(names)
 	names = slices.Compact(names)
 	states := make([]nameState, len(names))
-	errs := make([]error, len(names))
+	fails := make([]error, len(names))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 8)
 	for i, n := range names {
@@ -301,14 +302,14 @@ func (s *Service) readNames(ctx context.Context, z string, names []string) (map[
 					st[k.t] = set
 				}
 			}
-			states[i], errs[i] = st, err
+			states[i], fails[i] = st, err
 		})
 	}
 	wg.Wait()
 	live := make(map[string]nameState, len(names))
 	for i, n := range names {
-		if errs[i] != nil {
-			return nil, s.mapDNS(ctx, z, errs[i])
+		if fails[i] != nil {
+			return nil, s.mapDNS(ctx, z, fails[i])
 		}
 		live[n] = states[i]
 	}
@@ -317,23 +318,23 @@ func (s *Service) readNames(ctx context.Context, z string, names []string) (map[
 
 // mapDNS maps a ddns failure to the caller's answer (CONTRACT §12.4 and issue 3).
 func (s *Service) mapDNS(ctx context.Context, z string, err error) error {
-	if e, ok := errors.AsType[*Error](err); ok {
+	if e, ok := errors.AsType[*errs.Error](err); ok {
 		return e
 	}
 	switch {
 	case errors.Is(err, errTooLarge):
 		return invalidRequest("the change does not fit in one DNS update message (64 KiB); split it")
 	case errors.Is(err, ddns.ErrPrereq):
-		return &Error{Status: 409, Msg: fmt.Sprintf("Zone %s changed while the update was applied; read it again and retry", z), Err: err}
+		return conflictCause(err, "Zone %s changed while the update was applied; read it again and retry", z)
 	case errors.Is(err, ddns.ErrRefused), errors.Is(err, ddns.ErrNotAuth), errors.Is(err, ddns.ErrNotZone):
 		// The cached configuration may be stale: ask BIND again for the precise answer.
 		s.zones.forget(z)
 		if werr := s.zones.writable(ctx, z); werr != nil {
-			if e, ok := errors.AsType[*Error](werr); ok && e.Status < 500 {
-				return e
+			if k := errs.KindOf(werr); k != errs.Internal && k != errs.Unavailable {
+				return werr
 			}
 		}
-		return &Error{Status: 409, Msg: fmt.Sprintf("Update refused by BIND: zone %s does not accept updates with this key (or it is frozen, or the key may not change this name)", z), Err: err}
+		return conflictCause(err, "Update refused by BIND: zone %s does not accept updates with this key (or it is frozen, or the key may not change this name)", z)
 	case errors.Is(err, errSerial), ddns.Transient(err), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return unavailable(fmt.Errorf("zone %s: %w", z, err))
 	}
