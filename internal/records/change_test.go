@@ -88,6 +88,30 @@ func TestPlan(t *testing.T) {
 			kind: errs.Conflict,
 		},
 		{
+			name: "MX to an in-zone target without address is refused before sending",
+			live: func(t *testing.T) map[string]nameState {
+				return map[string]nameState{"ex.test.": {}, "mx.ex.test.": {}}
+			},
+			changes: func(t *testing.T) []change {
+				s := set(t, 300, "ex.test. 300 IN MX 10 mx.ex.test.")
+				return []change{{rrkey: s.rrkey, kind: kindAdd, set: s}}
+			},
+			kind: errs.Conflict,
+		},
+		{
+			name: "MX whose target gets its address in the same message",
+			live: func(t *testing.T) map[string]nameState {
+				return map[string]nameState{"ex.test.": {}, "mx.ex.test.": {}}
+			},
+			changes: func(t *testing.T) []change {
+				mx := set(t, 300, "ex.test. 300 IN MX 10 mx.ex.test.")
+				addr := set(t, 300, "mx.ex.test. 300 IN AAAA 2001:db8::25")
+				return []change{{rrkey: mx.rrkey, kind: kindReplace, set: mx}, {rrkey: addr.rrkey, kind: kindReplace, set: addr}}
+			},
+			prereq:  []string{"NONE CNAME ex.test.", "NONE CNAME mx.ex.test."},
+			updates: []string{"ANY MX ex.test.", "ANY AAAA mx.ex.test.", "IN MX ex.test. 10 mx.ex.test.", "IN AAAA mx.ex.test. 2001:db8::25"},
+		},
+		{
 			name: "replace with the same data is no change",
 			live: func(t *testing.T) map[string]nameState {
 				return map[string]nameState{"x.ex.test.": {dns.TypeA: a(t)}}

@@ -143,6 +143,7 @@ type applyOpts struct {
 	live       map[string]nameState   // already read (sync); nil: read what the plan needs
 	soa        *rrset                 // the apex SOA as read with live (sync)
 	conflictFn func(err error) error  // maps a prerequisite failure, when set
+	removed    *int                   // when set, gets the number of records the change removes
 }
 
 // apply plans changes against the live zone and sends them as one update message through the
@@ -161,6 +162,7 @@ func (s *Service) apply(ctx context.Context, z string, changes []change, o apply
 		if o.ifMatch != nil {
 			names = append(names, apex)
 		}
+		names = append(names, p.mxTargets(changes)...) // for guardMX
 		live, err := s.readNames(ctx, z, names)
 		if err != nil {
 			return 0, nil, err
@@ -178,6 +180,12 @@ func (s *Service) apply(ctx context.Context, z string, changes []change, o apply
 	m, applied, err := p.plan(changes)
 	if err != nil {
 		return 0, nil, err
+	}
+	if err := fits(z, &job{msg: m}); err != nil {
+		return 0, nil, tooLargeChange(err)
+	}
+	if o.removed != nil {
+		*o.removed = m.removed
 	}
 	if o.ifMatch != nil {
 		if o.soa == nil || len(o.soa.rrs) == 0 {
@@ -316,14 +324,31 @@ func (s *Service) readNames(ctx context.Context, z string, names []string) (map[
 	return live, nil
 }
 
+func isTooLarge(err error) bool {
+	_, ok := errors.AsType[*tooLargeError](err)
+	return ok
+}
+
+// tooLargeChange is the 413 for a change that does not fit one UPDATE message. A PATCH is
+// applied atomically (RFC 2136 §3), so it cannot be split behind the caller's back; the real
+// limit is that message, not a record count.
+func tooLargeChange(err error) error {
+	e, ok := errors.AsType[*tooLargeError](err)
+	if !ok {
+		return err
+	}
+	return errs.Wrap(errs.TooLarge, err, "Invalid request: the change does not fit one atomic DNS update: %d records in %d bytes, "+
+		"at most %d bytes fit one UPDATE message; split it into several requests", e.records, e.bytes, maxUpdateSize)
+}
+
 // mapDNS maps a ddns failure to the caller's answer (CONTRACT §12.4 and issue 3).
 func (s *Service) mapDNS(ctx context.Context, z string, err error) error {
 	if e, ok := errors.AsType[*errs.Error](err); ok {
 		return e
 	}
 	switch {
-	case errors.Is(err, errTooLarge):
-		return invalidRequest("the change does not fit in one DNS update message (64 KiB); split it")
+	case isTooLarge(err):
+		return tooLargeChange(err)
 	case errors.Is(err, ddns.ErrPrereq):
 		return conflictCause(err, "Zone %s changed while the update was applied; read it again and retry", z)
 	case errors.Is(err, ddns.ErrRefused), errors.Is(err, ddns.ErrNotAuth), errors.Is(err, ddns.ErrNotZone):
