@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/bindgate/bindgate/internal/zonename"
+	"github.com/bindgate/bindgate/internal/zones"
 )
 
 // zonesPrefix is the path prefix of the {name} routes.
@@ -90,11 +91,5 @@ func zoneName(r *http.Request) (string, error) {
 }
 
 // invalidZoneName is the 400 for a name zonename refuses: "Invalid request: Invalid zone name:
-// <reason>".
-func invalidZoneName(err error) error {
-	reason := err.Error()
-	if rest, ok := strings.CutPrefix(reason, zonename.ErrInvalid.Error()+": "); ok {
-		reason = rest
-	}
-	return &httpError{status: http.StatusBadRequest, msg: "Invalid request: Invalid zone name: " + reason, cause: err}
-}
+// <reason>", the same words the zone service uses.
+func invalidZoneName(err error) error { return zones.InvalidName(err) }

@@ -8,16 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/bindgate/bindgate/internal/zones"
+	"github.com/bindgate/bindgate/internal/errs"
 )
-
-// publicError is an error whose status and message may be shown to the caller: *zones.Error
-// and httpError implement it.
-type publicError interface {
-	error
-	StatusCode() int
-	PublicMessage() string
-}
 
 // httpError is a refusal by the HTTP layer itself: protocol errors (CONTRACT §3.1), 401, bad
 // zone names, unknown routes. cause, when set, is for the log only.
@@ -36,12 +28,6 @@ func (e *httpError) Error() string {
 
 func (e *httpError) Unwrap() error { return e.cause }
 
-// StatusCode implements publicError.
-func (e *httpError) StatusCode() int { return e.status }
-
-// PublicMessage implements publicError.
-func (e *httpError) PublicMessage() string { return e.msg }
-
 // The fixed 5xx messages of CONTRACT §3.3.
 const (
 	msgInternal    = "Internal server error"
@@ -55,19 +41,58 @@ type errorBody struct {
 	RequestID string `json:"requestId"`
 }
 
+// statusOf is the one mapping from an error kind to an HTTP status (CONTRACT §3.4).
+func statusOf(k errs.Kind) int {
+	switch k {
+	case errs.Invalid:
+		return http.StatusBadRequest
+	case errs.Unprocessable:
+		return http.StatusUnprocessableEntity
+	case errs.NotFound:
+		return http.StatusNotFound
+	case errs.Conflict:
+		return http.StatusConflict
+	case errs.PreconditionFailed:
+		return http.StatusPreconditionFailed
+	case errs.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case errs.Unauthenticated:
+		return http.StatusUnauthorized
+	case errs.Forbidden:
+		return http.StatusForbidden
+	case errs.Unavailable:
+		return http.StatusServiceUnavailable
+	case errs.InsufficientStorage:
+		return http.StatusInsufficientStorage
+	}
+	return http.StatusInternalServerError
+}
+
 // classify maps err to a status and a public message:
-//   - an error with StatusCode() and PublicMessage() keeps both (also for 5xx such as zones'
-//     typed 503 "Zone not loaded: {z}", whose message is safe by construction);
-//   - zones.ErrUnavailable and context.DeadlineExceeded are 503 "Service unavailable";
+//   - the HTTP layer's own *httpError keeps its status and message;
+//   - an *errs.Error gets its kind's status and keeps its public message (also for 5xx such as
+//     the typed 503 "Zone not loaded: {z}", whose message is safe by construction); without a
+//     message, 5xx kinds get the fixed texts of CONTRACT §3.3 and 4xx kinds the status text;
+//   - context.DeadlineExceeded is 503 "Service unavailable";
 //   - anything else is 500 "Internal server error".
 func classify(err error) (int, string) {
-	if pe, ok := errors.AsType[publicError](err); ok {
-		status, msg := pe.StatusCode(), pe.PublicMessage()
-		if status >= 400 && status <= 599 && msg != "" {
-			return status, msg
-		}
+	if he, ok := errors.AsType[*httpError](err); ok && he.status >= 400 && he.status <= 599 && he.msg != "" {
+		return he.status, he.msg
 	}
-	if errors.Is(err, zones.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
+	if e, ok := errors.AsType[*errs.Error](err); ok {
+		status := statusOf(e.Kind)
+		if e.Msg != "" {
+			return status, e.Msg
+		}
+		switch {
+		case status == http.StatusServiceUnavailable:
+			return status, msgUnavailable
+		case status >= 500:
+			return status, msgInternal
+		}
+		return status, http.StatusText(status)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
 		return http.StatusServiceUnavailable, msgUnavailable
 	}
 	return http.StatusInternalServerError, msgInternal

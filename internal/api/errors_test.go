@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/bindgate/bindgate/internal/errs"
+	"github.com/bindgate/bindgate/internal/zonename"
 	"github.com/bindgate/bindgate/internal/zones"
 )
 
@@ -89,7 +91,7 @@ func TestErrors(t *testing.T) {
 		{name: "not found on delete", r: req{method: "DELETE", target: "/api/v1/zones/x.test"}, svcErr: zones.NotFound("x.test"), status: 404, msg: "Zone not found: x.test", reachesSv: true},
 		{name: "exists", r: req{method: "POST", target: "/api/v1/zones", body: `{}`}, svcErr: zones.Exists("x.test"), status: 409, msg: "Zone already exists: x.test", reachesSv: true},
 		{name: "conflict", r: req{method: "POST", target: "/api/v1/zones/x.test/reload"}, svcErr: zones.Conflict("Zone x.test is dynamic; BIND refuses reload (use freeze and thaw)"), status: 409, msg: "Zone x.test is dynamic; BIND refuses reload (use freeze and thaw)", reachesSv: true},
-		{name: "public error wrapped with internal cause", r: req{method: "GET", target: "/api/v1/zones/x.test"}, svcErr: fmt.Errorf("get: %w", &zones.Error{Kind: zones.KindNotFound, Msg: "Zone not found: x.test", Err: errors.New("rndc: not found")}), status: 404, msg: "Zone not found: x.test", reachesSv: true},
+		{name: "public error wrapped with internal cause", r: req{method: "GET", target: "/api/v1/zones/x.test"}, svcErr: fmt.Errorf("get: %w", errs.Wrap(errs.NotFound, errors.New("rndc: not found"), "Zone not found: x.test")), status: 404, msg: "Zone not found: x.test", reachesSv: true},
 		{name: "not loaded is a typed 503", r: req{method: "GET", target: "/api/v1/zones/x.test/status"}, svcErr: zones.NotLoaded("x.test"), status: 503, msg: "Zone not loaded: x.test", reachesSv: true},
 		{name: "unavailable", r: req{method: "GET", target: "/api/v1/zones/x.test/status"}, svcErr: fmt.Errorf("%w: dial 127.0.0.1:953: connection refused", zones.ErrUnavailable), status: 503, msg: "Service unavailable", reachesSv: true},
 		{name: "deadline", r: req{method: "DELETE", target: "/api/v1/zones/x.test"}, svcErr: fmt.Errorf("rndc: %w", context.DeadlineExceeded), status: 503, msg: "Service unavailable", reachesSv: true},
@@ -97,7 +99,7 @@ func TestErrors(t *testing.T) {
 		{name: "internal", r: req{method: "POST", target: "/api/v1/server/reload"}, svcErr: errors.New("rndc: reload failed: /etc/bind/named.conf:12: secret=abc"), status: 500, msg: "Internal server error", reachesSv: true},
 		{name: "internal on server status", r: req{method: "GET", target: "/api/v1/server/status"}, svcErr: errors.New("boom"), status: 500, msg: "Internal server error", reachesSv: true},
 		{name: "internal on reconcile", r: req{method: "POST", target: "/api/v1/server/reconcile"}, svcErr: errors.New("boom"), status: 500, msg: "Internal server error", reachesSv: true},
-		{name: "public 5xx keeps its message", r: req{method: "GET", target: "/api/v1/zones/x.test"}, svcErr: &zones.Error{Msg: "Zone x.test could not be read"}, status: 500, msg: "Zone x.test could not be read", reachesSv: true},
+		{name: "public 5xx keeps its message", r: req{method: "GET", target: "/api/v1/zones/x.test"}, svcErr: &errs.Error{Msg: "Zone x.test could not be read"}, status: 500, msg: "Zone x.test could not be read", reachesSv: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -125,4 +127,55 @@ func TestErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestClassify pins the one mapping from an error kind to a status and public message
+// (CONTRACT §3.3, §3.4).
+func TestClassify(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		err    error
+		status int
+		msg    string
+	}{
+		{"invalid", errs.New(errs.Invalid, "Invalid request: x"), 400, "Invalid request: x"},
+		{"unprocessable", errs.New(errs.Unprocessable, "Invalid request: name is required"), 422, "Invalid request: name is required"},
+		{"not found", errs.New(errs.NotFound, "Zone not found: a.test"), 404, "Zone not found: a.test"},
+		{"conflict", errs.New(errs.Conflict, "c"), 409, "c"},
+		{"exists is a conflict", zones.Exists("a.test"), 409, "Zone already exists: a.test"},
+		{"precondition failed", errs.New(errs.PreconditionFailed, "stale"), 412, "stale"},
+		{"too large", errs.New(errs.TooLarge, "big"), 413, "big"},
+		{"unauthenticated", errs.New(errs.Unauthenticated, "Unauthorized"), 401, "Unauthorized"},
+		{"forbidden", errs.New(errs.Forbidden, "Forbidden"), 403, "Forbidden"},
+		{"unavailable without message", zones.ErrUnavailable, 503, "Service unavailable"},
+		{"unavailable wrapped", fmt.Errorf("%w: dial: %w", zones.ErrUnavailable, errors.New("refused")), 503, "Service unavailable"},
+		{"typed 503", zones.NotLoaded("a.test"), 503, "Zone not loaded: a.test"},
+		{"insufficient storage", errs.New(errs.InsufficientStorage, "Insufficient storage"), 507, "Insufficient storage"},
+		{"internal without message", &errs.Error{Err: errors.New("x")}, 500, "Internal server error"},
+		{"4xx kind without message gets the status text", &errs.Error{Kind: errs.NotFound}, 404, "Not Found"},
+		{"unknown kind is internal", &errs.Error{Kind: errs.Kind(99), Msg: "m"}, 500, "m"},
+		{"deadline", fmt.Errorf("x: %w", context.DeadlineExceeded), 503, "Service unavailable"},
+		{"plain error", errors.New("rndc: /etc/bind/x"), 500, "Internal server error"},
+		{"http layer", &httpError{status: 405, msg: "Method not allowed"}, 405, "Method not allowed"},
+		{"zone name", invalidZoneName(mustInvalidName(t, "a..b")), 400, "Invalid request: Invalid zone name: empty label"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			status, msg := classify(tc.err)
+			if status != tc.status || msg != tc.msg {
+				t.Errorf("classify(%v) = %d %q, want %d %q", tc.err, status, msg, tc.status, tc.msg)
+			}
+		})
+	}
+}
+
+func mustInvalidName(t *testing.T, name string) error {
+	t.Helper()
+	_, err := zonename.Normalize(name)
+	if err == nil {
+		t.Fatalf("%q is valid", name)
+	}
+	return err
 }

@@ -16,9 +16,9 @@ import (
 )
 
 // ZoneService is what the API needs from the zone service; *zones.Service implements it.
-// Zone names passed to it are already normalised (CONTRACT §4). Errors that implement
-// StatusCode() and PublicMessage() (such as *zones.Error) are shown with their status and
-// message; zones.ErrUnavailable and context.DeadlineExceeded become 503; anything else is 500.
+// Zone names passed to it are already normalised (CONTRACT §4). Errors are *errs.Error kinds,
+// shown with their kind's status and public message (classify); context.DeadlineExceeded
+// becomes 503; anything else is 500.
 type ZoneService interface {
 	Create(ctx context.Context, req zones.CreateRequest) (zones.Result, error)
 	Delete(ctx context.Context, zone string) (zones.Result, error)

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/miekg/dns"
+
+	"github.com/bindgate/bindgate/internal/zonename"
 )
 
 // changeKind is what a change does to its RRset.
@@ -38,10 +40,8 @@ type planner struct {
 // needsLive reports whether planning c requires reading its name first.
 func (p *planner) needsLive(c change) bool {
 	switch {
-	case c.t == dns.TypeCNAME, c.pin, c.kind == kindReplace, c.kind == kindDelete:
-		return true
-	case c.name == p.apex && c.t == dns.TypeNS && c.kind == kindRemove:
-		return true
+	case c.t == dns.TypeCNAME, c.pin, c.kind == kindReplace, c.kind == kindDelete, c.kind == kindRemove:
+		return true // a remove reads first to tell how many records it removes
 	}
 	return false
 }
@@ -82,6 +82,9 @@ func (p *planner) plan(changes []change) (*message, []Applied, error) {
 				continue
 			}
 			delete(f, c.t)
+			if cur != nil {
+				m.removed += len(cur.rrs)
+			}
 			m.dels = append(m.dels, deleteRRset(c.name, c.t))
 			applied = append(applied, Applied{Name: c.name, Type: c.typeName(), ChangeType: ChangeDelete, Records: []string{}})
 		case kindReplace:
@@ -131,6 +134,18 @@ func (p *planner) plan(changes []change) (*message, []Applied, error) {
 					m.prereq = append(m.prereq, valueDependent(cur.rrs)...)
 				}
 			}
+			if known {
+				n := 0
+				for _, rr := range c.set.rrs {
+					if cur != nil && containsRR(cur.rrs, rr) {
+						n++
+					}
+				}
+				if n == 0 && !apexNS && !c.pin {
+					continue // nothing to remove: no update, and the answer says removed 0
+				}
+				m.removed += n
+			}
 			for _, rr := range c.set.rrs {
 				m.dels = append(m.dels, deleteRR(rr))
 			}
@@ -143,7 +158,52 @@ func (p *planner) plan(changes []change) (*message, []Applied, error) {
 	if err := p.guardCNAME(m, final); err != nil {
 		return nil, nil, err
 	}
+	if err := p.guardMX(changes, final); err != nil {
+		return nil, nil, err
+	}
 	return m, applied, nil
+}
+
+// mxTargets returns the in-zone targets of the MX records that changes add.
+func (p *planner) mxTargets(changes []change) []string {
+	var out []string
+	for _, c := range changes {
+		if c.t != dns.TypeMX || c.set == nil || (c.kind != kindAdd && c.kind != kindReplace) {
+			continue
+		}
+		for _, rr := range c.set.rrs {
+			if mx, ok := rr.(*dns.MX); ok {
+				if t := dns.CanonicalName(mx.Mx); t != "." && zonename.InZone(t, strings.TrimSuffix(p.apex, ".")) {
+					out = append(out, t)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// guardMX refuses an MX whose in-zone target has no A or AAAA once the message is applied.
+// named's check-integrity (on by default for primaries; lib/ns/update.c check_mx) answers such
+// an update REFUSED, which on the wire cannot be told from a key that may not update the zone,
+// so the caller was told to check the key. Deciding before sending, from the target's data
+// that apply reads with the rest, is exact and costs one query per target. 409: the change
+// conflicts with the zone's data and succeeds once the address exists (in the same PATCH, or
+// added first). named does not check SRV targets on update, so neither does this. Targets
+// that were not read are left to named.
+func (p *planner) guardMX(changes []change, final map[string]map[uint16]bool) error {
+	for _, c := range changes {
+		if c.t != dns.TypeMX || c.set == nil || (c.kind != kindAdd && c.kind != kindReplace) {
+			continue
+		}
+		for _, t := range p.mxTargets([]change{c}) {
+			f, known := final[t]
+			if known && !f[dns.TypeA] && !f[dns.TypeAAAA] {
+				return conflict("MX %s -> %s: the target %s is in zone %s and has no A or AAAA record; BIND's integrity check refuses it. Add the target's address first, or in the same PATCH",
+					c.name, t, t, strings.TrimSuffix(p.apex, "."))
+			}
+		}
+	}
+	return nil
 }
 
 // guardCNAME enforces CNAME exclusivity (RFC 1034 §3.6.2) at every touched name and adds the

@@ -1,12 +1,12 @@
 package records
 
 import (
-	"errors"
-	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/miekg/dns"
+
+	"github.com/bindgate/bindgate/internal/errs"
 )
 
 const apex = "ex.test."
@@ -54,7 +54,7 @@ func TestPlan(t *testing.T) {
 		changes func(t *testing.T) []change
 		prereq  []string
 		updates []string
-		status  int // an *Error's status; 0 = success
+		kind    errs.Kind // the error's kind; 0 (Internal) = success
 		verify  int
 	}{
 		{
@@ -85,7 +85,31 @@ func TestPlan(t *testing.T) {
 				s := set(t, 300, "x.ex.test. 300 IN CNAME t.example.org.")
 				return []change{{rrkey: s.rrkey, kind: kindReplace, set: s}}
 			},
-			status: http.StatusConflict,
+			kind: errs.Conflict,
+		},
+		{
+			name: "MX to an in-zone target without address is refused before sending",
+			live: func(t *testing.T) map[string]nameState {
+				return map[string]nameState{"ex.test.": {}, "mx.ex.test.": {}}
+			},
+			changes: func(t *testing.T) []change {
+				s := set(t, 300, "ex.test. 300 IN MX 10 mx.ex.test.")
+				return []change{{rrkey: s.rrkey, kind: kindAdd, set: s}}
+			},
+			kind: errs.Conflict,
+		},
+		{
+			name: "MX whose target gets its address in the same message",
+			live: func(t *testing.T) map[string]nameState {
+				return map[string]nameState{"ex.test.": {}, "mx.ex.test.": {}}
+			},
+			changes: func(t *testing.T) []change {
+				mx := set(t, 300, "ex.test. 300 IN MX 10 mx.ex.test.")
+				addr := set(t, 300, "mx.ex.test. 300 IN AAAA 2001:db8::25")
+				return []change{{rrkey: mx.rrkey, kind: kindReplace, set: mx}, {rrkey: addr.rrkey, kind: kindReplace, set: addr}}
+			},
+			prereq:  []string{"NONE CNAME ex.test.", "NONE CNAME mx.ex.test."},
+			updates: []string{"ANY MX ex.test.", "ANY AAAA mx.ex.test.", "IN MX ex.test. 10 mx.ex.test.", "IN AAAA mx.ex.test. 2001:db8::25"},
 		},
 		{
 			name: "replace with the same data is no change",
@@ -130,7 +154,7 @@ func TestPlan(t *testing.T) {
 				s := set(t, 0, "ex.test. 0 IN NS a.example.org.")
 				return []change{{rrkey: s.rrkey, kind: kindRemove, set: s}}
 			},
-			status: http.StatusConflict,
+			kind: errs.Conflict,
 		},
 		{
 			name: "SOA is never written",
@@ -138,7 +162,7 @@ func TestPlan(t *testing.T) {
 				s := set(t, 300, "ex.test. 300 IN SOA a. b. 1 2 3 4 5")
 				return []change{{rrkey: s.rrkey, kind: kindAdd, set: s}}
 			},
-			status: http.StatusBadRequest,
+			kind: errs.Invalid,
 		},
 		{
 			name: "wildcard NS is refused as BIND would ignore it",
@@ -146,14 +170,14 @@ func TestPlan(t *testing.T) {
 				s := set(t, 300, "*.ex.test. 300 IN NS ns.example.org.")
 				return []change{{rrkey: s.rrkey, kind: kindAdd, set: s}}
 			},
-			status: http.StatusConflict,
+			kind: errs.Conflict,
 		},
 		{
 			name: "apex NS cannot be deleted",
 			changes: func(t *testing.T) []change {
 				return []change{{rrkey: rrkey{apex, dns.TypeNS}, kind: kindDelete}}
 			},
-			status: http.StatusBadRequest,
+			kind: errs.Invalid,
 		},
 	}
 	for _, tc := range tests {
@@ -164,10 +188,9 @@ func TestPlan(t *testing.T) {
 				p.live = tc.live(t)
 			}
 			m, _, err := p.plan(tc.changes(t))
-			if tc.status != 0 {
-				var e *Error
-				if !errors.As(err, &e) || e.Status != tc.status {
-					t.Fatalf("err = %v, want status %d", err, tc.status)
+			if tc.kind != errs.Internal {
+				if !errs.Is(err, tc.kind) {
+					t.Fatalf("err = %v, want kind %v", err, tc.kind)
 				}
 				return
 			}

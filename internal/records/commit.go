@@ -141,21 +141,44 @@ func (c *committer) send(zone string, batch []*job) {
 
 // perPart reports errors that may come from one part of a combined message only.
 func perPart(err error) bool {
-	return errors.Is(err, ddns.ErrPrereq) || errors.Is(err, ddns.ErrRefused) || errors.Is(err, ddns.ErrNotZone) ||
+	_, tooLarge := errors.AsType[*tooLargeError](err) // the parts may fit one by one
+	return tooLarge || errors.Is(err, ddns.ErrPrereq) || errors.Is(err, ddns.ErrRefused) || errors.Is(err, ddns.ErrNotZone) ||
 		errors.Is(err, ddns.ErrNotAuth) || errors.Is(err, ddns.ErrProtocol)
 }
 
-// exchange builds and sends one message for jobs.
-func (c *committer) exchange(zone string, jobs []*job) error {
+// build is the one UPDATE message for jobs, with names compressed (RFC 1035 §4.1.4 applies
+// to UPDATE messages too, and named accepts it, as from nsupdate): without compression a
+// PATCH of 740 RRsets with short names already overflowed the message.
+func build(zone string, jobs ...*job) *dns.Msg {
 	m := new(dns.Msg)
 	m.SetUpdate(dns.Fqdn(zone))
+	m.Compress = true
 	for _, j := range jobs {
 		m.Answer = append(m.Answer, j.msg.prereq...)
 		m.Ns = append(m.Ns, j.msg.updates()...)
 	}
+	return m
+}
+
+// maxUpdateSize is what one UPDATE message may take before its TSIG record: a DNS message
+// over TCP is at most 65,535 bytes (RFC 1035 §4.2.2), and 1 KiB is left for the signature.
+const maxUpdateSize = dns.MaxMsgSize - 1024
+
+// fits reports, as a *tooLargeError, a message for jobs that does not fit one UPDATE.
+func fits(zone string, jobs ...*job) error {
+	m := build(zone, jobs...)
+	if n := m.Len(); n > maxUpdateSize {
+		return &tooLargeError{records: len(m.Answer) + len(m.Ns), bytes: n}
+	}
+	return nil
+}
+
+// exchange builds and sends one message for jobs.
+func (c *committer) exchange(zone string, jobs []*job) error {
+	m := build(zone, jobs...)
 	records := len(m.Answer) + len(m.Ns)
-	if m.Len() > dns.MaxMsgSize-1024 { // leave room for the TSIG record
-		err := errTooLarge
+	if n := m.Len(); n > maxUpdateSize {
+		err := &tooLargeError{records: records, bytes: n}
 		c.observe(len(jobs), records, err)
 		return err
 	}
@@ -172,8 +195,12 @@ func (c *committer) observe(parts, records int, err error) {
 	}
 }
 
-// errTooLarge is a message that does not fit in one DNS message over TCP.
-var errTooLarge = errors.New("update message larger than 64 KiB")
+// tooLargeError is a message that does not fit in one DNS message over TCP.
+type tooLargeError struct{ records, bytes int }
+
+func (e *tooLargeError) Error() string {
+	return fmt.Sprintf("update message of %d records is %d bytes, more than %d", e.records, e.bytes, maxUpdateSize)
+}
 
 // finish hands each job its result, reading the new serial once for the batch when a caller
 // wants it.

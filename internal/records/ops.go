@@ -36,7 +36,7 @@ func (s *Service) Add(ctx context.Context, zone string, req AddRequest) (RecordR
 	}
 	return RecordResult{
 		Message: "Record added to zone " + z, Zone: z,
-		Record: AddedRecord{Name: *req.Name, Type: strings.ToUpper(*req.Type), Value: *req.Value, TTL: rr.Header().Ttl},
+		Record: AddedRecord{Name: *req.Name, Type: strings.ToUpper(*req.Type), Value: *req.Value, TTL: rr.Header().Ttl, Priority: priority(rr)},
 	}, nil
 }
 
@@ -71,12 +71,13 @@ func (s *Service) Remove(ctx context.Context, zone string, req RemoveRequest) (R
 		k := keyOf(rr)
 		c = change{rrkey: k, kind: kindRemove, set: newRRset(k, 0, []dns.RR{rr})}
 	}
-	if _, _, err := s.apply(ctx, z, []change{c}, applyOpts{}); err != nil {
+	var removed int
+	if _, _, err := s.apply(ctx, z, []change{c}, applyOpts{removed: &removed}); err != nil {
 		return RecordResult{}, err
 	}
 	return RecordResult{
 		Message: "Record removed from zone " + z, Zone: z,
-		Record: RemovedRecord{Name: *req.Name, Type: strings.ToUpper(*req.Type), Value: req.Value},
+		Record: RemovedRecord{Name: *req.Name, Type: strings.ToUpper(*req.Type), Value: req.Value, Removed: removed},
 	}, nil
 }
 
@@ -115,7 +116,7 @@ func (s *Service) Update(ctx context.Context, zone string, req UpdateRequest) (R
 		return nil
 	}
 	conflictFn := func(cause error) error {
-		return &Error{Status: 409, Msg: fmt.Sprintf("Record %s %s changed while it was being updated; read it again and retry", k.name, k.typeName()), Err: cause}
+		return conflictCause(cause, "Record %s %s changed while it was being updated; read it again and retry", k.name, k.typeName())
 	}
 	if _, _, err := s.apply(ctx, z, changes, applyOpts{check: check, conflictFn: conflictFn}); err != nil {
 		return RecordResult{}, err
@@ -123,8 +124,19 @@ func (s *Service) Update(ctx context.Context, zone string, req UpdateRequest) (R
 	return RecordResult{
 		Message: "Record updated in zone " + z, Zone: z,
 		Record: UpdatedRecord{Name: *req.Name, Type: strings.ToUpper(*req.Type), CurrentValue: *req.CurrentValue,
-			NewValue: *req.NewValue, TTL: nw.Header().Ttl},
+			NewValue: *req.NewValue, TTL: nw.Header().Ttl, Priority: priority(nw)},
 	}, nil
+}
+
+// priority is the echo of an MX's preference or an SRV's priority; nil for other types.
+func priority(rr dns.RR) *uint16 {
+	switch rr := rr.(type) {
+	case *dns.MX:
+		return &rr.Preference
+	case *dns.SRV:
+		return &rr.Priority
+	}
+	return nil
 }
 
 // Patch is PATCH /zones/{name}/rrsets: REPLACE and DELETE RRset changes applied as one update
@@ -199,7 +211,7 @@ func parseChanges(z string, in []RRsetChange, patch bool, limit int) ([]change, 
 		}
 		total += len(e.Records)
 		if total > limit {
-			return nil, invalidRequest("more than %d records in one request", limit)
+			return nil, tooLarge("more than %d records in one request", limit)
 		}
 		if kind == kindReplace {
 			ttl := DefaultTTL
@@ -281,7 +293,7 @@ func (s *Service) transfer(ctx context.Context, z string) (map[rrkey]*rrset, uin
 // which the caller can fix (409 with the reason).
 func (s *Service) mapTransfer(ctx context.Context, z string, err error) error {
 	if errors.Is(err, ddns.ErrRefused) || errors.Is(err, ddns.ErrNotAuth) {
-		return &Error{Status: 409, Msg: fmt.Sprintf("Zone %s refuses zone transfers (AXFR) to bindgate: allow bindgate's TSIG key in the zone's allow-transfer", z), Err: err}
+		return conflictCause(err, "Zone %s refuses zone transfers (AXFR) to bindgate: allow bindgate's TSIG key in the zone's allow-transfer", z)
 	}
 	if errors.Is(err, ddns.ErrServFail) {
 		return notLoaded(z)
@@ -352,6 +364,9 @@ func (s *Service) Sync(ctx context.Context, zone string, req SyncRequest, dryRun
 	for _, c := range changes {
 		live[c.name] = nameState{}
 	}
+	for _, t := range (&planner{apex: apex}).mxTargets(changes) {
+		live[t] = nameState{} // the transfer holds every name: absent means no address (guardMX)
+	}
 	for k, set := range sets {
 		if st, ok := live[k.name]; ok {
 			st[k.t] = set
@@ -365,7 +380,10 @@ func (s *Service) Sync(ctx context.Context, zone string, req SyncRequest, dryRun
 		return SyncResult{}, err
 	}
 	if n := len(m.first) + len(m.dels) + len(m.adds); n > MaxRecordsPerChange {
-		return SyncResult{}, invalidRequest("the diff for zone %s has %d records, more than %d in one update; apply it in parts with PATCH", z, n, MaxRecordsPerChange)
+		return SyncResult{}, tooLarge("the diff for zone %s has %d records, more than %d in one update; apply it in parts with PATCH", z, n, MaxRecordsPerChange)
+	}
+	if err := fits(z, &job{msg: m}); err != nil {
+		return SyncResult{}, tooLargeChange(err)
 	}
 	if ifMatch != nil && serial != *ifMatch {
 		return SyncResult{}, preconditionFailed("Zone %s is at serial %d, not %d (If-Match); read it again", z, serial, *ifMatch)
@@ -377,7 +395,7 @@ func (s *Service) Sync(ctx context.Context, zone string, req SyncRequest, dryRun
 		return res, nil
 	}
 	conflictFn := func(cause error) error {
-		return &Error{Status: 409, Msg: fmt.Sprintf("Zone %s changed while it was being synced; nothing was applied, read it again and retry", z), Err: cause}
+		return conflictCause(cause, "Zone %s changed while it was being synced; nothing was applied, read it again and retry", z)
 	}
 	res.Serial, _, err = s.apply(ctx, z, changes, applyOpts{ifMatch: ifMatch, wantSerial: true, live: live, soa: soa, conflictFn: conflictFn})
 	if err != nil {

@@ -196,6 +196,9 @@ type message struct {
 	alone  bool     // has a prerequisite on the whole zone (If-Match): never batched
 	verify []*rrset // RRsets to check after success, for changes a prerequisite cannot guard
 	gone   []rrkey  // RRsets that must be absent after success (with verify)
+	// removed counts the records that the deletions remove, as the zone was read just before
+	// the update (a concurrent writer may remove one first; BIND then deletes nothing).
+	removed int
 }
 
 func (m *message) updates() []dns.RR {

@@ -13,6 +13,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/bindgate/bindgate/internal/ddns"
+	"github.com/bindgate/bindgate/internal/errs"
 	"github.com/bindgate/bindgate/internal/rrdata"
 	"github.com/bindgate/bindgate/internal/zonename"
 )
@@ -82,7 +83,7 @@ func New(cfg Config) (*Service, error) {
 func normalize(name string) (string, error) {
 	z, err := zonename.Normalize(name)
 	if err != nil {
-		return "", invalidRequest("%s", err.Error())
+		return "", invalidName(err)
 	}
 	return z, nil
 }
@@ -142,6 +143,7 @@ type applyOpts struct {
 	live       map[string]nameState   // already read (sync); nil: read what the plan needs
 	soa        *rrset                 // the apex SOA as read with live (sync)
 	conflictFn func(err error) error  // maps a prerequisite failure, when set
+	removed    *int                   // when set, gets the number of records the change removes
 }
 
 // apply plans changes against the live zone and sends them as one update message through the
@@ -160,6 +162,7 @@ func (s *Service) apply(ctx context.Context, z string, changes []change, o apply
 		if o.ifMatch != nil {
 			names = append(names, apex)
 		}
+		names = append(names, p.mxTargets(changes)...) // for guardMX
 		live, err := s.readNames(ctx, z, names)
 		if err != nil {
 			return 0, nil, err
@@ -177,6 +180,12 @@ func (s *Service) apply(ctx context.Context, z string, changes []change, o apply
 	m, applied, err := p.plan(changes)
 	if err != nil {
 		return 0, nil, err
+	}
+	if err := fits(z, &job{msg: m}); err != nil {
+		return 0, nil, tooLargeChange(err)
+	}
+	if o.removed != nil {
+		*o.removed = m.removed
 	}
 	if o.ifMatch != nil {
 		if o.soa == nil || len(o.soa.rrs) == 0 {
@@ -240,7 +249,7 @@ func (s *Service) explainPrereq(ctx context.Context, z string, changes []change,
 			return err
 		}
 	}
-	return &Error{Status: 409, Msg: fmt.Sprintf("Zone %s changed while the update was applied; read it again and retry", z), Err: cause}
+	return conflictCause(cause, "Zone %s changed while the update was applied; read it again and retry", z)
 }
 
 // verify checks, after a successful update, the RRsets a prerequisite could not guard.
@@ -287,7 +296,7 @@ func (s *Service) readNames(ctx context.Context, z string, names []string) (map[
 	slices.Sort(names)
 	names = slices.Compact(names)
 	states := make([]nameState, len(names))
-	errs := make([]error, len(names))
+	fails := make([]error, len(names))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 8)
 	for i, n := range names {
@@ -301,39 +310,56 @@ func (s *Service) readNames(ctx context.Context, z string, names []string) (map[
 					st[k.t] = set
 				}
 			}
-			states[i], errs[i] = st, err
+			states[i], fails[i] = st, err
 		})
 	}
 	wg.Wait()
 	live := make(map[string]nameState, len(names))
 	for i, n := range names {
-		if errs[i] != nil {
-			return nil, s.mapDNS(ctx, z, errs[i])
+		if fails[i] != nil {
+			return nil, s.mapDNS(ctx, z, fails[i])
 		}
 		live[n] = states[i]
 	}
 	return live, nil
 }
 
+func isTooLarge(err error) bool {
+	_, ok := errors.AsType[*tooLargeError](err)
+	return ok
+}
+
+// tooLargeChange is the 413 for a change that does not fit one UPDATE message. A PATCH is
+// applied atomically (RFC 2136 §3), so it cannot be split behind the caller's back; the real
+// limit is that message, not a record count.
+func tooLargeChange(err error) error {
+	e, ok := errors.AsType[*tooLargeError](err)
+	if !ok {
+		return err
+	}
+	return errs.Wrap(errs.TooLarge, err, "Invalid request: the change does not fit one atomic DNS update: %d records in %d bytes, "+
+		"at most %d bytes fit one UPDATE message; split it into several requests", e.records, e.bytes, maxUpdateSize)
+}
+
 // mapDNS maps a ddns failure to the caller's answer (CONTRACT §12.4 and issue 3).
 func (s *Service) mapDNS(ctx context.Context, z string, err error) error {
-	if e, ok := errors.AsType[*Error](err); ok {
+	if e, ok := errors.AsType[*errs.Error](err); ok {
 		return e
 	}
 	switch {
-	case errors.Is(err, errTooLarge):
-		return invalidRequest("the change does not fit in one DNS update message (64 KiB); split it")
+	case isTooLarge(err):
+		return tooLargeChange(err)
 	case errors.Is(err, ddns.ErrPrereq):
-		return &Error{Status: 409, Msg: fmt.Sprintf("Zone %s changed while the update was applied; read it again and retry", z), Err: err}
+		return conflictCause(err, "Zone %s changed while the update was applied; read it again and retry", z)
 	case errors.Is(err, ddns.ErrRefused), errors.Is(err, ddns.ErrNotAuth), errors.Is(err, ddns.ErrNotZone):
 		// The cached configuration may be stale: ask BIND again for the precise answer.
 		s.zones.forget(z)
 		if werr := s.zones.writable(ctx, z); werr != nil {
-			if e, ok := errors.AsType[*Error](werr); ok && e.Status < 500 {
-				return e
+			if k := errs.KindOf(werr); k != errs.Internal && k != errs.Unavailable {
+				return werr
 			}
 		}
-		return &Error{Status: 409, Msg: fmt.Sprintf("Update refused by BIND: zone %s does not accept updates with this key (or it is frozen, or the key may not change this name)", z), Err: err}
+		return conflictCause(err, "Update refused by BIND: zone %s does not accept updates with this key (or it is frozen, or the key may not change this name)", z)
 	case errors.Is(err, errSerial), ddns.Transient(err), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return unavailable(fmt.Errorf("zone %s: %w", z, err))
 	}

@@ -34,28 +34,34 @@ type RecordResult struct {
 	Record  any // the echo of the request, per route
 }
 
-// AddedRecord is the "record" echo of an add.
+// AddedRecord is the "record" echo of an add. Priority is set for MX and SRV only (issue 8:
+// bindcar's echo dropped it).
 type AddedRecord struct {
-	Name  string `json:"name"`
-	Type  string `json:"type"`
-	Value string `json:"value"`
-	TTL   uint32 `json:"ttl"`
+	Name     string  `json:"name"`
+	Type     string  `json:"type"`
+	Value    string  `json:"value"`
+	TTL      uint32  `json:"ttl"`
+	Priority *uint16 `json:"priority,omitempty"`
 }
 
 // RemovedRecord is the "record" echo of a remove; Value is null when the RRset was removed.
+// Removed is how many records went: a DELETE of something absent is still 200, as in
+// bindcar, but says "removed":0 (issue 8).
 type RemovedRecord struct {
-	Name  string  `json:"name"`
-	Type  string  `json:"type"`
-	Value *string `json:"value"`
+	Name    string  `json:"name"`
+	Type    string  `json:"type"`
+	Value   *string `json:"value"`
+	Removed int     `json:"removed"`
 }
 
-// UpdatedRecord is the "record" echo of an update.
+// UpdatedRecord is the "record" echo of an update; Priority as in AddedRecord.
 type UpdatedRecord struct {
-	Name         string `json:"name"`
-	Type         string `json:"type"`
-	CurrentValue string `json:"currentValue"`
-	NewValue     string `json:"newValue"`
-	TTL          uint32 `json:"ttl"`
+	Name         string  `json:"name"`
+	Type         string  `json:"type"`
+	CurrentValue string  `json:"currentValue"`
+	NewValue     string  `json:"newValue"`
+	TTL          uint32  `json:"ttl"`
+	Priority     *uint16 `json:"priority,omitempty"`
 }
 
 // RRset is one RRset as GET answers it: absolute name with the trailing dot, type upper case,
@@ -124,10 +130,9 @@ const (
 	ChangeDelete  = "DELETE"
 )
 
-// Limits on one request (documented in README). MaxRecordsPerChange bounds the records one
-// PATCH or one sync diff may send in its single update message: 1,000 records of at most a
-// few hundred bytes fit the 64 KiB TCP DNS message with room for prerequisites.
-// MaxSyncRecords bounds the desired records of one PUT.
+// Limits on one request (documented in README). The real limit of a PATCH or a sync diff is
+// one UPDATE message (maxUpdateSize, checked by fits: 413); MaxRecordsPerChange is a cheap
+// bound checked first. MaxSyncRecords bounds the desired records of one PUT.
 const (
 	MaxRecordsPerChange = 1000
 	MaxSyncRecords      = 50000

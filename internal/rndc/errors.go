@@ -52,7 +52,15 @@ var (
 	// (bin/named/server.c), so both mark it.
 	ErrResultTimedOut = errors.New("rndc: named reported timed out") // transient
 	ErrBadZone        = errors.New("rndc: zone data failed to load")
+	// ErrWrongZoneType: a verb that needs another zone type, such as retransfer of a primary.
+	// named answers the generic "failure" with the text "retransfer: inappropriate zone type:
+	// <type>" (bin/named/server.c, named_server_retransfercommand), so only the text tells it
+	// from other failures; this is the one place that reads it.
+	ErrWrongZoneType = errors.New("rndc: inappropriate zone type")
 )
+
+// textWrongZoneType is the words named puts in the text of ErrWrongZoneType.
+const textWrongZoneType = "inappropriate zone type"
 
 // resultErr maps named's result text to a sentinel. "not master" is the pre-9.18 spelling.
 func resultErr(text string) error {
@@ -104,8 +112,11 @@ func (e *CommandError) Error() string {
 
 // Is reports whether target is the sentinel for e's result text.
 func (e *CommandError) Is(target error) bool {
-	if target == ErrBadZone {
+	switch target {
+	case ErrBadZone:
 		return e.Err == "bad zone" || strings.HasPrefix(e.Text, "dns_zone_loadnew failed:")
+	case ErrWrongZoneType:
+		return e.Err == "failure" && strings.Contains(e.Text, textWrongZoneType)
 	}
 	s := resultErr(e.Err)
 	return s != nil && s == target

@@ -131,3 +131,32 @@ func TestBadZone(t *testing.T) {
 		}
 	}
 }
+
+// retransfer of a primary is named's generic "failure" whose text alone says why
+// (bin/named/server.c); ErrWrongZoneType is that case and nothing else.
+func TestWrongZoneType(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		ce   *rndc.CommandError
+		want bool
+	}{
+		{"retransfer of a primary", &rndc.CommandError{Verb: "retransfer", Result: 25, Err: "failure", Text: "retransfer: inappropriate zone type: primary"}, true},
+		{"with a trailing newline", &rndc.CommandError{Verb: "retransfer", Result: 25, Err: "failure", Text: "retransfer: inappropriate zone type: primary\n"}, true},
+		{"other failure", &rndc.CommandError{Verb: "retransfer", Result: 25, Err: "failure", Text: "zone transfer failed"}, false},
+		{"words under another result", &rndc.CommandError{Verb: "retransfer", Result: 23, Err: "not found", Text: "inappropriate zone type"}, false},
+		{"no text", &rndc.CommandError{Verb: "retransfer", Result: 25, Err: "failure"}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := fmt.Errorf("zone a.test: %w", tc.ce)
+			if got := errors.Is(err, rndc.ErrWrongZoneType); got != tc.want {
+				t.Errorf("errors.Is(%v, ErrWrongZoneType) = %v, want %v", err, got, tc.want)
+			}
+			if tc.want && !errors.Is(err, rndc.ErrFailure) {
+				t.Errorf("%v no longer matches ErrFailure", err)
+			}
+		})
+	}
+}

@@ -207,7 +207,7 @@ func zoneVerbs(t *testing.T, n *realNamed, c *rndc.Client) {
 		{"thaw", zone(c, "thaw", dyn), "", nil, "The zone reload and thaw was successful."},
 		{"thaw again", zone(c, "thaw", dyn), "", nil, ""},
 		{"notify", zone(c, "notify", dyn), "", nil, "zone notify queued"},
-		{"retransfer primary", zone(c, "retransfer", dyn), "failure", rndc.ErrFailure, "retransfer: inappropriate zone type: primary"},
+		{"retransfer primary", zone(c, "retransfer", dyn), "failure", rndc.ErrWrongZoneType, "retransfer: inappropriate zone type: primary"},
 		{"sync", zone(c, "sync", dyn), "", nil, ""},
 		{"dnssec -status", zone(c, "dnssec -status", dyn), "", nil, "Zone does not have dnssec-policy"},
 		{"modzone unknown", zone(c, "modzone", "pol.test", staticBlock), "not found", rndc.ErrNotFound, ""},

@@ -9,8 +9,24 @@ import (
 	"strings"
 )
 
-// ErrInvalid is wrapped by every error Normalize returns.
+// ErrInvalid is matched (errors.Is) by every error Normalize returns.
 var ErrInvalid = errors.New("invalid zone name")
+
+// Error is the error Normalize returns: Reason says what is wrong with the name, in words
+// that are safe to show to the caller (it never repeats the name itself).
+type Error struct {
+	Reason string
+}
+
+// Error renders "invalid zone name: <reason>".
+func (e *Error) Error() string { return ErrInvalid.Error() + ": " + e.Reason }
+
+// Is makes every *Error match ErrInvalid.
+func (e *Error) Is(target error) bool { return target == ErrInvalid }
+
+func invalid(format string, a ...any) error {
+	return &Error{Reason: fmt.Sprintf(format, a...)}
+}
 
 // MaxLen is the longest accepted name without its trailing dot (RFC 1035 §2.3.4 presentation limit).
 const MaxLen = 253
@@ -25,10 +41,10 @@ const MaxLen = 253
 func Normalize(name string) (string, error) {
 	n := strings.TrimSuffix(name, ".")
 	if n == "" {
-		return "", fmt.Errorf("%w: empty", ErrInvalid)
+		return "", invalid("empty")
 	}
 	if len(n) > MaxLen {
-		return "", fmt.Errorf("%w: longer than %d characters", ErrInvalid, MaxLen)
+		return "", invalid("longer than %d characters", MaxLen)
 	}
 	labelLen := 0
 	for i := 0; i < len(n); i++ {
@@ -36,25 +52,25 @@ func Normalize(name string) (string, error) {
 		switch {
 		case c == '.':
 			if labelLen == 0 {
-				return "", fmt.Errorf("%w: empty label", ErrInvalid)
+				return "", invalid("empty label")
 			}
 			labelLen = 0
 			continue
 		case isAlnum(c):
 		case c == '_' || c == '-':
 			if labelLen == 0 {
-				return "", fmt.Errorf("%w: a label must start with a letter or digit", ErrInvalid)
+				return "", invalid("a label must start with a letter or digit")
 			}
 		default:
-			return "", fmt.Errorf("%w: character %q not allowed", ErrInvalid, rune(c))
+			return "", invalid("character %q not allowed", rune(c))
 		}
 		labelLen++
 		if labelLen > 63 {
-			return "", fmt.Errorf("%w: label longer than 63 characters", ErrInvalid)
+			return "", invalid("label longer than 63 characters")
 		}
 	}
 	if labelLen == 0 {
-		return "", fmt.Errorf("%w: empty label", ErrInvalid)
+		return "", invalid("empty label")
 	}
 	return strings.ToLower(n), nil
 }

@@ -2,6 +2,7 @@ package zonename
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -92,4 +93,31 @@ func FuzzNormalize(f *testing.F) {
 			t.Fatalf("Normalize not idempotent on %q: %q, %v", n, again, err)
 		}
 	})
+}
+
+// Every refusal is a *Error whose Reason is the public words, and matches ErrInvalid.
+func TestErrorReason(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, reason string }{
+		{"", "empty"},
+		{".", "empty"},
+		{"a..b", "empty label"},
+		{"-a.test", "a label must start with a letter or digit"},
+		{"a/b", "character '/' not allowed"},
+		{strings.Repeat("a", 64), "label longer than 63 characters"},
+		{strings.Repeat("a.", 127) + "a", "longer than 253 characters"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.reason, func(t *testing.T) {
+			t.Parallel()
+			_, err := Normalize(tc.name)
+			ze, ok := errors.AsType[*Error](fmt.Errorf("wrapped: %w", err))
+			if !ok || ze.Reason != tc.reason {
+				t.Fatalf("Normalize(%q) = %v, want reason %q", tc.name, err, tc.reason)
+			}
+			if !errors.Is(err, ErrInvalid) || err.Error() != "invalid zone name: "+tc.reason {
+				t.Errorf("err = %q, want ErrInvalid and its text", err)
+			}
+		})
+	}
 }

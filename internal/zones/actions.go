@@ -67,7 +67,7 @@ func actionErr(z string, a Action, err error) error {
 		return Invalid("Zone %s is not dynamic; only zones that accept updates can be frozen", z)
 	case a == ActionFreeze && errors.Is(err, rndc.ErrNotPrimary):
 		return Invalid("Zone %s is not a primary zone; only primaries can be frozen", z)
-	case a == ActionRetransfer && errors.Is(err, rndc.ErrFailure) && strings.Contains(errText(err), "inappropriate zone type"):
+	case a == ActionRetransfer && errors.Is(err, rndc.ErrWrongZoneType):
 		return Invalid("Zone %s is not a secondary zone", z)
 	}
 	return bindErr(string(a), z, err)

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bindgate/bindgate/internal/errs"
 	"github.com/bindgate/bindgate/internal/registry"
 	"github.com/bindgate/bindgate/internal/rndc"
 	"github.com/bindgate/bindgate/internal/zoneconf"
@@ -49,9 +50,9 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (Result, error)
 	// Step 3: ask BIND first. Success or "zone not loaded" both mean BIND knows the zone.
 	if _, err := s.zoneStatus(ctx, p.zone); err == nil {
 		return Result{}, Exists(p.zone)
-	} else if ze, ok := errors.AsType[*Error](err); ok && ze.Kind == KindNotLoaded {
+	} else if errors.Is(err, ErrNotLoaded) {
 		return Result{}, Exists(p.zone)
-	} else if !ok || ze.Kind != KindNotFound {
+	} else if !errs.Is(err, errs.NotFound) {
 		return Result{}, err
 	}
 
@@ -192,14 +193,14 @@ func (s *Service) planCreate(req CreateRequest) (plan, error) {
 	var err2 error
 	if zc.AlsoNotify != nil {
 		if spec.AlsoNotify, err2 = zoneconf.ParseEndpoints("also-notify", zc.AlsoNotify); err2 != nil {
-			return plan{}, Invalid("%s", err2.Error())
+			return plan{}, invalidInput(err2)
 		}
 	}
 	if zc.AllowTransfer != nil {
 		spec.AllowTransferSet = true // [fix] CONTRACT §6: [] means none, not "inherit"
 		spec.TransferKey = s.transferKey
 		if spec.AllowTransfer, err2 = zoneconf.ParseACL("allow-transfer", zc.AllowTransfer); err2 != nil {
-			return plan{}, Invalid("%s", err2.Error())
+			return plan{}, invalidInput(err2)
 		}
 	}
 	if zc.DNSSECPolicy != nil {
@@ -218,7 +219,7 @@ func (s *Service) planCreate(req CreateRequest) (plan, error) {
 			return plan{}, Invalid("Secondary zones require at least one primary server in 'primaries' field")
 		}
 		if spec.Primaries, err2 = zoneconf.ParseEndpoints("primaries", zc.Primaries); err2 != nil {
-			return plan{}, Invalid("%s", err2.Error())
+			return plan{}, invalidInput(err2)
 		}
 	case "primary":
 		if req.UpdateKeyName != nil {
@@ -236,7 +237,7 @@ func (s *Service) planCreate(req CreateRequest) (plan, error) {
 	}
 	block, err := zoneconf.Render(spec)
 	if err != nil {
-		return plan{}, Invalid("%s", err.Error())
+		return plan{}, invalidInput(err)
 	}
 	p.block = block
 	return p, nil
@@ -277,7 +278,7 @@ func (s *Service) renderZoneFile(z string, zc *ZoneConfig) ([]byte, error) {
 	}
 	out, err := zonefile.Render(spec)
 	if err != nil {
-		return nil, Invalid("%s", err.Error())
+		return nil, invalidInput(err)
 	}
 	if len(out.SkippedGlue) > 0 {
 		s.log.Info("glue outside the zone left out (BIND would ignore it)", "zone", z, "hosts", out.SkippedGlue)

@@ -53,7 +53,7 @@ func (s *Service) Modify(ctx context.Context, name string, req ModifyRequest) (R
 	case errors.Is(err, zoneconf.ErrUpdatePolicy):
 		return Result{}, Invalid("Zone %s uses update-policy; allowUpdate cannot be combined with it", z)
 	case errors.Is(err, zoneconf.ErrInvalid), errors.Is(err, zoneconf.ErrTooLarge):
-		return Result{}, Invalid("%s", err.Error())
+		return Result{}, invalidInput(err)
 	case err != nil:
 		return Result{}, fmt.Errorf("merge configuration of %s: %w", z, err)
 	}
@@ -133,7 +133,7 @@ func parseModification(req ModifyRequest) (zoneconf.Modification, error) {
 	if req.AlsoNotify != nil {
 		eps, err := zoneconf.ParseEndpoints("also-notify", req.AlsoNotify)
 		if err != nil {
-			return m, Invalid("%s", err.Error())
+			return m, invalidInput(err)
 		}
 		m.AlsoNotify = &eps
 	}
@@ -143,21 +143,21 @@ func parseModification(req ModifyRequest) (zoneconf.Modification, error) {
 		}
 		eps, err := zoneconf.ParseEndpoints("primaries", req.Primaries)
 		if err != nil {
-			return m, Invalid("%s", err.Error())
+			return m, invalidInput(err)
 		}
 		m.Primaries = &eps
 	}
 	if req.AllowTransfer != nil {
 		acl, err := zoneconf.ParseACL("allow-transfer", req.AllowTransfer)
 		if err != nil {
-			return m, Invalid("%s", err.Error())
+			return m, invalidInput(err)
 		}
 		m.AllowTransfer = &acl
 	}
 	if req.AllowUpdate != nil {
 		acl, err := zoneconf.ParseACL("allow-update", req.AllowUpdate)
 		if err != nil {
-			return m, Invalid("%s", err.Error())
+			return m, invalidInput(err)
 		}
 		m.AllowUpdate = &acl
 	}

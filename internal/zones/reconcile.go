@@ -3,6 +3,7 @@ package zones
 import (
 	"context"
 	"errors"
+	"github.com/bindgate/bindgate/internal/errs"
 	"github.com/bindgate/bindgate/internal/registry"
 	"slices"
 	"sync"
@@ -64,15 +65,11 @@ func (s *Service) reconcileOne(ctx context.Context, e registry.Entry) (readded b
 	defer unlock()
 
 	_, err = s.zoneStatus(ctx, e.Zone)
-	if ze, ok := errors.AsType[*Error](err); ok {
-		switch ze.Kind {
-		case KindNotLoaded:
-			return false, "", nil // BIND knows it
-		case KindNotFound:
-			err = nil
-		}
-	} else if err == nil {
-		return false, "", nil
+	switch {
+	case err == nil, errors.Is(err, ErrNotLoaded):
+		return false, "", nil // BIND knows it
+	case errs.Is(err, errs.NotFound):
+		err = nil
 	}
 	if err != nil {
 		return false, "", err

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bindgate/bindgate/internal/errs"
 	"github.com/bindgate/bindgate/internal/registry"
 	"github.com/bindgate/bindgate/internal/rndc"
 	"github.com/bindgate/bindgate/internal/zonefile"
@@ -122,17 +123,19 @@ func (l *zoneLocks) lock(ctx context.Context, zone string) (unlock func(), err e
 func normalize(name string) (string, error) {
 	z, err := zonename.Normalize(name)
 	if err != nil {
-		return "", Invalid("%s", trimPrefix(err.Error()))
+		return "", InvalidName(err)
 	}
 	return z, nil
 }
 
-func trimPrefix(s string) string {
-	const p = "invalid zone name: "
-	if len(s) > len(p) && s[:len(p)] == p {
-		return "Invalid zone name: " + s[len(p):]
+// InvalidName is the 400 "Invalid request: Invalid zone name: <reason>" for a name zonename
+// refuses; err is kept as the cause.
+func InvalidName(err error) *errs.Error {
+	reason := "not a valid name"
+	if ze, ok := errors.AsType[*zonename.Error](err); ok {
+		reason = ze.Reason
 	}
-	return s
+	return errs.Wrap(errs.Invalid, err, "Invalid request: Invalid zone name: %s", reason)
 }
 
 // bindErr wraps an rndc failure that no contract rule maps: transient ones (BIND down, timed
@@ -164,7 +167,7 @@ func (s *Service) zoneStatus(ctx context.Context, z string) (zs zoneStatusInfo, 
 // named.conf is 409, since the next named restart would undo the change (CONTRACT §9, §10).
 func (s *Service) addedZone(ctx context.Context, z, why string) (zoneStatusInfo, error) {
 	zs, err := s.zoneStatus(ctx, z)
-	if ze, ok := errors.AsType[*Error](err); ok && ze.Kind == KindNotLoaded {
+	if errors.Is(err, ErrNotLoaded) {
 		err = nil
 	}
 	if err != nil {

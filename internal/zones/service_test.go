@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bindgate/bindgate/internal/bindkey"
+	"github.com/bindgate/bindgate/internal/errs"
 	"github.com/bindgate/bindgate/internal/registry"
 	"github.com/bindgate/bindgate/internal/rndc"
 	"github.com/bindgate/bindgate/internal/rndc/rndctest"
@@ -62,12 +63,15 @@ func primary(z string) zones.CreateRequest {
 	}}
 }
 
-func kind(err error) zones.Kind {
-	if ze, ok := errors.AsType[*zones.Error](err); ok {
-		return ze.Kind
+// kind is err's errs.Kind, with a create's 409 told apart as kindExists.
+func kind(err error) errs.Kind {
+	if errors.Is(err, zones.ErrExists) {
+		return kindExists
 	}
-	return 0
+	return errs.KindOf(err)
 }
+
+const kindExists = errs.Kind(-1)
 
 // A failed addzone leaves no file, no journal and no registry entry ([fix] CONTRACT §18.2).
 func TestCreateCleansUpAfterFailedAddzone(t *testing.T) {
@@ -75,12 +79,12 @@ func TestCreateCleansUpAfterFailedAddzone(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		resp      rndc.Response
-		wantKind  zones.Kind
+		wantKind  errs.Kind
 		wantUnavl bool
 	}{
 		{"permission denied is a 500", rndc.Response{Result: 6, Err: "permission denied", Text: "Not allowing new zones in view '_default'"}, 0, false},
-		{"config rejection is a 400 without paths", rndc.Response{Result: 25, Err: "failure", Text: "configure_zone failed: /etc/bind/secret/path not found"}, zones.KindInvalid, false},
-		{"race with another creator is 409", rndc.Response{Result: 18, Err: "already exists"}, zones.KindExists, false},
+		{"config rejection is a 400 without paths", rndc.Response{Result: 25, Err: "failure", Text: "configure_zone failed: /etc/bind/secret/path not found"}, errs.Invalid, false},
+		{"race with another creator is 409", rndc.Response{Result: 18, Err: "already exists"}, kindExists, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -90,11 +94,11 @@ func TestCreateCleansUpAfterFailedAddzone(t *testing.T) {
 			os.WriteFile(filepath.Join(f.dir, "a.test.zone.jnl"), []byte("stale"), 0o644)
 			_, err := f.svc.Create(t.Context(), primary("a.test"))
 			if err == nil || kind(err) != tc.wantKind {
-				t.Fatalf("err = %v (kind %d), want kind %d", err, kind(err), tc.wantKind)
+				t.Fatalf("err = %v (kind %v), want kind %v", err, kind(err), tc.wantKind)
 			}
-			if strings.Contains(err.Error(), "secret/path") && tc.wantKind == zones.KindInvalid {
-				if ze, _ := errors.AsType[*zones.Error](err); strings.Contains(ze.PublicMessage(), "/etc/bind") {
-					t.Fatalf("public message leaks a path: %s", ze.PublicMessage())
+			if strings.Contains(err.Error(), "secret/path") && tc.wantKind == errs.Invalid {
+				if strings.Contains(errs.Public(err), "/etc/bind") {
+					t.Fatalf("public message leaks a path: %s", errs.Public(err))
 				}
 			}
 			for _, f2 := range []string{"a.test.zone", "a.test.zone.jnl"} {
@@ -119,7 +123,7 @@ func TestCreateExistingTouchesNothing(t *testing.T) {
 		os.WriteFile(filepath.Join(f.dir, "a.test.zone"), []byte("theirs"), 0o644)
 		os.WriteFile(filepath.Join(f.dir, "a.test.zone.jnl"), []byte("theirs"), 0o644)
 		_, err := f.svc.Create(t.Context(), primary("a.test"))
-		if kind(err) != zones.KindExists {
+		if kind(err) != kindExists {
 			t.Fatalf("err = %v", err)
 		}
 		for _, n := range []string{"a.test.zone", "a.test.zone.jnl"} {
@@ -165,17 +169,17 @@ func TestModifyRules(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	f.srv.Handle("zonestatus", func(string) rndc.Response { return rndc.Response{Text: "reconfigurable via modzone: no"} })
-	if _, err := f.svc.Modify(t.Context(), "a.test", zones.ModifyRequest{}); kind(err) != zones.KindInvalid ||
+	if _, err := f.svc.Modify(t.Context(), "a.test", zones.ModifyRequest{}); kind(err) != errs.Invalid ||
 		!strings.Contains(err.Error(), "At least one field") {
 		t.Fatalf("empty PATCH: %v", err)
 	}
-	if _, err := f.svc.Modify(t.Context(), "a.test", zones.ModifyRequest{AlsoNotify: []string{"host.example"}}); kind(err) != zones.KindInvalid {
+	if _, err := f.svc.Modify(t.Context(), "a.test", zones.ModifyRequest{AlsoNotify: []string{"host.example"}}); kind(err) != errs.Invalid {
 		t.Fatalf("bad endpoint: %v", err)
 	}
-	if _, err := f.svc.Modify(t.Context(), "a.test", zones.ModifyRequest{AlsoNotify: []string{}}); kind(err) != zones.KindConflict {
+	if _, err := f.svc.Modify(t.Context(), "a.test", zones.ModifyRequest{AlsoNotify: []string{}}); kind(err) != errs.Conflict {
 		t.Fatalf("named.conf zone: %v", err)
 	}
-	if _, err := f.svc.Delete(t.Context(), "a.test"); kind(err) != zones.KindConflict {
+	if _, err := f.svc.Delete(t.Context(), "a.test"); kind(err) != errs.Conflict {
 		t.Fatalf("delete of a named.conf zone: %v", err)
 	}
 }
@@ -223,7 +227,7 @@ func TestCreateValidation(t *testing.T) {
 	for name, mod := range bad {
 		r := primary("a.test")
 		mod(&r)
-		if _, err := f.svc.Create(t.Context(), r); kind(err) != zones.KindInvalid && kind(err) != zones.KindUnprocessable {
+		if _, err := f.svc.Create(t.Context(), r); kind(err) != errs.Invalid && kind(err) != errs.Unprocessable {
 			t.Errorf("%s: %v", name, err)
 		}
 	}

@@ -2,8 +2,8 @@ package zones
 
 import (
 	"errors"
-	"fmt"
-	"net/http"
+
+	"github.com/bindgate/bindgate/internal/errs"
 )
 
 // CreateRequest is CONTRACT §5's CreateZoneRequest. Pointers tell "absent" from zero so that a
@@ -141,78 +141,50 @@ type Check struct {
 	OK   bool
 }
 
-// Kind classifies a zone-service error for the HTTP layer.
-type Kind int
-
-// The error kinds and the status each maps to (CONTRACT §3.4).
-const (
-	KindInvalid       Kind = iota + 1 // 400
-	KindUnprocessable                 // 422: wrong JSON shape (missing field, wrong type)
-	KindNotFound                      // 404
-	KindExists                        // 409: create of an existing zone
-	KindConflict                      // 409: other state conflicts
-	KindNotLoaded                     // 503: configured but not loaded
+// Zone-service errors are *errs.Error values; the HTTP layer maps their kinds (CONTRACT
+// §3.4). Two facts callers need beyond the kind are sentinels wrapped in the error:
+// ErrExists (the 409 of a create, the only message that may say "already exists") and
+// ErrNotLoaded (the typed 503 of CONTRACT §8.3).
+var (
+	// ErrExists is wrapped by Exists.
+	ErrExists = errors.New("zones: zone exists")
+	// ErrNotLoaded is wrapped by NotLoaded.
+	ErrNotLoaded = errors.New("zones: zone not loaded")
 )
 
-// Error is a zone-service failure whose Msg is public: it goes verbatim into the error body.
-// Err, when set, is the internal cause, for the log only.
-type Error struct {
-	Kind Kind
-	Msg  string
-	Err  error
-}
-
-func (e *Error) Error() string {
-	if e.Err != nil {
-		return e.Msg + ": " + e.Err.Error()
-	}
-	return e.Msg
-}
-
-func (e *Error) Unwrap() error { return e.Err }
-
-// StatusCode maps the kind to the HTTP status of CONTRACT §3.4.
-func (e *Error) StatusCode() int {
-	switch e.Kind {
-	case KindInvalid:
-		return http.StatusBadRequest
-	case KindUnprocessable:
-		return http.StatusUnprocessableEntity
-	case KindNotFound:
-		return http.StatusNotFound
-	case KindExists, KindConflict:
-		return http.StatusConflict
-	case KindNotLoaded:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
-
-// PublicMessage is the text for the error body.
-func (e *Error) PublicMessage() string { return e.Msg }
-
 // Invalid returns a 400 with the contract's "Invalid request: " prefix.
-func Invalid(format string, a ...any) *Error {
-	return &Error{Kind: KindInvalid, Msg: "Invalid request: " + fmt.Sprintf(format, a...)}
+func Invalid(format string, a ...any) *errs.Error {
+	return errs.New(errs.Invalid, "Invalid request: "+format, a...)
 }
 
 // Unprocessable returns a 422 for a body of the wrong shape.
-func Unprocessable(format string, a ...any) *Error {
-	return &Error{Kind: KindUnprocessable, Msg: "Invalid request: " + fmt.Sprintf(format, a...)}
+func Unprocessable(format string, a ...any) *errs.Error {
+	return errs.New(errs.Unprocessable, "Invalid request: "+format, a...)
+}
+
+// invalidInput is the 400 for caller input that zoneconf or zonefile refused: their error
+// text is written to be shown after "Invalid request: " (zoneconf and zonefile doc.go), and
+// the error itself stays the cause.
+func invalidInput(err error) *errs.Error {
+	return errs.Wrap(errs.Invalid, err, "Invalid request: %s", err)
 }
 
 // NotFound returns the contract's 404 for zone z.
-func NotFound(z string) *Error { return &Error{Kind: KindNotFound, Msg: "Zone not found: " + z} }
+func NotFound(z string) *errs.Error { return errs.New(errs.NotFound, "Zone not found: %s", z) }
 
 // Exists returns the contract's 409 for zone z; the only message that may say "already exists".
-func Exists(z string) *Error { return &Error{Kind: KindExists, Msg: "Zone already exists: " + z} }
+func Exists(z string) *errs.Error {
+	return errs.Wrap(errs.Conflict, ErrExists, "Zone already exists: %s", z)
+}
 
 // NotLoaded returns the typed 503 of CONTRACT §8.3.
-func NotLoaded(z string) *Error { return &Error{Kind: KindNotLoaded, Msg: "Zone not loaded: " + z} }
+func NotLoaded(z string) *errs.Error {
+	return errs.Wrap(errs.Unavailable, ErrNotLoaded, "Zone not loaded: %s", z)
+}
 
 // Conflict returns a 409 with msg.
-func Conflict(msg string) *Error { return &Error{Kind: KindConflict, Msg: msg} }
+func Conflict(msg string) *errs.Error { return &errs.Error{Kind: errs.Conflict, Msg: msg} }
 
 // ErrUnavailable is wrapped around every failure a retry may fix: BIND unreachable, timed out,
-// or rejecting the control key. The HTTP layer answers 503 "Service unavailable" for it.
-var ErrUnavailable = errors.New("zones: BIND unavailable")
+// or rejecting the control key. Its kind is errs.Unavailable: 503 "Service unavailable".
+var ErrUnavailable = errs.Sentinel(errs.Unavailable, "zones: BIND unavailable")

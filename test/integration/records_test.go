@@ -374,7 +374,7 @@ func TestRecordValidation(t *testing.T) {
 		{"delete apex NS", "PATCH", rrsets, map[string]any{"rrsets": []any{map[string]any{"name": "@", "type": "NS", "changetype": "DELETE"}}}, 400, "NS"},
 		{"delete apex NS by record route", "DELETE", records, map[string]any{"name": "@", "type": "NS"}, 400, "NS"},
 		{"two CNAMEs", "PATCH", rrsets, map[string]any{"rrsets": []any{map[string]any{"name": "c", "type": "CNAME", "changetype": "REPLACE", "records": []string{"a.example.org.", "b.example.org."}}}}, 400, "exactly one"},
-		{"too many records", "PATCH", rrsets, map[string]any{"rrsets": []any{map[string]any{"name": "big", "type": "A", "changetype": "REPLACE", "records": many}}}, 400, "1000"},
+		{"too many records", "PATCH", rrsets, map[string]any{"rrsets": []any{map[string]any{"name": "big", "type": "A", "changetype": "REPLACE", "records": many}}}, 413, "1000"},
 		{"duplicate RRset", "PATCH", rrsets, map[string]any{"rrsets": []any{
 			map[string]any{"name": "d", "type": "A", "changetype": "DELETE"}, map[string]any{"name": "d.valid.test.", "type": "A", "changetype": "DELETE"}}}, 400, "already"},
 		{"bad changetype", "PATCH", rrsets, map[string]any{"rrsets": []any{map[string]any{"name": "d", "type": "A", "changetype": "UPSERT"}}}, 400, "changetype"},
