@@ -165,19 +165,13 @@ func build(ctx context.Context, cfg config.Config, version string, log *slog.Log
 	}
 	h.closers = append(h.closers, client.Close)
 
-	h.zones, err = zones.New(zones.Config{
-		RNDC: client, Files: files, Registry: reg, Logger: log,
-		OnZoneCount: h.metrics.SetZonesManaged,
-		TransferKey: cfg.NSUpdate.Key.Name,
-	})
-	if err != nil {
-		return fail(err)
-	}
 	tsig := cfg.NSUpdate.Key
 	h.tsig.Store(&tsig)
 	dnsClient, err := ddns.New(ddns.Config{
 		Addr: cfg.NSUpdate.Addr,
 		Key:  func() bindkey.Key { return *h.tsig.Load() },
+		// A zone listing sends zones.ProbeWorkers SOA queries at once; keep their connections.
+		MaxIdle: zones.ProbeWorkers,
 		Observe: func(op string, d time.Duration, err error) {
 			h.metrics.ObserveDNS(op, ddns.Class(err), d)
 		},
@@ -186,8 +180,16 @@ func build(ctx context.Context, cfg config.Config, version string, log *slog.Log
 		return fail(fmt.Errorf("DNS update client: %w", err))
 	}
 	h.closers = append(h.closers, dnsClient.Close)
+	h.zones, err = zones.New(zones.Config{
+		RNDC: client, DNS: dnsClient, Files: files, Registry: reg, Logger: log,
+		OnZoneCount: h.metrics.SetZonesManaged,
+		TransferKey: cfg.NSUpdate.Key.Name,
+	})
+	if err != nil {
+		return fail(err)
+	}
 	recs, err := records.New(records.Config{
-		DNS: dnsClient, RNDC: client, Logger: log,
+		DNS: dnsClient, Zones: h.zones, Logger: log,
 		OnSend: func(parts, _ int, _ error) { h.metrics.ObserveBatch(parts) },
 	})
 	if err != nil {
