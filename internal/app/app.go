@@ -166,17 +166,11 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 	}
 	h.closers = append(h.closers, client.Close)
 
-	h.zones, err = zones.New(zones.Config{
-		RNDC: client, Files: files, Registry: reg, Logger: log,
-		OnZoneCount: h.metrics.SetZonesManaged,
-		TransferKey: cfg.NSUpdate.Key.Name,
-	})
-	if err != nil {
-		return fail(err)
-	}
 	dnsClient, err := ddns.New(ddns.Config{
 		Addr: cfg.NSUpdate.Addr,
 		Key:  func() bindkey.Key { return h.keys.Get().tsig },
+		// A zone listing sends zones.ProbeWorkers SOA queries at once; keep their connections.
+		MaxIdle: zones.ProbeWorkers,
 		Observe: func(op string, d time.Duration, err error) {
 			h.metrics.ObserveDNS(op, ddns.Class(err), d)
 		},
@@ -185,8 +179,16 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 		return fail(fmt.Errorf("DNS update client: %w", err))
 	}
 	h.closers = append(h.closers, dnsClient.Close)
+	h.zones, err = zones.New(zones.Config{
+		RNDC: client, DNS: dnsClient, Files: files, Registry: reg, Logger: log,
+		OnZoneCount: h.metrics.SetZonesManaged,
+		TransferKey: cfg.NSUpdate.Key.Name,
+	})
+	if err != nil {
+		return fail(err)
+	}
 	recs, err := records.New(records.Config{
-		DNS: dnsClient, RNDC: client, Logger: log,
+		DNS: dnsClient, Zones: h.zones, Logger: log,
 		OnSend: func(parts, _ int, _ error) { h.metrics.ObserveBatch(parts) },
 	})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/bindgate/bindgate/internal/ddns"
+	"github.com/bindgate/bindgate/internal/errs"
 )
 
 // Add is POST /zones/{name}/records: RFC 2136 add of one RR (CONTRACT §12.4). An identical RR
@@ -22,7 +23,7 @@ func (s *Service) Add(ctx context.Context, zone string, req AddRequest) (RecordR
 	if err := required(map[string]bool{"name": req.Name != nil, "type": req.Type != nil, "value": req.Value != nil}); err != nil {
 		return RecordResult{}, err
 	}
-	if err := s.zones.writable(ctx, z); err != nil {
+	if err := s.writable(ctx, z); err != nil {
 		return RecordResult{}, err
 	}
 	rr, err := parse(z, *req.Name, *req.Type, *req.Value, req.TTL, req.Priority)
@@ -49,7 +50,7 @@ func (s *Service) Remove(ctx context.Context, zone string, req RemoveRequest) (R
 	if err := required(map[string]bool{"name": req.Name != nil, "type": req.Type != nil}); err != nil {
 		return RecordResult{}, err
 	}
-	if err := s.zones.writable(ctx, z); err != nil {
+	if err := s.writable(ctx, z); err != nil {
 		return RecordResult{}, err
 	}
 	var c change
@@ -93,7 +94,7 @@ func (s *Service) Update(ctx context.Context, zone string, req UpdateRequest) (R
 		"currentValue": req.CurrentValue != nil, "newValue": req.NewValue != nil}); err != nil {
 		return RecordResult{}, err
 	}
-	if err := s.zones.writable(ctx, z); err != nil {
+	if err := s.writable(ctx, z); err != nil {
 		return RecordResult{}, err
 	}
 	old, err := parse(z, *req.Name, *req.Type, *req.CurrentValue, nil, req.Priority)
@@ -150,7 +151,7 @@ func (s *Service) Patch(ctx context.Context, zone string, req PatchRequest, ifMa
 	if len(req.RRsets) == 0 {
 		return PatchResult{}, unprocessable("rrsets: at least one change is required")
 	}
-	if err := s.zones.writable(ctx, z); err != nil {
+	if err := s.writable(ctx, z); err != nil {
 		return PatchResult{}, err
 	}
 	changes, err := parseChanges(z, req.RRsets, true, MaxRecordsPerChange)
@@ -272,7 +273,7 @@ func (s *Service) RRsets(ctx context.Context, zone, name, typ string) (ZoneData,
 
 // transfer reads zone z by AXFR and groups it; the serial is the SOA's.
 func (s *Service) transfer(ctx context.Context, z string) (map[rrkey]*rrset, uint32, error) {
-	if _, err := s.zones.get(ctx, z); err != nil {
+	if err := s.known(ctx, z); err != nil {
 		return nil, 0, err
 	}
 	rrs, err := s.dns.Transfer(ctx, z)
@@ -293,6 +294,10 @@ func (s *Service) transfer(ctx context.Context, z string) (map[rrkey]*rrset, uin
 // which the caller can fix (409 with the reason).
 func (s *Service) mapTransfer(ctx context.Context, z string, err error) error {
 	if errors.Is(err, ddns.ErrRefused) || errors.Is(err, ddns.ErrNotAuth) {
+		// Facts may come from a registry entry that outlived the zone in BIND: ask BIND.
+		if _, ferr := s.zoneFacts(ctx, z, true); errs.Is(ferr, errs.NotFound) {
+			return ferr
+		}
 		return conflictCause(err, "Zone %s refuses zone transfers (AXFR) to bindgate: allow bindgate's TSIG key in the zone's allow-transfer", z)
 	}
 	if errors.Is(err, ddns.ErrServFail) {
@@ -316,7 +321,7 @@ func (s *Service) Sync(ctx context.Context, zone string, req SyncRequest, dryRun
 	if req.RRsets == nil {
 		return SyncResult{}, unprocessable("rrsets is required (the complete desired data; [] empties the zone's managed data)")
 	}
-	if err := s.zones.writable(ctx, z); err != nil {
+	if err := s.writable(ctx, z); err != nil {
 		return SyncResult{}, err
 	}
 	apex := z + "."
@@ -438,7 +443,7 @@ func (s *Service) Export(ctx context.Context, zone string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := s.zones.get(ctx, z); err != nil {
+	if err := s.known(ctx, z); err != nil {
 		return "", err
 	}
 	rrs, err := s.dns.Transfer(ctx, z)

@@ -26,41 +26,35 @@ type DNS interface {
 	Serial(ctx context.Context, zone string) (uint32, error)
 }
 
-// Config wires a Service. DNS and RNDC are required.
+// Config wires a Service. DNS and Zones are required.
 type Config struct {
-	DNS    DNS
-	RNDC   Controller
+	DNS DNS
+	// Zones answers a zone's configuration facts (*zones.Service).
+	Zones  ZoneFacts
 	Logger *slog.Logger
-	// ZoneCacheTTL is how long a zone's showzone answer is reused; 0 means 5 s (CONTRACT §12.2).
-	ZoneCacheTTL time.Duration
 	// MaxBatchRecords bounds the records of one group-committed message; 0 means 4,000.
 	MaxBatchRecords int
 	// SendTimeout bounds each update exchange; 0 means 10 s (CONTRACT §12.4).
 	SendTimeout time.Duration
 	// OnSend, when set, observes every update message: parts merged into it, records, result.
 	OnSend func(parts, records int, err error)
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
 }
 
 // Service implements the records operations. It is safe for concurrent use.
 type Service struct {
 	dns    DNS
 	log    *slog.Logger
-	zones  *zoneCache
+	zones  ZoneFacts
 	commit *committer
 }
 
 // New returns a Service.
 func New(cfg Config) (*Service, error) {
-	if cfg.DNS == nil || cfg.RNDC == nil {
-		return nil, errors.New("records: DNS and RNDC are required")
+	if cfg.DNS == nil || cfg.Zones == nil {
+		return nil, errors.New("records: DNS and Zones are required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	if cfg.ZoneCacheTTL <= 0 {
-		cfg.ZoneCacheTTL = 5 * time.Second
 	}
 	if cfg.MaxBatchRecords <= 0 {
 		cfg.MaxBatchRecords = 4000
@@ -68,13 +62,10 @@ func New(cfg Config) (*Service, error) {
 	if cfg.SendTimeout <= 0 {
 		cfg.SendTimeout = 10 * time.Second
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
 	return &Service{
 		dns:    cfg.DNS,
 		log:    cfg.Logger,
-		zones:  &zoneCache{rndc: cfg.RNDC, ttl: cfg.ZoneCacheTTL, now: cfg.Now, m: map[string]cachedConf{}},
+		zones:  cfg.Zones,
 		commit: newCommitter(cfg.DNS, cfg.MaxBatchRecords, cfg.SendTimeout, cfg.OnSend),
 	}, nil
 }
@@ -352,9 +343,9 @@ func (s *Service) mapDNS(ctx context.Context, z string, err error) error {
 	case errors.Is(err, ddns.ErrPrereq):
 		return conflictCause(err, "Zone %s changed while the update was applied; read it again and retry", z)
 	case errors.Is(err, ddns.ErrRefused), errors.Is(err, ddns.ErrNotAuth), errors.Is(err, ddns.ErrNotZone):
-		// The cached configuration may be stale: ask BIND again for the precise answer.
-		s.zones.forget(z)
-		if werr := s.zones.writable(ctx, z); werr != nil {
+		// The facts may be behind BIND (a zone lost by named, or changed by hand): ask BIND
+		// itself for the precise answer.
+		if werr := s.checkWritable(ctx, z, true); werr != nil {
 			if k := errs.KindOf(werr); k != errs.Internal && k != errs.Unavailable {
 				return werr
 			}

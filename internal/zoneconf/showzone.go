@@ -93,25 +93,39 @@ func canonicalKeyword(kw string) string {
 	return kw
 }
 
+// ParseBlock parses a configuration block as addzone and modzone take it and bindgate's
+// registry keeps it ("{ type primary; file "x"; };"), with the same rules as ParseShowzone.
+func ParseBlock(block string) (Zone, error) {
+	return ParseShowzone("zone . " + block)
+}
+
 // Type returns the zone type in lower case, with BIND's old names mapped: master -> primary,
 // slave -> secondary. It is "" when the zone has no type statement.
 func (z Zone) Type() string {
+	switch t := strings.ToLower(z.Arg("type")); t {
+	case "master":
+		return "primary"
+	case "slave":
+		return "secondary"
+	default:
+		return t
+	}
+}
+
+// Arg returns the first argument of the zone's statement kw (case-insensitive), unquoted:
+// "default" for `dnssec-policy "default";`. It is "" when there is no such statement or its
+// first argument is not a word or a string (a list, for instance).
+func (z Zone) Arg(kw string) string {
+	kw = canonicalKeyword(kw)
 	for _, s := range z.Statements {
-		if s.Keyword != "type" {
+		if canonicalKeyword(s.Keyword) != kw {
 			continue
 		}
 		toks, err := lex(s.Raw)
 		if err != nil || len(toks) < 3 || toks[1].Kind != tWord && toks[1].Kind != tString {
 			return ""
 		}
-		switch t := strings.ToLower(toks[1].Text); t {
-		case "master":
-			return "primary"
-		case "slave":
-			return "secondary"
-		default:
-			return t
-		}
+		return toks[1].Text
 	}
 	return ""
 }

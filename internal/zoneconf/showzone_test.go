@@ -175,3 +175,30 @@ func TestZoneHas(t *testing.T) {
 		}
 	}
 }
+
+func TestParseBlockArg(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		block, kw, want string
+	}{
+		{`{ type primary; file "/z/a.zone"; dnssec-policy "default"; };`, "dnssec-policy", "default"},
+		{`{ type primary; dnssec-policy none; };`, "dnssec-policy", "none"},
+		{`{ type primary; DNSSEC-Policy Strict; };`, "dnssec-policy", "Strict"},
+		// A file name that merely mentions the keyword is no statement (strings.Contains was fooled).
+		{`{ type primary; file "/z/dnssec-policy.zone"; };`, "dnssec-policy", ""},
+		{`{ type primary; allow-update { key "k"; }; };`, "allow-update", ""},
+		{`{ type slave; masters { 10.0.0.1; }; };`, "type", "slave"},
+	}
+	for _, tc := range tests {
+		z, err := ParseBlock(tc.block)
+		if err != nil {
+			t.Fatalf("ParseBlock(%s): %v", tc.block, err)
+		}
+		if got := z.Arg(tc.kw); got != tc.want {
+			t.Errorf("Arg(%q) of %s = %q, want %q", tc.kw, tc.block, got, tc.want)
+		}
+	}
+	if _, err := ParseBlock(`type primary;`); !errors.Is(err, ErrSyntax) {
+		t.Errorf("ParseBlock without braces: err = %v, want ErrSyntax", err)
+	}
+}

@@ -46,6 +46,7 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (Result, error)
 		return Result{}, err
 	}
 	defer unlock()
+	defer s.facts.forget(p.zone)
 
 	// Step 3: ask BIND first. Success or "zone not loaded" both mean BIND knows the zone.
 	if _, err := s.zoneStatus(ctx, p.zone); err == nil {

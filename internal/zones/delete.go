@@ -22,6 +22,7 @@ func (s *Service) Delete(ctx context.Context, name string) (Result, error) {
 		return Result{}, err
 	}
 	defer unlock()
+	defer s.facts.forget(z)
 
 	zs, err := s.addedZone(ctx, z, "bindgate cannot delete it")
 	if err != nil {

@@ -28,6 +28,7 @@ func (s *Service) Modify(ctx context.Context, name string, req ModifyRequest) (R
 		return Result{}, err
 	}
 	defer unlock()
+	defer s.facts.forget(z)
 
 	// A secondary waiting for its first transfer (not loaded) may need new primaries.
 	if _, err := s.addedZone(ctx, z, "a change would be lost at the next restart"); err != nil {

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
-	"sync"
 
 	"github.com/bindgate/bindgate/internal/rndc"
 )
@@ -51,7 +49,10 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 		return Status{}, bindErr("zonestatus", z, err)
 	}
 	st := Status{Result: Result{Message: fmt.Sprintf("Zone %s status retrieved", z), Details: resp.Text}}
-	if s.hasPolicy(z) {
+	// The registry's block says whether the zone has a dnssec-policy, so the hot status probe
+	// costs one control message for zones without one (and none more for zones bindgate does
+	// not manage).
+	if f, ok := s.registeredFacts(z); ok && f.Signed() {
 		// Best effort: the dnssec object is optional and never fails the probe.
 		if out, err := s.rndc.Zone(ctx, "dnssec -status", z); err == nil {
 			st.DNSSEC = parseDNSSECStatus(out.Text)
@@ -62,17 +63,12 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 	return st, nil
 }
 
-// hasPolicy reports whether the registry says the zone has a dnssec-policy, so the hot status
-// probe costs one rndc call for zones without one.
-func (s *Service) hasPolicy(z string) bool {
-	e, ok := s.reg.Get(z)
-	return ok && strings.Contains(e.Block, "dnssec-policy")
-}
-
 // List answers the zones BIND serves that bindgate knows of (CONTRACT §8.1): registry entries
-// plus <zone>.zone files in the zone directory (zones bindcar made), each confirmed with
-// zonestatus, so neither orphans nor stray files are listed ([fix] §18.7). 9.18 has no verb
-// that lists zones; the confirmations run in parallel over the pooled control connections.
+// plus <zone>.zone files in the zone directory (zones bindcar made), each confirmed by an SOA
+// query over DNS, so neither orphans nor stray files are listed ([fix] §18.7). A zone BIND has
+// configured but not loaded (SERVFAIL) is listed, as zonestatus's "zone not loaded" was. 9.18
+// has no verb that lists zones, and a zonestatus per zone wears named's control channel down
+// (see package rndc): a listing sends no control message at all.
 func (s *Service) List(ctx context.Context) ([]string, error) {
 	cand := map[string]struct{}{}
 	for _, e := range s.reg.List() {
@@ -85,26 +81,17 @@ func (s *Service) List(ctx context.Context) ([]string, error) {
 	for _, z := range files {
 		cand[z] = struct{}{}
 	}
-	var (
-		mu  sync.Mutex
-		out []string
-	)
-	err = parallel(slices.Collect(maps.Keys(cand)), 8, func(z string) error {
-		_, err := s.rndc.Zone(ctx, "zonestatus", z)
-		switch {
-		case err == nil, errors.Is(err, rndc.ErrNotLoaded):
-			mu.Lock()
-			out = append(out, z)
-			mu.Unlock()
-		case !errors.Is(err, rndc.ErrNotFound):
-			return bindErr("zonestatus", z, err)
-		}
-		return nil
-	})
+	names := slices.Sorted(maps.Keys(cand))
+	states, err := s.probe(ctx, names)
 	if err != nil {
 		return nil, err
 	}
-	slices.Sort(out)
+	out := make([]string, 0, len(names))
+	for i, z := range names {
+		if states[i] != notServed {
+			out = append(out, z)
+		}
+	}
 	if s.onCount != nil {
 		s.onCount(len(out))
 	}

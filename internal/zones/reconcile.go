@@ -3,10 +3,11 @@ package zones
 import (
 	"context"
 	"errors"
-	"github.com/bindgate/bindgate/internal/errs"
-	"github.com/bindgate/bindgate/internal/registry"
 	"slices"
 	"sync"
+
+	"github.com/bindgate/bindgate/internal/errs"
+	"github.com/bindgate/bindgate/internal/registry"
 )
 
 // Reconcile compares the registry with BIND and re-adds every registered zone BIND no longer
@@ -14,11 +15,31 @@ import (
 // ephemeral volume loses it on a pod restart (bindy issue #486). A primary whose file is gone
 // too is rebuilt from the zone file the registry kept; records added later by dynamic updates
 // cannot come back that way, and the report says so through the zone being listed as readded.
+//
+// What named lost is found without the control channel: one SOA query per zone over DNS. Only
+// a zone that does not answer its SOA (REFUSED, NOTAUTH: lost; SERVFAIL: configured but not
+// loaded) costs control messages, a zonestatus and, when BIND does not know it, an addzone.
 func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 	entries := s.reg.List()
 	rep := ReconcileReport{Registered: len(entries), Readded: []string{}, Failed: []ReconcileError{}}
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Zone
+	}
+	states, err := s.probe(ctx, names)
+	if err != nil {
+		return rep, err
+	}
+	var suspect []registry.Entry
+	for i, e := range entries {
+		if states[i] == served {
+			rep.Present++
+		} else {
+			suspect = append(suspect, e)
+		}
+	}
 	var mu sync.Mutex
-	err := parallel(entries, 8, func(e registry.Entry) error {
+	err = parallel(suspect, 8, func(e registry.Entry) error {
 		readded, reason, err := s.reconcileOne(ctx, e)
 		if err != nil {
 			return err

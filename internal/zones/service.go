@@ -24,7 +24,10 @@ type Controller interface {
 
 // Config wires a Service.
 type Config struct {
-	RNDC     Controller
+	RNDC Controller
+	// DNS confirms over DNS that named serves zones (listing, counting, reconcile), so those
+	// send no control message per zone (*ddns.Client).
+	DNS      Prober
 	Files    *zonefile.Store
 	Registry *registry.Registry
 	Logger   *slog.Logger
@@ -43,12 +46,14 @@ type Config struct {
 // Service implements the zone operations. It is safe for concurrent use.
 type Service struct {
 	rndc        Controller
+	dns         Prober
 	files       *zonefile.Store
 	reg         *registry.Registry
 	log         *slog.Logger
 	now         func() time.Time
 	onCount     func(int)
 	locks       zoneLocks
+	facts       factCache // showzone answers for zones the registry does not hold
 	readyTTL    time.Duration
 	transferKey string
 
@@ -57,13 +62,13 @@ type Service struct {
 	readyLast []Check
 }
 
-// New returns a Service; RNDC, Files and Registry are required.
+// New returns a Service; RNDC, DNS, Files and Registry are required.
 func New(cfg Config) (*Service, error) {
-	if cfg.RNDC == nil || cfg.Files == nil || cfg.Registry == nil {
-		return nil, errors.New("zones: RNDC, Files and Registry are required")
+	if cfg.RNDC == nil || cfg.DNS == nil || cfg.Files == nil || cfg.Registry == nil {
+		return nil, errors.New("zones: RNDC, DNS, Files and Registry are required")
 	}
 	s := &Service{
-		rndc: cfg.RNDC, files: cfg.Files, reg: cfg.Registry, log: cfg.Logger,
+		rndc: cfg.RNDC, dns: cfg.DNS, files: cfg.Files, reg: cfg.Registry, log: cfg.Logger,
 		now: cfg.Now, onCount: cfg.OnZoneCount, readyTTL: cfg.ReadyTTL, transferKey: cfg.TransferKey,
 	}
 	if s.log == nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bindgate/bindgate/internal/bindkey"
+	"github.com/bindgate/bindgate/internal/ddns"
 	"github.com/bindgate/bindgate/internal/errs"
 	"github.com/bindgate/bindgate/internal/registry"
 	"github.com/bindgate/bindgate/internal/rndc"
@@ -21,6 +22,7 @@ var key = bindkey.Key{Name: "k", Algorithm: bindkey.HMACSHA256, Secret: []byte("
 
 type fixture struct {
 	srv *rndctest.Server
+	dns *fakeDNS
 	svc *zones.Service
 	dir string
 	reg *registry.Registry
@@ -28,7 +30,7 @@ type fixture struct {
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{srv: rndctest.Start(t, key), dir: t.TempDir()}
+	f := &fixture{srv: rndctest.Start(t, key), dns: newFakeDNS(), dir: t.TempDir()}
 	c, err := rndc.New(rndc.Config{Addr: f.srv.Addr(), Key: func() bindkey.Key { return key }, CallTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +46,7 @@ func setup(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.reg.Close() })
-	f.svc, err = zones.New(zones.Config{RNDC: c, Files: files, Registry: f.reg,
+	f.svc, err = zones.New(zones.Config{RNDC: c, DNS: f.dns, Files: files, Registry: f.reg,
 		Now: func() time.Time { return time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)
@@ -193,11 +195,6 @@ func TestTransientIsUnavailable(t *testing.T) {
 		"status": func() error { _, err := f.svc.Status(t.Context(), "a.test"); return err },
 		"create": func() error { _, err := f.svc.Create(t.Context(), primary("a.test")); return err },
 		"delete": func() error { _, err := f.svc.Delete(t.Context(), "a.test"); return err },
-		"list": func() error {
-			f.reg.Put(t.Context(), registry.Entry{Zone: "a.test"})
-			_, err := f.svc.List(t.Context())
-			return err
-		},
 	} {
 		if err := op(); !errors.Is(err, zones.ErrUnavailable) {
 			t.Errorf("%s: %v, want ErrUnavailable", name, err)
@@ -205,6 +202,15 @@ func TestTransientIsUnavailable(t *testing.T) {
 	}
 	if checks := f.svc.Ready(t.Context()); checks[1].OK {
 		t.Error("ready with a rejected key")
+	}
+	// Listing and reconcile ask named over DNS: named unreachable there is ErrUnavailable too.
+	f.reg.Put(t.Context(), registry.Entry{Zone: "a.test", Type: "primary", Block: "{ type primary; };"})
+	f.dns.setFail(&ddns.Error{Op: "query", Rcode: -1, Kind: ddns.ErrUnreachable})
+	if _, err := f.svc.List(t.Context()); !errors.Is(err, zones.ErrUnavailable) {
+		t.Errorf("list: %v, want ErrUnavailable", err)
+	}
+	if _, err := f.svc.Reconcile(t.Context()); !errors.Is(err, zones.ErrUnavailable) {
+		t.Errorf("reconcile: %v, want ErrUnavailable", err)
 	}
 }
 

@@ -1,0 +1,76 @@
+package zones
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/bindgate/bindgate/internal/ddns"
+)
+
+// Prober asks named over DNS, not over its control channel, for a zone's apex SOA serial;
+// *ddns.Client implements it. Its errors are ddns errors: ErrNotZone when named does not serve
+// the zone (REFUSED, NOTAUTH, or no SOA at the name), ErrServFail when named has the zone
+// configured but no data for it.
+type Prober interface {
+	Serial(ctx context.Context, zone string) (uint32, error)
+}
+
+// ProbeWorkers is how many SOA queries a listing or a reconcile has in flight at once. The
+// DNS client should keep as many idle connections, so that a pass reuses them instead of
+// dialling one per query.
+const ProbeWorkers = 64
+
+// serving is what one SOA query says about a zone.
+type serving int
+
+const (
+	served    serving = iota // answers its SOA
+	notLoaded                // SERVFAIL: configured, but no data (a secondary before its first transfer, a primary whose file failed)
+	notServed                // REFUSED, NOTAUTH or no SOA: named does not have the zone
+)
+
+// probe asks named for the SOA of every zone, ProbeWorkers at a time: named's control channel
+// slows down with every message it receives (see package rndc), its DNS listener does not. An
+// error stops the pass: named unreachable, timing out, or refusing bindgate's TSIG key.
+func (s *Service) probe(ctx context.Context, zs []string) ([]serving, error) {
+	out := make([]serving, len(zs))
+	idx := make([]int, len(zs))
+	for i := range idx {
+		idx[i] = i
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	err := parallel(idx, ProbeWorkers, func(i int) error {
+		if ctx.Err() != nil {
+			return nil // an earlier zone failed; parallel keeps the first error
+		}
+		_, err := s.dns.Serial(ctx, zs[i])
+		switch {
+		case err == nil:
+			out[i] = served
+		case errors.Is(err, ddns.ErrServFail):
+			out[i] = notLoaded
+		case errors.Is(err, ddns.ErrNotZone), errors.Is(err, ddns.ErrRefused), errors.Is(err, ddns.ErrNotAuth):
+			out[i] = notServed
+		default:
+			cancel()
+			return probeErr(zs[i], err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// probeErr wraps a failed SOA query like bindErr wraps rndc failures: named down, slow or
+// rejecting the key is ErrUnavailable (503), anything else is internal.
+func probeErr(zone string, err error) error {
+	if ddns.Transient(err) || errors.Is(err, ddns.ErrTSIG) || errors.Is(err, ddns.ErrClosed) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return fmt.Errorf("%w: SOA query %s: %w", ErrUnavailable, zone, err)
+	}
+	return fmt.Errorf("SOA query %s: %w", zone, err)
+}
