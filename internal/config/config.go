@@ -36,7 +36,7 @@ type Config struct {
 		KubeTokenPath          string   // KUBE_TOKEN_PATH
 		KubeCACertPath         string   // KUBE_CA_CERT_PATH
 	}
-	EnableDocs bool // BIND_ENABLE_DOCS
+	EnableDocs bool // BIND_ENABLE_DOCS: reserved; no docs are served yet
 
 	// Access is who may do what, and from where (issue 4).
 	Access struct {
@@ -66,7 +66,7 @@ type Config struct {
 	NSUpdate struct {
 		Addr string      // host:port, default 127.0.0.1:53
 		Key  bindkey.Key // Name is "" when neither NSUPDATE_KEY_NAME, RNDC_KEY_NAME nor rndc.conf names a key
-		TCP  bool        // NSUPDATE_TCP
+		TCP  bool        // NSUPDATE_TCP: accepted and ignored, the DNS client always uses TCP
 	}
 
 	// TLS serves the API over HTTPS when CertFile is set.

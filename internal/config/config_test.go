@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -325,5 +326,39 @@ func TestUsage(t *testing.T) {
 		if !strings.Contains(out, f) {
 			t.Errorf("usage lacks %s", f)
 		}
+	}
+}
+
+// TestHelpTellsTheTruth: settings parsed but not acted on say so in --help and in the README's
+// table (issue 8 item 8): the DNS client always dials TCP (ddns), no docs are served and the
+// statistics channel is not read yet.
+func TestHelpTellsTheTruth(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ env, phrase string }{
+		{"NSUPDATE_TCP", "ignored: updates, AXFR and checks always use TCP"},
+		{"BIND_ENABLE_DOCS", "serves no OpenAPI document or docs UI yet"},
+		{"BIND_STATS_URL", "not used yet"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.env, func(t *testing.T) {
+			for _, s := range settings() {
+				if s.env != tc.env {
+					continue
+				}
+				if !strings.Contains(s.usage, tc.phrase) {
+					t.Errorf("usage %q lacks %q", s.usage, tc.phrase)
+				}
+				row := "| `" + s.env + "` | `--" + s.flag + "` | – | " + strings.ReplaceAll(s.usage, "`", "") + " "
+				if !strings.Contains(string(readme), row) {
+					t.Errorf("README has no row %q", row)
+				}
+				return
+			}
+			t.Errorf("no setting %s", tc.env)
+		})
 	}
 }

@@ -40,7 +40,7 @@ func settings() []setting {
 		{env: "KUBE_API_SERVER", flag: "kube-api-server", usage: "TokenReview target outside a cluster, https `URL` (with KUBE_TOKEN_PATH and KUBE_CA_CERT_PATH)"},
 		{env: "KUBE_TOKEN_PATH", flag: "kube-token-path", usage: "bearer token `file` for KUBE_API_SERVER"},
 		{env: "KUBE_CA_CERT_PATH", flag: "kube-ca-cert-path", usage: "CA certificate `file` for KUBE_API_SERVER"},
-		{env: "BIND_ENABLE_DOCS", flag: "enable-docs", isBool: true, usage: "serve the OpenAPI document and the docs UI"},
+		{env: "BIND_ENABLE_DOCS", flag: "enable-docs", isBool: true, usage: "reserved: validated, but this build serves no OpenAPI document or docs UI yet"},
 		{env: "RATE_LIMIT_ENABLED", flag: "rate-limit-enabled", def: "true", isBool: true, usage: "per-client rate limit"},
 		{env: "RATE_LIMIT_REQUESTS", flag: "rate-limit-requests", def: "600", usage: "rate limit: requests per period, `n` >= 1"},
 		{env: "RATE_LIMIT_PERIOD_SECS", flag: "rate-limit-period-secs", def: "60", usage: "rate limit: period in `seconds`, >= 1"},
@@ -57,12 +57,12 @@ func settings() []setting {
 		{env: "NSUPDATE_ALGORITHM", flag: "nsupdate-algorithm", usage: "TSIG `algorithm` (default the rndc key's)"},
 		{env: "NSUPDATE_SECRET", usage: "TSIG secret, base64 (no flag: argv is visible; default the rndc key's)"},
 		{env: "NSUPDATE_SECRET_FILE", flag: "nsupdate-secret-file", usage: "`file` holding the TSIG secret, base64 (instead of NSUPDATE_SECRET)"},
-		{env: "NSUPDATE_TCP", flag: "nsupdate-tcp", isBool: true, usage: "send RFC 2136 updates over TCP"},
+		{env: "NSUPDATE_TCP", flag: "nsupdate-tcp", isBool: true, usage: "accepted for bindcar compatibility and ignored: updates, AXFR and checks always use TCP"},
 		{env: "BIND_TLS_CERT", flag: "tls-cert", usage: "TLS certificate `file` (PEM), with BIND_TLS_KEY"},
 		{env: "BIND_TLS_KEY", flag: "tls-key", usage: "TLS private key `file` (PEM), with BIND_TLS_CERT"},
 		{env: "BIND_TLS_CLIENT_CA", flag: "tls-client-ca", usage: "CA `file` (PEM) client certificates must chain to (mTLS)"},
 		{env: "BIND_TLS_RELOAD_INTERVAL", flag: "tls-reload-interval", def: "60", usage: "`seconds` between certificate checks, 0 = off"},
-		{env: "BIND_STATS_URL", flag: "stats-url", usage: "named's statistics channel, http(s) `URL`"},
+		{env: "BIND_STATS_URL", flag: "stats-url", usage: "named's statistics channel, http(s) `URL`; validated, not used yet"},
 		{env: "TMPDIR", usage: "accepted and unused: bindgate writes temporary files only in BIND_ZONE_DIR and its state dir"},
 	}
 }
