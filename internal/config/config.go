@@ -124,11 +124,23 @@ func (e *SettingError) Unwrap() error { return e.Err }
 // --version it returns at once with only Version set. Every invalid setting is reported, joined
 // into one error; -h/--help yields an error wrapping flag.ErrHelp.
 func Load(args []string, env func(string) (string, bool)) (Config, error) {
-	return load(args, env, []string{"/etc/bind/rndc.conf", "/etc/rndc.conf"})
+	return load(args, env, loadOptions{
+		rndcConfs:   []string{"/etc/bind/rndc.conf", "/etc/rndc.conf"},
+		rndcKeyFile: "/etc/bind/rndc.key",
+	})
 }
 
-// load is Load with the rndc.conf search list as a parameter, so tests never read /etc.
-func load(args []string, env func(string) (string, bool), rndcConfs []string) (Config, error) {
+// loadOptions are the places Load reads outside the environment; tests point them at a
+// temporary directory (or nowhere) so that they never read /etc.
+type loadOptions struct {
+	rndcConfs []string // rndc.conf search list (CONTRACT §14.3)
+	// rndcKeyFile is BIND's default key file (Debian's postinst writes it with rndc-confgen -a),
+	// used when no rndc.conf exists and RNDC_CONF is unset, as bin/rndc/rndc.c does.
+	rndcKeyFile string
+}
+
+// load is Load with its file locations as options.
+func load(args []string, env func(string) (string, bool), opts loadOptions) (Config, error) {
 	v, cli, err := collect(args, env)
 	if err != nil {
 		return Config{}, err
@@ -157,7 +169,7 @@ func load(args []string, env func(string) (string, bool), rndcConfs []string) (C
 	c.TLS.CertFile, c.TLS.KeyFile, c.TLS.ClientCAFile = v.get("BIND_TLS_CERT"), v.get("BIND_TLS_KEY"), v.get("BIND_TLS_CLIENT_CA")
 	c.TLS.ReloadInterval = time.Duration(p.integer("BIND_TLS_RELOAD_INTERVAL", 0, 1<<31-1)) * time.Second
 	c.StatsURL = p.httpURL("BIND_STATS_URL", "http", "https")
-	p.keys(&c, rndcConfs)
+	p.keys(&c, opts)
 	if err := errors.Join(p.errs...); err != nil {
 		return Config{}, err
 	}

@@ -46,7 +46,7 @@ var minimal = map[string]string{"RNDC_SECRET": secret}
 
 // testLoad is Load that never reads /etc.
 func testLoad(args []string, env map[string]string) (Config, error) {
-	return load(args, envOf(env), nil)
+	return load(args, envOf(env), loadOptions{})
 }
 
 // assertNoSecret fails when err's text holds any fixture secret.

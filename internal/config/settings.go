@@ -45,7 +45,7 @@ func settings() []setting {
 		{env: "RATE_LIMIT_REQUESTS", flag: "rate-limit-requests", def: "600", usage: "rate limit: requests per period, `n` >= 1"},
 		{env: "RATE_LIMIT_PERIOD_SECS", flag: "rate-limit-period-secs", def: "60", usage: "rate limit: period in `seconds`, >= 1"},
 		{env: "RATE_LIMIT_BURST", flag: "rate-limit-burst", def: "50", usage: "rate limit: burst, `n` >= 1"},
-		{env: "RNDC_CONF", flag: "rndc-conf", usage: "rndc.conf `file` (default /etc/bind/rndc.conf, then /etc/rndc.conf)"},
+		{env: "RNDC_CONF", flag: "rndc-conf", usage: "rndc.conf `file` (default /etc/bind/rndc.conf, then /etc/rndc.conf, then BIND's key file /etc/bind/rndc.key)"},
 		{env: "RNDC_SERVER", flag: "rndc-server", usage: "control channel `address`: host, host:port, [v6]:port or bare IPv6 (default rndc.conf, else 127.0.0.1:953)"},
 		{env: "RNDC_ALGORITHM", flag: "rndc-algorithm", usage: "rndc key `algorithm`, hmac-sha224/256/384/512 (default rndc.conf, else hmac-sha256)"},
 		{env: "RNDC_SECRET", usage: "rndc key secret, base64 (no flag: argv is visible; default rndc.conf)"},
