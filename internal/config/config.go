@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -130,10 +131,23 @@ func Load(args []string, env func(string) (string, bool)) (Config, error) {
 	})
 }
 
+// LoadFixed is Load for a caller that owns some settings itself (`bindgate dev` runs its own
+// named, so it fixes the zone directory, the rndc key and the API token): fixed[k] replaces
+// whatever the environment says for k ("" = unset), and a flag for k is an error naming it.
+// Every other setting is read as the server reads it.
+func LoadFixed(args []string, env func(string) (string, bool), fixed map[string]string) (Config, error) {
+	return load(args, env, loadOptions{
+		rndcConfs:   []string{"/etc/bind/rndc.conf", "/etc/rndc.conf"},
+		rndcKeyFile: "/etc/bind/rndc.key",
+		fixed:       fixed,
+	})
+}
+
 // loadOptions are the places Load reads outside the environment; tests point them at a
 // temporary directory (or nowhere) so that they never read /etc.
 type loadOptions struct {
-	rndcConfs []string // rndc.conf search list (CONTRACT §14.3)
+	fixed     map[string]string // settings the caller owns (LoadFixed)
+	rndcConfs []string          // rndc.conf search list (CONTRACT §14.3)
 	// rndcKeyFile is BIND's default key file (Debian's postinst writes it with rndc-confgen -a),
 	// used when no rndc.conf exists and RNDC_CONF is unset, as bin/rndc/rndc.c does.
 	rndcKeyFile string
@@ -144,6 +158,17 @@ func load(args []string, env func(string) (string, bool), opts loadOptions) (Con
 	v, cli, err := collect(args, env)
 	if err != nil {
 		return Config{}, err
+	}
+	var fixedErrs []error
+	for k, val := range opts.fixed {
+		if f, ok := v.fromFlag[k]; ok {
+			fixedErrs = append(fixedErrs, fmt.Errorf("--%s: %s is set by this command itself", f, k))
+		}
+		v.val[k] = val
+	}
+	if len(fixedErrs) > 0 {
+		slices.SortFunc(fixedErrs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+		return Config{}, errors.Join(fixedErrs...)
 	}
 	if cli.version { // printing the version needs no key and no valid configuration
 		return Config{Version: true}, nil

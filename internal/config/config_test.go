@@ -362,3 +362,24 @@ func TestHelpTellsTheTruth(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadFixed: a caller that owns settings (bindgate dev) replaces them whatever the
+// environment says, refuses them as flags, and leaves every other setting to the server's
+// parsing (issue 8 item 8).
+func TestLoadFixed(t *testing.T) {
+	t.Parallel()
+	fixed := map[string]string{"BIND_ZONE_DIR": "/dev-zones", "RNDC_SECRET": secret, "RNDC_CONF": "/nonexistent", "DISABLE_AUTH": ""}
+	env := map[string]string{"BIND_ZONE_DIR": "/elsewhere", "DISABLE_AUTH": "true", "RATE_LIMIT_BURST": "7"}
+	c, err := load([]string{"--audit-log", "off", "--log-level", "debug"}, envOf(env), loadOptions{fixed: fixed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := join(c.ZoneDir, c.Auth.Disabled, c.RateLimit.Burst, c.Access.AuditLog, c.LogLevel); got != "/dev-zones false 7 off DEBUG" {
+		t.Errorf("got %s", got)
+	}
+	_, err = load([]string{"--zone-dir", "/mine", "--rndc-conf=/x", "--port", "9"}, envOf(nil), loadOptions{fixed: fixed})
+	if err == nil || !strings.Contains(err.Error(), "--zone-dir: BIND_ZONE_DIR is set by this command itself") ||
+		!strings.Contains(err.Error(), "--rndc-conf: RNDC_CONF is set") || strings.Contains(err.Error(), "API_PORT") {
+		t.Errorf("err = %v", err)
+	}
+}
