@@ -29,11 +29,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	if len(args) > 0 && args[0] == "dev" {
 		opts, err := devmode.ParseFlags(args[1:], stderr)
+		if errors.Is(err, flag.ErrHelp) {
+			config.Usage(stdout)
+			return 0
+		}
 		if err != nil {
 			return 2
 		}
-		opts.Version, opts.Stdout = version, stdout
-		opts.Logger = slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+		opts.Version, opts.Stdout, opts.Stderr, opts.Env = version, stdout, stderr, os.LookupEnv
 		if err := devmode.Run(ctx, opts); err != nil {
 			fmt.Fprintln(stderr, "bindgate dev:", err)
 			return 1

@@ -15,8 +15,10 @@ import (
 // decodeJSON reads the request body into dst with the statuses of CONTRACT §3.1, in this
 // order: media type not application/json or application/*+json (parameters allowed) 415; body
 // over limit 413; empty, malformed or followed by more data 400; wrong shape (type mismatch,
-// negative, fractional or out-of-range number) 422. Unknown fields are ignored and null is
-// absent, as encoding/json does. Messages start "Invalid request: " and never echo the body.
+// negative, fractional or out-of-range number) 422; then, as strictly as bindcar's serde, a
+// duplicate key, a key in the wrong case or a string that is not valid UTF-8 400 (strictCheck).
+// Unknown fields are ignored and null is absent (CONTRACT §3.1). Messages start
+// "Invalid request: " and never echo the body beyond a field's name.
 func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any) error {
 	if !isJSONMediaType(r.Header.Get("Content-Type")) {
 		return &httpError{status: http.StatusUnsupportedMediaType,
@@ -43,7 +45,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any) er
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return &httpError{status: http.StatusBadRequest, msg: "Invalid request: trailing data after the JSON value"}
 	}
-	return nil
+	return strictCheck(body, reflect.TypeOf(dst))
 }
 
 // isJSONMediaType accepts application/json and application/*+json, with parameters, any case.

@@ -156,7 +156,8 @@ func noteDenied(ctx context.Context, why string) {
 
 // audit writes one line per write and per refused request (401, 403, 429) to the audit sink:
 // who (principal, TCP peer), what (method, route, zone, the names and types changed), the
-// status and the result. Never a token, a value or a body.
+// status and the result. Never a token, a value or a body. Each line is bounded in size
+// (maxAuditLine; see auditAttrs).
 func (s *Server) audit(next http.Handler) http.Handler {
 	if s.auditLog == nil {
 		return next
@@ -178,24 +179,30 @@ func (s *Server) audit(next http.Handler) http.Handler {
 			case status >= 400:
 				result = "failed"
 			}
-			attrs := []slog.Attr{
-				slog.String("request_id", i.id), slog.String("principal", i.principal),
-				slog.String("source_ip", peerAddr(r).String()), slog.String("method", r.Method),
-				slog.String("route", routeOf(r.Context())), slog.String("zone", i.zone),
-				slog.Int("status", status), slog.String("result", result),
-			}
+			a := newAuditAttrs()
+			a.add("request_id", i.id, maxAuditAttr)
+			a.add("principal", i.principal, maxAuditAttr)
+			a.add("source_ip", peerAddr(r).String(), maxAuditAttr)
+			a.add("method", r.Method, maxAuditAttr)
+			a.add("route", routeOf(r.Context()), maxAuditAttr)
+			a.add("zone", i.zone, maxAuditAttr)
+			a.attrs = append(a.attrs, slog.Int("status", status), slog.String("result", result))
 			if i.denied != "" {
-				attrs = append(attrs, slog.String("reason", i.denied))
+				a.add("reason", i.denied, maxAuditAttr)
 			} else if status == http.StatusUnauthorized {
-				attrs = append(attrs, slog.String("reason", "unauthenticated"))
+				a.attrs = append(a.attrs, slog.String("reason", "unauthenticated"))
 			}
 			if len(i.changes) > 0 {
 				ch := strings.Join(i.changes, ", ")
 				if i.changesCut {
 					ch += ", …"
 				}
-				attrs = append(attrs, slog.String("changes", ch))
+				a.add("changes", ch, maxAuditChangesAttr)
 			}
+			if a.truncated {
+				a.attrs = append(a.attrs, slog.Bool("truncated", true))
+			}
+			attrs := a.attrs
 			s.auditLog.LogAttrs(context.Background(), slog.LevelInfo, "audit", attrs...)
 		}()
 		next.ServeHTTP(sw, r)

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,7 +38,7 @@ type Config struct {
 		KubeTokenPath          string   // KUBE_TOKEN_PATH
 		KubeCACertPath         string   // KUBE_CA_CERT_PATH
 	}
-	EnableDocs bool // BIND_ENABLE_DOCS
+	EnableDocs bool // BIND_ENABLE_DOCS: reserved; no docs are served yet
 
 	// Access is who may do what, and from where (issue 4).
 	Access struct {
@@ -67,7 +68,7 @@ type Config struct {
 	NSUpdate struct {
 		Addr string      // host:port, default 127.0.0.1:53
 		Key  bindkey.Key // Name is "" when neither NSUPDATE_KEY_NAME, RNDC_KEY_NAME nor rndc.conf names a key
-		TCP  bool        // NSUPDATE_TCP
+		TCP  bool        // NSUPDATE_TCP: accepted and ignored, the DNS client always uses TCP
 		// KeyFiles are the files the key came from besides RNDC.KeyFiles (NSUPDATE_SECRET_FILE).
 		KeyFiles []string
 	}
@@ -127,14 +128,50 @@ func (e *SettingError) Unwrap() error { return e.Err }
 // --version it returns at once with only Version set. Every invalid setting is reported, joined
 // into one error; -h/--help yields an error wrapping flag.ErrHelp.
 func Load(args []string, env func(string) (string, bool)) (Config, error) {
-	return load(args, env, []string{"/etc/bind/rndc.conf", "/etc/rndc.conf"})
+	return load(args, env, loadOptions{
+		rndcConfs:   []string{"/etc/bind/rndc.conf", "/etc/rndc.conf"},
+		rndcKeyFile: "/etc/bind/rndc.key",
+	})
 }
 
-// load is Load with the rndc.conf search list as a parameter, so tests never read /etc.
-func load(args []string, env func(string) (string, bool), rndcConfs []string) (Config, error) {
+// LoadFixed is Load for a caller that owns some settings itself (`bindgate dev` runs its own
+// named, so it fixes the zone directory, the rndc key and the API token): fixed[k] replaces
+// whatever the environment says for k ("" = unset), and a flag for k is an error naming it.
+// Every other setting is read as the server reads it.
+func LoadFixed(args []string, env func(string) (string, bool), fixed map[string]string) (Config, error) {
+	return load(args, env, loadOptions{
+		rndcConfs:   []string{"/etc/bind/rndc.conf", "/etc/rndc.conf"},
+		rndcKeyFile: "/etc/bind/rndc.key",
+		fixed:       fixed,
+	})
+}
+
+// loadOptions are the places Load reads outside the environment; tests point them at a
+// temporary directory (or nowhere) so that they never read /etc.
+type loadOptions struct {
+	fixed     map[string]string // settings the caller owns (LoadFixed)
+	rndcConfs []string          // rndc.conf search list (CONTRACT §14.3)
+	// rndcKeyFile is BIND's default key file (Debian's postinst writes it with rndc-confgen -a),
+	// used when no rndc.conf exists and RNDC_CONF is unset, as bin/rndc/rndc.c does.
+	rndcKeyFile string
+}
+
+// load is Load with its file locations as options.
+func load(args []string, env func(string) (string, bool), opts loadOptions) (Config, error) {
 	v, cli, err := collect(args, env)
 	if err != nil {
 		return Config{}, err
+	}
+	var fixedErrs []error
+	for k, val := range opts.fixed {
+		if f, ok := v.fromFlag[k]; ok {
+			fixedErrs = append(fixedErrs, fmt.Errorf("--%s: %s is set by this command itself", f, k))
+		}
+		v.val[k] = val
+	}
+	if len(fixedErrs) > 0 {
+		slices.SortFunc(fixedErrs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+		return Config{}, errors.Join(fixedErrs...)
 	}
 	if cli.version { // printing the version needs no key and no valid configuration
 		return Config{Version: true}, nil
@@ -160,7 +197,7 @@ func load(args []string, env func(string) (string, bool), rndcConfs []string) (C
 	c.TLS.CertFile, c.TLS.KeyFile, c.TLS.ClientCAFile = v.get("BIND_TLS_CERT"), v.get("BIND_TLS_KEY"), v.get("BIND_TLS_CLIENT_CA")
 	c.TLS.ReloadInterval = time.Duration(p.integer("BIND_TLS_RELOAD_INTERVAL", 0, 1<<31-1)) * time.Second
 	c.StatsURL = p.httpURL("BIND_STATS_URL", "http", "https")
-	p.keys(&c, rndcConfs)
+	p.keys(&c, opts)
 	if err := errors.Join(p.errs...); err != nil {
 		return Config{}, err
 	}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -45,7 +46,7 @@ var minimal = map[string]string{"RNDC_SECRET": secret}
 
 // testLoad is Load that never reads /etc.
 func testLoad(args []string, env map[string]string) (Config, error) {
-	return load(args, envOf(env), nil)
+	return load(args, envOf(env), loadOptions{})
 }
 
 // assertNoSecret fails when err's text holds any fixture secret.
@@ -325,5 +326,60 @@ func TestUsage(t *testing.T) {
 		if !strings.Contains(out, f) {
 			t.Errorf("usage lacks %s", f)
 		}
+	}
+}
+
+// TestHelpTellsTheTruth: settings parsed but not acted on say so in --help and in the README's
+// table (issue 8 item 8): the DNS client always dials TCP (ddns), no docs are served and the
+// statistics channel is not read yet.
+func TestHelpTellsTheTruth(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ env, phrase string }{
+		{"NSUPDATE_TCP", "ignored: updates, AXFR and checks always use TCP"},
+		{"BIND_ENABLE_DOCS", "serves no OpenAPI document or docs UI yet"},
+		{"BIND_STATS_URL", "not used yet"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.env, func(t *testing.T) {
+			for _, s := range settings() {
+				if s.env != tc.env {
+					continue
+				}
+				if !strings.Contains(s.usage, tc.phrase) {
+					t.Errorf("usage %q lacks %q", s.usage, tc.phrase)
+				}
+				row := "| `" + s.env + "` | `--" + s.flag + "` | – | " + strings.ReplaceAll(s.usage, "`", "") + " "
+				if !strings.Contains(string(readme), row) {
+					t.Errorf("README has no row %q", row)
+				}
+				return
+			}
+			t.Errorf("no setting %s", tc.env)
+		})
+	}
+}
+
+// TestLoadFixed: a caller that owns settings (bindgate dev) replaces them whatever the
+// environment says, refuses them as flags, and leaves every other setting to the server's
+// parsing (issue 8 item 8).
+func TestLoadFixed(t *testing.T) {
+	t.Parallel()
+	fixed := map[string]string{"BIND_ZONE_DIR": "/dev-zones", "RNDC_SECRET": secret, "RNDC_CONF": "/nonexistent", "DISABLE_AUTH": ""}
+	env := map[string]string{"BIND_ZONE_DIR": "/elsewhere", "DISABLE_AUTH": "true", "RATE_LIMIT_BURST": "7"}
+	c, err := load([]string{"--audit-log", "off", "--log-level", "debug"}, envOf(env), loadOptions{fixed: fixed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := join(c.ZoneDir, c.Auth.Disabled, c.RateLimit.Burst, c.Access.AuditLog, c.LogLevel); got != "/dev-zones false 7 off DEBUG" {
+		t.Errorf("got %s", got)
+	}
+	_, err = load([]string{"--zone-dir", "/mine", "--rndc-conf=/x", "--port", "9"}, envOf(nil), loadOptions{fixed: fixed})
+	if err == nil || !strings.Contains(err.Error(), "--zone-dir: BIND_ZONE_DIR is set by this command itself") ||
+		!strings.Contains(err.Error(), "--rndc-conf: RNDC_CONF is set") || strings.Contains(err.Error(), "API_PORT") {
+		t.Errorf("err = %v", err)
 	}
 }

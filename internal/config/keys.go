@@ -16,9 +16,14 @@ import (
 var ErrNoRNDCKey = errors.New("no rndc key")
 
 // keys resolves the control channel and the RFC 2136 target, per parameter: environment (or
-// flag), then rndc.conf, then defaults (CONTRACT §14.3). It contacts nothing.
-func (p *loader) keys(c *Config, rndcConfs []string) {
-	conf, confPath := p.rndcConf(rndcConfs)
+// flag), then rndc.conf (else BIND's default rndc.key), then defaults (CONTRACT §14.3). It
+// contacts nothing.
+func (p *loader) keys(c *Config, opts loadOptions) {
+	conf, confPath := p.rndcConf(opts.rndcConfs)
+	var keyFileErr error
+	if conf == nil && !p.v.isSet("RNDC_CONF") && opts.rndcKeyFile != "" {
+		conf, confPath, keyFileErr = loadKeyFile(opts.rndcKeyFile)
+	}
 
 	// Host: RNDC_SERVER, else default-server, else 127.0.0.1. Port: RNDC_SERVER's, else the
 	// server statement's for that host, else default-port, else 953 (bin/rndc/rndc.c).
@@ -46,8 +51,22 @@ func (p *loader) keys(c *Config, rndcConfs []string) {
 		}
 	}
 	c.RNDC.Addr = net.JoinHostPort(host, strconv.Itoa(int(port)))
-	c.RNDC.Key, c.RNDC.KeyFiles = p.rndcKey(conf, confPath, host)
+	c.RNDC.Key, c.RNDC.KeyFiles = p.rndcKey(conf, confPath, host, keyFileErr)
 	p.nsupdate(c)
+}
+
+// loadKeyFile reads BIND's default key file, which holds one key statement (rndc.conf grammar).
+// A missing file is no error; an unreadable one (Debian makes it 0640 root:bind) is returned,
+// to report only if nothing else supplies the secret.
+func loadKeyFile(path string) (*bindkey.RNDCConf, string, error) {
+	c, err := bindkey.LoadRNDCConf(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && len(c.Files) == 0:
+		return nil, "", nil
+	case err != nil:
+		return nil, "", err
+	}
+	return &c, path, nil
 }
 
 // rndcConf reads RNDC_CONF, or the first file of defaults that exists. A missing file is not
@@ -96,7 +115,7 @@ func serverFor(c *bindkey.RNDCConf, host string) (bindkey.ServerConf, bool) {
 // rndcKey resolves the rndc key: each of secret, name and algorithm from the environment,
 // else from the rndc.conf key (RNDC_KEY_NAME, else the server statement's key, else
 // default-key, else the only key), else hmac-sha256 and no name. It returns the files used.
-func (p *loader) rndcKey(conf *bindkey.RNDCConf, confPath, host string) (bindkey.Key, []string) {
+func (p *loader) rndcKey(conf *bindkey.RNDCConf, confPath, host string, keyFileErr error) (bindkey.Key, []string) {
 	name := p.keyName("RNDC_KEY_NAME")
 	secret, from := p.secret("RNDC_SECRET", "RNDC_SECRET_FILE")
 	var files []string
@@ -136,10 +155,12 @@ func (p *loader) rndcKey(conf *bindkey.RNDCConf, confPath, host string) (bindkey
 		key, usedConf = *confKey, true
 	case confErr != nil:
 		p.errs = append(p.errs, fmt.Errorf("%w: %s: %w", ErrNoRNDCKey, confPath, confErr))
+	case keyFileErr != nil: // names the file and why (permission denied, a syntax error)
+		p.errs = append(p.errs, fmt.Errorf("%w: set RNDC_SECRET, provide /etc/bind/rndc.conf, or fix BIND's key file: %w", ErrNoRNDCKey, keyFileErr))
 	case p.v.isSet("RNDC_CONF"):
 		p.errs = append(p.errs, fmt.Errorf("%w: set RNDC_SECRET or provide /etc/bind/rndc.conf (RNDC_CONF %s does not exist)", ErrNoRNDCKey, p.v.get("RNDC_CONF")))
 	default:
-		p.errs = append(p.errs, fmt.Errorf("%w: set RNDC_SECRET or provide /etc/bind/rndc.conf", ErrNoRNDCKey))
+		p.errs = append(p.errs, fmt.Errorf("%w: set RNDC_SECRET or provide /etc/bind/rndc.conf or /etc/bind/rndc.key", ErrNoRNDCKey))
 	}
 	if p.v.isSet("RNDC_ALGORITHM") {
 		key.Algorithm = p.algorithm("RNDC_ALGORITHM")

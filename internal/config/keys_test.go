@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,7 +71,7 @@ func TestBindyPod(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c, err := load(nil, envOf(with(env, tc.env)), confs)
+			c, err := load(nil, envOf(with(env, tc.env)), loadOptions{rndcConfs: confs})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -182,7 +183,7 @@ func TestRNDCResolution(t *testing.T) {
 			for k, v := range tc.env {
 				env[k] = strings.ReplaceAll(v, "{dir}", dir)
 			}
-			c, err := load(nil, envOf(env), nil)
+			c, err := load(nil, envOf(env), loadOptions{})
 			assertNoSecret(t, err)
 			if tc.err != nil {
 				if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -216,7 +217,7 @@ func TestRNDCConfSearch(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{"etc/rndc.conf": keyText("second", "hmac-sha256", secret)})
 	first, second := filepath.Join(dir, "etc/bind/rndc.conf"), filepath.Join(dir, "etc/rndc.conf")
-	c, err := load(nil, envOf(nil), []string{first, second})
+	c, err := load(nil, envOf(nil), loadOptions{rndcConfs: []string{first, second}})
 	if err != nil || c.RNDC.Key.Name != "second" {
 		t.Fatalf("second file: %v %v", c.RNDC.Key, err)
 	}
@@ -224,11 +225,83 @@ func TestRNDCConfSearch(t *testing.T) {
 		t.Errorf("KeyFiles (-want +got):\n%s", d)
 	}
 	writeTree(t, dir, map[string]string{"etc/bind/rndc.conf": keyText("first", "hmac-sha256", secret)})
-	if c, err = load(nil, envOf(nil), []string{first, second}); err != nil || c.RNDC.Key.Name != "first" {
+	if c, err = load(nil, envOf(nil), loadOptions{rndcConfs: []string{first, second}}); err != nil || c.RNDC.Key.Name != "first" {
 		t.Fatalf("first file: %v %v", c.RNDC.Key, err)
 	}
-	c, err = load(nil, envOf(minimal), []string{filepath.Join(dir, "x"), filepath.Join(dir, "y")})
+	c, err = load(nil, envOf(minimal), loadOptions{rndcConfs: []string{filepath.Join(dir, "x"), filepath.Join(dir, "y")}})
 	if err != nil || len(c.RNDC.KeyFiles) != 0 {
 		t.Fatalf("no file: %v %v", c.RNDC.KeyFiles, err)
+	}
+}
+
+// TestRNDCKeyFileFallback: with RNDC_* unset and no rndc.conf, BIND's default key file (Debian's
+// /etc/bind/rndc.key, written by rndc-confgen -a) supplies the key, as rndc itself does; a key
+// file that cannot be read is named in the startup error, but only when nothing else supplies
+// the secret (issue 8 item 8).
+func TestRNDCKeyFileFallback(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		files   map[string]string // under the temp dir; "rndc.key/" makes a directory
+		env     map[string]string
+		want    string // addr name algorithm secret files, or "" when an error is wanted
+		wantErr string
+	}{
+		{name: "key file alone", files: map[string]string{"rndc.key": keyText("rndc-key", "hmac-sha512", secret)},
+			want: "127.0.0.1:953 rndc-key hmac-sha512 " + secret + " [rndc.key]"},
+		{name: "rndc.conf wins", files: map[string]string{"rndc.key": keyText("rndc-key", "hmac-sha256", secret), "rndc.conf": keyText("conf-key", "hmac-sha256", other)},
+			want: "127.0.0.1:953 conf-key hmac-sha256 " + other + " [rndc.conf]"},
+		{name: "environment wins per parameter", files: map[string]string{"rndc.key": keyText("rndc-key", "hmac-sha512", secret)},
+			env:  map[string]string{"RNDC_SECRET": other, "RNDC_SERVER": "127.0.0.1:9530"},
+			want: "127.0.0.1:9530 rndc-key hmac-sha512 " + other + " [rndc.key]"},
+		{name: "RNDC_CONF set: no fallback", files: map[string]string{"rndc.key": keyText("rndc-key", "hmac-sha256", secret)},
+			env: map[string]string{"RNDC_CONF": "missing.conf"}, wantErr: "missing.conf does not exist"},
+		{name: "unreadable key file is named", files: map[string]string{"rndc.key/x": ""},
+			wantErr: "rndc.key: not a regular file"},
+		{name: "broken key file is named", files: map[string]string{"rndc.key": "key {"},
+			wantErr: "rndc.key: line 1"},
+		{name: "unreadable key file is no error with RNDC_SECRET", files: map[string]string{"rndc.key/x": ""},
+			env: minimal, want: "127.0.0.1:953  hmac-sha256 " + secret + " []"},
+		{name: "nothing at all", wantErr: "provide /etc/bind/rndc.conf or /etc/bind/rndc.key"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			writeTree(t, dir, tc.files)
+			env := map[string]string{}
+			for k, v := range tc.env {
+				if k == "RNDC_CONF" {
+					v = filepath.Join(dir, v)
+				}
+				env[k] = v
+			}
+			c, err := load(nil, envOf(env), loadOptions{
+				rndcConfs:   []string{filepath.Join(dir, "rndc.conf")},
+				rndcKeyFile: filepath.Join(dir, "rndc.key"),
+			})
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)
+				}
+				for _, s := range secrets {
+					if strings.Contains(err.Error(), s) {
+						t.Errorf("error leaks a secret: %v", err)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var files []string
+			for _, f := range c.RNDC.KeyFiles {
+				files = append(files, filepath.Base(f))
+			}
+			k := c.RNDC.Key
+			if got := join(c.RNDC.Addr, k.Name, k.Algorithm, k.SecretBase64(), fmt.Sprint(files)); got != tc.want {
+				t.Errorf("got  %s\nwant %s", got, tc.want)
+			}
+		})
 	}
 }

@@ -40,12 +40,12 @@ func settings() []setting {
 		{env: "KUBE_API_SERVER", flag: "kube-api-server", usage: "TokenReview target outside a cluster, https `URL` (with KUBE_TOKEN_PATH and KUBE_CA_CERT_PATH)"},
 		{env: "KUBE_TOKEN_PATH", flag: "kube-token-path", usage: "bearer token `file` for KUBE_API_SERVER"},
 		{env: "KUBE_CA_CERT_PATH", flag: "kube-ca-cert-path", usage: "CA certificate `file` for KUBE_API_SERVER"},
-		{env: "BIND_ENABLE_DOCS", flag: "enable-docs", isBool: true, usage: "serve the OpenAPI document and the docs UI"},
+		{env: "BIND_ENABLE_DOCS", flag: "enable-docs", isBool: true, usage: "reserved: validated, but this build serves no OpenAPI document or docs UI yet"},
 		{env: "RATE_LIMIT_ENABLED", flag: "rate-limit-enabled", def: "true", isBool: true, usage: "per-client rate limit"},
 		{env: "RATE_LIMIT_REQUESTS", flag: "rate-limit-requests", def: "600", usage: "rate limit: requests per period, `n` >= 1"},
 		{env: "RATE_LIMIT_PERIOD_SECS", flag: "rate-limit-period-secs", def: "60", usage: "rate limit: period in `seconds`, >= 1"},
 		{env: "RATE_LIMIT_BURST", flag: "rate-limit-burst", def: "50", usage: "rate limit: burst, `n` >= 1"},
-		{env: "RNDC_CONF", flag: "rndc-conf", usage: "rndc.conf `file` (default /etc/bind/rndc.conf, then /etc/rndc.conf)"},
+		{env: "RNDC_CONF", flag: "rndc-conf", usage: "rndc.conf `file` (default /etc/bind/rndc.conf, then /etc/rndc.conf, then BIND's key file /etc/bind/rndc.key)"},
 		{env: "RNDC_SERVER", flag: "rndc-server", usage: "control channel `address`: host, host:port, [v6]:port or bare IPv6 (default rndc.conf, else 127.0.0.1:953)"},
 		{env: "RNDC_ALGORITHM", flag: "rndc-algorithm", usage: "rndc key `algorithm`, hmac-sha224/256/384/512 (default rndc.conf, else hmac-sha256)"},
 		{env: "RNDC_SECRET", usage: "rndc key secret, base64 (no flag: argv is visible; default rndc.conf)"},
@@ -57,12 +57,12 @@ func settings() []setting {
 		{env: "NSUPDATE_ALGORITHM", flag: "nsupdate-algorithm", usage: "TSIG `algorithm` (default the rndc key's)"},
 		{env: "NSUPDATE_SECRET", usage: "TSIG secret, base64 (no flag: argv is visible; default the rndc key's)"},
 		{env: "NSUPDATE_SECRET_FILE", flag: "nsupdate-secret-file", usage: "`file` holding the TSIG secret, base64 (instead of NSUPDATE_SECRET)"},
-		{env: "NSUPDATE_TCP", flag: "nsupdate-tcp", isBool: true, usage: "send RFC 2136 updates over TCP"},
+		{env: "NSUPDATE_TCP", flag: "nsupdate-tcp", isBool: true, usage: "accepted for bindcar compatibility and ignored: updates, AXFR and checks always use TCP"},
 		{env: "BIND_TLS_CERT", flag: "tls-cert", usage: "TLS certificate `file` (PEM), with BIND_TLS_KEY"},
 		{env: "BIND_TLS_KEY", flag: "tls-key", usage: "TLS private key `file` (PEM), with BIND_TLS_CERT"},
 		{env: "BIND_TLS_CLIENT_CA", flag: "tls-client-ca", usage: "CA `file` (PEM) client certificates must chain to (mTLS)"},
 		{env: "BIND_TLS_RELOAD_INTERVAL", flag: "tls-reload-interval", def: "60", usage: "`seconds` between certificate checks, 0 = off"},
-		{env: "BIND_STATS_URL", flag: "stats-url", usage: "named's statistics channel, http(s) `URL`"},
+		{env: "BIND_STATS_URL", flag: "stats-url", usage: "named's statistics channel, http(s) `URL`; validated, not used yet"},
 		{env: "TMPDIR", usage: "accepted and unused: bindgate writes temporary files only in BIND_ZONE_DIR and its state dir"},
 	}
 }
@@ -172,7 +172,7 @@ func collect(args []string, env func(string) (string, bool)) (values, cliFlags, 
 // flag.
 func Usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: bindgate [run|drone] [flags]")
-	fmt.Fprintln(w, "       bindgate dev [--dir D] [--api-port P] [--dns-port P]")
+	fmt.Fprintln(w, "       bindgate dev [--dir D] [--api-port P] [--dns-port P] [--control-port P] [flags]")
 	fmt.Fprintln(w, "\nEvery flag has an environment variable; the flag wins. Booleans: true/false, 1/0, yes/no.")
 	fs, _, _ := newFlagSet()
 	fs.SetOutput(w)

@@ -15,7 +15,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/bindgate/bindgate/internal/app"
 	"github.com/bindgate/bindgate/internal/config"
@@ -24,29 +26,68 @@ import (
 
 // Options configure a dev run.
 type Options struct {
-	Dir     string // state directory; "" -> a temporary one, removed on exit
-	APIPort int    // 0 -> 8080 if free, else any free port
-	DNSPort int    // 0 -> 5353 if free, else any free port
+	Dir         string // state directory; "" -> a temporary one, removed on exit
+	APIPort     int    // 0 -> 8080 if free, else any free port
+	DNSPort     int    // 0 -> 5353 if free, else any free port
+	ControlPort int    // named's control port; 0 -> any free port
+	// Args and Env are the server's flags and environment (config.Load): rate limit, audit,
+	// log level, allowlists, access file and the rest apply as they do to the server, except
+	// the settings dev owns (see fixedSettings). Env nil reads no environment.
+	Args    []string
+	Env     func(string) (string, bool)
 	Version string
 	Stdout  io.Writer
-	Logger  *slog.Logger
+	// Stderr receives the JSON log at the configured level; nil -> os.Stderr. Logger, when set,
+	// is used instead (tests).
+	Stderr io.Writer
+	Logger *slog.Logger
 }
 
-// ParseFlags reads `bindgate dev` flags.
+// ParseFlags reads `bindgate dev` arguments: dev's own flags, and the server's flags, which
+// are kept in Args for config to parse.
 func ParseFlags(args []string, stderr io.Writer) (Options, error) {
+	devFlags := []string{"dir", "api-port", "dns-port", "control-port"} // every other flag is the server's
+	var own, server []string
+	for i := 0; i < len(args); i++ {
+		name, _, hasValue := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
+		if name == "h" || name == "help" {
+			return Options{}, flag.ErrHelp // the caller prints the server's usage, which names dev's flags
+		}
+		if !strings.HasPrefix(args[i], "-") || !slices.Contains(devFlags, name) {
+			server = append(server, args[i])
+			continue
+		}
+		own = append(own, args[i])
+		if !hasValue && i+1 < len(args) {
+			i++
+			own = append(own, args[i])
+		}
+	}
 	fs := flag.NewFlagSet("bindgate dev", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o Options
 	fs.StringVar(&o.Dir, "dir", "", "state directory for named and bindgate (default: a temporary directory, removed on exit)")
 	fs.IntVar(&o.APIPort, "api-port", 0, "API port on 127.0.0.1 (default 8080 if free, else any free port)")
 	fs.IntVar(&o.DNSPort, "dns-port", 0, "named's DNS port on 127.0.0.1 (default 5353 if free, else any free port)")
-	if err := fs.Parse(args); err != nil {
+	fs.IntVar(&o.ControlPort, "control-port", 0, "named's control (rndc) port on 127.0.0.1 (default any free port)")
+	if err := fs.Parse(own); err != nil {
 		return o, err
 	}
-	if fs.NArg() > 0 {
-		return o, fmt.Errorf("bindgate dev: unexpected argument %q", fs.Arg(0))
-	}
+	o.Args = server
 	return o, nil
+}
+
+// fixedSettings are the server settings dev owns: its named's files, ports and key, loopback,
+// plain HTTP and a generated token. Every other setting is the user's.
+func fixedSettings(named *namedproc.Named, apiPort int, token string) map[string]string {
+	fixed := named.BindgateEnv()
+	fixed["API_PORT"] = strconv.Itoa(apiPort)
+	fixed["BIND_API_TOKEN"] = token
+	for _, k := range []string{"BIND_API_TOKEN_FILE", "DISABLE_AUTH", "RNDC_SECRET_FILE", "NSUPDATE_KEY_NAME",
+		"NSUPDATE_ALGORITHM", "NSUPDATE_SECRET", "NSUPDATE_SECRET_FILE", "BIND_TLS_CERT", "BIND_TLS_KEY", "BIND_TLS_CLIENT_CA"} {
+		fixed[k] = ""
+	}
+	return fixed
 }
 
 // Run starts named and serves the API until ctx is done.
@@ -54,9 +95,18 @@ func Run(ctx context.Context, o Options) error {
 	if o.Stdout == nil {
 		o.Stdout = os.Stdout
 	}
+	level := new(slog.LevelVar)
 	log := o.Logger
 	if log == nil {
-		log = slog.Default()
+		w := o.Stderr
+		if w == nil {
+			w = os.Stderr
+		}
+		log = slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+	}
+	env := o.Env
+	if env == nil {
+		env = func(string) (string, bool) { return "", false }
 	}
 	dir := o.Dir
 	if dir == "" {
@@ -78,7 +128,7 @@ func Run(ctx context.Context, o Options) error {
 	if dnsPort == 0 && portFree(5353) {
 		dnsPort = 5353
 	}
-	named, err := namedproc.Start(ctx, namedproc.Options{Dir: filepath.Join(dir, "named"), DNSPort: dnsPort})
+	named, err := namedproc.Start(ctx, namedproc.Options{Dir: filepath.Join(dir, "named"), DNSPort: dnsPort, ControlPort: o.ControlPort})
 	if err != nil {
 		return fmt.Errorf("start named: %w", err)
 	}
@@ -96,14 +146,15 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	env := named.BindgateEnv()
-	env["API_PORT"] = strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	env["BIND_API_TOKEN"] = token
-	cfg, err := config.Load(nil, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	cfg, err := config.LoadFixed(o.Args, env, fixedSettings(named, ln.Addr().(*net.TCPAddr).Port, token))
+	if err == nil {
+		err = cfg.Guard()
+	}
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("dev configuration: %w", err)
 	}
+	level.Set(cfg.LogLevel)
 	return app.Run(ctx, cfg, app.Options{
 		Version:  o.Version,
 		Logger:   log,

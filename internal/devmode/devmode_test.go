@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -33,8 +35,11 @@ func TestDevMode(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	dir := t.TempDir()
+	ctlPort := freePort(t)
+	// The server's settings apply in dev too: a rate limit of burst 3 and no refill to speak of.
+	args := []string{"--rate-limit-requests", "1", "--rate-limit-period-secs", "3600", "--rate-limit-burst", "3", "--audit-log", "off"}
 	go func() {
-		done <- Run(ctx, Options{Dir: dir, APIPort: 0, DNSPort: 0, Version: "t", Stdout: out, Logger: slog.New(slog.DiscardHandler)})
+		done <- Run(ctx, Options{Dir: dir, ControlPort: ctlPort, Args: args, Version: "t", Stdout: out, Logger: slog.New(slog.DiscardHandler)})
 	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for !strings.Contains(out.String(), "Press Ctrl-C") {
@@ -45,6 +50,9 @@ func TestDevMode(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	banner := out.String()
+	if want := fmt.Sprintf("control 127.0.0.1:%d", ctlPort); !strings.Contains(banner, want) {
+		t.Errorf("banner lacks %q", want)
+	}
 	url := regexp.MustCompile(`API +(http://\S+)`).FindStringSubmatch(banner)[1]
 	token := regexp.MustCompile(`export TOKEN=(\S+)`).FindStringSubmatch(banner)[1]
 	m := regexp.MustCompile(`dig @(\S+) -p (\d+)`).FindStringSubmatch(banner)
@@ -87,6 +95,18 @@ func TestDevMode(t *testing.T) {
 	if in := namedtest.Query(t, m[1]+":"+m[2], "www.example.test", dns.TypeA); len(in.Answer) != 1 {
 		t.Fatalf("printed record not served: %v", in.Answer)
 	}
+	// Requests 3 and 4 from this client: the configured burst of 3 is spent.
+	for i, want := range []int{200, 429} {
+		req, _ = http.NewRequest("GET", url+"/api/v1/zones", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		if resp, err = http.DefaultClient.Do(req); err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("request %d: %d, want %d (--rate-limit-burst 3 not applied)", i+3, resp.StatusCode, want)
+		}
+	}
 	cancel()
 	select {
 	case err := <-done:
@@ -96,4 +116,14 @@ func TestDevMode(t *testing.T) {
 	case <-time.After(40 * time.Second):
 		t.Fatal("dev mode did not stop")
 	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }

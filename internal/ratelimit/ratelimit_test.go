@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"net/netip"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -116,4 +117,73 @@ func TestIdleEviction(t *testing.T) {
 	if l.Len() != 1 {
 		t.Errorf("mapped address got its own bucket")
 	}
+}
+
+// TestClientKey: IPv4 by address, IPv4-mapped IPv6 as IPv4, IPv6 by its /64 (issue 8 item 8).
+func TestClientKey(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"192.0.2.7", "192.0.2.7"},
+		{"::ffff:192.0.2.7", "192.0.2.7"},
+		{"2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::"},
+		{"2001:db8:1:2::1", "2001:db8:1:2::"},
+		{"fe80::1%eth0", "fe80::"},
+		{"::1", "::"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			if got := clientKey(ip(tc.in)); got != ip(tc.want) {
+				t.Errorf("clientKey(%s) = %s, want %s", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestIPv6SharesSlash64: addresses of one /64 draw from one bucket; another /64 has its own.
+func TestIPv6SharesSlash64(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		l := New(Config{Requests: 1, Period: time.Hour, Burst: 2})
+		for i := range 2 {
+			a := netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 15: byte(i + 1)})
+			if ok, _ := l.Allow(a); !ok {
+				t.Fatalf("request %d from the /64 refused", i)
+			}
+		}
+		if ok, _ := l.Allow(ip("2001:db8::ffff:1234")); ok {
+			t.Error("a third address in the same /64 got a fresh bucket")
+		}
+		if ok, _ := l.Allow(ip("2001:db8:0:1::1")); !ok {
+			t.Error("a neighbouring /64 was limited by another's bucket")
+		}
+		if l.Len() != 2 {
+			t.Errorf("Len = %d, want 2", l.Len())
+		}
+	})
+}
+
+// TestMaxClients: a flood of distinct clients never holds more than MaxClients buckets, and
+// the one evicted is the least recently used, not an active client.
+func TestMaxClients(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		l := New(Config{Requests: 1, Period: time.Hour, Burst: 1, MaxClients: 100})
+		active := ip("198.51.100.1")
+		if ok, _ := l.Allow(active); !ok {
+			t.Fatal("first request refused")
+		}
+		for i := range 10_000 {
+			l.Allow(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}))
+			if i%50 == 0 {
+				// The active client keeps being refused: its spent bucket is never
+				// evicted while it is in use, so it never gets a fresh burst.
+				if ok, _ := l.Allow(active); ok {
+					t.Fatalf("active client allowed again after %d other clients", i)
+				}
+			}
+			if n := l.Len(); n > 100 {
+				t.Fatalf("Len = %d after %d clients, cap 100", n, i+1)
+			}
+		}
+	})
 }
