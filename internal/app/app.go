@@ -53,13 +53,16 @@ type Options struct {
 // ([fix] CONTRACT §17: bindcar refreshed it only on GET /zones).
 const zoneCountInterval = 5 * time.Minute
 
-// Run serves the API until ctx is done, then shuts down gracefully.
+// Run serves the API until ctx is done, then shuts down gracefully. When it returns, every
+// goroutine it started has ended and every part is closed; the error joins the serve error
+// with every closer's error (the audit log's above all).
 func Run(ctx context.Context, cfg config.Config, opt Options) error {
 	log := opt.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	// One SIGHUP handler for every watched file, registered before anything can receive it.
+	// The one SIGHUP handler for every watched file, registered before anything can receive
+	// the signal; a SIGHUP during startup waits in the channel for onHUP.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -67,7 +70,13 @@ func Run(ctx context.Context, cfg config.Config, opt Options) error {
 	if err != nil {
 		return err
 	}
-	defer h.close()
+	return h.serve(ctx, cfg, opt, log, hup)
+}
+
+// serve runs the server and the background loops until ctx is done, stops them all, then
+// closes every part.
+func (h *handle) serve(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger, hup <-chan os.Signal) (err error) {
+	defer func() { err = errors.Join(err, h.close(log)) }()
 	wrapTLS, err := h.setupTLS(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -95,15 +104,19 @@ func Run(ctx context.Context, cfg config.Config, opt Options) error {
 	wg.Go(func() { h.onHUP(bg, hup) })
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	wg.Go(func() { errc <- srv.Serve(ln) })
 	if opt.Ready != nil {
 		opt.Ready(ln.Addr().String())
 	}
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		err = srv.Shutdown(sctx)
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		if err = srv.Shutdown(sctx); err != nil {
+			// Requests still running past the deadline: cut their connections, which cancels
+			// their contexts; records.Close then cancels any update they wait for.
+			err = errors.Join(err, srv.Close())
+		}
 		cancel()
 		<-errc
 	}
@@ -114,6 +127,9 @@ func Run(ctx context.Context, cfg config.Config, opt Options) error {
 	}
 	return err
 }
+
+// shutdownTimeout bounds the wait for requests in flight at shutdown.
+const shutdownTimeout = 30 * time.Second
 
 type handle struct {
 	keys    *filewatch.Watcher[keySet] // the rndc and TSIG keys, swapped on reload
@@ -127,17 +143,25 @@ type handle struct {
 	reloaders []func(ctx context.Context)
 }
 
-func (h *handle) close() {
+// close runs the closers in reverse order of construction, logs each failure and returns
+// them joined.
+func (h *handle) close(log *slog.Logger) error {
+	var errs []error
 	for i := len(h.closers) - 1; i >= 0; i-- {
-		_ = h.closers[i]()
+		if err := h.closers[i](); err != nil {
+			log.Error("closing at shutdown failed", "err", err)
+			errs = append(errs, err)
+		}
 	}
+	h.closers = nil
+	return errors.Join(errs...)
 }
 
 // build constructs every part. It does not contact BIND (CONTRACT §14.3: startup does not).
 func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger) (*handle, error) {
 	version := opt.Version
 	h := &handle{metrics: metrics.New(version)}
-	fail := func(err error) (*handle, error) { h.close(); return nil, err }
+	fail := func(err error) (*handle, error) { return nil, errors.Join(err, h.close(log)) }
 
 	files, err := zonefile.OpenStore(cfg.ZoneDir)
 	if err != nil {
@@ -192,6 +216,7 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 	if err != nil {
 		return fail(err)
 	}
+	h.closers = append(h.closers, recs.Close) // runs before dnsClient.Close: no update outlives the client
 	authn, err := authenticator(cfg, log, func() (auth.TokenReviewConfig, error) {
 		return auth.InClusterConfig(os.LookupEnv, "/")
 	})
@@ -255,7 +280,13 @@ func (h *handle) security(ctx context.Context, cfg config.Config, acfg *api.Conf
 		if err != nil {
 			return fmt.Errorf("BINDGATE_AUDIT_LOG: %w", err)
 		}
-		h.closers = append(h.closers, f.Close)
+		// Its Close reports what the kernel could not write: Run returns it.
+		h.closers = append(h.closers, func() error {
+			if err := f.Close(); err != nil {
+				return fmt.Errorf("BINDGATE_AUDIT_LOG: %w", err)
+			}
+			return nil
+		})
 		acfg.Audit = slog.New(slog.NewJSONHandler(f, nil))
 	}
 	return nil
