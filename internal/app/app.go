@@ -15,8 +15,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/bindgate/bindgate/internal/access"
 	"github.com/bindgate/bindgate/internal/api"
 	"github.com/bindgate/bindgate/internal/auth"
@@ -133,7 +131,6 @@ const shutdownTimeout = 30 * time.Second
 
 type handle struct {
 	keys    *filewatch.Watcher[keySet] // the rndc and TSIG keys, swapped on reload
-	reloads *prometheus.CounterVec
 	handler http.Handler
 	zones   *zones.Service
 	metrics *metrics.Metrics
