@@ -214,9 +214,7 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 		return fail(err)
 	}
 	h.closers = append(h.closers, recs.Close) // runs before dnsClient.Close: no update outlives the client
-	authn, err := authenticator(cfg, log, func() (auth.TokenReviewConfig, error) {
-		return auth.InClusterConfig(os.LookupEnv, "/")
-	})
+	authn, err := auth.New(cfg.Auth, auth.Options{Mode: cfg.AuthMode(), Logger: log})
 	if err != nil {
 		return fail(err)
 	}
@@ -291,62 +289,6 @@ func (h *handle) security(ctx context.Context, cfg config.Config, acfg *api.Conf
 
 // fileCheckInterval is how often the tokens and access files are checked for changes.
 const fileCheckInterval = 5 * time.Second
-
-// authenticator builds the authenticator of cfg's mode (CONTRACT §15.1). TokenReview targets
-// KUBE_API_SERVER, KUBE_TOKEN_PATH and KUBE_CA_CERT_PATH when set (Guard makes it all three or
-// none), else the pod's in-cluster API server and service account files from inCluster. A
-// target that cannot work stops startup with an error naming the setting (CONTRACT §15.3).
-func authenticator(cfg config.Config, log *slog.Logger, inCluster func() (auth.TokenReviewConfig, error)) (auth.Authenticator, error) {
-	switch cfg.AuthMode() {
-	case config.AuthDisabled:
-		return auth.NewNone(), nil
-	case config.AuthToken:
-		return auth.NewStatic(cfg.Auth.Token.Reveal()), nil
-	}
-	a := cfg.Auth
-	source := "KUBE_API_SERVER"
-	settings := map[string]string{"APIServer": "KUBE_API_SERVER", "TokenPath": "KUBE_TOKEN_PATH", "CACertPath": "KUBE_CA_CERT_PATH"}
-	trc := auth.TokenReviewConfig{APIServer: a.KubeAPIServer, TokenPath: a.KubeTokenPath, CACertPath: a.KubeCACertPath}
-	if a.KubeAPIServer == "" {
-		source = "in-cluster"
-		settings = map[string]string{"APIServer": "KUBERNETES_SERVICE_HOST", "TokenPath": "in-cluster service account token",
-			"CACertPath": "in-cluster service account ca.crt"}
-		var err error
-		if trc, err = inCluster(); err != nil {
-			return nil, tokenReviewSettingError(err, settings)
-		}
-	}
-	trc.Audiences = a.TokenAudiences
-	trc.AllowedServiceAccounts, trc.AllowedNamespaces, trc.AllowAny = a.AllowedServiceAccounts, a.AllowedNamespaces, a.AllowAnyServiceAccount
-	trc.Logger = log
-	tr, err := auth.NewTokenReview(trc)
-	if err != nil {
-		return nil, tokenReviewSettingError(err, settings)
-	}
-	log.Info("authentication: Kubernetes TokenReview", "source", source, "endpoint", tr.Endpoint(),
-		"audiences", a.TokenAudiences, "allowed_service_accounts", a.AllowedServiceAccounts,
-		"allowed_namespaces", a.AllowedNamespaces, "allow_any_serviceaccount", a.AllowAnyServiceAccount)
-	return tr, nil
-}
-
-// tokenReviewSettingError names the setting behind an auth.ConfigError field.
-func tokenReviewSettingError(err error, targets map[string]string) error {
-	ce, ok := errors.AsType[*auth.ConfigError](err)
-	if !ok {
-		return fmt.Errorf("TokenReview authentication: %w", err)
-	}
-	setting := targets[ce.Field]
-	switch ce.Field {
-	case "Audiences":
-		setting = "BIND_TOKEN_AUDIENCES"
-	case "AllowedServiceAccounts":
-		setting = "BIND_ALLOWED_SERVICE_ACCOUNTS"
-	}
-	if setting == "" {
-		setting = "TokenReview " + ce.Field
-	}
-	return &config.SettingError{Setting: setting, Err: fmt.Errorf("TokenReview authentication (BIND_API_TOKEN is not set): %w", ce.Err)}
-}
 
 // startupReconcile re-adds registered zones BIND lost, retrying while BIND is unreachable
 // (named may start after bindgate in the same pod).
