@@ -15,8 +15,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/bindgate/bindgate/internal/access"
 	"github.com/bindgate/bindgate/internal/api"
 	"github.com/bindgate/bindgate/internal/auth"
@@ -53,13 +51,16 @@ type Options struct {
 // ([fix] CONTRACT §17: bindcar refreshed it only on GET /zones).
 const zoneCountInterval = 5 * time.Minute
 
-// Run serves the API until ctx is done, then shuts down gracefully.
+// Run serves the API until ctx is done, then shuts down gracefully. When it returns, every
+// goroutine it started has ended and every part is closed; the error joins the serve error
+// with every closer's error (the audit log's above all).
 func Run(ctx context.Context, cfg config.Config, opt Options) error {
 	log := opt.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	// One SIGHUP handler for every watched file, registered before anything can receive it.
+	// The one SIGHUP handler for every watched file, registered before anything can receive
+	// the signal; a SIGHUP during startup waits in the channel for onHUP.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -67,7 +68,13 @@ func Run(ctx context.Context, cfg config.Config, opt Options) error {
 	if err != nil {
 		return err
 	}
-	defer h.close()
+	return h.serve(ctx, cfg, opt, log, hup)
+}
+
+// serve runs the server and the background loops until ctx is done, stops them all, then
+// closes every part.
+func (h *handle) serve(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger, hup <-chan os.Signal) (err error) {
+	defer func() { err = errors.Join(err, h.close(log)) }()
 	wrapTLS, err := h.setupTLS(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -95,15 +102,19 @@ func Run(ctx context.Context, cfg config.Config, opt Options) error {
 	wg.Go(func() { h.onHUP(bg, hup) })
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	wg.Go(func() { errc <- srv.Serve(ln) })
 	if opt.Ready != nil {
 		opt.Ready(ln.Addr().String())
 	}
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		err = srv.Shutdown(sctx)
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		if err = srv.Shutdown(sctx); err != nil {
+			// Requests still running past the deadline: cut their connections, which cancels
+			// their contexts; records.Close then cancels any update they wait for.
+			err = errors.Join(err, srv.Close())
+		}
 		cancel()
 		<-errc
 	}
@@ -115,9 +126,11 @@ func Run(ctx context.Context, cfg config.Config, opt Options) error {
 	return err
 }
 
+// shutdownTimeout bounds the wait for requests in flight at shutdown.
+const shutdownTimeout = 30 * time.Second
+
 type handle struct {
 	keys    *filewatch.Watcher[keySet] // the rndc and TSIG keys, swapped on reload
-	reloads *prometheus.CounterVec
 	handler http.Handler
 	zones   *zones.Service
 	metrics *metrics.Metrics
@@ -127,17 +140,25 @@ type handle struct {
 	reloaders []func(ctx context.Context)
 }
 
-func (h *handle) close() {
+// close runs the closers in reverse order of construction, logs each failure and returns
+// them joined.
+func (h *handle) close(log *slog.Logger) error {
+	var errs []error
 	for i := len(h.closers) - 1; i >= 0; i-- {
-		_ = h.closers[i]()
+		if err := h.closers[i](); err != nil {
+			log.Error("closing at shutdown failed", "err", err)
+			errs = append(errs, err)
+		}
 	}
+	h.closers = nil
+	return errors.Join(errs...)
 }
 
 // build constructs every part. It does not contact BIND (CONTRACT §14.3: startup does not).
 func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger) (*handle, error) {
 	version := opt.Version
 	h := &handle{metrics: metrics.New(version)}
-	fail := func(err error) (*handle, error) { h.close(); return nil, err }
+	fail := func(err error) (*handle, error) { return nil, errors.Join(err, h.close(log)) }
 
 	files, err := zonefile.OpenStore(cfg.ZoneDir)
 	if err != nil {
@@ -194,9 +215,8 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 	if err != nil {
 		return fail(err)
 	}
-	authn, err := authenticator(cfg, log, func() (auth.TokenReviewConfig, error) {
-		return auth.InClusterConfig(os.LookupEnv, "/")
-	})
+	h.closers = append(h.closers, recs.Close) // runs before dnsClient.Close: no update outlives the client
+	authn, err := auth.New(cfg.Auth, auth.Options{Mode: cfg.AuthMode(), Logger: log})
 	if err != nil {
 		return fail(err)
 	}
@@ -257,7 +277,13 @@ func (h *handle) security(ctx context.Context, cfg config.Config, acfg *api.Conf
 		if err != nil {
 			return fmt.Errorf("BINDGATE_AUDIT_LOG: %w", err)
 		}
-		h.closers = append(h.closers, f.Close)
+		// Its Close reports what the kernel could not write: Run returns it.
+		h.closers = append(h.closers, func() error {
+			if err := f.Close(); err != nil {
+				return fmt.Errorf("BINDGATE_AUDIT_LOG: %w", err)
+			}
+			return nil
+		})
 		acfg.Audit = slog.New(slog.NewJSONHandler(f, nil))
 	}
 	return nil
@@ -265,62 +291,6 @@ func (h *handle) security(ctx context.Context, cfg config.Config, acfg *api.Conf
 
 // fileCheckInterval is how often the tokens and access files are checked for changes.
 const fileCheckInterval = 5 * time.Second
-
-// authenticator builds the authenticator of cfg's mode (CONTRACT §15.1). TokenReview targets
-// KUBE_API_SERVER, KUBE_TOKEN_PATH and KUBE_CA_CERT_PATH when set (Guard makes it all three or
-// none), else the pod's in-cluster API server and service account files from inCluster. A
-// target that cannot work stops startup with an error naming the setting (CONTRACT §15.3).
-func authenticator(cfg config.Config, log *slog.Logger, inCluster func() (auth.TokenReviewConfig, error)) (auth.Authenticator, error) {
-	switch cfg.AuthMode() {
-	case config.AuthDisabled:
-		return auth.NewNone(), nil
-	case config.AuthToken:
-		return auth.NewStatic(cfg.Auth.Token.Reveal()), nil
-	}
-	a := cfg.Auth
-	source := "KUBE_API_SERVER"
-	settings := map[string]string{"APIServer": "KUBE_API_SERVER", "TokenPath": "KUBE_TOKEN_PATH", "CACertPath": "KUBE_CA_CERT_PATH"}
-	trc := auth.TokenReviewConfig{APIServer: a.KubeAPIServer, TokenPath: a.KubeTokenPath, CACertPath: a.KubeCACertPath}
-	if a.KubeAPIServer == "" {
-		source = "in-cluster"
-		settings = map[string]string{"APIServer": "KUBERNETES_SERVICE_HOST", "TokenPath": "in-cluster service account token",
-			"CACertPath": "in-cluster service account ca.crt"}
-		var err error
-		if trc, err = inCluster(); err != nil {
-			return nil, tokenReviewSettingError(err, settings)
-		}
-	}
-	trc.Audiences = a.TokenAudiences
-	trc.AllowedServiceAccounts, trc.AllowedNamespaces, trc.AllowAny = a.AllowedServiceAccounts, a.AllowedNamespaces, a.AllowAnyServiceAccount
-	trc.Logger = log
-	tr, err := auth.NewTokenReview(trc)
-	if err != nil {
-		return nil, tokenReviewSettingError(err, settings)
-	}
-	log.Info("authentication: Kubernetes TokenReview", "source", source, "endpoint", tr.Endpoint(),
-		"audiences", a.TokenAudiences, "allowed_service_accounts", a.AllowedServiceAccounts,
-		"allowed_namespaces", a.AllowedNamespaces, "allow_any_serviceaccount", a.AllowAnyServiceAccount)
-	return tr, nil
-}
-
-// tokenReviewSettingError names the setting behind an auth.ConfigError field.
-func tokenReviewSettingError(err error, targets map[string]string) error {
-	ce, ok := errors.AsType[*auth.ConfigError](err)
-	if !ok {
-		return fmt.Errorf("TokenReview authentication: %w", err)
-	}
-	setting := targets[ce.Field]
-	switch ce.Field {
-	case "Audiences":
-		setting = "BIND_TOKEN_AUDIENCES"
-	case "AllowedServiceAccounts":
-		setting = "BIND_ALLOWED_SERVICE_ACCOUNTS"
-	}
-	if setting == "" {
-		setting = "TokenReview " + ce.Field
-	}
-	return &config.SettingError{Setting: setting, Err: fmt.Errorf("TokenReview authentication (BIND_API_TOKEN is not set): %w", ce.Err)}
-}
 
 // startupReconcile re-adds registered zones BIND lost, retrying while BIND is unreachable
 // (named may start after bindgate in the same pod).

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/bindgate/bindgate/internal/bindkey"
 	"github.com/bindgate/bindgate/internal/config"
 	"github.com/bindgate/bindgate/internal/filewatch"
@@ -64,10 +62,6 @@ func (s *keySource) parse([]filewatch.File) (keySet, error) {
 // clients. A configuration that no longer loads keeps the current keys (the error names the
 // setting, never the secret).
 func (h *handle) watchKeys(ctx context.Context, cfg config.Config, reload func() (config.Config, error), every time.Duration, log *slog.Logger) (*filewatch.Watcher[keySet], error) {
-	h.reloads = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "bindgate_key_reloads_total", Help: "rndc key reloads by result (changed, failed).",
-	}, []string{"result"})
-	h.metrics.Registry.MustRegister(h.reloads)
 	if reload == nil {
 		return filewatch.Fixed(keySet{rndc: cfg.RNDC.Key, tsig: cfg.NSUpdate.Key}), nil
 	}
@@ -79,15 +73,15 @@ func (h *handle) watchKeys(ctx context.Context, cfg config.Config, reload func()
 		Name: "rndc and TSIG keys", Read: src.read, Parse: src.parse, Interval: every, Logger: log,
 		OnResult: func(e filewatch.Event[keySet]) {
 			if e.Result == filewatch.Failed {
-				h.reloads.WithLabelValues(string(filewatch.Failed)).Inc()
+				h.metrics.KeyReloaded(string(filewatch.Failed))
 				return
 			}
 			if !e.New.rndc.Equal(e.Old.rndc) {
-				h.reloads.WithLabelValues(string(filewatch.Changed)).Inc()
+				h.metrics.KeyReloaded(string(filewatch.Changed))
 				log.Info("rndc key reloaded", "key", e.New.rndc)
 			}
 			if !e.New.tsig.Equal(e.Old.tsig) {
-				h.reloads.WithLabelValues(string(filewatch.Changed)).Inc()
+				h.metrics.KeyReloaded(string(filewatch.Changed))
 				log.Info("TSIG key for dynamic updates reloaded", "key", e.New.tsig)
 			}
 		},

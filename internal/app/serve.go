@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/bindgate/bindgate/internal/config"
 	"github.com/bindgate/bindgate/internal/tlsconf"
 )
@@ -61,17 +59,11 @@ func (h *handle) setupTLS(ctx context.Context, cfg config.Config, log *slog.Logg
 	if cfg.TLS.CertFile == "" {
 		return func(ln net.Listener) net.Listener { return ln }, nil
 	}
-	reloads := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "bindgate_tls_reloads_total", Help: "TLS certificate reloads by result (changed, failed).",
-	}, []string{"result"})
-	if err := h.metrics.Registry.Register(reloads); err != nil {
-		return nil, err
-	}
 	ctx, cancel := context.WithCancel(ctx)
 	r, err := tlsconf.New(ctx, tlsconf.Config{
 		CertFile: cfg.TLS.CertFile, KeyFile: cfg.TLS.KeyFile, ClientCAFile: cfg.TLS.ClientCAFile,
 		ReloadInterval: cfg.TLS.ReloadInterval,
-		OnReload:       func(result string) { reloads.WithLabelValues(result).Inc() },
+		OnReload:       h.metrics.TLSReloaded,
 	}, log)
 	if err != nil {
 		cancel()

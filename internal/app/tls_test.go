@@ -143,22 +143,19 @@ func TestRunTLS(t *testing.T) {
 		t.Fatalf("health: %s from serial %v, want 200 from 100", resp.Status, cs.PeerCertificates[0].SerialNumber)
 	}
 
-	// Rotate, then SIGHUP; the reload is asynchronous, so poll (bounded).
+	// Rotate, then SIGHUP; the reload is asynchronous: wait for its log line, which the
+	// watcher writes after swapping the certificate.
 	writeFile(t, filepath.Join(dir, "tls.key"), second.KeyPEM)
 	writeFile(t, filepath.Join(dir, "tls.crt"), second.CertPEM)
 	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	var serial int64
-	for range 250 {
-		if _, cs, err := get("/api/v1/health", true); err == nil {
-			if serial = cs.PeerCertificates[0].SerialNumber.Int64(); serial == 200 {
-				break
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
+	logs.waitFor(t, `"msg":"TLS certificate reloaded"`, 10*time.Second)
+	resp, cs, err = get("/api/v1/health", true)
+	if err != nil {
+		t.Fatalf("health after SIGHUP: %v", err)
 	}
-	if serial != 200 {
+	if serial := cs.PeerCertificates[0].SerialNumber.Int64(); serial != 200 {
 		t.Fatalf("serial %d after SIGHUP, want 200", serial)
 	}
 	metrics := fetch(t, "https://"+addr+"/metrics", &tls.Config{RootCAs: ca.Pool(), Certificates: []tls.Certificate{client.TLSCertificate(t)}})
@@ -212,14 +209,43 @@ func TestRunTLSRefusesBadPair(t *testing.T) {
 
 // syncBuffer is a log sink shared with Run's goroutines.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
+	mu    sync.Mutex
+	b     strings.Builder
+	wrote chan struct{} // closed by the next Write; nil until a waiter asks
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.wrote != nil {
+		close(s.wrote)
+		s.wrote = nil
+	}
 	return s.b.Write(p)
+}
+
+// waitFor returns once the log holds sub, and fails the test if it does not within d.
+func (s *syncBuffer) waitFor(t *testing.T, sub string, d time.Duration) {
+	t.Helper()
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		found := strings.Contains(s.b.String(), sub)
+		if s.wrote == nil {
+			s.wrote = make(chan struct{})
+		}
+		wrote := s.wrote
+		s.mu.Unlock()
+		if found {
+			return
+		}
+		select {
+		case <-wrote:
+		case <-deadline.C:
+			t.Fatalf("the log does not hold %q after %s", sub, d)
+		}
+	}
 }
 
 func (s *syncBuffer) String() string {

@@ -7,6 +7,50 @@ import (
 	"github.com/bindgate/bindgate/internal/quote"
 )
 
+// Auth is the authentication section: the mode's inputs (see Config.AuthMode) and the
+// TokenReview parameters (CONTRACT §15). auth.New builds the authenticator from it.
+type Auth struct {
+	Disabled               bool     // DISABLE_AUTH
+	AllowInsecure          bool     // BINDCAR_ALLOW_INSECURE_AUTH, --i-know-this-is-insecure
+	Token                  Secret   // BIND_API_TOKEN or the content of BIND_API_TOKEN_FILE
+	TokenAudiences         []string // BIND_TOKEN_AUDIENCES
+	AllowedServiceAccounts []string // BIND_ALLOWED_SERVICE_ACCOUNTS: system:serviceaccount:<ns>:<name>
+	AllowedNamespaces      []string // BIND_ALLOWED_NAMESPACES
+	AllowAnyServiceAccount bool     // BIND_ALLOW_ANY_SERVICEACCOUNT
+	KubeAPIServer          string   // KUBE_API_SERVER, an https URL
+	KubeTokenPath          string   // KUBE_TOKEN_PATH
+	KubeCACertPath         string   // KUBE_CA_CERT_PATH
+}
+
+// TokenReviewSetting names the setting behind a field of auth.TokenReviewConfig (as an
+// auth.ConfigError names it), so that an error about it names what the operator set: the
+// KUBE_* settings when KUBE_API_SERVER is set, else the pod's in-cluster sources.
+func (a Auth) TokenReviewSetting(field string) string {
+	inCluster := a.KubeAPIServer == ""
+	switch field {
+	case "APIServer":
+		if inCluster {
+			return "KUBERNETES_SERVICE_HOST"
+		}
+		return "KUBE_API_SERVER"
+	case "TokenPath":
+		if inCluster {
+			return "in-cluster service account token"
+		}
+		return "KUBE_TOKEN_PATH"
+	case "CACertPath":
+		if inCluster {
+			return "in-cluster service account ca.crt"
+		}
+		return "KUBE_CA_CERT_PATH"
+	case "Audiences":
+		return "BIND_TOKEN_AUDIENCES"
+	case "AllowedServiceAccounts":
+		return "BIND_ALLOWED_SERVICE_ACCOUNTS"
+	}
+	return "TokenReview " + field
+}
+
 // auth reads the authentication settings (CONTRACT §15).
 func (p *loader) auth(c *Config) {
 	c.Auth.Disabled = p.boolean("DISABLE_AUTH")

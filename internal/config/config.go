@@ -26,18 +26,7 @@ type Config struct {
 	Version    bool       // --version: print the version and exit; nothing else is set or checked
 
 	// Auth selects the authentication mode (see AuthMode) and its parameters.
-	Auth struct {
-		Disabled               bool     // DISABLE_AUTH
-		AllowInsecure          bool     // BINDCAR_ALLOW_INSECURE_AUTH, --i-know-this-is-insecure
-		Token                  Secret   // BIND_API_TOKEN or the content of BIND_API_TOKEN_FILE
-		TokenAudiences         []string // BIND_TOKEN_AUDIENCES
-		AllowedServiceAccounts []string // BIND_ALLOWED_SERVICE_ACCOUNTS: system:serviceaccount:<ns>:<name>
-		AllowedNamespaces      []string // BIND_ALLOWED_NAMESPACES
-		AllowAnyServiceAccount bool     // BIND_ALLOW_ANY_SERVICEACCOUNT
-		KubeAPIServer          string   // KUBE_API_SERVER, an https URL
-		KubeTokenPath          string   // KUBE_TOKEN_PATH
-		KubeCACertPath         string   // KUBE_CA_CERT_PATH
-	}
+	Auth       Auth
 	EnableDocs bool // BIND_ENABLE_DOCS: reserved; no docs are served yet
 
 	// Access is who may do what, and from where (issue 4).

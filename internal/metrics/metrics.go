@@ -27,6 +27,8 @@ type Metrics struct {
 	Reconcile    *prometheus.CounterVec // bindgate_reconcile_zones_total{result}: readded, failed
 	DNSMessages  *prometheus.CounterVec // bindgate_dns_messages_total{op,result}: update/axfr/query by outcome
 	UpdateParts  prometheus.Histogram   // bindgate_update_batch_parts: callers' changes per update message
+	KeyReloads   *prometheus.CounterVec // bindgate_key_reloads_total{result}: changed, failed
+	TLSReloads   *prometheus.CounterVec // bindgate_tls_reloads_total{result}: changed, failed
 }
 
 // New creates the metrics on a new private registry together with the Go and process
@@ -34,6 +36,12 @@ type Metrics struct {
 func New(version string) *Metrics {
 	m := &Metrics{
 		Registry: prometheus.NewRegistry(),
+		KeyReloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bindgate_key_reloads_total", Help: "rndc key reloads by result (changed, failed).",
+		}, []string{"result"}),
+		TLSReloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bindgate_tls_reloads_total", Help: "TLS certificate reloads by result (changed, failed).",
+		}, []string{"result"}),
 		HTTPRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "bindcar_http_requests_total",
 			Help: "HTTP requests by method, route template and status code.",
@@ -100,6 +108,7 @@ func New(version string) *Metrics {
 		m.HTTPRequests, m.HTTPDuration, m.ZoneOps, m.RNDCCommands, m.RNDCDuration,
 		m.ZonesManaged, m.ZonesManagedTotal, m.AppInfo, m.RateLimit,
 		m.RNDCResults, m.AuthFailures, m.Reconcile, m.DNSMessages, m.UpdateParts,
+		m.KeyReloads, m.TLSReloads,
 	)
 	m.AppInfo.WithLabelValues(version).Set(1)
 	// [fix] CONTRACT §16: bindcar never emitted its rate-limit metric; both series exist from the
@@ -164,3 +173,10 @@ func (m *Metrics) ObserveDNS(op, result string, d time.Duration) {
 
 // ObserveBatch records how many callers' changes one update message carried.
 func (m *Metrics) ObserveBatch(parts int) { m.UpdateParts.Observe(float64(parts)) }
+
+// KeyReloaded counts one reload of the rndc or TSIG key by result (changed, failed).
+func (m *Metrics) KeyReloaded(result string) { m.KeyReloads.WithLabelValues(result).Inc() }
+
+// TLSReloaded counts one TLS certificate reload by result; it has the signature of
+// tlsconf.Config.OnReload.
+func (m *Metrics) TLSReloaded(result string) { m.TLSReloads.WithLabelValues(result).Inc() }

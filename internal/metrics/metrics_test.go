@@ -198,3 +198,27 @@ func TestPrivateRegistries(t *testing.T) {
 		}
 	}
 }
+
+// TestReloadCounters: the reload counters live on the registry from the start, with no series
+// until a reload happens.
+func TestReloadCounters(t *testing.T) {
+	t.Parallel()
+	m := New("x")
+	for _, name := range []string{"bindgate_key_reloads_total", "bindgate_tls_reloads_total"} {
+		if n, err := testutil.GatherAndCount(m.Registry, name); err != nil || n != 0 {
+			t.Errorf("%s before any reload: %d series (%v), want 0", name, n, err)
+		}
+	}
+	m.KeyReloaded("changed")
+	m.KeyReloaded("failed")
+	m.TLSReloaded("changed")
+	if got := testutil.ToFloat64(m.KeyReloads.WithLabelValues("changed")); got != 1 {
+		t.Errorf("key changed = %v, want 1", got)
+	}
+	if got := testutil.ToFloat64(m.KeyReloads.WithLabelValues("failed")); got != 1 {
+		t.Errorf("key failed = %v, want 1", got)
+	}
+	if got := testutil.ToFloat64(m.TLSReloads.WithLabelValues("changed")); got != 1 {
+		t.Errorf("tls changed = %v, want 1", got)
+	}
+}

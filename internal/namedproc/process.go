@@ -66,6 +66,8 @@ func (n *Named) launch(ctx context.Context) error {
 		p.closeLog()
 		return fmt.Errorf("start %s: %w", n.opts.NamedPath, err)
 	}
+	// Owned by p: it ends when the process is reaped, which stop waits for (bounded by
+	// stopGrace, killWait and cmd.WaitDelay).
 	go func() {
 		_ = cmd.Wait()
 		close(p.done)

@@ -25,14 +25,22 @@ import (
 // When a combined message fails for a reason that may belong to one part only (a
 // prerequisite, REFUSED by an update-policy, NOTZONE, FORMERR), nothing was applied (RFC 2136
 // updates are atomic), so each part is resent alone and gets its own answer.
+//
+// The committer owns its runners: each runs under root, is counted in wg, and close stops
+// them (issue 8 item 5). After close, submit fails at once with 503.
 type committer struct {
 	dns     DNS
 	maxRRs  int
 	timeout time.Duration
 	onSend  func(parts, records int, err error)
 
+	root   context.Context // parent of every exchange; canceled by close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // one per running zone queue
+
 	mu     sync.Mutex
 	queues map[string]*queue
+	closed bool // guarded by mu: submit refuses new jobs
 }
 
 type queue struct{ pending []*job }
@@ -51,7 +59,34 @@ type job struct {
 }
 
 func newCommitter(d DNS, maxRRs int, timeout time.Duration, onSend func(int, int, error)) *committer {
-	return &committer{dns: d, maxRRs: maxRRs, timeout: timeout, onSend: onSend, queues: map[string]*queue{}}
+	root, cancel := context.WithCancel(context.Background())
+	return &committer{dns: d, maxRRs: maxRRs, timeout: timeout, onSend: onSend, root: root, cancel: cancel,
+		queues: map[string]*queue{}}
+}
+
+// Close stops the group committer: later writes fail at once with 503, an update in flight is
+// canceled (its caller gets 503) and Close returns once no goroutine of the Service is left.
+// Call it after the API server has drained its requests and before the DNS client closes.
+func (s *Service) Close() error {
+	s.commit.close()
+	return nil
+}
+
+// errClosed is the cause of the 503 a job gets when the committer is closed before or while
+// it waits.
+var errClosed = errors.New("records: shutting down")
+
+// close refuses new jobs, cancels the exchange in flight (its caller gets 503: the change may
+// or may not have been applied, as when a caller leaves), fails every queued job with 503 and
+// waits for the runners. The wait is bounded by how quickly the DNS client honours a canceled
+// context. The API server has drained its requests before this runs, so normally nothing is
+// in flight. close is idempotent.
+func (c *committer) close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	c.cancel()
+	c.wg.Wait()
 }
 
 // submit queues j for zone and waits for its result or ctx. A caller that leaves before its
@@ -60,16 +95,19 @@ func newCommitter(d DNS, maxRRs int, timeout time.Duration, onSend func(int, int
 func (c *committer) submit(ctx context.Context, zone string, j *job) error {
 	j.done = make(chan struct{})
 	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return unavailable(fmt.Errorf("update of zone %s: %w", zone, errClosed))
+	}
 	q, running := c.queues[zone]
 	if !running {
 		q = &queue{}
 		c.queues[zone] = q
+		// Under mu, so that close's Wait never races this Add.
+		c.wg.Go(func() { c.run(zone, q) })
 	}
 	q.pending = append(q.pending, j)
 	c.mu.Unlock()
-	if !running {
-		go c.run(zone, q)
-	}
 	select {
 	case <-j.done:
 		return j.err
@@ -83,10 +121,25 @@ func (c *committer) submit(ctx context.Context, zone string, j *job) error {
 	}
 }
 
-// run sends the zone's queue until it is empty, then retires the queue.
+// run sends the zone's queue until it is empty, then retires the queue. Once the committer
+// is closed it fails what is still queued instead.
 func (c *committer) run(zone string, q *queue) {
 	for {
 		c.mu.Lock()
+		if c.root.Err() != nil {
+			pending := slices.DeleteFunc(q.pending, func(j *job) bool { return j.canceled })
+			for _, j := range pending {
+				j.taken = true // its caller no longer touches it
+			}
+			q.pending = nil
+			delete(c.queues, zone)
+			c.mu.Unlock()
+			for _, j := range pending {
+				j.err = unavailable(fmt.Errorf("update of zone %s: %w", zone, errClosed))
+				close(j.done)
+			}
+			return
+		}
 		batch := c.take(q)
 		if len(batch) == 0 {
 			delete(c.queues, zone)
@@ -182,9 +235,12 @@ func (c *committer) exchange(zone string, jobs []*job) error {
 		c.observe(len(jobs), records, err)
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	ctx, cancel := context.WithTimeout(c.root, c.timeout)
 	defer cancel()
 	err := c.dns.Update(ctx, m)
+	if err != nil && c.root.Err() != nil {
+		err = unavailable(fmt.Errorf("update of zone %s: %w: %w", zone, errClosed, err))
+	}
 	c.observe(len(jobs), records, err)
 	return err
 }
@@ -219,7 +275,7 @@ func (c *committer) finish(zone string, jobs []*job, err error) {
 func (c *committer) serial(zone string) (uint32, error) {
 	var err error
 	for range 2 {
-		ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+		ctx, cancel := context.WithTimeout(c.root, c.timeout)
 		var s uint32
 		s, err = c.dns.Serial(ctx, zone)
 		cancel()

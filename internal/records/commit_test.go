@@ -176,7 +176,7 @@ func TestGroupCommitCanceled(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(20 * time.Millisecond) // let the runner drain
+	c.close() // waits for the runner to drain
 	if got := f.messages(); len(got) != 1 {
 		t.Fatalf("messages = %v, want only the first", got)
 	}

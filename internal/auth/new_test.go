@@ -1,4 +1,4 @@
-package app
+package auth
 
 import (
 	"bytes"
@@ -13,13 +13,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bindgate/bindgate/internal/auth"
 	"github.com/bindgate/bindgate/internal/config"
 )
 
-// TestAuthenticator: each mode gets its authenticator; a TokenReview target that cannot work
+// TestNew: each mode gets its authenticator; a TokenReview target that cannot work
 // stops startup with an error naming the setting (CONTRACT §15.3).
-func TestAuthenticator(t *testing.T) {
+func TestNew(t *testing.T) {
 	t.Parallel()
 	const podToken = "pod-sa-token-app-test"
 	srv := httptest.NewTLSServer(http.NotFoundHandler()) // only its certificate is used
@@ -44,22 +43,22 @@ func TestAuthenticator(t *testing.T) {
 		}
 		return c
 	}
-	inCluster := func(t *testing.T) func() (auth.TokenReviewConfig, error) {
-		return func() (auth.TokenReviewConfig, error) {
-			return auth.InClusterConfig(func(k string) (string, bool) {
+	inCluster := func(t *testing.T) func() (TokenReviewConfig, error) {
+		return func() (TokenReviewConfig, error) {
+			return InClusterConfig(func(k string) (string, bool) {
 				return map[string]string{"KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": "6443"}[k], true
 			}, t.TempDir()) // an empty root: no service account files
 		}
 	}
-	notInCluster := func(*testing.T) func() (auth.TokenReviewConfig, error) {
-		return func() (auth.TokenReviewConfig, error) {
-			return auth.InClusterConfig(func(string) (string, bool) { return "", false }, "/")
+	notInCluster := func(*testing.T) func() (TokenReviewConfig, error) {
+		return func() (TokenReviewConfig, error) {
+			return InClusterConfig(func(string) (string, bool) { return "", false }, "/")
 		}
 	}
 	tests := []struct {
 		name      string
 		cfg       config.Config
-		inCluster func(*testing.T) func() (auth.TokenReviewConfig, error)
+		inCluster func(*testing.T) func() (TokenReviewConfig, error)
 		kind      string // Go type of the authenticator, or "" for an error
 		setting   string // the SettingError's setting
 	}{
@@ -82,7 +81,7 @@ func TestAuthenticator(t *testing.T) {
 			if tc.inCluster != nil {
 				ic = tc.inCluster(t)
 			}
-			a, err := authenticator(tc.cfg, log, ic)
+			a, err := New(tc.cfg.Auth, Options{Mode: tc.cfg.AuthMode(), Logger: log, InCluster: ic})
 			if tc.kind != "" {
 				if err != nil {
 					t.Fatal(err)
