@@ -30,8 +30,8 @@ func TestAdd(t *testing.T) {
 	}{
 		{
 			name: "A record", req: records.AddRequest{Name: ptr("new"), Type: ptr("a"), Value: ptr("192.0.2.7")},
-			sent:   []sent{{Prereq: []string{"new.example.test. 0 NONE CNAME"}, Update: []string{"new.example.test. 3600 IN A 192.0.2.7"}}},
-			at:     "new.example.test.", wantData: []string{"new.example.test. 3600 IN A 192.0.2.7"},
+			sent: []sent{{Prereq: []string{"new.example.test. 0 NONE CNAME"}, Update: []string{"new.example.test. 3600 IN A 192.0.2.7"}}},
+			at:   "new.example.test.", wantData: []string{"new.example.test. 3600 IN A 192.0.2.7"},
 			record: records.AddedRecord{Name: "new", Type: "A", Value: "192.0.2.7", TTL: 3600},
 		},
 		{
