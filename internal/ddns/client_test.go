@@ -14,6 +14,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/bindgate/bindgate/internal/bindkey"
+	"github.com/bindgate/bindgate/internal/ddns/ddnstest"
 )
 
 func fmtAll(err error) string { return fmt.Sprintf("%v %+v %#v %s", err, err, err, err) }
@@ -64,12 +65,12 @@ func TestUpdateRcodes(t *testing.T) {
 			t.Parallel()
 			f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) {
 				if w.TsigStatus() != nil {
-					reply(w, r, dns.RcodeNotAuth, signTSIGErr, dns.RcodeBadSig)
+					ddnstest.Reply(w, r, dns.RcodeNotAuth, ddnstest.SignTSIGErr, dns.RcodeBadSig)
 					return
 				}
-				reply(w, r, tc.rcode, signOK, 0)
+				ddnstest.Reply(w, r, tc.rcode, ddnstest.SignOK, 0)
 			})
-			c := newClient(t, f.addr, nil)
+			c := newClient(t, f.Addr, nil)
 			for range 2 {
 				err := c.Update(t.Context(), updateMsg(t))
 				noSecret(t, err)
@@ -89,7 +90,7 @@ func TestUpdateRcodes(t *testing.T) {
 					t.Errorf("Transient(%v) = %v", err, Transient(err))
 				}
 			}
-			if n := f.accepted.Load(); n != 1 {
+			if n := f.Accepted(); n != 1 {
 				t.Errorf("%d connections for 2 updates, want 1 (the pooled one)", n)
 			}
 		})
@@ -105,29 +106,29 @@ func TestTSIGFailures(t *testing.T) {
 		name     string
 		secrets  map[string]string // nil: the right secret
 		rcode    int
-		sign     signing
+		sign     ddnstest.Signing
 		tsigErr  uint16
 		want     error
 		wantTSIG uint16
 	}{
-		{"BADSIG", nil, dns.RcodeNotAuth, signTSIGErr, dns.RcodeBadSig, ErrTSIG, dns.RcodeBadSig},
-		{"BADKEY", nil, dns.RcodeNotAuth, signTSIGErr, dns.RcodeBadKey, ErrTSIG, dns.RcodeBadKey},
-		{"BADTIME", nil, dns.RcodeNotAuth, signTSIGErr, dns.RcodeBadTime, ErrTSIG, dns.RcodeBadTime},
-		{"unsigned NOERROR", nil, dns.RcodeSuccess, signNone, 0, ErrTSIG, 0},
-		{"unsigned REFUSED", nil, dns.RcodeRefused, signNone, 0, ErrTSIG, 0},
-		{"unsigned NOTAUTH", nil, dns.RcodeNotAuth, signNone, 0, ErrTSIG, 0},
-		{"other key NOERROR", nil, dns.RcodeSuccess, signOtherKey, 0, ErrTSIG, 0},
-		{"other key NOTAUTH", nil, dns.RcodeNotAuth, signOtherKey, 0, ErrTSIG, 0},
-		{"wrong secret NOERROR", map[string]string{testKeyOwner: otherSecret}, dns.RcodeSuccess, signOK, 0, ErrTSIG, 0},
-		{"wrong secret NOTAUTH", map[string]string{testKeyOwner: otherSecret}, dns.RcodeNotAuth, signOK, 0, ErrTSIG, 0},
-		{"signed NOTAUTH", nil, dns.RcodeNotAuth, signOK, 0, ErrNotAuth, 0},
+		{"BADSIG", nil, dns.RcodeNotAuth, ddnstest.SignTSIGErr, dns.RcodeBadSig, ErrTSIG, dns.RcodeBadSig},
+		{"BADKEY", nil, dns.RcodeNotAuth, ddnstest.SignTSIGErr, dns.RcodeBadKey, ErrTSIG, dns.RcodeBadKey},
+		{"BADTIME", nil, dns.RcodeNotAuth, ddnstest.SignTSIGErr, dns.RcodeBadTime, ErrTSIG, dns.RcodeBadTime},
+		{"unsigned NOERROR", nil, dns.RcodeSuccess, ddnstest.SignNone, 0, ErrTSIG, 0},
+		{"unsigned REFUSED", nil, dns.RcodeRefused, ddnstest.SignNone, 0, ErrTSIG, 0},
+		{"unsigned NOTAUTH", nil, dns.RcodeNotAuth, ddnstest.SignNone, 0, ErrTSIG, 0},
+		{"other key NOERROR", nil, dns.RcodeSuccess, ddnstest.SignOtherKey, 0, ErrTSIG, 0},
+		{"other key NOTAUTH", nil, dns.RcodeNotAuth, ddnstest.SignOtherKey, 0, ErrTSIG, 0},
+		{"wrong secret NOERROR", map[string]string{testKeyOwner: otherSecret}, dns.RcodeSuccess, ddnstest.SignOK, 0, ErrTSIG, 0},
+		{"wrong secret NOTAUTH", map[string]string{testKeyOwner: otherSecret}, dns.RcodeNotAuth, ddnstest.SignOK, 0, ErrTSIG, 0},
+		{"signed NOTAUTH", nil, dns.RcodeNotAuth, ddnstest.SignOK, 0, ErrNotAuth, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := startFake(t, tc.secrets, func(w dns.ResponseWriter, r *dns.Msg) {
-				reply(w, r, tc.rcode, tc.sign, tc.tsigErr)
+				ddnstest.Reply(w, r, tc.rcode, tc.sign, tc.tsigErr)
 			})
-			c := newClient(t, f.addr, nil)
+			c := newClient(t, f.Addr, nil)
 			err := c.Update(t.Context(), updateMsg(t))
 			noSecret(t, err)
 			if !errors.Is(err, tc.want) {
@@ -160,8 +161,8 @@ func TestTimeoutAndCancel(t *testing.T) {
 	h, release := hang()
 	f := startFake(t, nil, h)
 	t.Cleanup(release) // before the server's shutdown, which waits for handlers
-	short := newClient(t, f.addr, func(cfg *Config) { cfg.Timeout = 200 * time.Millisecond })
-	long := newClient(t, f.addr, func(cfg *Config) { cfg.Timeout = 10 * time.Second })
+	short := newClient(t, f.Addr, func(cfg *Config) { cfg.Timeout = 200 * time.Millisecond })
+	long := newClient(t, f.Addr, func(cfg *Config) { cfg.Timeout = 10 * time.Second })
 	shortCtx := func(t *testing.T) context.Context {
 		ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 		t.Cleanup(cancel)
@@ -239,19 +240,19 @@ func TestUnreachable(t *testing.T) {
 // one fails before any reply byte and is retried once on a fresh connection.
 func TestRetryOnClosedIdleConn(t *testing.T) {
 	t.Parallel()
-	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) { reply(w, r, dns.RcodeSuccess, signOK, 0) })
-	c := newClient(t, f.addr, nil)
+	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) { ddnstest.Reply(w, r, dns.RcodeSuccess, ddnstest.SignOK, 0) })
+	c := newClient(t, f.Addr, nil)
 	for i, step := range []struct {
 		closeFirst bool
 		dials      int64
 	}{{false, 1}, {false, 1}, {true, 2}, {false, 2}} {
 		if step.closeFirst {
-			f.closeConns()
+			f.CloseConns()
 		}
 		if err := c.Update(t.Context(), updateMsg(t)); err != nil {
 			t.Fatalf("update %d: %v", i, err)
 		}
-		if d, a := c.dials.Load(), f.accepted.Load(); d != step.dials || a != step.dials {
+		if d, a := c.dials.Load(), f.Accepted(); d != step.dials || a != step.dials {
 			t.Fatalf("after update %d: %d dials, %d accepted; want %d", i, d, a, step.dials)
 		}
 	}
@@ -264,12 +265,12 @@ func TestRetryExactlyOnce(t *testing.T) {
 	var n atomic.Int64
 	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) {
 		if n.Add(1) == 1 {
-			reply(w, r, dns.RcodeSuccess, signOK, 0)
+			ddnstest.Reply(w, r, dns.RcodeSuccess, ddnstest.SignOK, 0)
 			return
 		}
 		_ = w.Close()
 	})
-	c := newClient(t, f.addr, nil)
+	c := newClient(t, f.Addr, nil)
 	if err := c.Update(t.Context(), updateMsg(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -298,9 +299,9 @@ func TestConcurrentUpdates(t *testing.T) {
 		defer inFlight.Add(-1)
 		for m := maxInFlight.Load(); n > m && !maxInFlight.CompareAndSwap(m, n); m = maxInFlight.Load() {
 		}
-		reply(w, r, dns.RcodeSuccess, signOK, 0)
+		ddnstest.Reply(w, r, dns.RcodeSuccess, ddnstest.SignOK, 0)
 	})
-	c := newClient(t, f.addr, func(cfg *Config) { cfg.MaxIdle = 4 })
+	c := newClient(t, f.Addr, func(cfg *Config) { cfg.MaxIdle = 4 })
 	const goroutines, updates = 50, 20
 	var wg sync.WaitGroup
 	var failed atomic.Int64
@@ -323,19 +324,19 @@ func TestConcurrentUpdates(t *testing.T) {
 	if idle > 4 {
 		t.Errorf("%d idle connections, MaxIdle 4", idle)
 	}
-	t.Logf("%d connections for %d updates; at most %d exchanges at once", f.accepted.Load(), goroutines*updates, maxInFlight.Load())
+	t.Logf("%d connections for %d updates; at most %d exchanges at once", f.Accepted(), goroutines*updates, maxInFlight.Load())
 }
 
 func TestUpdateLeavesMessageAlone(t *testing.T) {
 	t.Parallel()
 	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) {
 		if w.TsigStatus() != nil || r.IsTsig().Hdr.Name != testKeyOwner || r.IsTsig().Fudge != 300 {
-			reply(w, r, dns.RcodeRefused, signOK, 0)
+			ddnstest.Reply(w, r, dns.RcodeRefused, ddnstest.SignOK, 0)
 			return
 		}
-		reply(w, r, dns.RcodeSuccess, signOK, 0)
+		ddnstest.Reply(w, r, dns.RcodeSuccess, ddnstest.SignOK, 0)
 	})
-	c := newClient(t, f.addr, nil)
+	c := newClient(t, f.Addr, nil)
 	m := updateMsg(t)
 	want := m.String()
 	for range 2 {
@@ -353,14 +354,14 @@ func TestUpdateLeavesMessageAlone(t *testing.T) {
 
 func TestObserve(t *testing.T) {
 	t.Parallel()
-	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) { reply(w, r, dns.RcodeRefused, signOK, 0) })
+	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) { ddnstest.Reply(w, r, dns.RcodeRefused, ddnstest.SignOK, 0) })
 	type call struct {
 		Op  string
 		Err error
 	}
 	var mu sync.Mutex
 	var got []call
-	c := newClient(t, f.addr, func(cfg *Config) {
+	c := newClient(t, f.Addr, func(cfg *Config) {
 		cfg.Observe = func(op string, d time.Duration, err error) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -387,8 +388,8 @@ func TestObserve(t *testing.T) {
 
 func TestClosed(t *testing.T) {
 	t.Parallel()
-	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) { reply(w, r, dns.RcodeSuccess, signOK, 0) })
-	c := newClient(t, f.addr, nil)
+	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) { ddnstest.Reply(w, r, dns.RcodeSuccess, ddnstest.SignOK, 0) })
+	c := newClient(t, f.Addr, nil)
 	if err := c.Update(t.Context(), updateMsg(t)); err != nil {
 		t.Fatal(err)
 	}

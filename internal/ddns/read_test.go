@@ -9,21 +9,26 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/miekg/dns"
+
+	"github.com/bindgate/bindgate/internal/ddns/ddnstest"
 )
 
-// zoneRRs is example.test. as the fake serves it, in transfer order without the closing SOA.
+// zoneLines is example.test. as the fake serves it, in transfer order without the closing SOA.
+var zoneLines = []string{
+	"example.test. 300 IN SOA ns1.example.test. admin.example.test. 42 3600 600 604800 86400",
+	"example.test. 300 IN NS ns1.example.test.",
+	"ns1.example.test. 300 IN A 127.0.0.1",
+	"www.example.test. 300 IN A 192.0.2.1",
+	"www.example.test. 300 IN A 192.0.2.2",
+	"www.example.test. 300 IN TXT \"hello\"",
+	"Mail.example.test. 300 IN MX 10 www.example.test.",
+}
+
+// zoneRRs is zoneLines parsed.
 func zoneRRs(t *testing.T) []dns.RR {
 	t.Helper()
 	var rrs []dns.RR
-	for _, s := range []string{
-		"example.test. 300 IN SOA ns1.example.test. admin.example.test. 42 3600 600 604800 86400",
-		"example.test. 300 IN NS ns1.example.test.",
-		"ns1.example.test. 300 IN A 127.0.0.1",
-		"www.example.test. 300 IN A 192.0.2.1",
-		"www.example.test. 300 IN A 192.0.2.2",
-		"www.example.test. 300 IN TXT \"hello\"",
-		"Mail.example.test. 300 IN MX 10 www.example.test.",
-	} {
+	for _, s := range zoneLines {
 		rr, err := dns.NewRR(s)
 		if err != nil {
 			t.Fatal(err)
@@ -33,58 +38,19 @@ func zoneRRs(t *testing.T) []dns.RR {
 	return rrs
 }
 
-// zoneHandler answers queries from rrs like an authoritative server and serves AXFR in
-// messages of per RRs each, every message signed (RFC 8945 §5.3.1).
-func zoneHandler(t *testing.T, rrs []dns.RR, per int) dns.HandlerFunc {
-	return func(w dns.ResponseWriter, r *dns.Msg) {
-		q := r.Question[0]
-		if q.Qtype == dns.TypeAXFR {
-			all := append(append([]dns.RR{}, rrs...), rrs[0])
-			ch := make(chan *dns.Envelope)
-			done := make(chan error, 1)
-			tr := new(dns.Transfer)
-			go func() { done <- tr.Out(w, r, ch) }()
-			for i := 0; i < len(all); i += per {
-				ch <- &dns.Envelope{RR: all[i:min(i+per, len(all))]}
-			}
-			close(ch)
-			if err := <-done; err != nil {
-				t.Errorf("fake AXFR out: %v", err)
-			}
-			return
-		}
-		m := new(dns.Msg)
-		m.SetReply(r)
-		m.Authoritative = true
-		found := false
-		for _, rr := range rrs {
-			h := rr.Header()
-			if dns.CanonicalName(h.Name) == dns.CanonicalName(q.Name) {
-				found = true
-				if q.Qtype == dns.TypeANY || h.Rrtype == q.Qtype {
-					m.Answer = append(m.Answer, rr)
-				}
-			}
-		}
-		switch {
-		case !dns.IsSubDomain("example.test.", q.Name):
-			m.Rcode = dns.RcodeRefused
-		case !found:
-			m.Rcode = dns.RcodeNameError
-			m.Ns = []dns.RR{rrs[0]}
-		case len(m.Answer) == 0:
-			m.Ns = []dns.RR{rrs[0]}
-		}
-		sign(m, r, signOK, 0)
-		_ = w.WriteMsg(m)
-	}
+// zoneFake serves zoneLines with package ddnstest's zone, AXFR in messages of per RRs.
+func zoneFake(t *testing.T, per int) *ddnstest.Server {
+	t.Helper()
+	z := ddnstest.NewZone(t, "example.test.", zoneLines...)
+	z.PerMessage = per
+	return startFake(t, nil, z.ServeDNS)
 }
 
 func TestQueryAndSerial(t *testing.T) {
 	t.Parallel()
 	rrs := zoneRRs(t)
-	f := startFake(t, nil, zoneHandler(t, rrs, 3))
-	c := newClient(t, f.addr, nil)
+	f := zoneFake(t, 3)
+	c := newClient(t, f.Addr, nil)
 	for _, tc := range []struct {
 		name  string
 		qtype uint16
@@ -135,8 +101,8 @@ func TestTransfer(t *testing.T) {
 	for _, per := range []int{1, 3, 100} { // one message per RR, several, all in one
 		t.Run(fmt.Sprintf("%d per message", per), func(t *testing.T) {
 			t.Parallel()
-			f := startFake(t, nil, zoneHandler(t, rrs, per))
-			c := newClient(t, f.addr, nil)
+			f := zoneFake(t, per)
+			c := newClient(t, f.Addr, nil)
 			for _, zone := range []string{"example.test", "example.test."} {
 				got, err := c.Transfer(t.Context(), zone)
 				if err != nil {
@@ -156,21 +122,21 @@ func TestTransferErrors(t *testing.T) {
 		name    string
 		secrets map[string]string
 		rcode   int
-		sign    signing
+		sign    ddnstest.Signing
 		tsigErr uint16
 		want    error
 	}{
-		{"REFUSED", nil, dns.RcodeRefused, signOK, 0, ErrRefused},
-		{"NOTAUTH", nil, dns.RcodeNotAuth, signOK, 0, ErrNotAuth},
-		{"SERVFAIL", nil, dns.RcodeServerFailure, signOK, 0, ErrServFail},
-		{"NOTIMP", nil, dns.RcodeNotImplemented, signOK, 0, ErrProtocol},
-		{"BADKEY", nil, dns.RcodeNotAuth, signTSIGErr, dns.RcodeBadKey, ErrTSIG},
-		{"BADSIG", nil, dns.RcodeNotAuth, signTSIGErr, dns.RcodeBadSig, ErrTSIG},
-		{"unsigned", nil, dns.RcodeSuccess, signNone, 0, ErrTSIG},
-		{"unsigned REFUSED", nil, dns.RcodeRefused, signNone, 0, ErrTSIG},
-		{"other key", nil, dns.RcodeSuccess, signOtherKey, 0, ErrTSIG},
-		{"wrong secret", map[string]string{testKeyOwner: otherSecret}, dns.RcodeSuccess, signOK, 0, ErrTSIG},
-		{"wrong secret NOTAUTH", map[string]string{testKeyOwner: otherSecret}, dns.RcodeNotAuth, signOK, 0, ErrTSIG},
+		{"REFUSED", nil, dns.RcodeRefused, ddnstest.SignOK, 0, ErrRefused},
+		{"NOTAUTH", nil, dns.RcodeNotAuth, ddnstest.SignOK, 0, ErrNotAuth},
+		{"SERVFAIL", nil, dns.RcodeServerFailure, ddnstest.SignOK, 0, ErrServFail},
+		{"NOTIMP", nil, dns.RcodeNotImplemented, ddnstest.SignOK, 0, ErrProtocol},
+		{"BADKEY", nil, dns.RcodeNotAuth, ddnstest.SignTSIGErr, dns.RcodeBadKey, ErrTSIG},
+		{"BADSIG", nil, dns.RcodeNotAuth, ddnstest.SignTSIGErr, dns.RcodeBadSig, ErrTSIG},
+		{"unsigned", nil, dns.RcodeSuccess, ddnstest.SignNone, 0, ErrTSIG},
+		{"unsigned REFUSED", nil, dns.RcodeRefused, ddnstest.SignNone, 0, ErrTSIG},
+		{"other key", nil, dns.RcodeSuccess, ddnstest.SignOtherKey, 0, ErrTSIG},
+		{"wrong secret", map[string]string{testKeyOwner: otherSecret}, dns.RcodeSuccess, ddnstest.SignOK, 0, ErrTSIG},
+		{"wrong secret NOTAUTH", map[string]string{testKeyOwner: otherSecret}, dns.RcodeNotAuth, ddnstest.SignOK, 0, ErrTSIG},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -181,10 +147,10 @@ func TestTransferErrors(t *testing.T) {
 				if tc.rcode == dns.RcodeSuccess {
 					m.Answer = append(rrs[:2:2], rrs[0])
 				}
-				sign(m, r, tc.sign, tc.tsigErr)
+				ddnstest.Sign(m, r, tc.sign, tc.tsigErr)
 				_ = w.WriteMsg(m)
 			})
-			c := newClient(t, f.addr, nil)
+			c := newClient(t, f.Addr, nil)
 			_, err := c.Transfer(t.Context(), "example.test")
 			noSecret(t, err)
 			if !errors.Is(err, tc.want) {

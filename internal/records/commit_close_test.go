@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/miekg/dns"
@@ -31,33 +32,35 @@ func is503(err error) bool {
 // 503, returns only when the runner is gone, and later submits fail at once.
 func TestCommitterClose(t *testing.T) {
 	t.Parallel()
-	b := &blockingDNS{entered: make(chan struct{}, 1)}
-	c := newCommitter(b, 1000, time.Hour, nil) // only Close can end the exchange
-	first, queued := addJob("first.ex.test."), addJob("a.ex.test.")
-	queued.msg.alone = true // never joins the first
-	errs := make(chan error, 2)
-	go func() { errs <- c.submit(t.Context(), "ex.test", first) }()
-	<-b.entered
-	go func() { errs <- c.submit(t.Context(), "ex.test", queued) }()
-	waitQueued(t, c, "ex.test", queued)
+	synctest.Test(t, func(t *testing.T) {
+		b := &blockingDNS{entered: make(chan struct{}, 1)}
+		c := newCommitter(b, 1000, time.Hour, nil) // only Close can end the exchange
+		first, queued := addJob("first.ex.test."), addJob("a.ex.test.")
+		queued.msg.alone = true // never joins the first
+		errs := make(chan error, 2)
+		go func() { errs <- c.submit(t.Context(), "ex.test", first) }()
+		<-b.entered
+		go func() { errs <- c.submit(t.Context(), "ex.test", queued) }()
+		waitQueued(t, c, "ex.test", queued)
 
-	c.close() // returns after wg.Wait: no runner is left
-	for range 2 {
-		if err := <-errs; !is503(err) {
-			t.Errorf("in-flight or queued job: err = %v, want 503", err)
+		c.close() // returns after wg.Wait: no runner is left
+		for range 2 {
+			if err := <-errs; !is503(err) {
+				t.Errorf("in-flight or queued job: err = %v, want 503", err)
+			}
 		}
-	}
-	c.mu.Lock()
-	n := len(c.queues)
-	c.mu.Unlock()
-	if n != 0 {
-		t.Errorf("%d queues left after close", n)
-	}
-	err := c.submit(t.Context(), "ex.test", addJob("late.ex.test."))
-	if !is503(err) || !errors.Is(err, errClosed) {
-		t.Errorf("submit after close: err = %v, want 503 wrapping errClosed", err)
-	}
-	c.close() // idempotent
+		c.mu.Lock()
+		n := len(c.queues)
+		c.mu.Unlock()
+		if n != 0 {
+			t.Errorf("%d queues left after close", n)
+		}
+		err := c.submit(t.Context(), "ex.test", addJob("late.ex.test."))
+		if !is503(err) || !errors.Is(err, errClosed) {
+			t.Errorf("submit after close: err = %v, want 503 wrapping errClosed", err)
+		}
+		c.close() // idempotent
+	})
 }
 
 // TestServiceClose: Service.Close stops the committer; a write after it is 503.

@@ -137,12 +137,8 @@ func TestTokensFileMode(t *testing.T) {
 	s.expect(s.doWith("GET", "/api/v1/zones", nil, as(digest("team-a-secret"))), http.StatusUnauthorized, "Unauthorized")
 	// Rotate team-a's token; within the reload interval (5 s) the old one stops working.
 	write(tokens, `{"tokens":[{"name":"team-a","sha256":"`+digest("team-a-rotated")+`"}]}`)
-	deadline := time.Now().Add(15 * time.Second)
-	for s.doWith("GET", "/api/v1/zones", nil, as("team-a-secret")).Status != http.StatusUnauthorized {
-		if time.Now().After(deadline) {
-			t.Fatal("the rotated-out token still works after 15 s")
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+	eventually(t, 15*time.Second, "the rotated-out token stops working", func() bool {
+		return s.doWith("GET", "/api/v1/zones", nil, as("team-a-secret")).Status == http.StatusUnauthorized
+	})
 	s.expect(s.doWith("GET", "/api/v1/zones/x.team-a.test", nil, as("team-a-rotated")), http.StatusOK, "")
 }

@@ -248,18 +248,17 @@ func TestContractFixes(t *testing.T) {
 		var d map[string]any
 		var keys []any
 		var r response
-		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		eventually(t, 10*time.Second, "named created the policy's keys", func() bool {
 			r = s.do(http.MethodGet, "/api/v1/zones/"+z+"/status", nil)
 			s.expect(r, 200, "Zone "+z+" status retrieved")
 			var ok bool
 			if d, ok = r.Body["dnssec"].(map[string]any); !ok {
 				t.Fatalf("no dnssec object for a zone with a policy: %s", r.Raw)
 			}
-			if keys, _ = d["keys"].([]any); len(keys) > 0 || time.Now().After(deadline) {
-				break
-			}
-		}
-		if d["policy"] != "default" || len(keys) == 0 {
+			keys, _ = d["keys"].([]any)
+			return len(keys) > 0
+		})
+		if d["policy"] != "default" {
 			t.Fatalf("dnssec = %v", d)
 		}
 		k := keys[0].(map[string]any)
@@ -304,7 +303,15 @@ func TestContractFixes(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer syscall.Kill(pid, syscall.SIGCONT)
-		time.Sleep(5100 * time.Millisecond) // past the readiness cache
+		// Readiness is cached (CONTRACT §13: at most 5 s): wait for the event, ready turning
+		// 503, rather than sleeping past the cache. Only 200 (cached) or 503 may be seen.
+		eventually(t, 30*time.Second, "ready turns 503 with a hung named", func() bool {
+			rd := s.do(http.MethodGet, "/api/v1/ready", nil)
+			if rd.Status != 200 && (rd.Status != 503 || rd.Body["ready"] != false) {
+				t.Fatalf("ready with a hung named = %d %s", rd.Status, rd.Raw)
+			}
+			return rd.Status == 503
+		})
 		start := time.Now()
 		r := s.do(http.MethodGet, "/api/v1/zones/actions.test/status", nil)
 		if r.Status != 503 || r.Body["error"] != "Service unavailable" {
@@ -313,18 +320,10 @@ func TestContractFixes(t *testing.T) {
 		if d := time.Since(start); d > 25*time.Second {
 			t.Fatalf("503 took %v, over bindy's budget", d)
 		}
-		rd := s.do(http.MethodGet, "/api/v1/ready", nil)
-		if rd.Status != 503 || rd.Body["ready"] != false {
-			t.Fatalf("ready with a hung named = %d %s", rd.Status, rd.Raw)
-		}
 		syscall.Kill(pid, syscall.SIGCONT)
-		deadline := time.Now().Add(20 * time.Second)
-		for s.do(http.MethodGet, "/api/v1/zones/actions.test/status", nil).Status != 200 {
-			if time.Now().After(deadline) {
-				t.Fatal("bindgate did not recover after named resumed")
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
+		eventually(t, 20*time.Second, "bindgate recovers after named resumed", func() bool {
+			return s.do(http.MethodGet, "/api/v1/zones/actions.test/status", nil).Status == 200
+		})
 	})
 
 	t.Run("no internal detail in 5xx bodies", func(t *testing.T) {

@@ -266,17 +266,29 @@ func soa(t *testing.T, addr, zone string) (uint32, bool) {
 	return namedtest.SOASerial(t, addr, zone)
 }
 
-// waitSOA polls (bounded) until named serves the zone with at least serial min.
+// waitSOA polls until named serves the zone with at least serial want, failing after 15 s.
 func waitSOA(t *testing.T, addr, zone string, want uint32) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if got, ok := soa(t, addr, zone); ok && got >= want {
-			return
+	eventually(t, 15*time.Second, fmt.Sprintf("%s serves %s with serial >= %d", addr, zone, want), func() bool {
+		got, ok := soa(t, addr, zone)
+		return ok && got >= want
+	})
+}
+
+// eventually tries cond every 100 ms until it holds, and fails the test with what once
+// timeout has passed: a wait on an observable event, never a sleep followed by an assertion
+// (STYLE.md §3a). cond runs on the test's goroutine and may itself fail the test.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %v: %s", timeout, what)
 		}
-		time.Sleep(100 * time.Millisecond)
+		<-tick.C
 	}
-	t.Fatalf("%s did not serve %s with serial >= %d within 15s", addr, zone, want)
 }
 
 // update sends one TSIG-signed RFC 2136 add, as bindy does for records.
