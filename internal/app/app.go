@@ -83,7 +83,7 @@ func (h *handle) serve(ctx context.Context, cfg config.Config, opt Options, log 
 	ln := opt.Listener
 	if ln == nil {
 		if ln, err = net.Listen("tcp", cfg.ListenAddr); err != nil {
-			return fmt.Errorf("listen on %s (BIND_API_ADDRESS/API_PORT): %w", cfg.ListenAddr, err)
+			return config.Errorf(config.SettingListenAddr, "listen on %s: %w", cfg.ListenAddr, err)
 		}
 	}
 	ln = wrapTLS(ln)
@@ -162,15 +162,15 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 
 	files, err := zonefile.OpenStore(cfg.ZoneDir)
 	if err != nil {
-		return fail(fmt.Errorf("BIND_ZONE_DIR %s: %w", cfg.ZoneDir, err))
+		return fail(config.Errorf(config.SettingZoneDir, "%s: %w", cfg.ZoneDir, err))
 	}
 	h.closers = append(h.closers, files.Close)
 	if err := files.CheckWritable(ctx); err != nil {
-		return fail(fmt.Errorf("BIND_ZONE_DIR %s is not writable: %w", cfg.ZoneDir, err))
+		return fail(config.Errorf(config.SettingZoneDir, "%s is not writable: %w", cfg.ZoneDir, err))
 	}
 	reg, err := registry.Open(ctx, cfg.StateDir)
 	if err != nil {
-		return fail(fmt.Errorf("BINDGATE_STATE_DIR %s: %w", cfg.StateDir, err))
+		return fail(config.Errorf(config.SettingStateDir, "%s: %w", cfg.StateDir, err))
 	}
 	h.closers = append(h.closers, reg.Close)
 
@@ -243,7 +243,7 @@ func (h *handle) security(ctx context.Context, cfg config.Config, acfg *api.Conf
 	if cfg.Access.TokensFile != "" {
 		tf, err := auth.NewTokenFile(ctx, cfg.Access.TokensFile, fileCheckInterval, log)
 		if err != nil {
-			return fmt.Errorf("BIND_API_TOKENS_FILE: %w", err)
+			return config.Errorf(config.SettingTokensFile, "%w", err)
 		}
 		if cfg.Auth.Token != "" {
 			acfg.Auth = auth.Any(acfg.Auth, tf)
@@ -256,7 +256,7 @@ func (h *handle) security(ctx context.Context, cfg config.Config, acfg *api.Conf
 	if cfg.Access.PolicyFile != "" {
 		p, err := access.Load(ctx, cfg.Access.PolicyFile, fileCheckInterval, log)
 		if err != nil {
-			return fmt.Errorf("BINDGATE_ACCESS_FILE: %w", err)
+			return config.Errorf(config.SettingAccessFile, "%w", err)
 		}
 		acfg.Access = p
 		h.watchers = append(h.watchers, p.Watch)
@@ -275,12 +275,12 @@ func (h *handle) security(ctx context.Context, cfg config.Config, acfg *api.Conf
 	default:
 		f, err := os.OpenFile(a, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 		if err != nil {
-			return fmt.Errorf("BINDGATE_AUDIT_LOG: %w", err)
+			return config.Errorf(config.SettingAuditLog, "%w", err)
 		}
 		// Its Close reports what the kernel could not write: Run returns it.
 		h.closers = append(h.closers, func() error {
 			if err := f.Close(); err != nil {
-				return fmt.Errorf("BINDGATE_AUDIT_LOG: %w", err)
+				return config.Errorf(config.SettingAuditLog, "%w", err)
 			}
 			return nil
 		})
