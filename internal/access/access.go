@@ -71,11 +71,20 @@ func Parse(b []byte) (*Policy, error) {
 }
 
 // Reload re-reads the file when its content changed; a file that no longer parses keeps the
-// current rules.
-func (p *Policy) Reload(ctx context.Context) (changed bool, err error) { return p.file.Reload(ctx) }
+// current rules. A nil *Policy has nothing to reload.
+func (p *Policy) Reload(ctx context.Context) (changed bool, err error) {
+	if p == nil {
+		return false, nil
+	}
+	return p.file.Reload(ctx)
+}
 
-// Watch re-reads the file every interval until ctx ends.
-func (p *Policy) Watch(ctx context.Context) { p.file.Watch(ctx) }
+// Watch re-reads the file every interval until ctx ends; for a nil *Policy it returns at once.
+func (p *Policy) Watch(ctx context.Context) {
+	if p != nil {
+		p.file.Watch(ctx)
+	}
+}
 
 func parse(b []byte) (rules, error) {
 	var doc fileJSON

@@ -27,6 +27,7 @@ import (
 	"github.com/bindgate/bindgate/internal/records"
 	"github.com/bindgate/bindgate/internal/registry"
 	"github.com/bindgate/bindgate/internal/rndc"
+	"github.com/bindgate/bindgate/internal/tlsconf"
 	"github.com/bindgate/bindgate/internal/zonefile"
 	"github.com/bindgate/bindgate/internal/zones"
 )
@@ -75,18 +76,13 @@ func Run(ctx context.Context, cfg config.Config, opt Options) error {
 // closes every part.
 func (h *handle) serve(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger, hup <-chan os.Signal) (err error) {
 	defer func() { err = errors.Join(err, h.close(log)) }()
-	wrapTLS, err := h.setupTLS(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-
 	ln := opt.Listener
 	if ln == nil {
 		if ln, err = net.Listen("tcp", cfg.ListenAddr); err != nil {
-			return fmt.Errorf("listen on %s (BIND_API_ADDRESS/API_PORT): %w", cfg.ListenAddr, err)
+			return config.Errorf(config.SettingListenAddr, "listen on %s: %w", cfg.ListenAddr, err)
 		}
 	}
-	ln = wrapTLS(ln)
+	ln = h.tls.Listener(ln) // unchanged without TLS
 	srv := newServer(h.handler, log, defaultLimits())
 	log.Info("bindgate serving", "addr", ln.Addr().String(), "version", opt.Version,
 		"auth", cfg.AuthMode(), "zone_dir", cfg.ZoneDir, "state_dir", cfg.StateDir, "rndc", cfg.RNDC.Addr,
@@ -131,6 +127,7 @@ const shutdownTimeout = 30 * time.Second
 
 type handle struct {
 	keys    *filewatch.Watcher[keySet] // the rndc and TSIG keys, swapped on reload
+	tls     *tlsconf.Reloader          // nil: plaintext
 	handler http.Handler
 	zones   *zones.Service
 	metrics *metrics.Metrics
@@ -154,23 +151,23 @@ func (h *handle) close(log *slog.Logger) error {
 	return errors.Join(errs...)
 }
 
-// build constructs every part. It does not contact BIND (CONTRACT §14.3: startup does not).
+// build constructs every part, each from its configuration section and the parts it needs. It
+// does not contact BIND (CONTRACT §14.3: startup does not).
 func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger) (*handle, error) {
-	version := opt.Version
-	h := &handle{metrics: metrics.New(version)}
+	h := &handle{metrics: metrics.New(opt.Version)}
 	fail := func(err error) (*handle, error) { return nil, errors.Join(err, h.close(log)) }
 
 	files, err := zonefile.OpenStore(cfg.ZoneDir)
 	if err != nil {
-		return fail(fmt.Errorf("BIND_ZONE_DIR %s: %w", cfg.ZoneDir, err))
+		return fail(config.Errorf(config.SettingZoneDir, "%s: %w", cfg.ZoneDir, err))
 	}
 	h.closers = append(h.closers, files.Close)
 	if err := files.CheckWritable(ctx); err != nil {
-		return fail(fmt.Errorf("BIND_ZONE_DIR %s is not writable: %w", cfg.ZoneDir, err))
+		return fail(config.Errorf(config.SettingZoneDir, "%s is not writable: %w", cfg.ZoneDir, err))
 	}
 	reg, err := registry.Open(ctx, cfg.StateDir)
 	if err != nil {
-		return fail(fmt.Errorf("BINDGATE_STATE_DIR %s: %w", cfg.StateDir, err))
+		return fail(config.Errorf(config.SettingStateDir, "%s: %w", cfg.StateDir, err))
 	}
 	h.closers = append(h.closers, reg.Close)
 
@@ -216,81 +213,44 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 		return fail(err)
 	}
 	h.closers = append(h.closers, recs.Close) // runs before dnsClient.Close: no update outlives the client
-	authn, err := auth.New(cfg.Auth, auth.Options{Mode: cfg.AuthMode(), Logger: log})
+	tokens, err := auth.OpenTokenFile(ctx, cfg.Access, log)
+	if err != nil {
+		return fail(err)
+	}
+	h.watch(tokens)
+	authn, err := auth.New(cfg.Auth, auth.Options{Mode: cfg.AuthMode(), Logger: log, TokenFile: tokens})
 	if err != nil {
 		return fail(err)
 	}
 	if c, ok := authn.(interface{ Close() error }); ok {
 		h.closers = append(h.closers, c.Close)
 	}
-	acfg := api.Config{Zones: h.zones, Records: recs, Auth: authn, Metrics: h.metrics, Logger: log, Version: version,
-		AllowedCIDRs: cfg.Access.AllowedCIDRs, MaxInFlight: cfg.Access.MaxInFlight}
-	if err := h.security(ctx, cfg, &acfg, log); err != nil {
+	policy, err := access.New(ctx, cfg.Access, log)
+	if err != nil {
 		return fail(err)
 	}
-	srv, err := api.New(acfg)
+	h.watch(policy)
+	audit, err := api.OpenAudit(cfg.Access)
+	if err != nil {
+		return fail(err)
+	}
+	h.closers = append(h.closers, audit.Close) // its error reports audit lines lost: Run returns it
+	if h.tls, err = tlsconf.FromConfig(ctx, cfg.TLS, h.metrics.TLSReloaded, log); err != nil {
+		return fail(err)
+	}
+	h.closers = append(h.closers, h.tls.Close)
+	h.reloaders = append(h.reloaders, func(ctx context.Context) { _ = h.tls.Check(ctx) }) // logged and counted by tlsconf
+	srv, err := api.New(api.Config{
+		Zones: h.zones, Records: recs, Auth: authn, Metrics: h.metrics, Logger: log, Version: opt.Version,
+		Access: policy, Limiter: ratelimit.FromConfig(cfg.RateLimit), Audit: audit.Logger,
+		AllowedCIDRs: cfg.Access.AllowedCIDRs, MaxInFlight: cfg.Access.MaxInFlight,
+	})
 	if err != nil {
 		return fail(err)
 	}
 	h.handler = srv.Handler()
 	return h, nil
 }
-
-// security builds the parts of issue 4 that live beside authentication: the tokens file,
-// the access policy (both re-read every fileCheckInterval), the rate limiter and the audit
-// sink.
-func (h *handle) security(ctx context.Context, cfg config.Config, acfg *api.Config, log *slog.Logger) error {
-	if cfg.Access.TokensFile != "" {
-		tf, err := auth.NewTokenFile(ctx, cfg.Access.TokensFile, fileCheckInterval, log)
-		if err != nil {
-			return fmt.Errorf("BIND_API_TOKENS_FILE: %w", err)
-		}
-		if cfg.Auth.Token != "" {
-			acfg.Auth = auth.Any(acfg.Auth, tf)
-		} else {
-			acfg.Auth = tf
-		}
-		h.watchers = append(h.watchers, tf.Watch)
-		h.reloaders = append(h.reloaders, func(ctx context.Context) { _, _ = tf.Reload(ctx) })
-	}
-	if cfg.Access.PolicyFile != "" {
-		p, err := access.Load(ctx, cfg.Access.PolicyFile, fileCheckInterval, log)
-		if err != nil {
-			return fmt.Errorf("BINDGATE_ACCESS_FILE: %w", err)
-		}
-		acfg.Access = p
-		h.watchers = append(h.watchers, p.Watch)
-		h.reloaders = append(h.reloaders, func(ctx context.Context) { _, _ = p.Reload(ctx) })
-	}
-	if cfg.RateLimit.Enabled {
-		acfg.Limiter = ratelimit.New(ratelimit.Config{Requests: cfg.RateLimit.Requests,
-			Period: time.Duration(cfg.RateLimit.PeriodSecs) * time.Second, Burst: cfg.RateLimit.Burst})
-	}
-	switch a := cfg.Access.AuditLog; a {
-	case "off":
-	case "stderr":
-		acfg.Audit = slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	case "stdout":
-		acfg.Audit = slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	default:
-		f, err := os.OpenFile(a, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-		if err != nil {
-			return fmt.Errorf("BINDGATE_AUDIT_LOG: %w", err)
-		}
-		// Its Close reports what the kernel could not write: Run returns it.
-		h.closers = append(h.closers, func() error {
-			if err := f.Close(); err != nil {
-				return fmt.Errorf("BINDGATE_AUDIT_LOG: %w", err)
-			}
-			return nil
-		})
-		acfg.Audit = slog.New(slog.NewJSONHandler(f, nil))
-	}
-	return nil
-}
-
-// fileCheckInterval is how often the tokens and access files are checked for changes.
-const fileCheckInterval = 5 * time.Second
 
 // startupReconcile re-adds registered zones BIND lost, retrying while BIND is unreachable
 // (named may start after bindgate in the same pod).

@@ -13,8 +13,8 @@ import (
 )
 
 // Reload wiring: every watched file (keys, TLS, tokens, access) is a filewatch.Watcher. Each
-// adds its Watch loop to handle.watchers and its Reload to handle.reloaders, which one SIGHUP
-// fan-out calls.
+// adds its Watch loop to handle.watchers and its Reload to handle.reloaders (handle.watch),
+// which one SIGHUP fan-out calls; TLS runs its own Watch loop and adds only its Check.
 
 // keyCheckInterval is how often the key files are checked when Options.KeyCheckInterval is 0.
 const keyCheckInterval = 30 * time.Second
@@ -89,9 +89,22 @@ func (h *handle) watchKeys(ctx context.Context, cfg config.Config, reload func()
 	if err != nil {
 		return nil, err
 	}
+	h.watch(w)
+	return w, nil
+}
+
+// watched is a part that follows its files: Watch runs for the life of the server, Reload on
+// SIGHUP. A nil part (a file not configured) has nil-safe methods that do nothing.
+type watched interface {
+	Watch(ctx context.Context)
+	Reload(ctx context.Context) (changed bool, err error)
+}
+
+// watch registers w's Watch loop and its Reload on SIGHUP; failures are logged and counted
+// by w.
+func (h *handle) watch(w watched) {
 	h.watchers = append(h.watchers, w.Watch)
 	h.reloaders = append(h.reloaders, func(ctx context.Context) { _, _ = w.Reload(ctx) })
-	return w, nil
 }
 
 // onHUP reloads every watched file on each signal from hup until ctx ends. Failures are

@@ -18,6 +18,9 @@ type Options struct {
 	// InCluster returns the pod's TokenReview target when KUBE_API_SERVER is unset; nil means
 	// InClusterConfig(os.LookupEnv, "/").
 	InCluster func() (TokenReviewConfig, error)
+	// TokenFile holds the named tokens (OpenTokenFile), nil when there are none. In the token
+	// mode they are accepted beside the shared secret, or instead of it when it is unset.
+	TokenFile *TokenFile
 }
 
 // New builds the authenticator of the mode (CONTRACT §15.1): none, the shared secret, or a
@@ -34,7 +37,7 @@ func New(cfg config.Auth, o Options) (Authenticator, error) {
 	case config.AuthDisabled:
 		return NewNone(), nil
 	case config.AuthToken:
-		return NewStatic(cfg.Token.Reveal()), nil
+		return tokens(cfg.Token, o.TokenFile), nil
 	}
 	source := "KUBE_API_SERVER"
 	trc := TokenReviewConfig{APIServer: cfg.KubeAPIServer, TokenPath: cfg.KubeTokenPath, CACertPath: cfg.KubeCACertPath}
@@ -70,4 +73,15 @@ func settingError(cfg config.Auth, err error) error {
 	}
 	return &config.SettingError{Setting: cfg.TokenReviewSetting(ce.Field),
 		Err: fmt.Errorf("TokenReview authentication (BIND_API_TOKEN is not set): %w", ce.Err)}
+}
+
+// tokens accepts the shared secret, the named tokens of a file, or either.
+func tokens(secret config.Secret, f *TokenFile) Authenticator {
+	switch {
+	case f == nil:
+		return NewStatic(secret.Reveal())
+	case secret == "":
+		return f
+	}
+	return Any(NewStatic(secret.Reveal()), f)
 }

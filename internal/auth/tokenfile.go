@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/bindgate/bindgate/internal/config"
 	"github.com/bindgate/bindgate/internal/filewatch"
 )
 
@@ -55,11 +56,39 @@ func NewTokenFile(ctx context.Context, path string, every time.Duration, log *sl
 	return &TokenFile{file: f}, nil
 }
 
-// Reload re-reads the file if its content changed; changed reports a swap.
-func (f *TokenFile) Reload(ctx context.Context) (changed bool, err error) { return f.file.Reload(ctx) }
+// OpenTokenFile loads the tokens file of the access section (BIND_API_TOKENS_FILE), which
+// Watch re-reads every 5 s; with none set it returns nil. An error is a *config.SettingError
+// naming the setting. Pass the result to New as Options.TokenFile.
+func OpenTokenFile(ctx context.Context, cfg config.Access, log *slog.Logger) (*TokenFile, error) {
+	if cfg.TokensFile == "" {
+		return nil, nil
+	}
+	f, err := NewTokenFile(ctx, cfg.TokensFile, tokenFileInterval, log)
+	if err != nil {
+		return nil, config.Errorf(config.SettingTokensFile, "%w", err)
+	}
+	return f, nil
+}
 
-// Watch re-reads the file every interval until ctx ends, logging swaps and failures.
-func (f *TokenFile) Watch(ctx context.Context) { f.file.Watch(ctx) }
+// tokenFileInterval is how often OpenTokenFile's file is looked at again (besides Reload on SIGHUP).
+const tokenFileInterval = 5 * time.Second
+
+// Reload re-reads the file if its content changed; changed reports a swap. A nil *TokenFile
+// has nothing to reload.
+func (f *TokenFile) Reload(ctx context.Context) (changed bool, err error) {
+	if f == nil {
+		return false, nil
+	}
+	return f.file.Reload(ctx)
+}
+
+// Watch re-reads the file every interval until ctx ends, logging swaps and failures; for a nil
+// *TokenFile it returns at once.
+func (f *TokenFile) Watch(ctx context.Context) {
+	if f != nil {
+		f.file.Watch(ctx)
+	}
+}
 
 func parseTokenFile(b []byte) (*tokenSet, error) {
 	var doc tokenFileJSON

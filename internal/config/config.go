@@ -29,20 +29,8 @@ type Config struct {
 	Auth       Auth
 	EnableDocs bool // BIND_ENABLE_DOCS: reserved; no docs are served yet
 
-	// Access is who may do what, and from where (issue 4).
-	Access struct {
-		TokensFile   string         // BIND_API_TOKENS_FILE: named tokens as SHA-256 digests
-		PolicyFile   string         // BINDGATE_ACCESS_FILE: principal -> scopes; "" = full access
-		AllowedCIDRs []netip.Prefix // BINDGATE_ALLOWED_CIDRS; empty = any address
-		MaxInFlight  int            // BINDGATE_MAX_INFLIGHT
-		AuditLog     string         // BINDGATE_AUDIT_LOG: "stderr", "stdout", "off" or an absolute path
-	}
-
-	// RateLimit is the per-client token bucket of CONTRACT §16.
-	RateLimit struct {
-		Enabled                     bool // RATE_LIMIT_ENABLED
-		Requests, PeriodSecs, Burst int  // RATE_LIMIT_REQUESTS, _PERIOD_SECS, _BURST; each >= 1
-	}
+	Access    Access    // who may do what, and from where (issue 4)
+	RateLimit RateLimit // the per-client token bucket of CONTRACT §16
 
 	// RNDC is the control channel and its key (CONTRACT §14.3).
 	RNDC struct {
@@ -62,11 +50,7 @@ type Config struct {
 		KeyFiles []string
 	}
 
-	// TLS serves the API over HTTPS when CertFile is set.
-	TLS struct {
-		CertFile, KeyFile, ClientCAFile string        // BIND_TLS_CERT, BIND_TLS_KEY, BIND_TLS_CLIENT_CA
-		ReloadInterval                  time.Duration // BIND_TLS_RELOAD_INTERVAL, 0 = off
-	}
+	TLS TLS // serves the API over HTTPS when CertFile is set
 
 	StatsURL string // BIND_STATS_URL: named's statistics channel, optional, not used yet
 }
@@ -167,9 +151,9 @@ func load(args []string, env func(string) (string, bool), opts loadOptions) (Con
 	}
 	p := &loader{v: v}
 	var c Config
-	c.ZoneDir = p.absDir("BIND_ZONE_DIR")
-	if c.StateDir = filepath.Join(c.ZoneDir, ".bindgate"); v.isSet("BINDGATE_STATE_DIR") {
-		c.StateDir = p.absDir("BINDGATE_STATE_DIR")
+	c.ZoneDir = p.absDir(SettingZoneDir)
+	if c.StateDir = filepath.Join(c.ZoneDir, ".bindgate"); v.isSet(SettingStateDir) {
+		c.StateDir = p.absDir(SettingStateDir)
 	}
 	c.ListenAddr = p.listenAddr()
 	c.LogLevel = p.logLevel()
@@ -195,8 +179,8 @@ func load(args []string, env func(string) (string, bool), opts loadOptions) (Con
 
 // access reads the authorization, allowlist, in-flight and audit settings.
 func (p *loader) access(c *Config) {
-	c.Access.TokensFile = p.optionalAbs("BIND_API_TOKENS_FILE")
-	c.Access.PolicyFile = p.optionalAbs("BINDGATE_ACCESS_FILE")
+	c.Access.TokensFile = p.optionalAbs(SettingTokensFile)
+	c.Access.PolicyFile = p.optionalAbs(SettingAccessFile)
 	for _, item := range splitList(p.v.get("BINDGATE_ALLOWED_CIDRS")) {
 		pfx, err := netip.ParsePrefix(item)
 		if err != nil {
@@ -211,13 +195,13 @@ func (p *loader) access(c *Config) {
 		c.Access.AllowedCIDRs = append(c.Access.AllowedCIDRs, pfx.Masked())
 	}
 	c.Access.MaxInFlight = p.integer("BINDGATE_MAX_INFLIGHT", 1, 1<<20)
-	switch a := p.v.get("BINDGATE_AUDIT_LOG"); {
+	switch a := p.v.get(SettingAuditLog); {
 	case a == "stderr", a == "stdout", a == "off":
 		c.Access.AuditLog = a
 	case filepath.IsAbs(a):
 		c.Access.AuditLog = filepath.Clean(a)
 	default:
-		p.fail("BINDGATE_AUDIT_LOG", fmt.Errorf("%s: use stderr, stdout, off or an absolute file path", quote.Short(a)))
+		p.fail(SettingAuditLog, fmt.Errorf("%s: use stderr, stdout, off or an absolute file path", quote.Short(a)))
 	}
 }
 
@@ -296,11 +280,11 @@ func containsFold(list []string, s string) bool {
 }
 
 func (p *loader) listenAddr() string {
-	host, err := parseHost(strings.TrimSpace(p.v.get("BIND_API_ADDRESS")))
+	host, err := parseHost(strings.TrimSpace(p.v.get(SettingAPIAddress)))
 	if err != nil {
-		p.fail("BIND_API_ADDRESS", err)
+		p.fail(SettingAPIAddress, err)
 	}
-	port := p.integer("API_PORT", 1, 65535)
+	port := p.integer(SettingAPIPort, 1, 65535)
 	return net.JoinHostPort(host, strconv.Itoa(port))
 }
 

@@ -87,7 +87,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Reloader, error) {
 }
 
 // Close stops the periodic check and waits for it. The Reloader keeps serving the set in use.
+// A nil *Reloader has nothing to stop.
 func (r *Reloader) Close() error {
+	if r == nil {
+		return nil
+	}
 	if r.stop != nil {
 		r.stop()
 	}
@@ -131,8 +135,12 @@ func (r *Reloader) TLSConfig() *tls.Config {
 
 // Check reads the files now and swaps in a changed set that loads. It returns nil when nothing
 // changed or the new set is in use, and the error (already logged, and reported to OnReload
-// once per content) when the files changed but do not load; the set in use then stays.
+// once per content) when the files changed but do not load; the set in use then stays. A nil
+// *Reloader has nothing to check.
 func (r *Reloader) Check(ctx context.Context) error {
+	if r == nil {
+		return nil
+	}
 	_, err := r.w.Reload(ctx)
 	return err
 }
