@@ -55,58 +55,42 @@ func (s *Server) recordRoutes() []route {
 
 // addRecord is POST /api/v1/zones/{name}/records: 201 (CONTRACT §12).
 func (s *Server) addRecord(w http.ResponseWriter, r *http.Request) error {
-	z, err := zoneName(r)
-	if err != nil {
-		return err
-	}
-	var req records.AddRequest
-	if err := decodeJSON(w, r, s.maxBody, &req); err != nil {
-		return err
-	}
-	noteChange(r.Context(), "add "+str(req.Name)+" "+str(req.Type))
-	res, err := s.records.Add(r.Context(), z, req)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, recordSuccess(res))
-	return nil
+	return recordChange(s, w, r, "add", http.StatusCreated,
+		func(q *records.AddRequest) (*string, *string) { return q.Name, q.Type }, s.records.Add)
 }
 
 // updateRecord is PUT /api/v1/zones/{name}/records.
 func (s *Server) updateRecord(w http.ResponseWriter, r *http.Request) error {
-	z, err := zoneName(r)
-	if err != nil {
-		return err
-	}
-	var req records.UpdateRequest
-	if err := decodeJSON(w, r, s.maxBody, &req); err != nil {
-		return err
-	}
-	noteChange(r.Context(), "update "+str(req.Name)+" "+str(req.Type))
-	res, err := s.records.Update(r.Context(), z, req)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, recordSuccess(res))
-	return nil
+	return recordChange(s, w, r, "update", http.StatusOK,
+		func(q *records.UpdateRequest) (*string, *string) { return q.Name, q.Type }, s.records.Update)
 }
 
 // removeRecord is DELETE /api/v1/zones/{name}/records, with a JSON body.
 func (s *Server) removeRecord(w http.ResponseWriter, r *http.Request) error {
+	return recordChange(s, w, r, "remove", http.StatusOK,
+		func(q *records.RemoveRequest) (*string, *string) { return q.Name, q.Type }, s.records.Remove)
+}
+
+// recordChange is the body of the three record routes, which differ only in the request type,
+// the audit verb, the service call and the success status: decode, note the change for the
+// audit line, call, answer with CONTRACT §3.2's RecordResponse.
+func recordChange[Req any](s *Server, w http.ResponseWriter, r *http.Request, verb string, status int,
+	key func(*Req) (name, typ *string), call func(context.Context, string, Req) (records.RecordResult, error)) error {
 	z, err := zoneName(r)
 	if err != nil {
 		return err
 	}
-	var req records.RemoveRequest
+	var req Req
 	if err := decodeJSON(w, r, s.maxBody, &req); err != nil {
 		return err
 	}
-	noteChange(r.Context(), "remove "+str(req.Name)+" "+str(req.Type))
-	res, err := s.records.Remove(r.Context(), z, req)
+	name, typ := key(&req)
+	noteChange(r.Context(), verb+" "+str(name)+" "+str(typ))
+	res, err := call(r.Context(), z, req)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, recordSuccess(res))
+	writeJSON(w, status, recordSuccess(res))
 	return nil
 }
 
@@ -122,7 +106,7 @@ func (s *Server) getRRsets(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", strconv.Quote(strconv.FormatUint(uint64(data.Serial), 10)))
+	setSerialETag(w, data.Serial)
 	writeJSON(w, http.StatusOK, data)
 	return nil
 }
@@ -148,7 +132,7 @@ func (s *Server) patchRRsets(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", strconv.Quote(strconv.FormatUint(uint64(res.Serial), 10)))
+	setSerialETag(w, res.Serial)
 	writeJSON(w, http.StatusOK, res)
 	return nil
 }
@@ -182,7 +166,7 @@ func (s *Server) syncRRsets(w http.ResponseWriter, r *http.Request) error {
 			noteChange(r.Context(), c.ChangeType+" "+c.Name+" "+c.Type)
 		}
 	}
-	w.Header().Set("ETag", strconv.Quote(strconv.FormatUint(uint64(res.Serial), 10)))
+	setSerialETag(w, res.Serial)
 	writeJSON(w, http.StatusOK, res)
 	return nil
 }
@@ -201,6 +185,12 @@ func (s *Server) exportZone(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte(text))
 	return nil
+}
+
+// setSerialETag sets the ETag to the zone's SOA serial, quoted, for If-Match on the next PATCH
+// or PUT (see serialPrecondition).
+func setSerialETag(w http.ResponseWriter, serial uint32) {
+	w.Header().Set("ETag", strconv.Quote(strconv.FormatUint(uint64(serial), 10)))
 }
 
 // serialPrecondition reads If-Match: the SOA serial the client last saw, bare or as the
