@@ -248,7 +248,7 @@ func zoneVerbs(t *testing.T, n *realNamed, c *rndc.Client) {
 	}
 }
 
-// Without allow-new-zones, addzone is refused (RNDC-PROTOCOL.md §8, §10).
+// Without allow-new-zones, addzone is refused (docs/rndc-protocol.md §8, §10).
 func TestRealNamedWithoutNewZones(t *testing.T) {
 	t.Parallel()
 	n := startNamed(t, "")
