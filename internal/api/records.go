@@ -106,18 +106,13 @@ func (s *Server) getRRsets(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	setSerialETag(w, data.Serial)
-	writeJSON(w, http.StatusOK, data)
+	writeWithSerial(w, data.Serial, data)
 	return nil
 }
 
 // patchRRsets is PATCH /api/v1/zones/{name}/rrsets: one atomic update.
 func (s *Server) patchRRsets(w http.ResponseWriter, r *http.Request) error {
-	z, err := zoneName(r)
-	if err != nil {
-		return err
-	}
-	ifMatch, err := serialPrecondition(r)
+	z, ifMatch, err := zoneAndPrecondition(r)
 	if err != nil {
 		return err
 	}
@@ -132,18 +127,13 @@ func (s *Server) patchRRsets(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	setSerialETag(w, res.Serial)
-	writeJSON(w, http.StatusOK, res)
+	writeWithSerial(w, res.Serial, res)
 	return nil
 }
 
 // syncRRsets is PUT /api/v1/zones/{name}/rrsets[?dryRun=true]: declarative sync.
 func (s *Server) syncRRsets(w http.ResponseWriter, r *http.Request) error {
-	z, err := zoneName(r)
-	if err != nil {
-		return err
-	}
-	ifMatch, err := serialPrecondition(r)
+	z, ifMatch, err := zoneAndPrecondition(r)
 	if err != nil {
 		return err
 	}
@@ -166,8 +156,7 @@ func (s *Server) syncRRsets(w http.ResponseWriter, r *http.Request) error {
 			noteChange(r.Context(), c.ChangeType+" "+c.Name+" "+c.Type)
 		}
 	}
-	setSerialETag(w, res.Serial)
-	writeJSON(w, http.StatusOK, res)
+	writeWithSerial(w, res.Serial, res)
 	return nil
 }
 
@@ -187,10 +176,20 @@ func (s *Server) exportZone(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// setSerialETag sets the ETag to the zone's SOA serial, quoted, for If-Match on the next PATCH
-// or PUT (see serialPrecondition).
-func setSerialETag(w http.ResponseWriter, serial uint32) {
+// writeWithSerial writes v with 200 and the zone's SOA serial, quoted, as the ETag, for
+// If-Match on the next PATCH or PUT (see serialPrecondition).
+func writeWithSerial(w http.ResponseWriter, serial uint32, v any) {
 	w.Header().Set("ETag", strconv.Quote(strconv.FormatUint(uint64(serial), 10)))
+	writeJSON(w, http.StatusOK, v)
+}
+
+// zoneAndPrecondition reads the zone name and If-Match of an RRset change.
+func zoneAndPrecondition(r *http.Request) (z string, ifMatch *uint32, err error) {
+	if z, err = zoneName(r); err != nil {
+		return "", nil, err
+	}
+	ifMatch, err = serialPrecondition(r)
+	return z, ifMatch, err
 }
 
 // serialPrecondition reads If-Match: the SOA serial the client last saw, bare or as the

@@ -107,17 +107,6 @@ func (n *realNamed) client(key bindkey.Key, edit func(*rndc.Config)) *rndc.Clien
 	return c
 }
 
-// unusedPort returns a loopback TCP port nothing listens on right now.
-func unusedPort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // proxy is a loopback TCP relay that counts the connections it accepts, so a test can see
 // how many connections a client opened to named.
 type proxy struct {
