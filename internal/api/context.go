@@ -76,8 +76,8 @@ func setZone(ctx context.Context, zone string) {
 }
 
 // contextHandler adds the request's id, route and zone to every record logged with a request
-// context, so that callers need not repeat them (STYLE.md: request-scoped attributes come from
-// middleware).
+// context, so that callers need not repeat them: the middleware that learns an attribute is the
+// one place that adds it, and no log line of a request can lack it.
 type contextHandler struct{ slog.Handler }
 
 // Handle implements slog.Handler.

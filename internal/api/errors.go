@@ -41,29 +41,25 @@ type errorBody struct {
 	RequestID string `json:"requestId"`
 }
 
-// statusOf is the one mapping from an error kind to an HTTP status (CONTRACT §3.4).
+// kindStatus is the one mapping from an error kind to an HTTP status (CONTRACT §3.4); a kind
+// missing here (Internal, or one added later) is 500.
+var kindStatus = [...]int{
+	errs.Invalid:             http.StatusBadRequest,
+	errs.Unprocessable:       http.StatusUnprocessableEntity,
+	errs.NotFound:            http.StatusNotFound,
+	errs.Conflict:            http.StatusConflict,
+	errs.PreconditionFailed:  http.StatusPreconditionFailed,
+	errs.TooLarge:            http.StatusRequestEntityTooLarge,
+	errs.Unauthenticated:     http.StatusUnauthorized,
+	errs.Forbidden:           http.StatusForbidden,
+	errs.Unavailable:         http.StatusServiceUnavailable,
+	errs.InsufficientStorage: http.StatusInsufficientStorage,
+}
+
+// statusOf returns k's status from kindStatus.
 func statusOf(k errs.Kind) int {
-	switch k {
-	case errs.Invalid:
-		return http.StatusBadRequest
-	case errs.Unprocessable:
-		return http.StatusUnprocessableEntity
-	case errs.NotFound:
-		return http.StatusNotFound
-	case errs.Conflict:
-		return http.StatusConflict
-	case errs.PreconditionFailed:
-		return http.StatusPreconditionFailed
-	case errs.TooLarge:
-		return http.StatusRequestEntityTooLarge
-	case errs.Unauthenticated:
-		return http.StatusUnauthorized
-	case errs.Forbidden:
-		return http.StatusForbidden
-	case errs.Unavailable:
-		return http.StatusServiceUnavailable
-	case errs.InsufficientStorage:
-		return http.StatusInsufficientStorage
+	if k >= 0 && int(k) < len(kindStatus) && kindStatus[k] != 0 {
+		return kindStatus[k]
 	}
 	return http.StatusInternalServerError
 }

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -12,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/bindgate/bindgate/internal/auth"
+	"github.com/bindgate/bindgate/internal/logbuf"
 	"github.com/bindgate/bindgate/internal/metrics"
 	"github.com/bindgate/bindgate/internal/zones"
 )
@@ -138,23 +138,8 @@ type env struct {
 	logs *syncBuffer
 }
 
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a JSON slog handler.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
+// syncBuffer is a log sink safe for the concurrent writes of a JSON slog handler.
+type syncBuffer = logbuf.Buffer
 
 func newEnv(t *testing.T, edit ...func(*Config)) *env {
 	t.Helper()

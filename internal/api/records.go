@@ -55,58 +55,42 @@ func (s *Server) recordRoutes() []route {
 
 // addRecord is POST /api/v1/zones/{name}/records: 201 (CONTRACT §12).
 func (s *Server) addRecord(w http.ResponseWriter, r *http.Request) error {
-	z, err := zoneName(r)
-	if err != nil {
-		return err
-	}
-	var req records.AddRequest
-	if err := decodeJSON(w, r, s.maxBody, &req); err != nil {
-		return err
-	}
-	noteChange(r.Context(), "add "+str(req.Name)+" "+str(req.Type))
-	res, err := s.records.Add(r.Context(), z, req)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, recordSuccess(res))
-	return nil
+	return recordChange(s, w, r, "add", http.StatusCreated,
+		func(q *records.AddRequest) (*string, *string) { return q.Name, q.Type }, s.records.Add)
 }
 
 // updateRecord is PUT /api/v1/zones/{name}/records.
 func (s *Server) updateRecord(w http.ResponseWriter, r *http.Request) error {
-	z, err := zoneName(r)
-	if err != nil {
-		return err
-	}
-	var req records.UpdateRequest
-	if err := decodeJSON(w, r, s.maxBody, &req); err != nil {
-		return err
-	}
-	noteChange(r.Context(), "update "+str(req.Name)+" "+str(req.Type))
-	res, err := s.records.Update(r.Context(), z, req)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, recordSuccess(res))
-	return nil
+	return recordChange(s, w, r, "update", http.StatusOK,
+		func(q *records.UpdateRequest) (*string, *string) { return q.Name, q.Type }, s.records.Update)
 }
 
 // removeRecord is DELETE /api/v1/zones/{name}/records, with a JSON body.
 func (s *Server) removeRecord(w http.ResponseWriter, r *http.Request) error {
+	return recordChange(s, w, r, "remove", http.StatusOK,
+		func(q *records.RemoveRequest) (*string, *string) { return q.Name, q.Type }, s.records.Remove)
+}
+
+// recordChange is the body of the three record routes, which differ only in the request type,
+// the audit verb, the service call and the success status: decode, note the change for the
+// audit line, call, answer with CONTRACT §3.2's RecordResponse.
+func recordChange[Req any](s *Server, w http.ResponseWriter, r *http.Request, verb string, status int,
+	key func(*Req) (name, typ *string), call func(context.Context, string, Req) (records.RecordResult, error)) error {
 	z, err := zoneName(r)
 	if err != nil {
 		return err
 	}
-	var req records.RemoveRequest
+	var req Req
 	if err := decodeJSON(w, r, s.maxBody, &req); err != nil {
 		return err
 	}
-	noteChange(r.Context(), "remove "+str(req.Name)+" "+str(req.Type))
-	res, err := s.records.Remove(r.Context(), z, req)
+	name, typ := key(&req)
+	noteChange(r.Context(), verb+" "+str(name)+" "+str(typ))
+	res, err := call(r.Context(), z, req)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, recordSuccess(res))
+	writeJSON(w, status, recordSuccess(res))
 	return nil
 }
 
@@ -122,18 +106,13 @@ func (s *Server) getRRsets(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", strconv.Quote(strconv.FormatUint(uint64(data.Serial), 10)))
-	writeJSON(w, http.StatusOK, data)
+	writeWithSerial(w, data.Serial, data)
 	return nil
 }
 
 // patchRRsets is PATCH /api/v1/zones/{name}/rrsets: one atomic update.
 func (s *Server) patchRRsets(w http.ResponseWriter, r *http.Request) error {
-	z, err := zoneName(r)
-	if err != nil {
-		return err
-	}
-	ifMatch, err := serialPrecondition(r)
+	z, ifMatch, err := zoneAndPrecondition(r)
 	if err != nil {
 		return err
 	}
@@ -148,18 +127,13 @@ func (s *Server) patchRRsets(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", strconv.Quote(strconv.FormatUint(uint64(res.Serial), 10)))
-	writeJSON(w, http.StatusOK, res)
+	writeWithSerial(w, res.Serial, res)
 	return nil
 }
 
 // syncRRsets is PUT /api/v1/zones/{name}/rrsets[?dryRun=true]: declarative sync.
 func (s *Server) syncRRsets(w http.ResponseWriter, r *http.Request) error {
-	z, err := zoneName(r)
-	if err != nil {
-		return err
-	}
-	ifMatch, err := serialPrecondition(r)
+	z, ifMatch, err := zoneAndPrecondition(r)
 	if err != nil {
 		return err
 	}
@@ -182,8 +156,7 @@ func (s *Server) syncRRsets(w http.ResponseWriter, r *http.Request) error {
 			noteChange(r.Context(), c.ChangeType+" "+c.Name+" "+c.Type)
 		}
 	}
-	w.Header().Set("ETag", strconv.Quote(strconv.FormatUint(uint64(res.Serial), 10)))
-	writeJSON(w, http.StatusOK, res)
+	writeWithSerial(w, res.Serial, res)
 	return nil
 }
 
@@ -201,6 +174,22 @@ func (s *Server) exportZone(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte(text))
 	return nil
+}
+
+// writeWithSerial writes v with 200 and the zone's SOA serial, quoted, as the ETag, for
+// If-Match on the next PATCH or PUT (see serialPrecondition).
+func writeWithSerial(w http.ResponseWriter, serial uint32, v any) {
+	w.Header().Set("ETag", strconv.Quote(strconv.FormatUint(uint64(serial), 10)))
+	writeJSON(w, http.StatusOK, v)
+}
+
+// zoneAndPrecondition reads the zone name and If-Match of an RRset change.
+func zoneAndPrecondition(r *http.Request) (z string, ifMatch *uint32, err error) {
+	if z, err = zoneName(r); err != nil {
+		return "", nil, err
+	}
+	ifMatch, err = serialPrecondition(r)
+	return z, ifMatch, err
 }
 
 // serialPrecondition reads If-Match: the SOA serial the client last saw, bare or as the

@@ -3,6 +3,7 @@ package atomicfile
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -24,13 +25,9 @@ func openRoot(t *testing.T) (string, *os.Root) {
 // names lists the directory, so a test sees any temp file left behind.
 func names(t *testing.T, dir string) []string {
 	t.Helper()
-	ents, err := os.ReadDir(dir)
+	out, err := fs.Glob(os.DirFS(dir), "*") // sorted, dot files included
 	if err != nil {
 		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range ents {
-		out = append(out, e.Name())
 	}
 	return out
 }

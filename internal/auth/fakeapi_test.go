@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
@@ -18,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/bindgate/bindgate/internal/logbuf"
 )
 
 // The fake cluster's identities.
@@ -213,22 +214,7 @@ func (c *fakeClock) advance(d time.Duration) {
 }
 
 // logBuf is a goroutine-safe log sink.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type logBuf struct{ logbuf.Buffer }
 
 // lines returns the decoded log lines at level.
 func (l *logBuf) lines(t *testing.T, level string) []map[string]any {

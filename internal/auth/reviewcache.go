@@ -133,10 +133,3 @@ func (c *reviewCache) removeLocked(el *list.Element) {
 	delete(c.entries, el.Value.(*cacheEntry).key)
 	c.order.Remove(el)
 }
-
-// stats returns the number of entries, expired ones included, and of waiting callers (tests).
-func (c *reviewCache) stats() (entries, waiting int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.entries), c.waiting
-}

@@ -564,3 +564,10 @@ func TestJWTExpiry(t *testing.T) {
 		})
 	}
 }
+
+// stats returns the number of entries, expired ones included, and of waiting callers.
+func (c *reviewCache) stats() (entries, waiting int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.entries), c.waiting
+}

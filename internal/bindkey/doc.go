@@ -1,9 +1,9 @@
 // Package bindkey holds BIND HMAC keys and reads the files they live in.
 //
 // Key is the type shared by the rndc control channel and TSIG-signed dynamic updates; it
-// redacts its secret wherever it could be printed (CONTRACT §19 A4). ParseKeyFile reads BIND key
-// files (rndc.key, tsig-keygen output) and LoadRNDCConf reads rndc.conf with its includes
-// (CONTRACT §14.3). Both read BIND's configuration grammar with the bindconf lexer (comments
+// redacts its secret wherever it could be printed (CONTRACT §19 A4). LoadRNDCConf reads
+// rndc.conf with its includes, and BIND key files (rndc.key, tsig-keygen output), which are
+// rndc.conf without options (CONTRACT §14.3). It reads BIND's configuration grammar with the bindconf lexer (comments
 // skipped) and one statement parser (grammar.go).
 //
 // Parse errors name the file, line and byte offset, never the text found there (CONTRACT §19 A3):

@@ -34,7 +34,7 @@ func FuzzParseKeyFile(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		for _, in := range []string{s, s + canaryKey, s + " " + canary, canaryKey + s} {
-			keys, err := ParseKeyFile([]byte(in), "f")
+			keys, err := parseKeyFile([]byte(in), "f")
 			if err != nil {
 				if strings.Contains(err.Error(), canary) || !strings.HasPrefix(err.Error(), "f: ") {
 					t.Fatalf("bad error for %q: %v", in, err)

@@ -95,30 +95,3 @@ func (ks *keySet) add(f *file, off int, k Key) error {
 	ks.keys = append(ks.keys, k)
 	return nil
 }
-
-// ParseKeyFile reads the key statements of a BIND key file (rndc.key, tsig-keygen output).
-// name is used in errors only. Anything but key statements, a key defined twice, malformed or
-// trailing input, and a file without keys are errors.
-func ParseKeyFile(data []byte, name string) ([]Key, error) {
-	f, sts, err := parseFile(data, name)
-	if err != nil {
-		return nil, err
-	}
-	var ks keySet
-	for _, s := range sts {
-		if s.keyword() != "key" || s.words[0].quoted {
-			return nil, f.errAt(s.off, ErrSyntax, "only key statements belong in a key file")
-		}
-		k, err := keyFrom(f, s)
-		if err != nil {
-			return nil, err
-		}
-		if err := ks.add(f, s.off, k); err != nil {
-			return nil, err
-		}
-	}
-	if len(ks.keys) == 0 {
-		return nil, f.errAt(len(f.text), ErrNoKey, "no key statement")
-	}
-	return ks.keys, nil
-}

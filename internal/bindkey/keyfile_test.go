@@ -47,7 +47,7 @@ func TestParseKeyFile(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			keys, err := ParseKeyFile([]byte(tc.in), "/etc/bind/keys/rndc.key")
+			keys, err := parseKeyFile([]byte(tc.in), "/etc/bind/keys/rndc.key")
 			if tc.names == nil {
 				if !errors.Is(err, tc.err) || !strings.Contains(err.Error(), tc.where) ||
 					!strings.HasPrefix(err.Error(), "/etc/bind/keys/rndc.key: ") {
@@ -75,7 +75,7 @@ func TestParseKeyFile(t *testing.T) {
 
 func TestParseKeyFileValues(t *testing.T) {
 	t.Parallel()
-	keys, err := ParseKeyFile([]byte(`key "k" { algorithm HMAC-SHA256; secret "dGVzdA=="; };`), "k")
+	keys, err := parseKeyFile([]byte(`key "k" { algorithm HMAC-SHA256; secret "dGVzdA=="; };`), "k")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,4 +83,33 @@ func TestParseKeyFileValues(t *testing.T) {
 	if len(keys) != 1 || !keys[0].Equal(want) {
 		t.Fatalf("got %v, want %v", keys, want)
 	}
+}
+
+// parseKeyFile reads the key statements of a BIND key file (rndc.key, tsig-keygen output) with
+// keyFrom and keySet, the parts LoadRNDCConf reads keys with, so their errors can be tested one
+// by one.
+// name is used in errors only. Anything but key statements, a key defined twice, malformed or
+// trailing input, and a file without keys are errors.
+func parseKeyFile(data []byte, name string) ([]Key, error) {
+	f, sts, err := parseFile(data, name)
+	if err != nil {
+		return nil, err
+	}
+	var ks keySet
+	for _, s := range sts {
+		if s.keyword() != "key" || s.words[0].quoted {
+			return nil, f.errAt(s.off, ErrSyntax, "only key statements belong in a key file")
+		}
+		k, err := keyFrom(f, s)
+		if err != nil {
+			return nil, err
+		}
+		if err := ks.add(f, s.off, k); err != nil {
+			return nil, err
+		}
+	}
+	if len(ks.keys) == 0 {
+		return nil, f.errAt(len(f.text), ErrNoKey, "no key statement")
+	}
+	return ks.keys, nil
 }

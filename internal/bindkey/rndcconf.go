@@ -194,12 +194,8 @@ func (p *confParser) optionsStmt(f *file, s stmt) error {
 		default:
 			continue
 		}
-		if seen[kw] {
-			return f.errAt(o.off, ErrSyntax, "%s given twice", kw)
-		}
-		seen[kw] = true
-		if len(o.words) != 2 || o.hasBl || o.arg(0) == "" {
-			return f.errAt(o.off, ErrSyntax, "%s takes one value", kw)
+		if err := singleValue(f, o, seen); err != nil {
+			return err
 		}
 		switch kw {
 		case "default-server":
@@ -213,6 +209,20 @@ func (p *confParser) optionsStmt(f *file, s stmt) error {
 			}
 			p.conf.DefaultPort = n
 		}
+	}
+	return nil
+}
+
+// singleValue checks a clause that may appear once in its block and takes one value, such as
+// default-key or a server's port; seen holds the keywords met so far in the block.
+func singleValue(f *file, o stmt, seen map[string]bool) error {
+	kw := o.keyword()
+	if seen[kw] {
+		return f.errAt(o.off, ErrSyntax, "%s given twice", kw)
+	}
+	seen[kw] = true
+	if len(o.words) != 2 || o.hasBl || o.arg(0) == "" {
+		return f.errAt(o.off, ErrSyntax, "%s takes one value", kw)
 	}
 	return nil
 }
@@ -233,12 +243,8 @@ func (p *confParser) server(f *file, s stmt) error {
 		if kw != "key" && kw != "port" {
 			continue
 		}
-		if seen[kw] {
-			return f.errAt(o.off, ErrSyntax, "%s given twice", kw)
-		}
-		seen[kw] = true
-		if len(o.words) != 2 || o.hasBl || o.arg(0) == "" {
-			return f.errAt(o.off, ErrSyntax, "%s takes one value", kw)
+		if err := singleValue(f, o, seen); err != nil {
+			return err
 		}
 		if kw == "key" {
 			sc.Key = o.arg(0)

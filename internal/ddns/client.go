@@ -15,7 +15,8 @@ import (
 	"github.com/bindgate/bindgate/internal/connpool"
 )
 
-// Defaults for the zero values of Config (STYLE.md §2: DNS update 10 s).
+// Defaults for the zero values of Config. An update waits at most 10 s, well inside the 25 s a
+// whole request may take, so a slow named leaves time to answer 503.
 const (
 	DefaultTimeout = 10 * time.Second // Config.Timeout
 )

@@ -83,8 +83,8 @@ func TestUpdateRcodes(t *testing.T) {
 				if !errors.Is(err, tc.want) {
 					t.Fatalf("Update: %v, want %v", err, tc.want)
 				}
-				if rc, ok := Rcode(err); !ok || rc != tc.rcode {
-					t.Errorf("Rcode(err) = %d, %v; want %d", rc, ok, tc.rcode)
+				if rc, ok := rcodeOf(err); !ok || rc != tc.rcode {
+					t.Errorf("rcodeOf(err) = %d, %v; want %d", rc, ok, tc.rcode)
 				}
 				if Transient(err) != (tc.want == ErrServFail) {
 					t.Errorf("Transient(%v) = %v", err, Transient(err))
@@ -228,7 +228,7 @@ func TestUnreachable(t *testing.T) {
 	if !errors.Is(err, ErrUnreachable) || !Transient(err) {
 		t.Fatalf("Update: %v, want ErrUnreachable", err)
 	}
-	if _, ok := Rcode(err); ok {
+	if _, ok := rcodeOf(err); ok {
 		t.Error("Rcode reports an rcode without a reply")
 	}
 	if _, err := c.Transfer(t.Context(), "example.test"); !errors.Is(err, ErrUnreachable) {
@@ -402,4 +402,12 @@ func TestClosed(t *testing.T) {
 	if _, err := c.Transfer(t.Context(), "example.test"); !errors.Is(err, ErrClosed) {
 		t.Errorf("Transfer after Close: %v", err)
 	}
+}
+
+// rcodeOf returns the reply rcode carried by err, if err came from a reply.
+func rcodeOf(err error) (int, bool) {
+	if e, ok := errors.AsType[*Error](err); ok && e.Rcode >= 0 {
+		return e.Rcode, true
+	}
+	return 0, false
 }

@@ -104,14 +104,6 @@ func Transient(err error) bool {
 	return errors.Is(err, ErrServFail) || errors.Is(err, ErrUnreachable) || errors.Is(err, ErrTimeout)
 }
 
-// Rcode returns the reply rcode carried by err, if err came from a reply.
-func Rcode(err error) (int, bool) {
-	if e, ok := errors.AsType[*Error](err); ok && e.Rcode >= 0 {
-		return e.Rcode, true
-	}
-	return 0, false
-}
-
 // rcodeKind maps a reply's rcode to a sentinel (nil for NOERROR). The prerequisite rcodes
 // (RFC 2136 §2.4) mean ErrPrereq only in an update reply.
 func rcodeKind(op string, rcode int) error {

@@ -90,7 +90,7 @@ func TestQueryAndSerial(t *testing.T) {
 			t.Errorf("Serial(%q) = %d, %v; want %d, %v", tc.zone, got, err, tc.serial, tc.err)
 		}
 	}
-	if rc, ok := Rcode(func() error { _, err := c.Serial(t.Context(), "other.test"); return err }()); !ok || rc != dns.RcodeRefused {
+	if rc, ok := rcodeOf(func() error { _, err := c.Serial(t.Context(), "other.test"); return err }()); !ok || rc != dns.RcodeRefused {
 		t.Errorf("Serial of an unserved zone: rcode %d, %v; want REFUSED", rc, ok)
 	}
 }
@@ -156,7 +156,7 @@ func TestTransferErrors(t *testing.T) {
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("Transfer: %v, want %v", err, tc.want)
 			}
-			if rc, ok := Rcode(err); !ok || rc != tc.rcode {
+			if rc, ok := rcodeOf(err); !ok || rc != tc.rcode {
 				t.Errorf("Rcode = %d, %v; want %d", rc, ok, tc.rcode)
 			}
 		})

@@ -33,13 +33,21 @@ func newKey(opts Options) (bindkey.Key, error) {
 			return bindkey.Key{}, fmt.Errorf("generate key: %w", err)
 		}
 	}
-	if err := k.Validate(); err != nil {
-		return bindkey.Key{}, fmt.Errorf("key %q: %w", k.Name, err)
-	}
-	if strings.ContainsAny(k.Name, "\"\\;{} \t\r\n") {
-		return bindkey.Key{}, fmt.Errorf("key name %q: quotes, backslashes, braces, semicolons and spaces are not allowed", k.Name)
+	if err := checkKey(k); err != nil {
+		return bindkey.Key{}, err
 	}
 	return k, nil
+}
+
+// checkKey refuses a key that is invalid or whose name could not be written into named.conf.
+func checkKey(k bindkey.Key) error {
+	if err := k.Validate(); err != nil {
+		return fmt.Errorf("key %q: %w", k.Name, err)
+	}
+	if strings.ContainsAny(k.Name, "\"\\;{} \t\r\n") {
+		return fmt.Errorf("key name %q: quotes, backslashes, braces, semicolons and spaces are not allowed", k.Name)
+	}
+	return nil
 }
 
 // bindString renders s as a BIND quoted string. Control characters are refused, since they
@@ -64,6 +72,12 @@ func (n *Named) configFiles() (keyText, conf, rndcConf string, err error) {
 		return out
 	}
 	name := q(n.Key.Name)
+	keys := []bindkey.Key{n.Key}
+	names := []string{name}
+	for _, k := range n.opts.ControlKeys {
+		keys = append(keys, k)
+		names = append(names, q(k.Name))
+	}
 	keyPath, zoneDir := q(n.KeyPath), q(n.ZoneDir)
 	pidFile, sessionKey := q(filepath.Join(n.Dir, "named.pid")), q(filepath.Join(n.Dir, "session.key"))
 	if err != nil {
@@ -75,8 +89,15 @@ func (n *Named) configFiles() (keyText, conf, rndcConf string, err error) {
 		// nothing here may leave loopback.
 		extra = "dnssec-validation no;\n\t" + extra
 	}
-	keyText = fmt.Sprintf("key %s {\n\talgorithm %s;\n\tsecret \"%s\";\n};\n",
-		name, n.Key.Algorithm, n.Key.SecretBase64())
+	if !strings.Contains(extra, "allow-new-zones") {
+		// bindgate adds zones with addzone; a test of the refusal sets it to no.
+		extra = "allow-new-zones yes;\n\t" + extra
+	}
+	var kt strings.Builder
+	for i, k := range keys {
+		fmt.Fprintf(&kt, "key %s {\n\talgorithm %s;\n\tsecret \"%s\";\n};\n", names[i], k.Algorithm, k.SecretBase64())
+	}
+	keyText = kt.String()
 	conf = fmt.Sprintf(`// Written by bindgate (internal/namedproc). named -g logs to stderr; no logging clause.
 include %s;
 
@@ -87,7 +108,6 @@ options {
 	listen-on port %d { 127.0.0.1; };
 	listen-on-v6 { none; };
 	recursion no;
-	allow-new-zones yes;
 	// NOTIFY goes only to also-notify lists, which stay on loopback.
 	notify explicit;
 	allow-transfer { 127.0.0.0/8; };
@@ -97,7 +117,7 @@ options {
 controls {
 	inet 127.0.0.1 port %d allow { 127.0.0.1; } keys { %s; };
 };
-`, keyPath, zoneDir, pidFile, sessionKey, n.dnsPort(), extra, n.ctlPort(), name)
+`, keyPath, zoneDir, pidFile, sessionKey, n.dnsPort(), extra, n.ctlPort(), strings.Join(names, "; "))
 	rndcConf = fmt.Sprintf(`// Written by bindgate (internal/namedproc). Try: rndc -c %s status
 include %s;
 

@@ -37,7 +37,8 @@ type Options struct {
 	NamedPath    string        // "" -> Find()
 	User         string        // optional `named -u User`; Dir is then chowned to that user
 	Log          io.Writer     // named's stderr (-g logs there); nil -> the file Dir/named.log
-	ExtraOptions string        // appended inside options { }
+	ExtraOptions string        // appended inside options { }; may set allow-new-zones or dnssec-validation itself
+	ControlKeys  []bindkey.Key // more keys the control channel accepts beside Key (one per algorithm, say); written to KeyPath too
 	StartTimeout time.Duration // per start attempt; default 15s
 }
 
@@ -91,6 +92,11 @@ func Start(ctx context.Context, opts Options) (*Named, error) {
 	key, err := newKey(opts)
 	if err != nil {
 		return nil, err
+	}
+	for _, k := range opts.ControlKeys {
+		if err := checkKey(k); err != nil {
+			return nil, err
+		}
 	}
 	if opts.Dir == "" {
 		if opts.Dir, err = os.MkdirTemp("", "bindgate-named-"); err != nil {

@@ -143,9 +143,13 @@ func TestConfigFiles(t *testing.T) {
 			t.Errorf("%s (-want +got):\n%s", name, diff)
 		}
 	}
-	n.opts.ExtraOptions = "dnssec-validation yes;"
-	if _, conf, _, _ := n.configFiles(); strings.Contains(conf, "dnssec-validation no") {
-		t.Error("ExtraOptions' dnssec-validation is duplicated")
+	n.opts.ExtraOptions = "dnssec-validation yes; allow-new-zones no;"
+	if _, conf, _, _ := n.configFiles(); strings.Contains(conf, "dnssec-validation no") || strings.Contains(conf, "allow-new-zones yes") {
+		t.Error("ExtraOptions' dnssec-validation or allow-new-zones is duplicated")
+	}
+	n.opts.ControlKeys = []bindkey.Key{{Name: "other", Algorithm: bindkey.HMACSHA512, Secret: []byte("s")}}
+	if keys, conf, _, _ := n.configFiles(); !strings.Contains(keys, `key "other" {`) || !strings.Contains(conf, `keys { "`+n.Key.Name+`"; "other"; };`) {
+		t.Errorf("ControlKeys missing:\n%s\n%s", keys, conf)
 	}
 }
 

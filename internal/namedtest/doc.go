@@ -4,5 +4,5 @@
 // WipeNZD simulates losing named's ephemeral state.
 //
 // A test that needs named and cannot find it fails when CI=true and is skipped, with the
-// install command, elsewhere (STYLE §4).
+// install command, elsewhere, so CI cannot pass by skipping.
 package namedtest

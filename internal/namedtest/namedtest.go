@@ -1,7 +1,6 @@
 package namedtest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,12 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
 
+	"github.com/bindgate/bindgate/internal/logbuf"
 	"github.com/bindgate/bindgate/internal/namedproc"
 )
 
@@ -173,20 +172,5 @@ func SOASerial(t testing.TB, addr, zone string) (serial uint32, ok bool) {
 	return 0, false
 }
 
-// syncBuffer is a bytes.Buffer safe for named's log writer and the test goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// syncBuffer takes named's log while the test goroutine reads it.
+type syncBuffer = logbuf.Buffer

@@ -131,10 +131,3 @@ func (l *Limiter) remove(e *list.Element) {
 	delete(l.buckets, e.Value.(*bucket).key)
 	l.lru.Remove(e)
 }
-
-// Len is the number of buckets held (for tests and metrics).
-func (l *Limiter) Len() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.buckets)
-}

@@ -187,3 +187,10 @@ func TestMaxClients(t *testing.T) {
 		}
 	})
 }
+
+// Len is the number of buckets held.
+func (l *Limiter) Len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.buckets)
+}

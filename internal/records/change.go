@@ -1,7 +1,6 @@
 package records
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -304,6 +303,3 @@ func remaining(cur, del []dns.RR) []dns.RR {
 	}
 	return out
 }
-
-// describe names a change for messages.
-func (c change) describe() string { return fmt.Sprintf("%s %s", c.name, c.typeName()) }

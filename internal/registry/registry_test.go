@@ -234,7 +234,7 @@ func TestConcurrent(t *testing.T) {
 }
 
 // TestLoadTenThousand reports how long opening a registry of 10,000 zones takes. No timing
-// assertion (STYLE §4); the figure is quoted in the package comment.
+// assertion, which would fail on a slow machine; the figure is quoted in the package comment.
 func TestLoadTenThousand(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")

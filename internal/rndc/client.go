@@ -16,7 +16,8 @@ import (
 	"github.com/bindgate/bindgate/internal/connpool"
 )
 
-// Defaults for the zero values of Config (STYLE.md §2: rndc dial 5 s, call 10 s).
+// Defaults for the zero values of Config. A dial waits at most 5 s and a call 10 s, inside the
+// 25 s a whole request may take, so a slow or unreachable named leaves time to answer 503.
 const (
 	DefaultDialTimeout = 5 * time.Second  // Config.DialTimeout
 	DefaultCallTimeout = 10 * time.Second // Config.CallTimeout
@@ -57,7 +58,7 @@ type Response struct {
 
 // Client speaks the control channel natively. It is safe for concurrent use.
 //
-// Connections persist (the issue that asked for pooling supersedes RNDC-PROTOCOL.md §5's one
+// Connections persist (the issue that asked for pooling supersedes docs/rndc-protocol.md §5's one
 // connection per command): a new connection is authenticated once with the "null" handshake,
 // whose reply carries the nonce named then expects on every later message of that connection
 // (controlconf.c). Each command borrows one connection exclusively and gives it back after a

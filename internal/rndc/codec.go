@@ -308,7 +308,7 @@ func decodeList(b []byte, depth int) (List, error) {
 	return l, nil
 }
 
-// ctrl builds the _ctrl table of a request (RNDC-PROTOCOL.md §3, §5): _ser, _tim, _exp =
+// ctrl builds the _ctrl table of a request (docs/rndc-protocol.md §3, §5): _ser, _tim, _exp =
 // _tim+60, and _nonce on every message after the handshake.
 func ctrl(ser uint32, now int64, nonce uint32) Table {
 	t := Table{

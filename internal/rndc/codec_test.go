@@ -15,7 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// The vectors of shared/RNDC-PROTOCOL.md §11: key "test" (base64 dGVzdA==), _ser 1,
+// The vectors of docs/rndc-protocol.md §11: key "test" (base64 dGVzdA==), _ser 1,
 // _tim 1700000000, _exp 1700000060, type "null".
 const (
 	signedRequestHex = `055f6374726c0200000033 045f736572 0100000001 31

@@ -49,7 +49,7 @@ func isClosed(err error) bool {
 }
 
 // dial opens a connection and authenticates it: "null" without a nonce, whose verified reply
-// carries the connection's nonce (RNDC-PROTOCOL.md §5).
+// carries the connection's nonce (docs/rndc-protocol.md §5).
 func (c *Client) dial(ctx context.Context, key bindkey.Key) (*conn, error) {
 	d := net.Dialer{Timeout: c.cfg.DialTimeout}
 	nc, err := d.DialContext(ctx, "tcp", c.cfg.Addr)

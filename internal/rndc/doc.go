@@ -7,7 +7,7 @@
 // client.go and conn.go are the Client: the nonce handshake, persistent authenticated
 // connections lent to one command at a time from an internal/connpool pool, deadlines from
 // the context, one transparent retry when an idle connection turns out to be closed. errors.go maps named's result texts
-// and transport failures to sentinels (RNDC-PROTOCOL.md §6, §8).
+// and transport failures to sentinels (docs/rndc-protocol.md §6, §8).
 //
 // The control channel is the scarce resource. named gets slower with every control message it
 // has received recently (measured with this client: `status` from 0.12 to 11.6 ms and
@@ -26,6 +26,6 @@
 // is fine; a loop over zones that sends a message each is not. Only the zones a reconcile
 // must repair cost messages.
 //
-// The wire format is described in shared/RNDC-PROTOCOL.md; package rndctest is an
+// The wire format is described in docs/rndc-protocol.md; package rndctest is an
 // in-process fake control channel for tests.
 package rndc

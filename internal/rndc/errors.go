@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Transport and protocol failures (RNDC-PROTOCOL.md §6). ErrRejected, ErrBadSignature,
+// Transport and protocol failures (docs/rndc-protocol.md §6). ErrRejected, ErrBadSignature,
 // ErrUnreachable and ErrTimeout are transient (see Transient): the HTTP layer answers 503.
 var (
 	// ErrRejected: named closed a fresh connection, or reset it, before any reply. It does that
@@ -33,7 +33,7 @@ var (
 
 // Result errors: a *CommandError matches one of these by named's `err` text
 // (isc_result_totext), never by the number, which changed between BIND versions, and never by
-// the `text` output (RNDC-PROTOCOL.md §8). What a result means depends on the verb: "not
+// the `text` output (docs/rndc-protocol.md §8). What a result means depends on the verb: "not
 // found" on addzone or modzone is a missing policy or key, not a missing zone.
 var (
 	ErrExists         = errors.New("rndc: already exists")    // addzone of an existing zone

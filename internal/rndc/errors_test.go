@@ -16,7 +16,7 @@ var resultSentinels = []error{
 	rndc.ErrFailure, rndc.ErrResultTimedOut,
 }
 
-// The `err` texts of RNDC-PROTOCOL.md §8 and what they mean, end to end through the fake.
+// The `err` texts of docs/rndc-protocol.md §8 and what they mean, end to end through the fake.
 func TestResultMapping(t *testing.T) {
 	t.Parallel()
 	srv, c := fake(t, nil)

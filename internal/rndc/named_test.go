@@ -1,7 +1,7 @@
 package rndc_test
 
-// A private harness for a real named on loopback (shared/named-dev.md). It stays private to
-// this package's tests until the shared internal/namedproc settles.
+// A real named on loopback for this package's tests, started by internal/namedtest with one
+// control key per SHA-2 algorithm.
 
 import (
 	"crypto/rand"
@@ -10,169 +10,61 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/bindgate/bindgate/internal/bindkey"
+	"github.com/bindgate/bindgate/internal/namedproc"
+	"github.com/bindgate/bindgate/internal/namedtest"
 	"github.com/bindgate/bindgate/internal/rndc"
 )
 
-// realNamed is a named child process in a temp dir, with one control key per SHA-2 algorithm.
+// realNamed is a named started by namedtest, with one control key per SHA-2 algorithm.
 type realNamed struct {
 	t       *testing.T
-	bin     string
-	dir     string
+	named   *namedproc.Named
 	zoneDir string
-	conf    string
 	ctlAddr string
+	logPath string
 	keys    map[bindkey.Algorithm]bindkey.Key
-	key     bindkey.Key // the hmac-sha256 key, also allowed to update zones
-	cmd     *exec.Cmd
-	exited  chan struct{} // closed when cmd has been waited for
+	key     bindkey.Key // the hmac-sha256 key, namedproc's own
 }
 
-// namedBinary finds named on PATH, then in /usr/sbin (Debian's place, often off PATH). Not
-// found: t.Fatal under CI=true, else t.Skip.
-func namedBinary(t *testing.T) string {
-	t.Helper()
-	if p, err := exec.LookPath("named"); err == nil {
-		return p
-	}
-	if _, err := os.Stat("/usr/sbin/named"); err == nil {
-		return "/usr/sbin/named"
-	}
-	msg := "named not found on PATH or in /usr/sbin; install BIND 9.18: apt-get install -y bind9 bind9-utils"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-// freePort returns a loopback port that is free for TCP and UDP right now.
-func freePort(t *testing.T) int {
-	t.Helper()
-	for range 50 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		pc, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
-		ln.Close()
-		if err == nil {
-			pc.Close()
-			return port
-		}
-	}
-	t.Fatal("no free port")
-	return 0
-}
-
-// startNamed writes a configuration (extraOptions go into options { }) and starts named.
+// startNamed starts named with extraOptions inside options { }.
 func startNamed(t *testing.T, extraOptions string) *realNamed {
 	t.Helper()
-	n := &realNamed{t: t, bin: namedBinary(t), dir: t.TempDir(), keys: map[bindkey.Algorithm]bindkey.Key{}}
-	n.zoneDir = filepath.Join(n.dir, "zones")
-	n.conf = filepath.Join(n.dir, "named.conf")
-	if err := os.Mkdir(n.zoneDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	var keyText strings.Builder
-	var names []string
+	n := &realNamed{t: t, keys: map[bindkey.Algorithm]bindkey.Key{}}
+	var more []bindkey.Key
 	for _, alg := range []bindkey.Algorithm{bindkey.HMACSHA224, bindkey.HMACSHA256, bindkey.HMACSHA384, bindkey.HMACSHA512} {
 		k := bindkey.Key{Name: "bindgate-" + strings.TrimPrefix(alg.String(), "hmac-"), Algorithm: alg, Secret: make([]byte, 32)}
 		_, _ = rand.Read(k.Secret)
 		n.keys[alg] = k
-		names = append(names, `"`+k.Name+`";`)
-		fmt.Fprintf(&keyText, "key %q {\n\talgorithm %s;\n\tsecret %q;\n};\n", k.Name, alg, k.SecretBase64())
+		if alg != bindkey.HMACSHA256 {
+			more = append(more, k)
+		}
 	}
 	n.key = n.keys[bindkey.HMACSHA256]
-	keyFile := filepath.Join(n.dir, "rndc.key")
-	ctlPort := freePort(t)
-	n.ctlAddr = fmt.Sprintf("127.0.0.1:%d", ctlPort)
-	conf := fmt.Sprintf(`include %q;
-options {
-	directory %q;
-	pid-file %q;
-	session-keyfile %q;
-	listen-on port %d { 127.0.0.1; };
-	listen-on-v6 { none; };
-	recursion no;
-	dnssec-validation no;
-	notify no;
-	%s
-};
-controls { inet 127.0.0.1 port %d allow { 127.0.0.1; } keys { %s }; };
-`, keyFile, n.zoneDir, filepath.Join(n.dir, "named.pid"), filepath.Join(n.dir, "session.key"),
-		freePort(t), extraOptions, ctlPort, strings.Join(names, " "))
-	for path, text := range map[string]string{keyFile: keyText.String(), n.conf: conf} {
-		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	n.start()
-	t.Cleanup(n.stop)
-	return n
-}
-
-// start runs `named -g -c conf` (foreground, logs to stderr, here a file) and waits until the
-// control channel answers status. As root it runs without -u: the temp dir is root's.
-func (n *realNamed) start() {
-	n.t.Helper()
-	logf, err := os.OpenFile(filepath.Join(n.dir, "named.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	// named's log also goes to a file, which waitLog reads while named runs.
+	n.logPath = filepath.Join(t.TempDir(), "named.log")
+	logf, err := os.OpenFile(n.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		n.t.Fatal(err)
+		t.Fatal(err)
 	}
-	defer logf.Close()
-	n.cmd = exec.Command(n.bin, "-g", "-c", n.conf, "-n", "1")
-	n.cmd.Stdout, n.cmd.Stderr = logf, logf
-	n.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := n.cmd.Start(); err != nil {
-		n.t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	n.exited = exited
-	go func() { _ = n.cmd.Wait(); close(exited) }()
-	probe := n.client(n.key, func(c *rndc.Config) { c.CallTimeout = time.Second; c.MaxIdle = -1 })
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		_, err := probe.Do(n.t.Context(), "status")
-		if err == nil {
-			break
-		}
-		select {
-		case <-exited:
-			n.t.Fatalf("named exited: %s", n.logTail())
-		default:
-		}
-		if time.Now().After(deadline) {
-			n.stop()
-			n.t.Fatalf("named not answering status after 20 s (%v): %s", err, n.logTail())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func (n *realNamed) logTail() string {
-	b, _ := os.ReadFile(filepath.Join(n.dir, "named.log"))
-	if len(b) > 3000 {
-		b = b[len(b)-3000:]
-	}
-	return string(b)
+	t.Cleanup(func() { logf.Close() })
+	n.named = namedtest.Start(t, namedproc.Options{Key: &n.key, ControlKeys: more, ExtraOptions: extraOptions, Log: logf})
+	n.zoneDir, n.ctlAddr = n.named.ZoneDir, n.named.ControlAddr
+	return n
 }
 
 // waitLog waits up to 5 s for named's log to contain s.
 func (n *realNamed) waitLog(t *testing.T, s string) {
 	t.Helper()
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		b, _ := os.ReadFile(filepath.Join(n.dir, "named.log"))
+		b, _ := os.ReadFile(n.logPath)
 		if i := strings.LastIndex(string(b), s); i >= 0 {
 			line := string(b[strings.LastIndex(string(b[:i]), "\n")+1:])
 			line, _, _ = strings.Cut(line, "\n")
@@ -180,31 +72,24 @@ func (n *realNamed) waitLog(t *testing.T, s string) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("named did not log %q: %s", s, n.logTail())
+			t.Fatalf("named did not log %q", s)
 		}
 	}
 }
 
-// stop ends the named this harness started, by its PID: SIGTERM, then SIGKILL after 10 s.
+// stop ends named; namedtest's cleanup then finds it stopped.
 func (n *realNamed) stop() {
-	if n.cmd == nil || n.cmd.Process == nil {
-		return
+	if err := n.named.Stop(); err != nil {
+		n.t.Errorf("stop named: %v", err)
 	}
-	_ = n.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-n.exited:
-	case <-time.After(10 * time.Second):
-		_ = n.cmd.Process.Kill()
-		<-n.exited
-	}
-	n.cmd = nil
 }
 
 // restart stops named and starts it again on the same ports and files.
 func (n *realNamed) restart() {
 	n.t.Helper()
-	n.stop()
-	n.start()
+	if err := n.named.Restart(n.t.Context()); err != nil {
+		n.t.Fatalf("restart named: %v", err)
+	}
 }
 
 // client returns a client for named with key; edit adjusts its Config.

@@ -14,7 +14,7 @@ import (
 	"github.com/bindgate/bindgate/internal/rndc"
 )
 
-// TestRealNamed runs the client against named 9.18 (the package's private harness in
+// TestRealNamed runs the client against named 9.18 (started by internal/namedtest, see
 // named_test.go). What named 9.18.49-1~deb12u3 returned, as logged by this test (result
 // number, `err`, `text`; "-" for none):
 //
@@ -177,7 +177,9 @@ func zoneVerbs(t *testing.T, n *realNamed, c *rndc.Client) {
 	dyn, static, sec, bad := "rndc.test", "static.test", "sec.test", "bad.test"
 	dynBlock := fmt.Sprintf(`{ type primary; file %q; allow-update { key %q; }; };`, zoneFile(dyn), n.key.Name)
 	staticBlock := fmt.Sprintf(`{ type primary; file %q; };`, zoneFile(static))
-	secBlock := fmt.Sprintf(`{ type secondary; primaries { 127.0.0.1 port %d; }; file %q; };`, freePort(t), filepath.Join(n.zoneDir, sec+".bk"))
+	// The secondary's primary is port 1 on loopback, where no DNS server for sec.test answers,
+	// so the zone stays not loaded.
+	secBlock := fmt.Sprintf(`{ type secondary; primaries { 127.0.0.1 port 1; }; file %q; };`, filepath.Join(n.zoneDir, sec+".bk"))
 	modBlock := fmt.Sprintf(`{ type primary; file %q; allow-update { key %q; }; allow-transfer { key %q; }; };`,
 		filepath.Join(n.zoneDir, dyn+".zone"), n.key.Name, n.key.Name)
 	polBlock := fmt.Sprintf(`{ type primary; file %q; dnssec-policy "nope"; };`, zoneFile("pol.test"))
@@ -248,10 +250,10 @@ func zoneVerbs(t *testing.T, n *realNamed, c *rndc.Client) {
 	}
 }
 
-// Without allow-new-zones, addzone is refused (RNDC-PROTOCOL.md §8, §10).
+// Without allow-new-zones, addzone is refused (docs/rndc-protocol.md §8, §10).
 func TestRealNamedWithoutNewZones(t *testing.T) {
 	t.Parallel()
-	n := startNamed(t, "")
+	n := startNamed(t, "allow-new-zones no;")
 	c := n.client(n.key, nil)
 	resp, err := c.Zone(t.Context(), "addzone", "new.test", `{ type primary; file "new.test.zone"; };`)
 	t.Logf("addzone: %s", outcome(resp, err))

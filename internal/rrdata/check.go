@@ -121,18 +121,10 @@ func hexData(t, value, what, s string, n int) error {
 	return nil
 }
 
-// Target returns the name in rr's rdata that refers to another name: the CNAME, NS or PTR
-// target, MX exchange, SRV target, NAPTR replacement or SVCB/HTTPS target, as stored in rr. It
-// returns "" for other types and for the root ".", which names no other host (null MX, RFC
+// targetName returns the name in rr's rdata that refers to another name: the CNAME, NS or PTR
+// target, MX exchange, SRV target, NAPTR replacement or SVCB/HTTPS target, as stored in rr, and
+// "" for other types. The root "." is returned as is; it names no other host (null MX, RFC
 // 7505; no SRV service, RFC 2782; no NAPTR replacement; SVCB "." = the owner itself, RFC 9460).
-func Target(rr dns.RR) string {
-	if n := targetName(rr); n != "." {
-		return n
-	}
-	return ""
-}
-
-// targetName is Target without the exception for the root.
 func targetName(rr dns.RR) string {
 	var n string
 	switch rr := rr.(type) {

@@ -75,8 +75,8 @@ func check(t *testing.T, r Record) {
 	if err != nil || !Same(rr, back) {
 		t.Fatalf("Parse(%+v) = %v, but its Value %q parses as %v, %v", r, rr, Value(rr), back, err)
 	}
-	if tg := Target(rr); tg != "" && !dns.IsFqdn(tg) {
-		t.Fatalf("Parse(%+v): Target %q is not absolute", r, tg)
+	if tg := targetName(rr); tg != "" && !dns.IsFqdn(tg) {
+		t.Fatalf("Parse(%+v): target %q is not absolute", r, tg)
 	}
 }
 

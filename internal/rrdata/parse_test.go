@@ -294,11 +294,11 @@ func TestTargetAndValue(t *testing.T) {
 		{Record{Name: "a", Type: "NS", Value: "ns.example.com."}, "ns.example.com.", "ns.example.com."},
 		{Record{Name: "a", Type: "PTR", Value: "h.example.com."}, "h.example.com.", "h.example.com."},
 		{Record{Name: "@", Type: "MX", Value: "mail.example.com.", Priority: u16(10)}, "mail.example.com.", "10 mail.example.com."},
-		{Record{Name: "@", Type: "MX", Value: "0 ."}, "", "0 ."},
+		{Record{Name: "@", Type: "MX", Value: "0 ."}, ".", "0 ."},
 		{Record{Name: "_s._tcp", Type: "SRV", Value: "1 2 3 s.example.com."}, "s.example.com.", "1 2 3 s.example.com."},
 		{Record{Name: "@", Type: "NAPTR", Value: `1 2 "S" "SIP+D2T" "" _sip._tcp.example.com.`}, "_sip._tcp.example.com.", `1 2 "S" "SIP+D2T" "" _sip._tcp.example.com.`},
 		{Record{Name: "@", Type: "HTTPS", Value: "0 cdn.example.net."}, "cdn.example.net.", "0 cdn.example.net."},
-		{Record{Name: "@", Type: "SVCB", Value: "1 . alpn=h2"}, "", `1 . alpn="h2"`},
+		{Record{Name: "@", Type: "SVCB", Value: "1 . alpn=h2"}, ".", `1 . alpn="h2"`},
 		{Record{Name: "t", Type: "TXT", Value: `a "b c"`}, "", `"a" "b c"`},
 	}
 	for _, tc := range tests {
@@ -307,8 +307,8 @@ func TestTargetAndValue(t *testing.T) {
 			t.Errorf("Parse(%+v): %v", tc.r, err)
 			continue
 		}
-		if got := Target(rr); got != tc.target {
-			t.Errorf("Target(%v) = %q, want %q", rr, got, tc.target)
+		if got := targetName(rr); got != tc.target {
+			t.Errorf("targetName(%v) = %q, want %q", rr, got, tc.target)
 		}
 		if got := Value(rr); got != tc.value {
 			t.Errorf("Value(%v) = %q, want %q", rr, got, tc.value)

@@ -1,7 +1,6 @@
 package tlsconf
 
 import (
-	"bytes"
 	"crypto/tls"
 	"errors"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bindgate/bindgate/internal/logbuf"
 	"github.com/bindgate/bindgate/internal/tlsconf/tlsconftest"
 )
 
@@ -72,18 +72,7 @@ func (e *events) list() []string {
 }
 
 // syncBuffer is a log sink safe for the poller goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+type syncBuffer = logbuf.Buffer
 
 func config(st store, mtls bool, ev *events) Config {
 	c := Config{CertFile: st.path(crtName), KeyFile: st.path(keyName)}

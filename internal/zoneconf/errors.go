@@ -11,7 +11,7 @@ var (
 	// to show after "Invalid request: " (CONTRACT §3.3).
 	ErrInvalid = errors.New("invalid zone configuration")
 	// ErrTooLarge means a block would not fit in one rndc message (named rejects control
-	// messages over 32 KiB, RNDC-PROTOCOL §9). It also matches ErrInvalid (CONTRACT §6: 400).
+	// messages over 32 KiB, docs/rndc-protocol.md §9). It also matches ErrInvalid (CONTRACT §6: 400).
 	ErrTooLarge = errors.New("zone configuration too large for one rndc command")
 	// ErrNotPrimary means allowUpdate was asked of a zone that is not a primary (CONTRACT §10).
 	// It also matches ErrInvalid.

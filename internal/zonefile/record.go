@@ -10,16 +10,6 @@ import (
 	"github.com/bindgate/bindgate/internal/zonename"
 )
 
-// Types are the record types a request may carry (CONTRACT §5 DnsRecord), upper case.
-func Types() []string { return rrdata.ZoneFileTypes() }
-
-// OwnerName resolves a record name in zone (normalised) to an absolute, lower-case owner name
-// (CONTRACT §12.2) with rrdata.Owner. Errors are *InputError.
-func OwnerName(zone, name string) (string, error) {
-	owner, err := rrdata.Owner(zone, name)
-	return owner, fromRRData(err)
-}
-
 // ParseRecord turns one record into exactly one RR of a zone-file type (CONTRACT §5, §12.3),
 // with the record's TTL or defTTL, by rrdata.Parse. Errors are *InputError and name the field
 // without the record index.

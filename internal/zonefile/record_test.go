@@ -23,53 +23,6 @@ func mustParse(t *testing.T, text string) []dns.RR {
 	return out
 }
 
-func TestOwnerName(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name, want string
-	}{
-		{"@", "example.com."},
-		{"www", "www.example.com."},
-		{"WWW", "www.example.com."},
-		{"example.com", "example.com."},
-		{"Example.COM.", "example.com."},
-		{"a.b.example.com", "a.b.example.com."},
-		{"a.b.example.com.", "a.b.example.com."},
-		{"fooexample.com", "fooexample.com.example.com."}, // relative, not a suffix match
-		{"*", "*.example.com."},
-		{"*.sub", "*.sub.example.com."},
-		{"*.example.com.", "*.example.com."},
-		{"_sip._tcp", "_sip._tcp.example.com."},
-		{"fooexample.com.", ""},
-		{"example.org.", ""},
-		{"com.", ""},
-		{"a.*", ""},
-		{"**", ""},
-		{"a b", ""},
-		{"a..b", ""},
-		{".a", ""},
-		{"-", "-.example.com."},       // BIND accepts it (check-names applies to hosts only)
-		{"é", "xn--9ca.example.com."}, // IDN labels become punycode (rrdata.Owner)
-		{"_é", ""},
-		{"", ""},
-	}
-	for _, tc := range tests {
-		got, err := OwnerName("example.com", tc.name)
-		if tc.want == "" {
-			if !errors.Is(err, ErrInvalid) {
-				t.Errorf("OwnerName(%q) = %q, %v; want ErrInvalid", tc.name, got, err)
-			}
-			continue
-		}
-		if err != nil || got != tc.want {
-			t.Errorf("OwnerName(%q) = %q, %v; want %q", tc.name, got, err, tc.want)
-		}
-	}
-	if _, err := OwnerName("Example.com", "www"); !errors.Is(err, ErrInvalid) {
-		t.Errorf("non-normalised zone accepted: %v", err)
-	}
-}
-
 func TestParseRecord(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -1,6 +1,7 @@
 package zonefile
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,13 +32,9 @@ func touch(t *testing.T, dir string, names ...string) {
 
 func ls(t *testing.T, dir string) []string {
 	t.Helper()
-	ents, err := os.ReadDir(dir)
+	out, err := fs.Glob(os.DirFS(dir), "*") // sorted, dot files included
 	if err != nil {
 		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range ents {
-		out = append(out, e.Name())
 	}
 	return out
 }

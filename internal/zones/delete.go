@@ -2,11 +2,8 @@ package zones
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
-
-	"github.com/bindgate/bindgate/internal/rndc"
 )
 
 // Delete removes a zone (CONTRACT §9). A missing zone is 404 ([fix] §18.3: bindcar answered 500,
@@ -17,27 +14,18 @@ func (s *Service) Delete(ctx context.Context, name string) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	unlock, err := s.locks.lock(ctx, z)
+	zs, release, err := s.lockExisting(ctx, z, "bindgate cannot delete it")
 	if err != nil {
 		return Result{}, err
 	}
-	defer unlock()
-	defer s.facts.forget(z)
-
-	zs, err := s.addedZone(ctx, z, "bindgate cannot delete it")
-	if err != nil {
-		return Result{}, err
-	}
+	defer release()
 
 	// Without -clean: BIND's own clean-up runs later, asynchronously, and could delete the file
 	// of the same zone created again right after. bindgate deletes the files itself, under the
 	// zone lock (CONTRACT §9 step 2).
-	resp, err := s.rndc.Zone(ctx, "delzone", z)
-	switch {
-	case errors.Is(err, rndc.ErrNotFound):
-		return Result{}, NotFound(z)
-	case err != nil:
-		return Result{}, bindErr("delzone", z, err)
+	resp, err := s.zoneCmd(ctx, "delzone", z)
+	if err != nil {
+		return Result{}, err
 	}
 
 	// The registry entry must go durably (else reconcile would bring the zone back); the files

@@ -2,12 +2,9 @@ package zones
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"sync"
 	"time"
 
-	"github.com/bindgate/bindgate/internal/rndc"
 	"github.com/bindgate/bindgate/internal/zoneconf"
 )
 
@@ -91,16 +88,9 @@ func (s *Service) registeredFacts(z string) (Facts, bool) {
 
 func (s *Service) showzoneFacts(ctx context.Context, z string) (Facts, error) {
 	epoch := s.facts.epochNow()
-	resp, err := s.rndc.Zone(ctx, "showzone", z)
-	switch {
-	case errors.Is(err, rndc.ErrNotFound):
-		return Facts{}, NotFound(z)
-	case err != nil:
-		return Facts{}, bindErr("showzone", z, err)
-	}
-	conf, err := zoneconf.ParseShowzone(resp.Text)
+	conf, err := s.showzone(ctx, z)
 	if err != nil {
-		return Facts{}, fmt.Errorf("parse showzone of %s: %w", z, err)
+		return Facts{}, err
 	}
 	f := factsOf(conf)
 	s.facts.put(z, f, s.now(), epoch)

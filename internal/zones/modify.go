@@ -23,27 +23,15 @@ func (s *Service) Modify(ctx context.Context, name string, req ModifyRequest) (R
 	if err != nil {
 		return Result{}, err
 	}
-	unlock, err := s.locks.lock(ctx, z)
-	if err != nil {
-		return Result{}, err
-	}
-	defer unlock()
-	defer s.facts.forget(z)
-
 	// A secondary waiting for its first transfer (not loaded) may need new primaries.
-	if _, err := s.addedZone(ctx, z, "a change would be lost at the next restart"); err != nil {
+	_, release, err := s.lockExisting(ctx, z, "a change would be lost at the next restart")
+	if err != nil {
 		return Result{}, err
 	}
-	resp, err := s.rndc.Zone(ctx, "showzone", z)
-	switch {
-	case errors.Is(err, rndc.ErrNotFound):
-		return Result{}, NotFound(z)
-	case err != nil:
-		return Result{}, bindErr("showzone", z, err)
-	}
-	cur, err := zoneconf.ParseShowzone(resp.Text)
+	defer release()
+	cur, err := s.showzone(ctx, z)
 	if err != nil {
-		return Result{}, fmt.Errorf("parse showzone of %s: %w", z, err)
+		return Result{}, err
 	}
 	block, changed, err := zoneconf.Merge(cur, mod)
 	switch {

@@ -2,12 +2,9 @@ package zones
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
-
-	"github.com/bindgate/bindgate/internal/rndc"
 )
 
 // Get answers ZoneInfo from `rndc zonestatus` (CONTRACT §8.2). It works for secondaries
@@ -39,14 +36,9 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	resp, err := s.rndc.Zone(ctx, "zonestatus", z)
-	switch {
-	case errors.Is(err, rndc.ErrNotFound):
-		return Status{}, NotFound(z)
-	case errors.Is(err, rndc.ErrNotLoaded):
-		return Status{}, NotLoaded(z)
-	case err != nil:
-		return Status{}, bindErr("zonestatus", z, err)
+	resp, err := s.zoneCmd(ctx, "zonestatus", z)
+	if err != nil {
+		return Status{}, err
 	}
 	st := Status{Result: Result{Message: fmt.Sprintf("Zone %s status retrieved", z), Details: resp.Text}}
 	// The registry's block says whether the zone has a dnssec-policy, so the hot status probe

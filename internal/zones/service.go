@@ -11,6 +11,7 @@ import (
 	"github.com/bindgate/bindgate/internal/errs"
 	"github.com/bindgate/bindgate/internal/registry"
 	"github.com/bindgate/bindgate/internal/rndc"
+	"github.com/bindgate/bindgate/internal/zoneconf"
 	"github.com/bindgate/bindgate/internal/zonefile"
 	"github.com/bindgate/bindgate/internal/zonename"
 )
@@ -152,19 +153,57 @@ func bindErr(op, zone string, err error) error {
 	return fmt.Errorf("%s %s: %w", op, zone, err)
 }
 
-// zoneStatus runs `rndc zonestatus` and maps "not found" to 404 and "zone not loaded" to the
-// typed 503. loaded reports whether BIND has data for the zone.
-func (s *Service) zoneStatus(ctx context.Context, z string) (zs zoneStatusInfo, err error) {
-	resp, err := s.rndc.Zone(ctx, "zonestatus", z)
+// zoneCmd sends one per-zone rndc command: BIND's "not found" is the zone's 404, "zone not
+// loaded" its typed 503, and any other failure goes through bindErr.
+func (s *Service) zoneCmd(ctx context.Context, verb, z string, rest ...string) (rndc.Response, error) {
+	resp, err := s.rndc.Zone(ctx, verb, z, rest...)
 	switch {
 	case err == nil:
-		return parseZoneStatus(resp.Text), nil
+		return resp, nil
 	case errors.Is(err, rndc.ErrNotFound):
-		return zs, NotFound(z)
+		return resp, NotFound(z)
 	case errors.Is(err, rndc.ErrNotLoaded):
-		return zs, NotLoaded(z)
+		return resp, NotLoaded(z)
 	}
-	return zs, bindErr("zonestatus", z, err)
+	return resp, bindErr(verb, z, err)
+}
+
+// zoneStatus runs `rndc zonestatus` through zoneCmd. loaded reports whether BIND has data for
+// the zone.
+func (s *Service) zoneStatus(ctx context.Context, z string) (zoneStatusInfo, error) {
+	resp, err := s.zoneCmd(ctx, "zonestatus", z)
+	if err != nil {
+		return zoneStatusInfo{}, err
+	}
+	return parseZoneStatus(resp.Text), nil
+}
+
+// lockExisting takes z's lock for a change to an existing zone, which must be one bindgate may
+// change (see addedZone). The caller defers release, which also drops the zone's cached facts.
+func (s *Service) lockExisting(ctx context.Context, z, why string) (zs zoneStatusInfo, release func(), err error) {
+	unlock, err := s.locks.lock(ctx, z)
+	if err != nil {
+		return zs, nil, err
+	}
+	release = func() { s.facts.forget(z); unlock() }
+	if zs, err = s.addedZone(ctx, z, why); err != nil {
+		release()
+		return zs, nil, err
+	}
+	return zs, release, nil
+}
+
+// showzone asks BIND for z's configuration and parses it.
+func (s *Service) showzone(ctx context.Context, z string) (zoneconf.Zone, error) {
+	resp, err := s.zoneCmd(ctx, "showzone", z)
+	if err != nil {
+		return zoneconf.Zone{}, err
+	}
+	conf, err := zoneconf.ParseShowzone(resp.Text)
+	if err != nil {
+		return zoneconf.Zone{}, fmt.Errorf("parse showzone of %s: %w", z, err)
+	}
+	return conf, nil
 }
 
 // addedZone runs zonestatus for a change to an existing zone: unknown is 404, a zone that is

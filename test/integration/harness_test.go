@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +24,7 @@ import (
 	"github.com/bindgate/bindgate/internal/app"
 	"github.com/bindgate/bindgate/internal/bindkey"
 	"github.com/bindgate/bindgate/internal/config"
+	"github.com/bindgate/bindgate/internal/logbuf"
 	"github.com/bindgate/bindgate/internal/namedproc"
 	"github.com/bindgate/bindgate/internal/namedtest"
 	"github.com/bindgate/bindgate/internal/rndc"
@@ -342,19 +342,5 @@ func port(addr string) string { _, p, _ := net.SplitHostPort(addr); return p }
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is a log sink safe for concurrent writers.
+type syncBuffer = logbuf.Buffer

@@ -24,10 +24,8 @@ func echo(t *testing.T, r response) map[string]any {
 // (issue 8: "removed":0 when nothing matched).
 func TestRecordDeleteSaysRemoved(t *testing.T) {
 	t.Parallel()
-	s := startStack(t)
 	const z = "rm.test"
-	recordZone(t, s, z)
-	records := "/api/v1/zones/" + z + "/records"
+	s, records, _ := recordStack(t, z)
 	for _, v := range []string{"192.0.2.1", "192.0.2.2"} {
 		s.expect(s.do("POST", records, map[string]any{"name": "h", "type": "A", "value": v}), http.StatusCreated, "")
 	}
@@ -60,10 +58,8 @@ func TestRecordDeleteSaysRemoved(t *testing.T) {
 // MX and SRV answers echo the priority (issue 8).
 func TestRecordEchoesPriority(t *testing.T) {
 	t.Parallel()
-	s := startStack(t)
 	const z = "prio.test"
-	recordZone(t, s, z)
-	records := "/api/v1/zones/" + z + "/records"
+	s, records, _ := recordStack(t, z)
 	r := s.do("POST", records, map[string]any{"name": "@", "type": "MX", "value": "mail.example.org.", "priority": 10})
 	s.expect(r, http.StatusCreated, "")
 	if got := echo(t, r)["priority"]; got != float64(10) {
@@ -91,10 +87,8 @@ func TestRecordEchoesPriority(t *testing.T) {
 // are compressed; a change that does not fit is a 413 that says so, and nothing is applied.
 func TestRecordPatchSize(t *testing.T) {
 	t.Parallel()
-	s := startStack(t)
 	const z = "size.test"
-	recordZone(t, s, z)
-	rrsets := "/api/v1/zones/" + z + "/rrsets"
+	s, _, rrsets := recordStack(t, z)
 	var sets []any
 	for i := range 740 {
 		sets = append(sets, map[string]any{"name": fmt.Sprintf("h%05d", i), "type": "A", "changetype": "REPLACE",
@@ -124,11 +118,8 @@ func TestRecordPatchSize(t *testing.T) {
 // named 9.18 does not check SRV targets on update, so neither does bindgate.
 func TestRecordIntegrityRefusal(t *testing.T) {
 	t.Parallel()
-	s := startStack(t)
 	const z = "integ.test"
-	recordZone(t, s, z)
-	records := "/api/v1/zones/" + z + "/records"
-	rrsets := "/api/v1/zones/" + z + "/rrsets"
+	s, records, rrsets := recordStack(t, z)
 	for _, tc := range []struct {
 		name   string
 		method string

@@ -23,6 +23,15 @@ func recordZone(t *testing.T, s *stack, zone string) {
 	waitSOA(t, s.named.DNSAddr, zone, 2025010101)
 }
 
+// recordStack starts a stack with zone created as recordZone does, and returns the zone's
+// record and RRset paths.
+func recordStack(t *testing.T, zone string) (s *stack, records, rrsets string) {
+	t.Helper()
+	s = startStack(t)
+	recordZone(t, s, zone)
+	return s, "/api/v1/zones/" + zone + "/records", "/api/v1/zones/" + zone + "/rrsets"
+}
+
 // lookup asks named over DNS for name/qtype and returns the answer's data of that type,
 // sorted, in presentation form.
 func lookup(t *testing.T, s *stack, name string, qtype uint16) []string {
@@ -75,10 +84,8 @@ func want(t *testing.T, got []string, w ...string) {
 // accepts, checking each answer over DNS.
 func TestRecordRoutes(t *testing.T) {
 	t.Parallel()
-	s := startStack(t)
 	const z = "rec.test"
-	recordZone(t, s, z)
-	path := "/api/v1/zones/" + z + "/records"
+	s, path, _ := recordStack(t, z)
 
 	types := []struct {
 		name, typ, value string
@@ -336,11 +343,8 @@ func TestRRsetAPI(t *testing.T) {
 // BIND would ignore) and that the zone did not change.
 func TestRecordValidation(t *testing.T) {
 	t.Parallel()
-	s := startStack(t)
 	const z = "valid.test"
-	recordZone(t, s, z)
-	records := "/api/v1/zones/" + z + "/records"
-	rrsets := "/api/v1/zones/" + z + "/rrsets"
+	s, records, rrsets := recordStack(t, z)
 	s.expect(s.do("POST", records, map[string]any{"name": "has-cname", "type": "CNAME", "value": "x.example.org."}), http.StatusCreated, "")
 	s.expect(s.do("POST", records, map[string]any{"name": "has-a", "type": "A", "value": "192.0.2.1"}), http.StatusCreated, "")
 	many := make([]string, 1001)

@@ -62,17 +62,27 @@ type Server struct {
 // Start starts a server that accepts messages signed with key; it stops in t.Cleanup.
 func Start(t testing.TB, key bindkey.Key) *Server {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	s, err := New(key)
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// New starts a server that accepts messages signed with key, for callers without a testing.TB
+// (examples); the caller must Close it.
+func New(key bindkey.Key) (*Server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
 	}
 	s := &Server{
 		ln: ln, done: make(chan struct{}), key: key,
 		handlers: map[string]Handler{}, conns: map[net.Conn]bool{}, seen: map[string]bool{},
 	}
 	s.wg.Go(s.serve)
-	t.Cleanup(s.Close)
-	return s
+	return s, nil
 }
 
 // Addr is the server's host:port.
