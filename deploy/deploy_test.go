@@ -1,5 +1,5 @@
 // Package deploy checks the security invariants of the shipped manifests and Dockerfile
-// (issue 4; CONTRACT §19 A5, A6, A10, A11, K-1..K-3).
+// (issue 4; docs/contract.md §19 A5, A6, A10, A11, K-1..K-3).
 //
 // The manifests are JSON, which is YAML and which kubectl and kustomize read as is: that keeps
 // this test on the standard library (no YAML dependency for one test).

@@ -18,7 +18,7 @@ import (
 	"github.com/bindgate/bindgate/internal/devmode"
 )
 
-// version is set at link time: go build -ldflags "-X main.version=$(VERSION)" (CONTRACT §13).
+// version is set at link time: go build -ldflags "-X main.version=$(VERSION)" (docs/contract.md §13).
 var version = "0.0.0-dev"
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }

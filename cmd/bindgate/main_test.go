@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// The startup guards stop the process with a message that says what to set (CONTRACT §15.3).
+// The startup guards stop the process with a message that says what to set (docs/contract.md §15.3).
 func TestRunRefusesUnsafeStart(t *testing.T) {
 	tests := []struct {
 		name string

@@ -27,7 +27,7 @@ func (f authFunc) Authenticate(r *http.Request) (auth.Principal, error) { return
 
 // TestAuthenticateOutcomes: a refusal is 401 "Unauthorized"; an authentication that could not
 // be completed is 503 "Service unavailable", retryable, and never reaches the handler
-// (CONTRACT §3.4, §15.2).
+// (docs/contract.md §3.4, §15.2).
 func TestAuthenticateOutcomes(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -43,7 +43,7 @@ func requestIDOf(ctx context.Context) string {
 	return ""
 }
 
-// unmatched is the metric path label of a request no route matched (CONTRACT §17, §19 A-4).
+// unmatched is the metric path label of a request no route matched (docs/contract.md §17, §19 A-4).
 const unmatched = "<unmatched>"
 
 // routeOf returns the route template for metrics and logs, or "<unmatched>".
@@ -54,7 +54,7 @@ func routeOf(ctx context.Context) string {
 	return unmatched
 }
 
-// recordRoute stores the matched route template, r.Pattern without its method (CONTRACT §17).
+// recordRoute stores the matched route template, r.Pattern without its method (docs/contract.md §17).
 func recordRoute(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if i := infoFrom(r.Context()); i != nil {

@@ -12,12 +12,12 @@ import (
 	"strings"
 )
 
-// decodeJSON reads the request body into dst with the statuses of CONTRACT §3.1, in this
+// decodeJSON reads the request body into dst with the statuses of docs/contract.md §3.1, in this
 // order: media type not application/json or application/*+json (parameters allowed) 415; body
 // over limit 413; empty, malformed or followed by more data 400; wrong shape (type mismatch,
 // negative, fractional or out-of-range number) 422; then, as strictly as bindcar's serde, a
 // duplicate key, a key in the wrong case or a string that is not valid UTF-8 400 (strictCheck).
-// Unknown fields are ignored and null is absent (CONTRACT §3.1). Messages start
+// Unknown fields are ignored and null is absent (docs/contract.md §3.1). Messages start
 // "Invalid request: " and never echo the body beyond a field's name.
 func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any) error {
 	if !isJSONMediaType(r.Header.Get("Content-Type")) {

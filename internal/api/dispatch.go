@@ -14,7 +14,7 @@ import (
 const zonesPrefix = "/api/v1/zones/"
 
 // dispatch hands matched requests to the mux and answers everything else itself in the JSON
-// error shape (CONTRACT §2, §3.3): 404 "Not found" for an unknown path, 405 "Method not
+// error shape (docs/contract.md §2, §3.3): 404 "Not found" for an unknown path, 405 "Method not
 // allowed" with the mux's Allow header for a known path with another method. The mux never
 // redirects here: a path it would clean ("..", ".", "//") is refused instead, as 400 when its
 // zone segment is not a valid name, else 404, because a 307 to another route would reach a
@@ -80,7 +80,7 @@ func (p *probeWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (p *probeWriter) WriteHeader(code int)        { p.status = code }
 
 // zoneName validates and normalises the {name} path value, first thing on every zone route
-// (CONTRACT §4), and records it for log lines.
+// (docs/contract.md §4), and records it for log lines.
 func zoneName(r *http.Request) (string, error) {
 	z, err := zonename.Normalize(r.PathValue("name"))
 	if err != nil {

@@ -1,4 +1,4 @@
-// Package api is bindgate's HTTP layer: bindcar's routes and wire contract (CONTRACT §2-§3, §8-§13),
+// Package api is bindgate's HTTP layer: bindcar's routes and wire contract (docs/contract.md §2-§3, §8-§13),
 // JSON in and out, one error mapping, request ids, metrics, request logging and authentication.
 // Zone logic lives in internal/zones behind the ZoneService interface.
 //
@@ -9,5 +9,5 @@
 // that refused requests are counted and logged too. A
 // handler has the shape func(w, r) error; one adapter turns a returned error into the response
 // through writeError, the single place that maps errors to statuses and bodies and logs 5xx
-// causes, once, with the request id (CONTRACT §3.3, §19 A-3).
+// causes, once, with the request id (docs/contract.md §3.3, §19 A-3).
 package api

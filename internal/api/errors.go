@@ -11,7 +11,7 @@ import (
 	"github.com/bindgate/bindgate/internal/errs"
 )
 
-// httpError is a refusal by the HTTP layer itself: protocol errors (CONTRACT §3.1), 401, bad
+// httpError is a refusal by the HTTP layer itself: protocol errors (docs/contract.md §3.1), 401, bad
 // zone names, unknown routes. cause, when set, is for the log only.
 type httpError struct {
 	status int
@@ -28,20 +28,20 @@ func (e *httpError) Error() string {
 
 func (e *httpError) Unwrap() error { return e.cause }
 
-// The fixed 5xx messages of CONTRACT §3.3.
+// The fixed 5xx messages of docs/contract.md §3.3.
 const (
 	msgInternal    = "Internal server error"
 	msgUnavailable = "Service unavailable"
 )
 
-// errorBody is the one error shape of CONTRACT §3.3, for every non-2xx response.
+// errorBody is the one error shape of docs/contract.md §3.3, for every non-2xx response.
 type errorBody struct {
 	Error     string `json:"error"`
 	Details   any    `json:"details"` // always null
 	RequestID string `json:"requestId"`
 }
 
-// kindStatus is the one mapping from an error kind to an HTTP status (CONTRACT §3.4); a kind
+// kindStatus is the one mapping from an error kind to an HTTP status (docs/contract.md §3.4); a kind
 // missing here (Internal, or one added later) is 500.
 var kindStatus = [...]int{
 	errs.Invalid:             http.StatusBadRequest,
@@ -68,7 +68,7 @@ func statusOf(k errs.Kind) int {
 //   - the HTTP layer's own *httpError keeps its status and message;
 //   - an *errs.Error gets its kind's status and keeps its public message (also for 5xx such as
 //     the typed 503 "Zone not loaded: {z}", whose message is safe by construction); without a
-//     message, 5xx kinds get the fixed texts of CONTRACT §3.3 and 4xx kinds the status text;
+//     message, 5xx kinds get the fixed texts of docs/contract.md §3.3 and 4xx kinds the status text;
 //   - context.DeadlineExceeded is 503 "Service unavailable";
 //   - anything else is 500 "Internal server error".
 func classify(err error) (int, string) {
@@ -96,7 +96,7 @@ func classify(err error) (int, string) {
 
 // writeError is the one place that maps an error to a response and logs it. 5xx: the full
 // error is logged once at error level, with request id, route and zone from the context; the
-// body has only the fixed message (CONTRACT §19 A-3). 401: the reason at warn (A7). Other
+// body has only the fixed message (docs/contract.md §19 A-3). 401: the reason at warn (A7). Other
 // 4xx: info. Request bodies are never logged.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, msg := classify(err)

@@ -14,7 +14,7 @@ import (
 	"github.com/bindgate/bindgate/internal/zones"
 )
 
-// TestErrors checks status, exact JSON error body (CONTRACT §3.3) and headers of every error
+// TestErrors checks status, exact JSON error body (docs/contract.md §3.3) and headers of every error
 // path, and that protocol and auth refusals never reach the service.
 func TestErrors(t *testing.T) {
 	t.Parallel()
@@ -28,7 +28,7 @@ func TestErrors(t *testing.T) {
 		allow     string // expected Allow header
 		reachesSv bool   // the service is called
 	}{
-		// authentication (CONTRACT §15.1, §19 A7)
+		// authentication (docs/contract.md §15.1, §19 A7)
 		{name: "no authorization header", r: req{method: "GET", target: "/api/v1/zones", auth: "-"}, status: 401, msg: "Unauthorized"},
 		{name: "wrong token", r: req{method: "GET", target: "/api/v1/zones", auth: "Bearer nope"}, status: 401, msg: "Unauthorized"},
 		{name: "wrong scheme", r: req{method: "DELETE", target: "/api/v1/zones/a.test", auth: "Basic " + testToken}, status: 401, msg: "Unauthorized"},
@@ -36,7 +36,7 @@ func TestErrors(t *testing.T) {
 		{name: "empty bearer", r: req{method: "POST", target: "/api/v1/server/reload", auth: "Bearer "}, status: 401, msg: "Unauthorized"},
 		{name: "auth before body checks", r: req{method: "POST", target: "/api/v1/zones", auth: "-", body: "{", ctype: "text/plain"}, status: 401, msg: "Unauthorized"},
 
-		// routing (CONTRACT §2)
+		// routing (docs/contract.md §2)
 		{name: "unknown path", r: req{method: "GET", target: "/api/v1/nope"}, status: 404, msg: "Not found"},
 		{name: "unknown path without token", r: req{method: "GET", target: "/api/v2/zones", auth: "-"}, status: 404, msg: "Not found"},
 		{name: "root", r: req{method: "GET", target: "/"}, status: 404, msg: "Not found"},
@@ -48,7 +48,7 @@ func TestErrors(t *testing.T) {
 		{name: "GET of an action", r: req{method: "GET", target: "/api/v1/zones/a.test/reload"}, status: 405, msg: "Method not allowed", allow: "POST"},
 		{name: "POST health", r: req{method: "POST", target: "/api/v1/health", auth: "-"}, status: 405, msg: "Method not allowed", allow: "GET, HEAD"},
 
-		// zone names (CONTRACT §4)
+		// zone names (docs/contract.md §4)
 		{name: "empty label", r: req{method: "GET", target: "/api/v1/zones/a..b/status"}, status: 400, msg: "Invalid request: Invalid zone name: empty label"},
 		{name: "dot-dot segment", r: req{method: "GET", target: "/api/v1/zones/.."}, status: 400, msg: "Invalid request: Invalid zone name: empty label"},
 		{name: "dot-dot segment before a verb", r: req{method: "POST", target: "/api/v1/zones/../reload"}, status: 400, msg: "Invalid request: Invalid zone name: empty label"},
@@ -63,7 +63,7 @@ func TestErrors(t *testing.T) {
 		{name: "too long", r: req{method: "GET", target: "/api/v1/zones/" + strings.Repeat("a.", 127) + "a"}, status: 400, msg: "Invalid request: Invalid zone name: longer than 253 characters"},
 		{name: "bad name checked before the body", r: req{method: "PATCH", target: "/api/v1/zones/a%2Fb", body: "{", ctype: "text/plain"}, status: 400, msg: `Invalid request: Invalid zone name: character '/' not allowed`},
 
-		// bodies (CONTRACT §3.1)
+		// bodies (docs/contract.md §3.1)
 		{name: "text/plain", r: req{method: "POST", target: "/api/v1/zones", body: "{}", ctype: "text/plain"}, status: 415, msg: "Invalid request: Content-Type must be application/json"},
 		{name: "no content type", r: req{method: "PATCH", target: "/api/v1/zones/a.test", body: "{}", ctype: "-"}, status: 415, msg: "Invalid request: Content-Type must be application/json"},
 		{name: "bare +json", r: req{method: "POST", target: "/api/v1/zones", body: "{}", ctype: "application/+json"}, status: 415, msg: "Invalid request: Content-Type must be application/json"},
@@ -84,7 +84,7 @@ func TestErrors(t *testing.T) {
 		{name: "number for bool", r: req{method: "PATCH", target: "/api/v1/zones/a.test", body: `{"inlineSigning":1}`}, status: 422, msg: "Invalid request: field inlineSigning must be a boolean"},
 		{name: "array body", r: req{method: "POST", target: "/api/v1/zones", body: `[]`}, status: 422, msg: "Invalid request: the body must be an object"},
 
-		// service errors (CONTRACT §3.3, §3.4)
+		// service errors (docs/contract.md §3.3, §3.4)
 		{name: "invalid", r: req{method: "PATCH", target: "/api/v1/zones/x.test", body: `{}`}, svcErr: zones.Invalid("At least one field must be provided"), status: 400, msg: "Invalid request: At least one field must be provided", reachesSv: true},
 		{name: "unprocessable", r: req{method: "POST", target: "/api/v1/zones", body: `{}`}, svcErr: zones.Unprocessable("zoneName is required"), status: 422, msg: "Invalid request: zoneName is required", reachesSv: true},
 		{name: "not found", r: req{method: "GET", target: "/api/v1/zones/x.test/status"}, svcErr: zones.NotFound("x.test"), status: 404, msg: "Zone not found: x.test", reachesSv: true},
@@ -130,7 +130,7 @@ func TestErrors(t *testing.T) {
 }
 
 // TestClassify pins the one mapping from an error kind to a status and public message
-// (CONTRACT §3.3, §3.4).
+// (docs/contract.md §3.3, §3.4).
 func TestClassify(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

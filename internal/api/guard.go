@@ -21,7 +21,7 @@ const (
 	scopeList                    // the handler filters what it returns (list)
 )
 
-// peerAddr is the TCP peer of r, never a forwarded header (CONTRACT §19 A-1).
+// peerAddr is the TCP peer of r, never a forwarded header (docs/contract.md §19 A-1).
 func peerAddr(r *http.Request) netip.Addr {
 	ap, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
@@ -51,7 +51,7 @@ func (s *Server) allowlist(next http.Handler) http.Handler {
 	})
 }
 
-// rateLimit applies the per-peer token bucket before authentication (CONTRACT §16): 429 with
+// rateLimit applies the per-peer token bucket before authentication (docs/contract.md §16): 429 with
 // Retry-After in whole seconds; every decision is counted.
 func (s *Server) rateLimit(next http.Handler) http.Handler {
 	if s.limiter == nil {

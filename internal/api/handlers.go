@@ -8,7 +8,7 @@ import (
 	"github.com/bindgate/bindgate/internal/zones"
 )
 
-// zoneResponse is CONTRACT §3.2's ZoneResponse, plus the optional top-level dnssec object of
+// zoneResponse is docs/contract.md §3.2's ZoneResponse, plus the optional top-level dnssec object of
 // GET /zones/{name}/status (§8.3).
 type zoneResponse struct {
 	Success bool                `json:"success"`
@@ -21,13 +21,13 @@ func success(res zones.Result) zoneResponse {
 	return zoneResponse{Success: true, Message: res.Message, Details: res.Details}
 }
 
-// zoneList is CONTRACT §3.2's ZoneList.
+// zoneList is docs/contract.md §3.2's ZoneList.
 type zoneList struct {
 	Zones []string `json:"zones"`
 	Count int      `json:"count"`
 }
 
-// createZone is POST /api/v1/zones: 201 ZoneResponse (CONTRACT §5).
+// createZone is POST /api/v1/zones: 201 ZoneResponse (docs/contract.md §5).
 func (s *Server) createZone(w http.ResponseWriter, r *http.Request) error {
 	var req zones.CreateRequest
 	if err := decodeJSON(w, r, s.maxBody, &req); err != nil {
@@ -54,7 +54,7 @@ func (s *Server) createZone(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// listZones is GET /api/v1/zones: sorted, never null (CONTRACT §8.1).
+// listZones is GET /api/v1/zones: sorted, never null (docs/contract.md §8.1).
 func (s *Server) listZones(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.zones.List(r.Context())
 	if err != nil {
@@ -72,7 +72,7 @@ func (s *Server) listZones(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// getZone is GET /api/v1/zones/{name}: ZoneInfo (CONTRACT §8.2).
+// getZone is GET /api/v1/zones/{name}: ZoneInfo (docs/contract.md §8.2).
 func (s *Server) getZone(w http.ResponseWriter, r *http.Request) error {
 	z, err := zoneName(r)
 	if err != nil {
@@ -86,7 +86,7 @@ func (s *Server) getZone(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// modifyZone is PATCH /api/v1/zones/{name} (CONTRACT §10).
+// modifyZone is PATCH /api/v1/zones/{name} (docs/contract.md §10).
 func (s *Server) modifyZone(w http.ResponseWriter, r *http.Request) error {
 	z, err := zoneName(r)
 	if err != nil {
@@ -104,7 +104,7 @@ func (s *Server) modifyZone(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// deleteZone is DELETE /api/v1/zones/{name}: 200, not 204 (CONTRACT §9).
+// deleteZone is DELETE /api/v1/zones/{name}: 200, not 204 (docs/contract.md §9).
 func (s *Server) deleteZone(w http.ResponseWriter, r *http.Request) error {
 	z, err := zoneName(r)
 	if err != nil {
@@ -118,7 +118,7 @@ func (s *Server) deleteZone(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// zoneStatus is GET /api/v1/zones/{name}/status, bindy's existence probe (CONTRACT §8.3).
+// zoneStatus is GET /api/v1/zones/{name}/status, bindy's existence probe (docs/contract.md §8.3).
 func (s *Server) zoneStatus(w http.ResponseWriter, r *http.Request) error {
 	z, err := zoneName(r)
 	if err != nil {
@@ -134,7 +134,7 @@ func (s *Server) zoneStatus(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// zoneAction is POST /api/v1/zones/{name}/<verb> (CONTRACT §11).
+// zoneAction is POST /api/v1/zones/{name}/<verb> (docs/contract.md §11).
 func (s *Server) zoneAction(a zones.Action) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		z, err := zoneName(r)

@@ -44,7 +44,7 @@ func (s *Server) adapt(op string, h handlerFunc) http.Handler {
 }
 
 // requestID reuses a well-formed incoming X-Request-Id or makes one, sets it on the response
-// and puts it in the context (CONTRACT §3.5).
+// and puts it in the context (docs/contract.md §3.5).
 func (s *Server) requestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
@@ -56,7 +56,7 @@ func (s *Server) requestID(next http.Handler) http.Handler {
 	})
 }
 
-// validRequestID accepts 1-64 characters of [A-Za-z0-9._-] (CONTRACT §3.5).
+// validRequestID accepts 1-64 characters of [A-Za-z0-9._-] (docs/contract.md §3.5).
 func validRequestID(s string) bool {
 	if len(s) == 0 || len(s) > 64 {
 		return false
@@ -112,7 +112,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 }
 
 // instrument counts every request in bindcar_http_requests_total and observes its duration
-// (CONTRACT §17). path is the route template, "<unmatched>" when no route matched.
+// (docs/contract.md §17). path is the route template, "<unmatched>" when no route matched.
 func (s *Server) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w}
@@ -127,7 +127,7 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 	})
 }
 
-// metricMethod bounds the method label (CONTRACT §19 A-4).
+// metricMethod bounds the method label (docs/contract.md §19 A-4).
 func metricMethod(m string) string {
 	switch m {
 	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
@@ -164,10 +164,10 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 }
 
 // authenticate refuses unauthenticated requests with a bare 401 "Unauthorized"; the reason is
-// logged at warn by writeError and counted in bindgate_auth_failures_total (CONTRACT §15.1,
+// logged at warn by writeError and counted in bindgate_auth_failures_total (docs/contract.md §15.1,
 // §19 A7). An authentication that could not be completed (auth.ErrAuthUnavailable: the
 // TokenReview API server unreachable, slow or failing) is a 503 "Service unavailable" instead,
-// so clients retry; it is never let through ([fix] CONTRACT §15.2: bindcar answered 401).
+// so clients retry; it is never let through ([fix] docs/contract.md §15.2: bindcar answered 401).
 // Tokens are never logged.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -194,7 +194,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	})
 }
 
-// withTimeout bounds the request's context so a hung BIND gives a 503 in time (CONTRACT §1).
+// withTimeout bounds the request's context so a hung BIND gives a 503 in time (docs/contract.md §1).
 func (s *Server) withTimeout(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), s.timeout)

@@ -88,7 +88,7 @@ func TestRequestID(t *testing.T) {
 }
 
 // TestInternalErrorLoggedOnce: a 5xx body is generic, and the cause is in the log exactly once,
-// at error level, with request id, route and zone (CONTRACT §19 A-3).
+// at error level, with request id, route and zone (docs/contract.md §19 A-3).
 func TestInternalErrorLoggedOnce(t *testing.T) {
 	t.Parallel()
 	const secret = "secret=abc"
@@ -181,7 +181,7 @@ func TestPanic(t *testing.T) {
 	}
 }
 
-// TestTimeout: the per-request deadline turns a hung service into a 503 (CONTRACT §1).
+// TestTimeout: the per-request deadline turns a hung service into a 503 (docs/contract.md §1).
 func TestTimeout(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, func(c *Config) { c.RequestTimeout = 20 * time.Millisecond })
@@ -193,7 +193,7 @@ func TestTimeout(t *testing.T) {
 }
 
 // TestHTTPMetrics checks bindcar_http_requests_total labels: route templates, "<unmatched>",
-// status text, and no zone name anywhere (CONTRACT §17, §19 A-4).
+// status text, and no zone name anywhere (docs/contract.md §17, §19 A-4).
 func TestHTTPMetrics(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -252,7 +252,7 @@ func assertNoLabelContains(t *testing.T, g prometheus.Gatherer, s string) {
 }
 
 // TestZoneOperationMetrics: the mutating zone routes count success and error; status and get
-// do not (CONTRACT §17).
+// do not (docs/contract.md §17).
 func TestZoneOperationMetrics(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -21,7 +21,7 @@ type RecordService interface {
 	Export(ctx context.Context, zone string) (string, error)
 }
 
-// recordResponse is CONTRACT §3.2's RecordResponse.
+// recordResponse is docs/contract.md §3.2's RecordResponse.
 type recordResponse struct {
 	Success bool          `json:"success"`
 	Message string        `json:"message"`
@@ -37,7 +37,7 @@ func recordSuccess(res records.RecordResult) recordResponse {
 	return recordResponse{Success: true, Message: res.Message, Details: recordDetails{Zone: res.Zone, Record: res.Record}}
 }
 
-// recordRoutes are bindcar's record routes (CONTRACT §12) and the RRset API of issue 3.
+// recordRoutes are bindcar's record routes (docs/contract.md §12) and the RRset API of issue 3.
 func (s *Server) recordRoutes() []route {
 	if s.records == nil {
 		return nil
@@ -53,7 +53,7 @@ func (s *Server) recordRoutes() []route {
 	}
 }
 
-// addRecord is POST /api/v1/zones/{name}/records: 201 (CONTRACT §12).
+// addRecord is POST /api/v1/zones/{name}/records: 201 (docs/contract.md §12).
 func (s *Server) addRecord(w http.ResponseWriter, r *http.Request) error {
 	return recordChange(s, w, r, "add", http.StatusCreated,
 		func(q *records.AddRequest) (*string, *string) { return q.Name, q.Type }, s.records.Add)
@@ -73,7 +73,7 @@ func (s *Server) removeRecord(w http.ResponseWriter, r *http.Request) error {
 
 // recordChange is the body of the three record routes, which differ only in the request type,
 // the audit verb, the service call and the success status: decode, note the change for the
-// audit line, call, answer with CONTRACT §3.2's RecordResponse.
+// audit line, call, answer with docs/contract.md §3.2's RecordResponse.
 func recordChange[Req any](s *Server, w http.ResponseWriter, r *http.Request, verb string, status int,
 	key func(*Req) (name, typ *string), call func(context.Context, string, Req) (records.RecordResult, error)) error {
 	z, err := zoneName(r)

@@ -129,7 +129,7 @@ func newRecordEnv(t *testing.T) (*env, *fakeRecords) {
 }
 
 // TestRecordRoutes checks each record route's request -> service mapping, status, body and
-// ETag, with If-Match and dryRun (CONTRACT §12, §12.5), without named.
+// ETag, with If-Match and dryRun (docs/contract.md §12, §12.5), without named.
 func TestRecordRoutes(t *testing.T) {
 	t.Parallel()
 	const zonePath = "/api/v1/zones/example.com"

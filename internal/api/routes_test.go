@@ -14,7 +14,7 @@ import (
 
 func ptr[T any](v T) *T { return &v }
 
-// TestRoutes checks every route's success status, exact body (CONTRACT §3.2) and the call the
+// TestRoutes checks every route's success status, exact body (docs/contract.md §3.2) and the call the
 // service received.
 func TestRoutes(t *testing.T) {
 	t.Parallel()
@@ -160,7 +160,7 @@ func TestRoutes(t *testing.T) {
 	}
 }
 
-// TestZoneNameNormalised: every {name} route hands the service the normalised name (CONTRACT §4).
+// TestZoneNameNormalised: every {name} route hands the service the normalised name (docs/contract.md §4).
 func TestZoneNameNormalised(t *testing.T) {
 	t.Parallel()
 	tests := []req{
@@ -187,7 +187,7 @@ func TestZoneNameNormalised(t *testing.T) {
 }
 
 // TestRouteAuthMatrix: every route except health, ready and metrics refuses a request without a
-// token, before the service is called (CONTRACT §2, §15.1).
+// token, before the service is called (docs/contract.md §2, §15.1).
 func TestRouteAuthMatrix(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

@@ -16,7 +16,7 @@ import (
 )
 
 // ZoneService is what the API needs from the zone service; *zones.Service implements it.
-// Zone names passed to it are already normalised (CONTRACT §4). Errors are *errs.Error kinds,
+// Zone names passed to it are already normalised (docs/contract.md §4). Errors are *errs.Error kinds,
 // shown with their kind's status and public message (classify); context.DeadlineExceeded
 // becomes 503; anything else is 500.
 type ZoneService interface {
@@ -35,10 +35,10 @@ type ZoneService interface {
 
 // Defaults for the zero values of Config.
 const (
-	// DefaultMaxBody is the request body limit of CONTRACT §3.1.
+	// DefaultMaxBody is the request body limit of docs/contract.md §3.1.
 	DefaultMaxBody int64 = 2 << 20
 	// DefaultRequestTimeout bounds every request: bindy gives up after 30 s, so bindgate answers
-	// 503 before that rather than hang (CONTRACT §1).
+	// 503 before that rather than hang (docs/contract.md §1).
 	DefaultRequestTimeout = 25 * time.Second
 )
 
@@ -57,7 +57,7 @@ type Config struct {
 	MaxBody int64
 	// RequestTimeout bounds each request's context; 0 or less means DefaultRequestTimeout.
 	RequestTimeout time.Duration
-	// Limiter, when set, rate-limits the authenticated routes per TCP peer (CONTRACT §16).
+	// Limiter, when set, rate-limits the authenticated routes per TCP peer (docs/contract.md §16).
 	Limiter *ratelimit.Limiter
 	// AllowedCIDRs, when not empty, refuses authenticated routes to other peers with 403
 	// before authentication. Health, readiness and metrics stay open to probes.
@@ -139,13 +139,13 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // route is one entry of the route table.
 type route struct {
 	pattern string      // ServeMux pattern with method
-	public  bool        // no authentication (health, ready, metrics; CONTRACT §15.1)
+	public  bool        // no authentication (health, ready, metrics; docs/contract.md §15.1)
 	scope   scopeKind   // how authorization finds the zone
 	op      string      // bindcar_zone_operations_total operation label; "" = not counted
 	h       handlerFunc // the handler
 }
 
-// routes is the route table of CONTRACT §2, with the RRset routes of issue 3.
+// routes is the route table of docs/contract.md §2, with the RRset routes of issue 3.
 func (s *Server) routes() []route {
 	rs := []route{
 		{pattern: "POST /api/v1/zones", scope: scopeBody, op: "create", h: s.createZone},

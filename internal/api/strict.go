@@ -15,7 +15,7 @@ import (
 // (encoding/json keeps the last), a key that matches a field of t only when case is ignored
 // (encoding/json folds "ZONENAME" into zoneName), and a string that is not valid UTF-8 or holds
 // a lone surrogate escape (encoding/json substitutes U+FFFD) are each a 400 naming the field.
-// Unknown fields stay ignored (CONTRACT §3.1).
+// Unknown fields stay ignored (docs/contract.md §3.1).
 //
 // It is one pass over the bytes beside the type, with no allocation per value: a 2 MiB body
 // is checked in a fraction of the time encoding/json takes to decode it (BenchmarkDecodeLargeSync;

@@ -11,7 +11,7 @@ import (
 
 // TestStrictJSON: request JSON is read as strictly as bindcar's serde reads it (issue 8 item
 // 8): a duplicate key, a key in the wrong case and invalid UTF-8 are 400 naming the field and
-// never reach the service; unknown fields stay ignored (CONTRACT §3.1); nested objects too.
+// never reach the service; unknown fields stay ignored (docs/contract.md §3.1); nested objects too.
 func TestStrictJSON(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

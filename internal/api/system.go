@@ -10,7 +10,7 @@ import (
 	"github.com/bindgate/bindgate/internal/zones"
 )
 
-// serverStatus is GET /api/v1/server/status: {"status":"<rndc status text>"} (CONTRACT §8.4).
+// serverStatus is GET /api/v1/server/status: {"status":"<rndc status text>"} (docs/contract.md §8.4).
 func (s *Server) serverStatus(w http.ResponseWriter, r *http.Request) error {
 	text, err := s.zones.ServerStatus(r.Context())
 	if err != nil {
@@ -23,7 +23,7 @@ func (s *Server) serverStatus(w http.ResponseWriter, r *http.Request) error {
 }
 
 // serverReload is POST /api/v1/server/reload [fix]: bindy defines the call, bindcar had no
-// route (CONTRACT §2, §11).
+// route (docs/contract.md §2, §11).
 func (s *Server) serverReload(w http.ResponseWriter, r *http.Request) error {
 	res, err := s.zones.ServerReload(r.Context())
 	if err != nil {
@@ -51,7 +51,7 @@ func (s *Server) reconcile(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// health is GET /api/v1/health: 200 while serving, with the build version (CONTRACT §13).
+// health is GET /api/v1/health: 200 while serving, with the build version (docs/contract.md §13).
 func (s *Server) health(w http.ResponseWriter, _ *http.Request) error {
 	writeJSON(w, http.StatusOK, struct {
 		Status  string `json:"status"`
@@ -61,7 +61,7 @@ func (s *Server) health(w http.ResponseWriter, _ *http.Request) error {
 }
 
 // ready is GET /api/v1/ready: 200 when every check passes, else 503 [fix] (bindcar: always
-// 200). Only "<name>: ok" and "<name>: error" tokens, no detail (CONTRACT §13, §19 C-3).
+// 200). Only "<name>: ok" and "<name>: error" tokens, no detail (docs/contract.md §13, §19 C-3).
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
 	checks := s.zones.Ready(r.Context())
 	all := true
@@ -85,7 +85,7 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
 }
 
 // serveMetrics is GET /metrics. It gathers first, so that a gather failure is a 500 in the
-// JSON error shape (CONTRACT §13) rather than promhttp's plain text; the gathered families are
+// JSON error shape (docs/contract.md §13) rather than promhttp's plain text; the gathered families are
 // then served by promhttp, which negotiates the format and compression.
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) error {
 	mfs, err := s.metrics.Registry.Gather()

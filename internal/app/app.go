@@ -41,7 +41,7 @@ type Options struct {
 	// Ready, when set, is called once the API accepts connections, with its address.
 	Ready func(addr string)
 	// Reload, when set, re-reads the configuration; bindgate uses it to pick up a replaced
-	// rndc key file (CONTRACT §14.3) when a key file changes (checked every KeyCheckInterval)
+	// rndc key file (docs/contract.md §14.3) when a key file changes (checked every KeyCheckInterval)
 	// and on SIGHUP.
 	Reload func() (config.Config, error)
 	// KeyCheckInterval defaults to 30 s.
@@ -49,7 +49,7 @@ type Options struct {
 }
 
 // zoneCountInterval is how often bindcar_zones_managed is refreshed besides GET /zones
-// ([fix] CONTRACT §17: bindcar refreshed it only on GET /zones).
+// ([fix] docs/contract.md §17: bindcar refreshed it only on GET /zones).
 const zoneCountInterval = 5 * time.Minute
 
 // Run serves the API until ctx is done, then shuts down gracefully. When it returns, every
@@ -152,7 +152,7 @@ func (h *handle) close(log *slog.Logger) error {
 }
 
 // build constructs every part, each from its configuration section and the parts it needs. It
-// does not contact BIND (CONTRACT §14.3: startup does not).
+// does not contact BIND (docs/contract.md §14.3: startup does not).
 func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger) (*handle, error) {
 	h := &handle{metrics: metrics.New(opt.Version)}
 	fail := func(err error) (*handle, error) { return nil, errors.Join(err, h.close(log)) }

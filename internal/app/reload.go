@@ -26,7 +26,7 @@ type keySet struct {
 
 // keySource reads the files the keys came from (rndc.conf and its includes, key files,
 // RNDC_SECRET_FILE, NSUPDATE_SECRET_FILE). Their hash only decides when to load: parse loads
-// the whole configuration again, which resolves the keys exactly as at startup (CONTRACT
+// the whole configuration again, which resolves the keys exactly as at startup (docs/contract.md
 // §14.3). filewatch never calls read and parse concurrently, so paths needs no lock.
 type keySource struct {
 	reload func() (config.Config, error)

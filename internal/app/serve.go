@@ -7,7 +7,7 @@ import (
 )
 
 // Limits on slow and oversized clients. They fit bindy's client, which gives a request 30 s
-// and whose bodies are small (CONTRACT §1), and the 25 s within which bindgate answers.
+// and whose bodies are small (docs/contract.md §1), and the 25 s within which bindgate answers.
 const (
 	readHeaderTimeout = 10 * time.Second  // request line and headers; also bounds the TLS handshake
 	readTimeout       = 30 * time.Second  // the whole request, body included

@@ -31,7 +31,7 @@ type Authenticator interface {
 }
 
 // ErrUnauthenticated is wrapped by every refusal. The reason wrapped with it is for logs and
-// metrics only; the response is always a bare 401 "Unauthorized" (CONTRACT §19 A7).
+// metrics only; the response is always a bare 401 "Unauthorized" (docs/contract.md §19 A7).
 var ErrUnauthenticated = errors.New("unauthenticated")
 
 // The refusal reasons Reason returns. They are a closed set, so they are safe as metric labels.
@@ -41,7 +41,7 @@ const (
 	ReasonEmpty    = "empty"    // "Bearer" with no token
 	ReasonMismatch = "mismatch" // a token that is not the configured one
 
-	// TokenReview refusals (CONTRACT §15.2).
+	// TokenReview refusals (docs/contract.md §15.2).
 	ReasonReviewRejected = "rejected"      // not authenticated, or no username
 	ReasonAudience       = "audience"      // status.audiences misses every configured audience
 	ReasonNotAllowed     = "not_allowed"   // an identity outside the allowlists
@@ -85,7 +85,7 @@ type static struct{ digest [sha256.Size]byte }
 
 // NewStatic returns the shared-secret authenticator for token (BIND_API_TOKEN). The caller's
 // token and the secret are hashed with SHA-256 and the digests compared in constant time, so
-// the comparison takes the same time whatever the lengths (CONTRACT §19 A15). Only the exact
+// the comparison takes the same time whatever the lengths (docs/contract.md §19 A15). Only the exact
 // token is accepted; an empty configured token therefore accepts nothing.
 func NewStatic(token string) Authenticator { return static{digest: sha256.Sum256([]byte(token))} }
 
@@ -106,7 +106,7 @@ func (s static) Authenticate(r *http.Request) (Principal, error) {
 type none struct{}
 
 // NewNone returns the authenticator of DISABLE_AUTH=true: every request is the principal
-// "anonymous". Startup refuses it on a non-loopback address without an override (CONTRACT §15.3).
+// "anonymous". Startup refuses it on a non-loopback address without an override (docs/contract.md §15.3).
 func NewNone() Authenticator { return none{} }
 
 // Authenticate implements Authenticator.

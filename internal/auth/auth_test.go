@@ -62,7 +62,7 @@ func TestStatic(t *testing.T) {
 }
 
 // TestPresenceOnlyNeverAccepted: no non-empty token other than the secret passes, and an empty
-// configured secret accepts nothing (CONTRACT §15.1: there is no "any token" mode).
+// configured secret accepts nothing (docs/contract.md §15.1: there is no "any token" mode).
 func TestPresenceOnlyNeverAccepted(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ configured, sent string }{

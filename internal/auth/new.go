@@ -23,11 +23,11 @@ type Options struct {
 	TokenFile *TokenFile
 }
 
-// New builds the authenticator of the mode (CONTRACT §15.1): none, the shared secret, or a
+// New builds the authenticator of the mode (docs/contract.md §15.1): none, the shared secret, or a
 // TokenReview. TokenReview targets KUBE_API_SERVER, KUBE_TOKEN_PATH and KUBE_CA_CERT_PATH when
 // set (config's Guard makes it all three or none), else the pod's in-cluster API server and
 // service account files. A target that cannot work is a *config.SettingError naming the
-// setting (CONTRACT §15.3). The result may implement io.Closer.
+// setting (docs/contract.md §15.3). The result may implement io.Closer.
 func New(cfg config.Auth, o Options) (Authenticator, error) {
 	log := o.Logger
 	if log == nil {

@@ -17,7 +17,7 @@ import (
 )
 
 // TestNew: each mode gets its authenticator; a TokenReview target that cannot work
-// stops startup with an error naming the setting (CONTRACT §15.3).
+// stops startup with an error naming the setting (docs/contract.md §15.3).
 func TestNew(t *testing.T) {
 	t.Parallel()
 	const podToken = "pod-sa-token-app-test"

@@ -13,7 +13,7 @@ import (
 type cacheKey = [sha256.Size]byte
 
 // reviewCache holds review outcomes by token digest, bounded in size, and merges concurrent
-// reviews of one token into one (a small singleflight: CONTRACT's optional x/sync is not worth a
+// reviews of one token into one (a small singleflight: the contract's (docs/contract.md) optional x/sync is not worth a
 // dependency for this).
 type reviewCache struct {
 	max int

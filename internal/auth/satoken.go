@@ -73,7 +73,7 @@ func (s *tokenSource) reloadLocked() bool {
 	return true
 }
 
-// String, GoString, Format and LogValue never show the token (CONTRACT §19 A4).
+// String, GoString, Format and LogValue never show the token (docs/contract.md §19 A4).
 func (s *tokenSource) String() string             { return "tokenSource(" + s.path + ")" }
 func (s *tokenSource) GoString() string           { return s.String() }
 func (s *tokenSource) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, s.String()) }

@@ -23,10 +23,10 @@ import (
 // ErrAuthUnavailable is returned when a TokenReview could not be completed: the API server was
 // unreachable, timed out, answered 5xx or 429, or sent a malformed answer. It does NOT wrap
 // ErrUnauthenticated: the caller may be fine, so the API answers 503 "Service unavailable",
-// which clients retry, and never 200 or 401 (CONTRACT §15.2, §3.4).
+// which clients retry, and never 200 or 401 (docs/contract.md §15.2, §3.4).
 var ErrAuthUnavailable = errors.New("authentication unavailable")
 
-// The TokenReview defaults (CONTRACT §15.2).
+// The TokenReview defaults (docs/contract.md §15.2).
 const (
 	DefaultReviewTimeout = 5 * time.Second
 	DefaultPositiveTTL   = 2 * time.Minute
@@ -39,7 +39,7 @@ const (
 	saPrefix        = "system:serviceaccount:"
 	maxReviewBody   = 1 << 20 // a TokenReview answer is a few hundred bytes
 	// tokenReread is how often the pod's own token is re-read: projected tokens rotate, and
-	// the kubelet refreshes them well before they expire (CONTRACT §15.2: at least every minute).
+	// the kubelet refreshes them well before they expire (docs/contract.md §15.2: at least every minute).
 	tokenReread = time.Minute
 )
 
@@ -49,12 +49,12 @@ type TokenReviewConfig struct {
 	TokenPath  string // this pod's own service-account token file, the review's bearer
 	CACertPath string // PEM trust root for APIServer
 
-	Audiences []string // BIND_TOKEN_AUDIENCES; status.audiences must intersect them (CONTRACT §19 A1)
+	Audiences []string // BIND_TOKEN_AUDIENCES; status.audiences must intersect them (docs/contract.md §19 A1)
 
 	// AllowedServiceAccounts are full usernames, system:serviceaccount:<ns>:<name>;
 	// AllowedNamespaces accept every service account of the listed namespaces. When either is
 	// set, a username must match one of them. AllowAny (BIND_ALLOW_ANY_SERVICEACCOUNT) is needed
-	// to run with both empty and then accepts every authenticated identity (CONTRACT §19 A2).
+	// to run with both empty and then accepts every authenticated identity (docs/contract.md §19 A2).
 	AllowedServiceAccounts []string
 	AllowedNamespaces      []string
 	AllowAny               bool
@@ -101,8 +101,8 @@ func InClusterConfig(lookup func(string) (string, bool), root string) (TokenRevi
 }
 
 // TokenReview authenticates Kubernetes bearer tokens with one HTTPS POST to the API server's
-// TokenReview endpoint per token and cache period (CONTRACT §15.2). No client-go. It is safe for
-// concurrent use; the HTTP client, CA pool and token source are built once (CONTRACT §19 A8).
+// TokenReview endpoint per token and cache period (docs/contract.md §15.2). No client-go. It is safe for
+// concurrent use; the HTTP client, CA pool and token source are built once (docs/contract.md §19 A8).
 type TokenReview struct {
 	endpoint  string
 	client    *http.Client
@@ -137,11 +137,11 @@ func NewTokenReview(cfg TokenReviewConfig) (*TokenReview, error) {
 	}
 	audiences := slices.DeleteFunc(slices.Clone(cfg.Audiences), func(s string) bool { return s == "" })
 	if len(audiences) == 0 {
-		return nil, &ConfigError{Field: "Audiences", Err: errors.New("empty: every review would fail (CONTRACT §19 A1)")}
+		return nil, &ConfigError{Field: "Audiences", Err: errors.New("empty: every review would fail (docs/contract.md §19 A1)")}
 	}
 	if len(cfg.AllowedServiceAccounts) == 0 && len(cfg.AllowedNamespaces) == 0 && !cfg.AllowAny {
 		return nil, &ConfigError{Field: "AllowedServiceAccounts", Err: errors.New("no allowlist and AllowAny not set " +
-			"(CONTRACT §19 A2)")}
+			"(docs/contract.md §19 A2)")}
 	}
 	pool, err := loadCA(cfg.CACertPath)
 	if err != nil {
@@ -220,7 +220,7 @@ func (t *TokenReview) Close() error {
 func (t *TokenReview) Endpoint() string { return t.endpoint }
 
 // String, GoString, Format and LogValue show only the endpoint: a TokenReview holds the pod's
-// own token (CONTRACT §19 A4).
+// own token (docs/contract.md §19 A4).
 func (t *TokenReview) String() string             { return "TokenReview(" + t.endpoint + ")" }
 func (t *TokenReview) GoString() string           { return t.String() }
 func (t *TokenReview) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, t.String()) }
@@ -289,7 +289,7 @@ func (t *TokenReview) review(ctx context.Context, tok string) outcome {
 		return unavailable(err)
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		// Our RBAC or our own token is broken, not the caller's token: a retry does not help,
-		// so 401, but not cached, so that fixing RBAC takes effect at once (CONTRACT §15.2).
+		// so 401, but not cached, so that fixing RBAC takes effect at once (docs/contract.md §15.2).
 		t.log.LogAttrs(ctx, slog.LevelError, "TokenReview refused by the Kubernetes API server: grant this pod's "+
 			"service account create on tokenreviews (authentication.k8s.io, a ClusterRole, not system:auth-delegator) "+
 			"and check that its token is mounted and valid; every API request is refused until then",
@@ -306,7 +306,7 @@ func (t *TokenReview) review(ctx context.Context, tok string) outcome {
 	return t.decide(ctx, tok, &rv)
 }
 
-// decide applies CONTRACT §15.2's acceptance rules to a completed review.
+// decide applies docs/contract.md §15.2's acceptance rules to a completed review.
 func (t *TokenReview) decide(ctx context.Context, tok string, rv *tokenReviewObject) outcome {
 	now := t.now()
 	no := func(reason string) outcome { return outcome{err: &refusal{reason}, until: now.Add(t.negTTL)} }
@@ -316,7 +316,7 @@ func (t *TokenReview) decide(ctx context.Context, tok string, rv *tokenReviewObj
 		return no(ReasonReviewRejected)
 	case !slices.ContainsFunc(rv.Status.Audiences, func(a string) bool { return slices.Contains(t.audiences, a) }):
 		// An empty list fails too: a webhook that ignores audiences must not pass a token
-		// minted for someone else, such as the default SA token (CONTRACT §19 A1).
+		// minted for someone else, such as the default SA token (docs/contract.md §19 A1).
 		return no(ReasonAudience)
 	case !t.allowed(user):
 		t.log.LogAttrs(ctx, slog.LevelWarn, "TokenReview: authenticated identity not in BIND_ALLOWED_SERVICE_ACCOUNTS "+
@@ -335,7 +335,7 @@ func (t *TokenReview) decide(ctx context.Context, tok string, rv *tokenReviewObj
 
 // allowed applies the allowlists. With both empty only AllowAny gets here (NewTokenReview
 // refuses the rest). Otherwise the username must be listed, or be a service account of a
-// listed namespace; any other identity fails ([fix] CONTRACT §15.2).
+// listed namespace; any other identity fails ([fix] docs/contract.md §15.2).
 func (t *TokenReview) allowed(user string) bool {
 	if len(t.allowSA) == 0 && len(t.allowNS) == 0 {
 		return t.allowAny

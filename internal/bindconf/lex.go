@@ -3,7 +3,7 @@
 // prints. It is the one lexer for that grammar; bindkey and zoneconf build their parsers on it.
 //
 // It owns tokens only, never statements or their meaning, and its errors carry a byte offset
-// and a reason but never input text: the text around a secret is the secret (CONTRACT §19 A3).
+// and a reason but never input text: the text around a secret is the secret (docs/contract.md §19 A3).
 package bindconf
 
 import (

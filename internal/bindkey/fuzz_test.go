@@ -6,7 +6,7 @@ import (
 )
 
 // canary is a secret appended to fuzzed input: whatever the input did to the parser, the
-// canary must never appear in an error (CONTRACT §19 A3).
+// canary must never appear in an error (docs/contract.md §19 A3).
 const canary = "Q0FOQVJZLXNlY3JldC1tdXN0LW5ldmVyLWxlYWs="
 
 var canaryKey = `key "canary" { algorithm "` + canary + `"; secret "` + canary + `"; };`

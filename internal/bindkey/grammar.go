@@ -9,7 +9,7 @@ import (
 )
 
 // ErrSyntax is wrapped by errors about malformed input. Like every parse error of this package
-// it names the file, line and byte offset, never the content (CONTRACT §19 A3), since the text
+// it names the file, line and byte offset, never the content (docs/contract.md §19 A3), since the text
 // around a secret is the secret.
 var ErrSyntax = errors.New("syntax error")
 

@@ -15,7 +15,7 @@ import (
 
 // Algorithm is an HMAC algorithm, numbered as BIND's DST_ALG_HMAC* codes, which is also the
 // algorithm byte of an rndc "hsha" signature (lib/isccc/cc.c). Only SHA-2 is accepted
-// (CONTRACT §19 A12): md5 and sha1 stop startup.
+// (docs/contract.md §19 A12): md5 and sha1 stop startup.
 type Algorithm uint8
 
 // The accepted algorithms.
@@ -32,7 +32,7 @@ var ErrAlgorithm = errors.New("unsupported HMAC algorithm")
 // ErrSecret is wrapped when a secret is empty or not base64.
 var ErrSecret = errors.New("invalid key secret")
 
-// ParseAlgorithm accepts "hmac-sha256", "HMAC-SHA256", "sha256" and the like (CONTRACT §18.23).
+// ParseAlgorithm accepts "hmac-sha256", "HMAC-SHA256", "sha256" and the like (docs/contract.md §18.23).
 func ParseAlgorithm(s string) (Algorithm, error) {
 	n := strings.ToLower(strings.TrimSpace(s))
 	n = strings.TrimPrefix(n, "hmac-")
@@ -88,14 +88,14 @@ func (a Algorithm) New() func() hash.Hash {
 func (a Algorithm) TSIGName() string { return a.String() + "." }
 
 // Key is a named HMAC key. Its Secret is the decoded key material; String, GoString, Format and
-// LogValue redact it (CONTRACT §19 A4), so a Key can never reach a log or an error by accident.
+// LogValue redact it (docs/contract.md §19 A4), so a Key can never reach a log or an error by accident.
 type Key struct {
 	Name      string
 	Algorithm Algorithm
 	Secret    []byte
 }
 
-// DecodeSecret decodes a base64 secret as written in a BIND key statement (CONTRACT §19 A19).
+// DecodeSecret decodes a base64 secret as written in a BIND key statement (docs/contract.md §19 A19).
 func DecodeSecret(b64 string) ([]byte, error) {
 	s := strings.TrimSpace(b64)
 	if s == "" {

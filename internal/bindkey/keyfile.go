@@ -12,7 +12,7 @@ var ErrNoKey = errors.New("no key")
 const maxKeyName = 253
 
 // ValidKeyName reports whether name can name a key: [A-Za-z0-9._-]{1,253}. Key names end up
-// in TSIG records and rndc command text, where CONTRACT §19 B-3 allows nothing else.
+// in TSIG records and rndc command text, where docs/contract.md §19 B-3 allows nothing else.
 func ValidKeyName(name string) bool {
 	if name == "" || len(name) > maxKeyName {
 		return false
@@ -27,7 +27,7 @@ func ValidKeyName(name string) bool {
 }
 
 // keyFrom interprets `key <name> { algorithm <alg>; secret "<base64>"; };`. Errors carry the
-// position only: neither the name nor any value is echoed (CONTRACT §19 A3).
+// position only: neither the name nor any value is echoed (docs/contract.md §19 A3).
 func keyFrom(f *file, s stmt) (Key, error) {
 	if len(s.words) != 2 || !s.hasBl {
 		return Key{}, f.errAt(s.off, ErrSyntax, "key needs a name and a { } block")
@@ -75,13 +75,13 @@ func keyFrom(f *file, s stmt) (Key, error) {
 func algorithmHint(s string) string {
 	switch n := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(s)), "hmac-"); n {
 	case "md5", "sha1", "md5.sig-alg.reg.int":
-		return "md5 and sha1 are not allowed; use hmac-sha256 or stronger (CONTRACT §19 A12)"
+		return "md5 and sha1 are not allowed; use hmac-sha256 or stronger (docs/contract.md §19 A12)"
 	}
 	return "not one of hmac-sha224, hmac-sha256, hmac-sha384, hmac-sha512"
 }
 
 // keySet collects keys across files and refuses a name defined twice: which one BIND would use
-// depends on the tool, so bindgate makes no pick (CONTRACT §19 A18).
+// depends on the tool, so bindgate makes no pick (docs/contract.md §19 A18).
 type keySet struct {
 	keys []Key
 }

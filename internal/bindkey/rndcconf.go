@@ -11,7 +11,7 @@ import (
 )
 
 // MaxIncludeDepth bounds include nesting: rndc.conf may include 32 files deep, not 33
-// (CONTRACT §19 A17).
+// (docs/contract.md §19 A17).
 const MaxIncludeDepth = 32
 
 // maxFileSize bounds every file read; real rndc.conf and key files are a few hundred bytes.
@@ -21,7 +21,7 @@ const maxFileSize = 1 << 20
 var ErrInclude = errors.New("bad include")
 
 // ErrAmbiguousKey is wrapped when rndc.conf defines several keys, names no default-key and the
-// caller names none either (CONTRACT §19 A18).
+// caller names none either (docs/contract.md §19 A18).
 var ErrAmbiguousKey = errors.New("several keys and no default-key")
 
 // RNDCConf is what bindgate takes from rndc.conf and the files it includes.
@@ -260,7 +260,7 @@ func (p *confParser) server(f *file, s stmt) error {
 	return nil
 }
 
-// portValue reads a port, 1-65535; anything else stops startup (CONTRACT §19 A16).
+// portValue reads a port, 1-65535; anything else stops startup (docs/contract.md §19 A16).
 func portValue(f *file, o stmt) (uint16, error) {
 	n, err := strconv.ParseUint(o.arg(0), 10, 16)
 	if err != nil || n == 0 {
@@ -281,7 +281,7 @@ func (c RNDCConf) Server(addr string) (ServerConf, bool) {
 
 // ResolveKey picks the key to use: the one called name when name is given; else default-key;
 // else the only key. Several keys and no default is ErrAmbiguousKey, never an arbitrary pick
-// (CONTRACT §19 A18); no matching key is ErrNoKey. Key names are not secret and do appear in
+// (docs/contract.md §19 A18); no matching key is ErrNoKey. Key names are not secret and do appear in
 // these errors.
 func (c RNDCConf) ResolveKey(name string) (Key, error) {
 	what := "key"

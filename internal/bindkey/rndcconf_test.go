@@ -12,7 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// bindyRNDCConf is /etc/bind/rndc.conf of a bindy pod (CONTRACT §14.2), including keyPath.
+// bindyRNDCConf is /etc/bind/rndc.conf of a bindy pod (docs/contract.md §14.2), including keyPath.
 func bindyRNDCConf(keyPath string) string {
 	return `include "` + keyPath + `";
 options {
@@ -37,7 +37,7 @@ func writeFile(t *testing.T, path, content string) {
 	}
 }
 
-// The bindy pod layout of CONTRACT §14.2, read from disk, with the include absolute (as bindy
+// The bindy pod layout of docs/contract.md §14.2, read from disk, with the include absolute (as bindy
 // writes it) and relative to the including file.
 func TestLoadRNDCConfBindyLayout(t *testing.T) {
 	t.Parallel()

@@ -8,7 +8,7 @@ import (
 )
 
 // Auth is the authentication section: the mode's inputs (see Config.AuthMode) and the
-// TokenReview parameters (CONTRACT §15). auth.New builds the authenticator from it.
+// TokenReview parameters (docs/contract.md §15). auth.New builds the authenticator from it.
 type Auth struct {
 	Disabled               bool     // DISABLE_AUTH
 	AllowInsecure          bool     // BINDCAR_ALLOW_INSECURE_AUTH, --i-know-this-is-insecure
@@ -51,7 +51,7 @@ func (a Auth) TokenReviewSetting(field string) string {
 	return "TokenReview " + field
 }
 
-// auth reads the authentication settings (CONTRACT §15).
+// auth reads the authentication settings (docs/contract.md §15).
 func (p *loader) auth(c *Config) {
 	c.Auth.Disabled = p.boolean("DISABLE_AUTH")
 	c.Auth.AllowInsecure = p.boolean("BINDCAR_ALLOW_INSECURE_AUTH")
@@ -113,7 +113,7 @@ func validLabel(s string) bool {
 }
 
 // validServiceAccount reports system:serviceaccount:<namespace>:<name>, the username a
-// TokenReview returns for a service account (CONTRACT §15.2). Names are RFC 1123 subdomains.
+// TokenReview returns for a service account (docs/contract.md §15.2). Names are RFC 1123 subdomains.
 func validServiceAccount(s string) bool {
 	rest, ok := strings.CutPrefix(s, "system:serviceaccount:")
 	if !ok {

@@ -30,9 +30,9 @@ type Config struct {
 	EnableDocs bool // BIND_ENABLE_DOCS: reserved; no docs are served yet
 
 	Access    Access    // who may do what, and from where (issue 4)
-	RateLimit RateLimit // the per-client token bucket of CONTRACT §16
+	RateLimit RateLimit // the per-client token bucket of docs/contract.md §16
 
-	// RNDC is the control channel and its key (CONTRACT §14.3).
+	// RNDC is the control channel and its key (docs/contract.md §14.3).
 	RNDC struct {
 		Addr string      // host:port
 		Key  bindkey.Key // Name may be "" when nothing names the key; the rndc wire carries none
@@ -55,7 +55,7 @@ type Config struct {
 	StatsURL string // BIND_STATS_URL: named's statistics channel, optional, not used yet
 }
 
-// Secret is a string that redacts itself wherever it could be printed (CONTRACT §19 A4).
+// Secret is a string that redacts itself wherever it could be printed (docs/contract.md §19 A4).
 // An empty Secret prints as "", so logs can still tell "unset" from "set".
 type Secret string
 
@@ -123,7 +123,7 @@ func LoadFixed(args []string, env func(string) (string, bool), fixed map[string]
 // temporary directory (or nowhere) so that they never read /etc.
 type loadOptions struct {
 	fixed     map[string]string // settings the caller owns (LoadFixed)
-	rndcConfs []string          // rndc.conf search list (CONTRACT §14.3)
+	rndcConfs []string          // rndc.conf search list (docs/contract.md §14.3)
 	// rndcKeyFile is BIND's default key file (Debian's postinst writes it with rndc-confgen -a),
 	// used when no rndc.conf exists and RNDC_CONF is unset, as bin/rndc/rndc.c does.
 	rndcKeyFile string

@@ -319,7 +319,7 @@ func TestUsage(t *testing.T) {
 			t.Errorf("usage lacks --%s", s.flag)
 		}
 		if s.flag != "" && (strings.Contains(s.env, "SECRET") && !strings.HasSuffix(s.env, "_FILE") || s.env == "BIND_API_TOKEN") {
-			t.Errorf("%s must have no flag (CONTRACT §19 B-7)", s.env)
+			t.Errorf("%s must have no flag (docs/contract.md §19 B-7)", s.env)
 		}
 	}
 	for _, f := range []string{"-debug", "-version", "-i-know-this-is-insecure"} {

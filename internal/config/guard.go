@@ -11,7 +11,7 @@ import (
 // ErrUnsafe is wrapped by every Guard error.
 var ErrUnsafe = errors.New("unsafe configuration")
 
-// The authentication modes (CONTRACT §15.1).
+// The authentication modes (docs/contract.md §15.1).
 const (
 	AuthDisabled    = "disabled"
 	AuthToken       = "token"
@@ -19,7 +19,7 @@ const (
 )
 
 // AuthMode is "disabled" (DISABLE_AUTH), else "token" (BIND_API_TOKEN or
-// BIND_API_TOKENS_FILE set), else "tokenreview" (CONTRACT §15.1).
+// BIND_API_TOKENS_FILE set), else "tokenreview" (docs/contract.md §15.1).
 func (c Config) AuthMode() string {
 	switch {
 	case c.Auth.Disabled:
@@ -30,7 +30,7 @@ func (c Config) AuthMode() string {
 	return AuthTokenReview
 }
 
-// Guard runs the startup guards of CONTRACT §15.3 and reports every failure, each a
+// Guard runs the startup guards of docs/contract.md §15.3 and reports every failure, each a
 // *SettingError wrapping ErrUnsafe that says how to fix it. It is pure: files the settings name
 // (TokenReview credentials, certificates) are checked where they are opened.
 func (c Config) Guard() error {
@@ -41,7 +41,7 @@ func (c Config) Guard() error {
 	switch c.AuthMode() {
 	case AuthDisabled:
 		host, _, err := net.SplitHostPort(c.ListenAddr)
-		if (err != nil || !loopback(host)) && !c.Auth.AllowInsecure { // CONTRACT §19 B-4
+		if (err != nil || !loopback(host)) && !c.Auth.AllowInsecure { // docs/contract.md §19 B-4
 			refuse("DISABLE_AUTH", "authentication is off and the API listens on %s, so anyone who can reach it "+
 				"can change zones. Either set BIND_API_TOKEN to a shared secret instead of DISABLE_AUTH, "+
 				"or listen on 127.0.0.1 with BIND_API_ADDRESS=127.0.0.1, "+
@@ -55,7 +55,7 @@ func (c Config) Guard() error {
 				"or BIND_ALLOW_ANY_SERVICEACCOUNT=true to accept that; or set BIND_API_TOKEN for shared-secret mode")
 		}
 		if len(c.Auth.TokenAudiences) == 0 {
-			refuse("BIND_TOKEN_AUDIENCES", "no audience: every TokenReview would fail (CONTRACT §19 A1); "+
+			refuse("BIND_TOKEN_AUDIENCES", "no audience: every TokenReview would fail (docs/contract.md §19 A1); "+
 				"leave it unset for the default, bindcar")
 		}
 	}
@@ -82,7 +82,7 @@ func (c Config) Guard() error {
 }
 
 // loopback reports whether host is localhost, in 127.0.0.0/8 or ::1; 0.0.0.0 and :: are not
-// (CONTRACT §15.3).
+// (docs/contract.md §15.3).
 func loopback(host string) bool {
 	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
 		return true

@@ -16,7 +16,7 @@ import (
 var ErrNoRNDCKey = errors.New("no rndc key")
 
 // keys resolves the control channel and the RFC 2136 target, per parameter: environment (or
-// flag), then rndc.conf (else BIND's default rndc.key), then defaults (CONTRACT §14.3). It
+// flag), then rndc.conf (else BIND's default rndc.key), then defaults (docs/contract.md §14.3). It
 // contacts nothing.
 func (p *loader) keys(c *Config, opts loadOptions) {
 	conf, confPath := p.rndcConf(opts.rndcConfs)
@@ -82,7 +82,7 @@ func (p *loader) rndcConf(defaults []string) (*bindkey.RNDCConf, string) {
 			continue
 		}
 		if err != nil {
-			p.fail("RNDC_CONF", err) // file, line and offset only (CONTRACT §19 A3)
+			p.fail("RNDC_CONF", err) // file, line and offset only (docs/contract.md §19 A3)
 			return nil, path
 		}
 		return &c, path
@@ -172,7 +172,7 @@ func (p *loader) rndcKey(conf *bindkey.RNDCConf, confPath, host string, keyFileE
 }
 
 // nsupdate resolves the RFC 2136 target and its TSIG key, which defaults to the rndc key with
-// its real name, never a made-up "rndc-key" (CONTRACT §18.17).
+// its real name, never a made-up "rndc-key" (docs/contract.md §18.17).
 func (p *loader) nsupdate(c *Config) {
 	host, port, err := parseServer(p.v.get("NSUPDATE_SERVER"))
 	if err != nil {
@@ -208,7 +208,7 @@ func (p *loader) nsupdate(c *Config) {
 	c.NSUpdate.TCP = p.boolean("NSUPDATE_TCP")
 }
 
-// keyName reads a key name; it must be usable in TSIG and rndc text (CONTRACT §19 B-3).
+// keyName reads a key name; it must be usable in TSIG and rndc text (docs/contract.md §19 B-3).
 func (p *loader) keyName(k string) string {
 	n := p.v.get(k)
 	if n != "" && !bindkey.ValidKeyName(n) {
@@ -218,7 +218,7 @@ func (p *loader) keyName(k string) string {
 }
 
 // algorithm reads an HMAC algorithm without repeating the value: a secret pasted into the
-// wrong variable must not reach the log (CONTRACT §19 B-7).
+// wrong variable must not reach the log (docs/contract.md §19 B-7).
 func (p *loader) algorithm(k string) bindkey.Algorithm {
 	a, err := bindkey.ParseAlgorithm(p.v.get(k))
 	if err != nil {

@@ -19,7 +19,7 @@ func keyText(name, alg, b64 string) string {
 	return `key "` + name + `" { algorithm ` + alg + `; secret "` + b64 + `"; };` + "\n"
 }
 
-// bindyConf is the bindy pod's /etc/bind/rndc.conf (CONTRACT §14.2), including keyPath.
+// bindyConf is the bindy pod's /etc/bind/rndc.conf (docs/contract.md §14.2), including keyPath.
 func bindyConf(keyPath string) string {
 	return `include "` + keyPath + `";
 options { default-server 127.0.0.1; default-port 9530; default-key "bindy-operator"; };
@@ -41,7 +41,7 @@ func writeTree(t *testing.T, dir string, files map[string]string) {
 	}
 }
 
-// The bindy pod of CONTRACT §14.2 end to end: rndc.conf at the default path, the key in an
+// The bindy pod of docs/contract.md §14.2 end to end: rndc.conf at the default path, the key in an
 // included file, the environment bindy sets, and the guards.
 func TestBindyPod(t *testing.T) {
 	t.Parallel()
@@ -205,7 +205,7 @@ func TestRNDCResolution(t *testing.T) {
 				t.Errorf("got  %s\nwant %s", got, tc.want)
 			}
 			if r.Name == "rndc-key" || n.Name == "rndc-key" {
-				t.Error("made-up key name rndc-key (CONTRACT §18.17)")
+				t.Error("made-up key name rndc-key (docs/contract.md §18.17)")
 			}
 		})
 	}

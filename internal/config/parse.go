@@ -13,7 +13,7 @@ import (
 	"github.com/bindgate/bindgate/internal/quote"
 )
 
-// parseBool accepts true/false, 1/0 and yes/no in any case (CONTRACT §14.1).
+// parseBool accepts true/false, 1/0 and yes/no in any case (docs/contract.md §14.1).
 func parseBool(s string) (bool, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "true", "1", "yes":
@@ -25,7 +25,7 @@ func parseBool(s string) (bool, error) {
 }
 
 // parseInt reads a whole number from lo to hi; anything else, overflow included, is an error
-// (CONTRACT §19 A16).
+// (docs/contract.md §19 A16).
 func parseInt(s string, lo, hi int) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil || n < lo || n > hi {

@@ -19,7 +19,7 @@ type Access struct {
 	AuditLog     string         // BINDGATE_AUDIT_LOG: "stderr", "stdout", "off" or an absolute path
 }
 
-// RateLimit is the per-client token bucket of CONTRACT §16.
+// RateLimit is the per-client token bucket of docs/contract.md §16.
 type RateLimit struct {
 	Enabled                     bool // RATE_LIMIT_ENABLED
 	Requests, PeriodSecs, Burst int  // RATE_LIMIT_REQUESTS, _PERIOD_SECS, _BURST; each >= 1

@@ -43,7 +43,7 @@ type Client struct {
 }
 
 // New returns a Client for cfg. It validates Addr and Key but does not dial: startup does not
-// contact BIND (CONTRACT §14.3).
+// contact BIND (docs/contract.md §14.3).
 func New(cfg Config) (*Client, error) {
 	if cfg.Key == nil {
 		return nil, errors.New("ddns: Config.Key is required")

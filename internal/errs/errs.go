@@ -41,7 +41,7 @@ func (k Kind) String() string {
 // Error is a failure of a known Kind. Msg is public: it goes verbatim into the error body, so
 // it must never hold BIND's text, a path or a key name. Err is the cause, for the log only.
 // An empty Msg lets the HTTP layer use its fixed text for the kind (for Internal and
-// Unavailable, the only messages CONTRACT §3.3 allows besides typed ones).
+// Unavailable, the only messages docs/contract.md §3.3 allows besides typed ones).
 type Error struct {
 	Kind Kind
 	Msg  string

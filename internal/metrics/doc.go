@@ -2,8 +2,8 @@
 // process collectors.
 //
 // The bindcar_* names, types, labels and buckets are read by bindcar's published dashboard and
-// are frozen by CONTRACT §17; metrics that bindcar did not have start with bindgate_. Label
+// are frozen by docs/contract.md §17; metrics that bindcar did not have start with bindgate_. Label
 // values are bounded: route templates rather than paths, rndc verbs, fixed result classes
-// (CONTRACT §19 A-4). A Metrics value is created once per process (or per test) and passed to the
+// (docs/contract.md §19 A-4). A Metrics value is created once per process (or per test) and passed to the
 // packages that record into it; nothing here is a package-level registry.
 package metrics

@@ -111,7 +111,7 @@ func New(version string) *Metrics {
 		m.KeyReloads, m.TLSReloads,
 	)
 	m.AppInfo.WithLabelValues(version).Set(1)
-	// [fix] CONTRACT §16: bindcar never emitted its rate-limit metric; both series exist from the
+	// [fix] docs/contract.md §16: bindcar never emitted its rate-limit metric; both series exist from the
 	// start so that a dashboard rate() over result="rejected" is 0, not absent.
 	for _, r := range []string{"allowed", "rejected"} {
 		m.RateLimit.WithLabelValues(r)
@@ -158,7 +158,7 @@ func (m *Metrics) Reconciled(readded, failed int) {
 }
 
 // ObserveDNS records one exchange of the ddns client (its Observe hook) by op and result
-// class; an update also counts as bindcar's "nsupdate_update" command (CONTRACT §17).
+// class; an update also counts as bindcar's "nsupdate_update" command (docs/contract.md §17).
 func (m *Metrics) ObserveDNS(op, result string, d time.Duration) {
 	m.DNSMessages.WithLabelValues(op, result).Inc()
 	if op == "update" {

@@ -9,7 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
-// TestExposition pins names, types, labels and buckets of CONTRACT §17 against the text the
+// TestExposition pins names, types, labels and buckets of docs/contract.md §17 against the text the
 // dashboard reads.
 func TestExposition(t *testing.T) {
 	t.Parallel()

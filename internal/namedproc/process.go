@@ -46,7 +46,7 @@ func (n *Named) launch(ctx context.Context) error {
 	}
 	cmd := exec.Command(n.opts.NamedPath, args...)
 	cmd.Dir = n.Dir
-	cmd.Env = []string{"PATH=" + envPath()} // CONTRACT A-5: PATH only
+	cmd.Env = []string{"PATH=" + envPath()} // docs/contract.md §19 A-5: PATH only
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.WaitDelay = waitDelay
 	p := &proc{cmd: cmd, done: make(chan struct{}), watch: &logWatch{}}

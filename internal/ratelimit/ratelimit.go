@@ -1,4 +1,4 @@
-// Package ratelimit keeps one token bucket per client (CONTRACT §16): refill Requests/Period
+// Package ratelimit keeps one token bucket per client (docs/contract.md §16): refill Requests/Period
 // tokens per second up to Burst, so "600 per 60 s, burst 50" allows 50 at once and then 10 per
 // second ([fix]: bindcar's inverted math gave one token every N seconds).
 //

@@ -13,7 +13,7 @@ func (c *clock) now() time.Time      { return c.t }
 func (c *clock) add(d time.Duration) { c.t = c.t.Add(d) }
 func ip(s string) netip.Addr         { return netip.MustParseAddr(s) }
 
-// TestRate checks N-per-period math with a burst (CONTRACT §16 [fix]).
+// TestRate checks N-per-period math with a burst (docs/contract.md §16 [fix]).
 func TestRate(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

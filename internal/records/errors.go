@@ -8,9 +8,9 @@ import (
 )
 
 // The records service answers with *errs.Error values; the HTTP layer maps their kinds
-// (CONTRACT §3.4). The constructors below fix the public wording of each case.
+// (docs/contract.md §3.4). The constructors below fix the public wording of each case.
 
-// invalidRecord is a 400 with bindcar's "Invalid record: " prefix (CONTRACT §3.3).
+// invalidRecord is a 400 with bindcar's "Invalid record: " prefix (docs/contract.md §3.3).
 func invalidRecord(format string, a ...any) *errs.Error {
 	return errs.New(errs.Invalid, "Invalid record: "+format, a...)
 }
@@ -40,17 +40,17 @@ func tooLarge(format string, a ...any) *errs.Error {
 	return errs.New(errs.TooLarge, "Invalid request: "+format, a...)
 }
 
-// zoneNotFound is CONTRACT's 404 for zone z.
+// zoneNotFound is the contract's (docs/contract.md) 404 for zone z.
 func zoneNotFound(z string) *errs.Error {
 	return errs.New(errs.NotFound, "Zone not found: %s", z)
 }
 
-// recordNotFound is the 404 of a PUT whose currentValue is absent (CONTRACT §12.4 [fix]).
+// recordNotFound is the 404 of a PUT whose currentValue is absent (docs/contract.md §12.4 [fix]).
 func recordNotFound(format string, a ...any) *errs.Error {
 	return errs.New(errs.NotFound, "Record not found: "+format, a...)
 }
 
-// notUpdatable is the 400 "Dynamic updates not enabled" of CONTRACT §12.2.
+// notUpdatable is the 400 "Dynamic updates not enabled" of docs/contract.md §12.2.
 func notUpdatable(msg string) *errs.Error {
 	return &errs.Error{Kind: errs.Invalid, Msg: "Dynamic updates not enabled: " + msg}
 }
@@ -75,7 +75,7 @@ func unavailable(cause error) *errs.Error {
 	return &errs.Error{Kind: errs.Unavailable, Msg: "Service unavailable", Err: cause}
 }
 
-// notLoaded is the typed 503 of CONTRACT §8.3.
+// notLoaded is the typed 503 of docs/contract.md §8.3.
 func notLoaded(z string) *errs.Error {
 	return errs.New(errs.Unavailable, "Zone not loaded: %s", z)
 }

@@ -32,7 +32,7 @@ var zone = []string{
 	"alias.example.test. 300 IN CNAME www.example.test.",
 }
 
-// The zone's configuration as showzone prints it (CONTRACT §12.2).
+// The zone's configuration as showzone prints it (docs/contract.md §12.2).
 const (
 	updatable = `zone "example.test" { type primary; file "example.test.zone"; allow-update { key "test-key"; }; };`
 	readOnly  = `zone "example.test" { type primary; file "example.test.zone"; };`

@@ -13,7 +13,7 @@ import (
 	"github.com/bindgate/bindgate/internal/errs"
 )
 
-// Add is POST /zones/{name}/records: RFC 2136 add of one RR (CONTRACT §12.4). An identical RR
+// Add is POST /zones/{name}/records: RFC 2136 add of one RR (docs/contract.md §12.4). An identical RR
 // is a DNS no-op and still a success.
 func (s *Service) Add(ctx context.Context, zone string, req AddRequest) (RecordResult, error) {
 	z, err := normalize(zone)
@@ -83,7 +83,7 @@ func (s *Service) Remove(ctx context.Context, zone string, req RemoveRequest) (R
 }
 
 // Update is PUT /zones/{name}/records: one message that requires the RRset to be exactly what
-// was read just before, deletes currentValue and adds newValue (CONTRACT §12.4). A
+// was read just before, deletes currentValue and adds newValue (docs/contract.md §12.4). A
 // currentValue that is not there is 404 [fix]; a concurrent change is 409.
 func (s *Service) Update(ctx context.Context, zone string, req UpdateRequest) (RecordResult, error) {
 	z, err := normalize(zone)
@@ -470,7 +470,7 @@ func keyOf(rr dns.RR) rrkey {
 	return rrkey{strings.ToLower(dns.Fqdn(rr.Header().Name)), rr.Header().Rrtype}
 }
 
-// required reports the first missing required field as a 422 (CONTRACT §3.1).
+// required reports the first missing required field as a 422 (docs/contract.md §3.1).
 func required(fields map[string]bool) error {
 	for _, f := range []string{"name", "type", "value", "currentValue", "newValue"} {
 		if present, asked := fields[f]; asked && !present {

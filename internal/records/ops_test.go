@@ -12,8 +12,8 @@ import (
 	"github.com/bindgate/bindgate/internal/records"
 )
 
-// TestAdd covers POST …/records: what is sent, the preconditions of CONTRACT §12.2 in order,
-// and the changes refused before sending (CONTRACT §12.4).
+// TestAdd covers POST …/records: what is sent, the preconditions of docs/contract.md §12.2 in order,
+// and the changes refused before sending (docs/contract.md §12.4).
 func TestAdd(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -96,7 +96,7 @@ func TestAdd(t *testing.T) {
 	}
 }
 
-// TestRcodes maps every answer BIND can give an UPDATE to the caller's error kind (CONTRACT
+// TestRcodes maps every answer BIND can give an UPDATE to the caller's error kind (docs/contract.md
 // §12.4).
 func TestRcodes(t *testing.T) {
 	t.Parallel()

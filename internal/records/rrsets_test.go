@@ -15,7 +15,7 @@ import (
 const soaPrereq = "example.test. 0 IN SOA ns1.example.test. admin.example.test. 100 3600 600 604800 86400"
 
 // TestPatch covers PATCH …/rrsets: every change in one message, deletions before additions,
-// If-Match as a SOA prerequisite (CONTRACT §12.5).
+// If-Match as a SOA prerequisite (docs/contract.md §12.5).
 func TestPatch(t *testing.T) {
 	t.Parallel()
 	replace := func(name, typ string, ttl uint32, recs ...string) records.RRsetChange {
@@ -199,7 +199,7 @@ func TestSync(t *testing.T) {
 }
 
 // TestReads covers GET …/rrsets and …/export over AXFR, and how a refused or failed
-// transfer is reported (CONTRACT §12.5).
+// transfer is reported (docs/contract.md §12.5).
 func TestReads(t *testing.T) {
 	t.Parallel()
 	f := newTestService(t, updatable)

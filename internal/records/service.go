@@ -34,7 +34,7 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxBatchRecords bounds the records of one group-committed message; 0 means 4,000.
 	MaxBatchRecords int
-	// SendTimeout bounds each update exchange; 0 means 10 s (CONTRACT §12.4).
+	// SendTimeout bounds each update exchange; 0 means 10 s (docs/contract.md §12.4).
 	SendTimeout time.Duration
 	// OnSend, when set, observes every update message: parts merged into it, records, result.
 	OnSend func(parts, records int, err error)
@@ -70,7 +70,7 @@ func New(cfg Config) (*Service, error) {
 	}, nil
 }
 
-// normalize re-validates a zone name at the service boundary (CONTRACT §4).
+// normalize re-validates a zone name at the service boundary (docs/contract.md §4).
 func normalize(name string) (string, error) {
 	z, err := zonename.Normalize(name)
 	if err != nil {
@@ -79,7 +79,7 @@ func normalize(name string) (string, error) {
 	return z, nil
 }
 
-// parse validates one caller record into an RR (CONTRACT §12.3); errors are 400 "Invalid
+// parse validates one caller record into an RR (docs/contract.md §12.3); errors are 400 "Invalid
 // record: …" naming the record.
 func parse(z, name, typ, value string, ttl *uint32, prio *uint16) (dns.RR, error) {
 	rr, err := rrdata.Parse(z, rrdata.Record{Name: name, Type: typ, Value: value, TTL: ttl, Priority: prio}, DefaultTTL, nil)
@@ -89,7 +89,7 @@ func parse(z, name, typ, value string, ttl *uint32, prio *uint16) (dns.RR, error
 	return rr, nil
 }
 
-// inputErr turns an rrdata validation error into the 400 of CONTRACT §3.3.
+// inputErr turns an rrdata validation error into the 400 of docs/contract.md §3.3.
 func inputErr(err error) error {
 	if ie, ok := errors.AsType[*rrdata.InputError](err); ok {
 		return invalidRecord("%s", ie.Msg)
@@ -97,7 +97,7 @@ func inputErr(err error) error {
 	return err
 }
 
-// owner resolves a record name (CONTRACT §12.2).
+// owner resolves a record name (docs/contract.md §12.2).
 func owner(z, name string) (string, error) {
 	o, err := rrdata.Owner(z, name)
 	if err != nil {
@@ -332,7 +332,7 @@ func tooLargeChange(err error) error {
 		"at most %d bytes fit one UPDATE message; split it into several requests", e.records, e.bytes, maxUpdateSize)
 }
 
-// mapDNS maps a ddns failure to the caller's answer (CONTRACT §12.4 and issue 3).
+// mapDNS maps a ddns failure to the caller's answer (docs/contract.md §12.4 and issue 3).
 func (s *Service) mapDNS(ctx context.Context, z string, err error) error {
 	if e, ok := errors.AsType[*errs.Error](err); ok {
 		return e

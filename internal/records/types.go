@@ -1,6 +1,6 @@
 package records
 
-// AddRequest is CONTRACT §12.1's AddRecordRequest. Pointers tell "absent" from zero, so a
+// AddRequest is docs/contract.md §12.1's AddRecordRequest. Pointers tell "absent" from zero, so a
 // missing required field is a 422 and not a silent default.
 type AddRequest struct {
 	Name     *string `json:"name"`
@@ -10,14 +10,14 @@ type AddRequest struct {
 	Priority *uint16 `json:"priority"`
 }
 
-// RemoveRequest is CONTRACT §12.1's RemoveRecordRequest; Value nil removes the RRset.
+// RemoveRequest is docs/contract.md §12.1's RemoveRecordRequest; Value nil removes the RRset.
 type RemoveRequest struct {
 	Name  *string `json:"name"`
 	Type  *string `json:"type"`
 	Value *string `json:"value"`
 }
 
-// UpdateRequest is CONTRACT §12.1's UpdateRecordRequest.
+// UpdateRequest is docs/contract.md §12.1's UpdateRecordRequest.
 type UpdateRequest struct {
 	Name         *string `json:"name"`
 	Type         *string `json:"type"`
@@ -27,7 +27,7 @@ type UpdateRequest struct {
 	Priority     *uint16 `json:"priority"`
 }
 
-// RecordResult is what the one-record routes answer in "details" (CONTRACT §3.2).
+// RecordResult is what the one-record routes answer in "details" (docs/contract.md §3.2).
 type RecordResult struct {
 	Message string
 	Zone    string
@@ -136,6 +136,6 @@ const (
 const (
 	MaxRecordsPerChange = 1000
 	MaxSyncRecords      = 50000
-	// DefaultTTL applies when a record or RRset gives none (bindcar's default, CONTRACT §12.1).
+	// DefaultTTL applies when a record or RRset gives none (bindcar's default, docs/contract.md §12.1).
 	DefaultTTL uint32 = 3600
 )

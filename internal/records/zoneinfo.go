@@ -45,7 +45,7 @@ func (s *Service) known(ctx context.Context, z string) error {
 	return err
 }
 
-// writable checks that z accepts dynamic updates (CONTRACT §12.2, in its order).
+// writable checks that z accepts dynamic updates (docs/contract.md §12.2, in its order).
 func (s *Service) writable(ctx context.Context, z string) error {
 	return s.checkWritable(ctx, z, false)
 }

@@ -87,7 +87,7 @@ func TestRecordWriteSendsNoControlMessage(t *testing.T) {
 		t.Fatal("no update was sent")
 	}
 
-	// Not updatable per the registry: the 400 of CONTRACT §12.2, still without asking BIND.
+	// Not updatable per the registry: the 400 of docs/contract.md §12.2, still without asking BIND.
 	f.register(t, "b.test", `{ type primary; file "/z/b.test.zone"; };`)
 	_, err := f.recs.Add(t.Context(), "b.test", addA("www"))
 	if e, ok := errors.AsType[*errs.Error](err); !ok || e.Kind != errs.Invalid || !strings.Contains(e.Msg, "does not have allow-update") {

@@ -145,7 +145,7 @@ func (r *Registry) path(name string) string {
 	return filepath.Join(r.root.Name(), entriesDir, name)
 }
 
-// fileName re-validates zone (CONTRACT §4 sink re-validation) and returns its entry file.
+// fileName re-validates zone (docs/contract.md §4 sink re-validation) and returns its entry file.
 func fileName(zone string) (string, error) {
 	if !zonename.IsNormal(zone) {
 		return "", fmt.Errorf("registry: %w: %q is not a normalised zone name", zonename.ErrInvalid, zone)

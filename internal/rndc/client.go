@@ -76,7 +76,7 @@ type Client struct {
 }
 
 // New returns a Client for cfg. It does not connect: startup does not contact BIND
-// (CONTRACT §14.3).
+// (docs/contract.md §14.3).
 func New(cfg Config) (*Client, error) {
 	if cfg.Key == nil {
 		return nil, errors.New("rndc: Config.Key is required")
@@ -110,7 +110,7 @@ func New(cfg Config) (*Client, error) {
 }
 
 // Zone runs `verb zone rest...`, joined with single spaces. The zone is re-validated here
-// (CONTRACT §19 A9) and refused with ErrBadArgument if it holds control characters,
+// (docs/contract.md §19 A9) and refused with ErrBadArgument if it holds control characters,
 // whitespace, quotes, braces, ';', '/', '\\', non-ASCII bytes or a leading '-'. verb (e.g.
 // "zonestatus", "dnssec -status") and rest (bindgate's own rendered blocks) must be single
 // lines.

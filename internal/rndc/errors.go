@@ -25,7 +25,7 @@ var (
 	ErrTooLarge = errors.New("rndc: request larger than 32 KiB")
 	// ErrProtocol: a malformed, truncated or oversized reply, or a message that is not a reply.
 	ErrProtocol = errors.New("rndc: protocol error")
-	// ErrBadArgument: an argument with characters that must never reach named (CONTRACT §19 A9).
+	// ErrBadArgument: an argument with characters that must never reach named (docs/contract.md §19 A9).
 	ErrBadArgument = errors.New("rndc: unsafe argument")
 	// ErrClosed: the Client was closed.
 	ErrClosed = errors.New("rndc: client closed")

@@ -47,7 +47,7 @@ func TestResultMapping(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.err, func(t *testing.T) {
 			srv.Handle("zonestatus", func(string) rndc.Response {
-				// The text holds other sentinels' words: only `err` counts (CONTRACT §18.21).
+				// The text holds other sentinels' words: only `err` counts (docs/contract.md §18.21).
 				return rndc.Response{Result: tc.result, Err: tc.err, Text: "zone already exists? not found"}
 			})
 			resp, err := c.Zone(t.Context(), "zonestatus", "a.test")

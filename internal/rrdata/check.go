@@ -92,7 +92,7 @@ func checkSVCB(t, value string, f []string, rr *dns.SVCB) error {
 }
 
 // absoluteTarget requires the target name written as field in value to end in ".": the records
-// API has no origin a relative target could hang from (CONTRACT §12.3). The target is the root
+// API has no origin a relative target could hang from (docs/contract.md §12.3). The target is the root
 // or labels of [A-Za-z0-9_-], so that its rendering needs no escapes and reads back as written.
 func absoluteTarget(t, value, field, target string) error {
 	if !strings.HasSuffix(field, ".") || !dns.IsFqdn(target) {

@@ -1,5 +1,5 @@
 // Package rrdata turns caller-supplied record names and values into validated miekg/dns RRs
-// (CONTRACT §5 DnsRecord, §12.2, §12.3). Zone creation (internal/zonefile) and the records API
+// (docs/contract.md §5 DnsRecord, §12.2, §12.3). Zone creation (internal/zonefile) and the records API
 // (RFC 2136 updates) share it, so both accept exactly the same records.
 //
 // Owner resolves a record name inside a zone: "@", relative, absolute, IDN (converted to

@@ -15,7 +15,7 @@ import (
 const maxNameInput = 1024
 
 // Owner resolves name in zone to an absolute, lower-case owner name with a trailing dot
-// (CONTRACT §12.2). zone must be normalised (zonename.IsNormal).
+// (docs/contract.md §12.2). zone must be normalised (zonename.IsNormal).
 //
 //   - "@" is the apex; a name with a trailing dot is absolute; a name equal to the zone or
 //     ending in "."+zone on a label boundary (any case) is absolute too; anything else is
@@ -27,7 +27,7 @@ const maxNameInput = 1024
 //     leftmost label (RFC 4592), and the name is at most 253 characters.
 //
 // A name outside the zone is an error.
-// [fix] CONTRACT §18.18: bindcar's raw suffix test put "fooexample.com" inside "example.com".
+// [fix] docs/contract.md §18.18: bindcar's raw suffix test put "fooexample.com" inside "example.com".
 func Owner(zone, name string) (string, error) {
 	if !zonename.IsNormal(zone) {
 		return "", Invalidf("zone name %s is not a normalised zone name", quote.Short(zone))

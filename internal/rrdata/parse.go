@@ -18,17 +18,17 @@ const MaxTTL = 2147483647
 // and below the 65535-byte RDATA limit (RFC 1035 §3.2.1).
 const maxValueLen = 4096
 
-// Record is one caller-supplied record (CONTRACT §5 DnsRecord, §12.1).
+// Record is one caller-supplied record (docs/contract.md §5 DnsRecord, §12.1).
 type Record struct {
-	// Name is the owner: "@", relative to the zone, or absolute (CONTRACT §12.2).
+	// Name is the owner: "@", relative to the zone, or absolute (docs/contract.md §12.2).
 	Name string
 	// Type is the record type in any case.
 	Type string
-	// Value is the rdata in master-file presentation syntax (CONTRACT §12.3).
+	// Value is the rdata in master-file presentation syntax (docs/contract.md §12.3).
 	Value string
 	// TTL is the record's TTL; nil means the caller's default.
 	TTL *uint32
-	// Priority is the MX preference or SRV priority; ignored for other types (CONTRACT §5).
+	// Priority is the MX preference or SRV priority; ignored for other types (docs/contract.md §5).
 	Priority *uint16
 }
 
@@ -38,12 +38,12 @@ func AllTypes() []string {
 		"TLSA", "SSHFP", "NAPTR", "DS", "HTTPS", "SVCB"}
 }
 
-// ZoneFileTypes are the record types a create-zone request may carry (CONTRACT §5 DnsRecord).
+// ZoneFileTypes are the record types a create-zone request may carry (docs/contract.md §5 DnsRecord).
 func ZoneFileTypes() []string {
 	return []string{"A", "AAAA", "CNAME", "MX", "TXT", "NS", "PTR", "SRV", "CAA"}
 }
 
-// Parse turns r into exactly one RR of its type (CONTRACT §12.3): owner from Owner(zone,
+// Parse turns r into exactly one RR of its type (docs/contract.md §12.3): owner from Owner(zone,
 // r.Name), class IN, TTL from r.TTL or else defTTL (at most MaxTTL). types restricts the
 // accepted types (upper case); nil means AllTypes().
 //
@@ -123,7 +123,7 @@ func Value(rr dns.RR) string {
 }
 
 // withPriority returns the value miekg/dns should parse: for MX and SRV, the priority given
-// separately goes first (CONTRACT §12.3, [fix] §18.18: bindcar answered 500 to MX without one).
+// separately goes first (docs/contract.md §12.3, [fix] §18.18: bindcar answered 500 to MX without one).
 func withPriority(t, v string, priority *uint16) (string, error) {
 	var want int
 	var forms string
@@ -133,7 +133,7 @@ func withPriority(t, v string, priority *uint16) (string, error) {
 	case "SRV":
 		want, forms = 3, `"<weight> <port> <target>." with priority, or "<priority> <weight> <port> <target>." without`
 	default:
-		return v, nil // priority is ignored for other types (CONTRACT §5)
+		return v, nil // priority is ignored for other types (docs/contract.md §5)
 	}
 	n := len(strings.Fields(v))
 	switch {

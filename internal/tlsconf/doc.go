@@ -1,5 +1,5 @@
 // Package tlsconf serves the API's certificate and, for mTLS, its client CA from PEM files
-// that may be replaced while bindgate runs (CONTRACT §14.1: BIND_TLS_CERT, BIND_TLS_KEY,
+// that may be replaced while bindgate runs (docs/contract.md §14.1: BIND_TLS_CERT, BIND_TLS_KEY,
 // BIND_TLS_CLIENT_CA, BIND_TLS_RELOAD_INTERVAL).
 //
 // New loads the files once and fails startup when they do not form a usable pair. After that
@@ -13,5 +13,5 @@
 // pointing its "..data" symlink at a new directory, so only a fresh open sees the new content.
 //
 // Neither errors nor logs carry key material: they name the setting and the path, and the
-// causes they wrap are the fixed texts of crypto/tls and crypto/x509 (CONTRACT §19 B-7).
+// causes they wrap are the fixed texts of crypto/tls and crypto/x509 (docs/contract.md §19 B-7).
 package tlsconf

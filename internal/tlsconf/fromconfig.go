@@ -23,7 +23,7 @@ func FromConfig(ctx context.Context, cfg bgconfig.TLS, onReload func(result stri
 }
 
 // Listener wraps ln with TLSConfig, so that it serves TLS only: net/http answers a plaintext
-// request on it with a 400 and closes the connection, before any handler (CONTRACT §1). A nil
+// request on it with a 400 and closes the connection, before any handler (docs/contract.md §1). A nil
 // *Reloader returns ln unchanged.
 func (r *Reloader) Listener(ln net.Listener) net.Listener {
 	if r == nil {

@@ -13,7 +13,7 @@ import (
 	"github.com/bindgate/bindgate/internal/filewatch"
 )
 
-// The settings a FileError names (CONTRACT §14.1).
+// The settings a FileError names (docs/contract.md §14.1).
 const (
 	SettingCert     = "BIND_TLS_CERT"
 	SettingKey      = "BIND_TLS_KEY"
@@ -24,7 +24,7 @@ const (
 var ErrKeyMismatch = errors.New("the private key does not match the certificate in " + SettingCert)
 
 // FileError is a TLS file that could not be read or did not load. It names the setting and the
-// path; Err never holds the file's content (CONTRACT §19 B-7).
+// path; Err never holds the file's content (docs/contract.md §19 B-7).
 type FileError struct {
 	Setting string // SettingCert, SettingKey or SettingClientCA
 	Path    string

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// MaxEntries bounds every address list (CONTRACT §6), which with the other statements keeps
+// MaxEntries bounds every address list (docs/contract.md §6), which with the other statements keeps
 // a block far below the 32 KiB rndc limit.
 const MaxEntries = 64
 
@@ -30,7 +30,7 @@ func (e Endpoint) valid() bool {
 	return e.Addr.IsValid() && e.Addr.Zone() == "" && !e.Addr.Is4In6()
 }
 
-// ParseEndpoint parses one endpoint (CONTRACT §6): "192.0.2.1", "2001:db8::1",
+// ParseEndpoint parses one endpoint (docs/contract.md §6): "192.0.2.1", "2001:db8::1",
 // "192.0.2.1:5353", "[2001:db8::1]:5353" or BIND's own "192.0.2.1 port 5353". The port is
 // 1-65535. Host names, zone-scoped IPv6 ("fe80::1%eth0"), prefixes, keys and surrounding
 // blanks are refused. IPv4-mapped IPv6 addresses are unmapped. The error wraps ErrInvalid.
@@ -88,7 +88,7 @@ func parsePort(s string) (uint16, error) {
 
 // ParseEndpoints parses an endpoint list. field is the name used in messages ("primaries",
 // "alsoNotify"…): `primaries contains an invalid entry: "x" (expected "<ip>", "<ip>:<port>"
-// or "[<ipv6>]:<port>")` (CONTRACT §6). Exact duplicates collapse, first one kept; more than
+// or "[<ipv6>]:<port>")` (docs/contract.md §6). Exact duplicates collapse, first one kept; more than
 // MaxEntries entries are refused. Errors wrap ErrInvalid.
 func ParseEndpoints(field string, list []string) ([]Endpoint, error) {
 	if len(list) > MaxEntries {
@@ -141,7 +141,7 @@ func (a ACLEntry) valid() bool {
 		(!a.Bare || p.IsSingleIP())
 }
 
-// ParseACLEntry parses one ACL element (CONTRACT §6): a bare IPv4/IPv6 address or a CIDR
+// ParseACLEntry parses one ACL element (docs/contract.md §6): a bare IPv4/IPv6 address or a CIDR
 // prefix. A prefix with host bits set ("10.0.0.1/24") is refused, as BIND refuses it
 // ("address/prefix length mismatch"); so are ports, names, keys, "!", keywords (any, none…),
 // zones and blanks. IPv4-mapped forms are unmapped. The error wraps ErrInvalid.
@@ -170,7 +170,7 @@ func ParseACLEntry(s string) (ACLEntry, error) {
 }
 
 // ParseACL parses an ACL list. field is the name used in messages ("allow-transfer"…):
-// `allow-transfer contains an invalid address: "x"` (CONTRACT §6). Entries naming the same
+// `allow-transfer contains an invalid address: "x"` (docs/contract.md §6). Entries naming the same
 // prefix collapse ("10.0.0.7" and "10.0.0.7/32"), first one kept; more than MaxEntries
 // entries are refused. Errors wrap ErrInvalid.
 func ParseACL(field string, list []string) ([]ACLEntry, error) {
@@ -200,7 +200,7 @@ func containsPrefix(list []ACLEntry, p netip.Prefix) bool {
 }
 
 // IsIdentifier reports whether s may be put, quoted, into rndc text as a key or policy name:
-// [A-Za-z0-9._-]{1,253} (CONTRACT §19 B-3).
+// [A-Za-z0-9._-]{1,253} (docs/contract.md §19 B-3).
 func IsIdentifier(s string) bool {
 	if len(s) == 0 || len(s) > 253 {
 		return false

@@ -2,9 +2,9 @@
 //
 // It has three jobs:
 //
-//   - Address grammars (CONTRACT §6): [ParseEndpoint], [ParseEndpoints] and [ParseACL] turn
+//   - Address grammars (docs/contract.md §6): [ParseEndpoint], [ParseEndpoints] and [ParseACL] turn
 //     caller strings into net/netip values, which are rendered again by bindgate; a caller
-//     string never reaches BIND (CONTRACT §19 B-8, C-1). [IsIdentifier] is the rule for every
+//     string never reaches BIND (docs/contract.md §19 B-8, C-1). [IsIdentifier] is the rule for every
 //     name put, quoted, into rndc text (§19 B-3).
 //   - The addzone block (§7.1): [Render] emits one line with the statements in the
 //     contract's order.
@@ -12,10 +12,10 @@
 //     statements, keeping each one's exact text, and [Merge] replaces only the statements a
 //     request names. Everything else (CIDR prefixes, ports, keys, TLS, any/none, named ACLs,
 //     update-policy, unknown options) is re-emitted byte for byte, and a keyword is never
-//     emitted twice ([fix] CONTRACT §18.8).
+//     emitted twice ([fix] docs/contract.md §18.8).
 //
 // What BIND 9.18 prints back is pinned in showzone_fixtures_test.go and checked against a
-// real named (CONTRACT §20.3). The surprises: showzone reorders statements into BIND's own
+// real named (docs/contract.md §20.3). The surprises: showzone reorders statements into BIND's own
 // clause order (a bindgate primary comes back as type, file, inline-signing, allow-transfer,
 // allow-update, also-notify, dnssec-policy; a secondary as type, primaries, allow-transfer,
 // also-notify); ACL addresses get a prefix length (10.0.0.7/32, 2001:db8::5/128);

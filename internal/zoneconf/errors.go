@@ -8,12 +8,12 @@ import (
 // Sentinel errors; match them with errors.Is.
 var (
 	// ErrInvalid is wrapped by every error about caller input. The error's own text is safe
-	// to show after "Invalid request: " (CONTRACT §3.3).
+	// to show after "Invalid request: " (docs/contract.md §3.3).
 	ErrInvalid = errors.New("invalid zone configuration")
 	// ErrTooLarge means a block would not fit in one rndc message (named rejects control
-	// messages over 32 KiB, docs/rndc-protocol.md §9). It also matches ErrInvalid (CONTRACT §6: 400).
+	// messages over 32 KiB, docs/rndc-protocol.md §9). It also matches ErrInvalid (docs/contract.md §6: 400).
 	ErrTooLarge = errors.New("zone configuration too large for one rndc command")
-	// ErrNotPrimary means allowUpdate was asked of a zone that is not a primary (CONTRACT §10).
+	// ErrNotPrimary means allowUpdate was asked of a zone that is not a primary (docs/contract.md §10).
 	// It also matches ErrInvalid.
 	ErrNotPrimary = errors.New("zone is not a primary")
 	// ErrNotSecondary means primaries was asked of a zone that is not a secondary. It also

@@ -52,7 +52,7 @@ func parseList(raw string) (list, error) {
 }
 
 // isKey reports whether e is a `key "name"` element: a TSIG key grant, which a PATCH of
-// allowTransfer or allowUpdate keeps ([fix] CONTRACT §10, §18.11).
+// allowTransfer or allowUpdate keeps ([fix] docs/contract.md §10, §18.11).
 func (e element) isKey() bool {
 	return len(e.toks) == 2 && e.toks[0].Kind == tWord && strings.EqualFold(e.toks[0].Text, "key") &&
 		(e.toks[1].Kind == tString || e.toks[1].Kind == tWord)
@@ -67,7 +67,7 @@ func firstWord(raw string) string {
 
 // equivalent reports whether two statements mean the same to BIND, comparing parsed values
 // rather than text: showzone prints the bare address bindgate rendered as 10.0.0.7/32 and
-// `none` as "none", and must not count as a change (CONTRACT §10). Only folds known to be
+// `none` as "none", and must not count as a change (docs/contract.md §10). Only folds known to be
 // safe are made, so a false "different" costs one needless modzone, never a lost change.
 func equivalent(a, b string) bool {
 	ca, errA := canon(a)

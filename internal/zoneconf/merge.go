@@ -1,6 +1,6 @@
 package zoneconf
 
-// Modification names the statements a PATCH changes (CONTRACT §10); nil fields are left
+// Modification names the statements a PATCH changes (docs/contract.md §10); nil fields are left
 // alone. Lists hold values from ParseEndpoints and ParseACL.
 type Modification struct {
 	AlsoNotify    *[]Endpoint // replaces the list; empty removes also-notify
@@ -14,7 +14,7 @@ type Modification struct {
 // Merge applies m to z and returns the block for `rndc modzone <zone> <block>`.
 //
 //   - Statements m does not name are re-emitted byte for byte, in showzone's order ([fix]
-//     CONTRACT §10, §18.8): CIDRs, ports, keys, TLS, any/none, named ACLs, update-policy,
+//     docs/contract.md §10, §18.8): CIDRs, ports, keys, TLS, any/none, named ACLs, update-policy,
 //     unknown options.
 //   - A replaced statement stays where it was; a new one is appended in §7.1's order.
 //   - A keyword appears at most once. BIND refuses a repeated clause ("'also-notify'
@@ -63,7 +63,7 @@ func Merge(z Zone, m Modification) (block string, changed bool, err error) {
 			changed = changed || !equivalent(st.Raw, r)
 		}
 	}
-	// Statements the zone did not have go last, in CONTRACT §7.1's order.
+	// Statements the zone did not have go last, in docs/contract.md §7.1's order.
 	for _, kw := range [...]string{"primaries", "allow-update", "also-notify", "allow-transfer", "dnssec-policy", "inline-signing"} {
 		if r, ok := repl[kw]; ok && !placed[kw] && r != "" {
 			out = append(out, r)

@@ -73,7 +73,7 @@ func (r realNamed) show(t *testing.T, zone string) (string, Zone) {
 }
 
 // TestShowzoneFixturesAgainstNamed proves showzone_fixtures_test.go: each block is added to
-// a real named and showzone must print the fixture's text (CONTRACT §20.3).
+// a real named and showzone must print the fixture's text (docs/contract.md §20.3).
 func TestShowzoneFixturesAgainstNamed(t *testing.T) {
 	r := startNamed(t)
 	if !r.is18 {
@@ -141,7 +141,7 @@ func TestMergeAgainstNamed(t *testing.T) {
 		{fixture: "pair.test", changed: true, mod: Modification{Primaries: eps("192.0.2.42")},
 			want: map[string]string{"primaries": "primaries { 192.0.2.42; };"}},
 		{fixture: "sec.test", changed: false, mod: Modification{Primaries: eps("192.0.2.10:5353", "[2001:db8::10]:5353", "192.0.2.11", "2001:db8::11")}},
-		// CONTRACT §20.6: modzone accepts either toggle and showzone prints it, but the live
+		// docs/contract.md §20.6: modzone accepts either toggle and showzone prints it, but the live
 		// zone keeps its signing state (zonestatus still says "inline signing: yes" after
 		// "no", and "secure: no" after "yes"); logged below, not asserted.
 		{fixture: "contract.test", changed: true, mod: Modification{InlineSigning: ptr(false)},

@@ -9,7 +9,7 @@ import (
 // name (253), the verb and roughly 200 bytes of envelope and HMAC leaves ~32300.
 const maxBlock = 32000
 
-// Spec is what bindgate renders for addzone (CONTRACT §7.1). Fields that do not apply to the
+// Spec is what bindgate renders for addzone (docs/contract.md §7.1). Fields that do not apply to the
 // zone type are ignored.
 type Spec struct {
 	Type             string     // "primary" or "secondary"
@@ -28,11 +28,11 @@ type Spec struct {
 }
 
 // Render returns the one-line block for `rndc addzone <zone> <block>`: the statements of
-// CONTRACT §7.1 in its order, each only when it has content, e.g.
+// docs/contract.md §7.1 in its order, each only when it has content, e.g.
 //
 //	{ type primary; file "/var/cache/bind/example.com.zone"; allow-update { key "bindy-operator"; }; also-notify { 10.244.2.7 port 5353; }; allow-transfer { 10.244.2.7; }; dnssec-policy "default"; inline-signing yes; };
 //
-// Every value is re-checked here, since this text goes to BIND (CONTRACT §19 B-3, B-8):
+// Every value is re-checked here, since this text goes to BIND (docs/contract.md §19 B-3, B-8):
 // errors wrap ErrInvalid; a block over ~32000 bytes is ErrTooLarge.
 func Render(s Spec) (string, error) {
 	var st []string
@@ -49,7 +49,7 @@ func Render(s Spec) (string, error) {
 			st = append(st, `allow-update { key "`+s.UpdateKey+`"; };`)
 		}
 	case "secondary":
-		// [fix] CONTRACT §7.1: a secondary gets no file (as bindcar: kept in memory and
+		// [fix] docs/contract.md §7.1: a secondary gets no file (as bindcar: kept in memory and
 		// transferred again after a restart) and never allow-update, which 9.18 applies to
 		// primaries only (named-checkconf refuses it; addzone accepts it silently, §20.1).
 		if len(s.Primaries) == 0 {
@@ -136,7 +136,7 @@ func endpointList(kw string, eps []Endpoint) string {
 
 // aclList renders `kw [header] { kept…; entries…; };`: kept raw elements (key grants) first,
 // then the entries. An empty list is written "{ none; }" so that it never falls back to the
-// options-level ACL ([fix] CONTRACT §6, §18.10).
+// options-level ACL ([fix] docs/contract.md §6, §18.10).
 func aclList(kw, header string, kept []string, entries []ACLEntry) string {
 	var b strings.Builder
 	b.WriteString(kw + " ")

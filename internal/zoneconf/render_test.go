@@ -17,7 +17,7 @@ func TestRender(t *testing.T) {
 		want string
 	}{
 		{
-			name: "CONTRACT §7.1 example, exactly",
+			name: "docs/contract.md §7.1 example, exactly",
 			spec: Spec{Type: "primary", File: "/var/cache/bind/example.com.zone", UpdateKey: "bindy-operator",
 				AlsoNotify: []Endpoint{mustEndpoint("10.244.2.7:5353")}, AllowTransfer: []ACLEntry{mustACL("10.244.2.7")},
 				DNSSECPolicy: "default", InlineSigning: ptr(true)},

@@ -8,7 +8,7 @@ package zoneconf
 // temporary one). NOTIFY and refresh targets are documentation addresses (RFC 5737, RFC
 // 3849), so a test named sends nothing anywhere real.
 //
-// What 9.18 does to a block (CONTRACT §20.3):
+// What 9.18 does to a block (docs/contract.md §20.3):
 //   - statements come back in BIND's clause order, not the order given;
 //   - ACL addresses get a prefix length (10.0.0.7 -> 10.0.0.7/32, 2001:db8::5 -> /128);
 //     endpoint lists (also-notify, primaries) keep "<ip> port <n>" as written;
@@ -33,7 +33,7 @@ type fixture struct {
 func fixtures() []fixture {
 	return []fixture{
 		{
-			name: "render: the CONTRACT §7.1 shape",
+			name: "render: the docs/contract.md §7.1 shape",
 			zone: "contract.test", file: "contract.test.zone",
 			spec: &Spec{Type: "primary", File: fixtureDir + "/contract.test.zone", UpdateKey: "bindgate-key",
 				AlsoNotify: []Endpoint{mustEndpoint("192.0.2.7:5353")}, AllowTransfer: []ACLEntry{mustACL("192.0.2.7")},

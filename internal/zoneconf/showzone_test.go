@@ -16,7 +16,7 @@ func TestParseShowzone(t *testing.T) {
 		want Zone
 	}{
 		{
-			name: "9.18 reprint of the CONTRACT §7.1 block",
+			name: "9.18 reprint of the docs/contract.md §7.1 block",
 			in:   fixtureShow("contract.test") + "\n",
 			want: Zone{Name: "contract.test", Statements: []Statement{
 				{"type", "type primary;"},

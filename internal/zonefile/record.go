@@ -10,7 +10,7 @@ import (
 	"github.com/bindgate/bindgate/internal/zonename"
 )
 
-// ParseRecord turns one record into exactly one RR of a zone-file type (CONTRACT §5, §12.3),
+// ParseRecord turns one record into exactly one RR of a zone-file type (docs/contract.md §5, §12.3),
 // with the record's TTL or defTTL, by rrdata.Parse. Errors are *InputError and name the field
 // without the record index.
 func ParseRecord(zone string, r Record, defTTL uint32) (dns.RR, error) {
@@ -27,8 +27,8 @@ func fromRRData(err error) error {
 	return err
 }
 
-// ownerText is how a validated record name is written in the zone file: as given (CONTRACT
-// §7.2), except that an absolute name written without its trailing dot (CONTRACT §12.2) gets
+// ownerText is how a validated record name is written in the zone file: as given (docs/contract.md
+// §7.2), except that an absolute name written without its trailing dot (docs/contract.md §12.2) gets
 // one, since the zone parser would otherwise append the origin, and that a name with non-ASCII
 // labels is written as owner, its punycode form.
 func ownerText(zone, name, owner string) string {

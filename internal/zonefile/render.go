@@ -18,7 +18,7 @@ import (
 // MaxTTL is the largest TTL a zone file may carry (RFC 2181 §8).
 const MaxTTL = rrdata.MaxTTL
 
-// SOA is the zone's SOA record (CONTRACT §5 SoaRecord).
+// SOA is the zone's SOA record (docs/contract.md §5 SoaRecord).
 type SOA struct {
 	// PrimaryNS is the MNAME: a host name of [A-Za-z0-9._-], absolute or relative to the zone.
 	PrimaryNS string
@@ -27,7 +27,7 @@ type SOA struct {
 	Serial, Refresh, Retry, Expire, NegativeTTL uint32
 }
 
-// Record is one entry of a create request's records (CONTRACT §5 DnsRecord, §12.2, §12.3).
+// Record is one entry of a create request's records (docs/contract.md §5 DnsRecord, §12.2, §12.3).
 type Record struct {
 	Name, Type, Value string
 	// TTL is the record's TTL; nil means the zone's $TTL.
@@ -36,7 +36,7 @@ type Record struct {
 	Priority *uint16
 }
 
-// Spec is everything a new primary's zone file is made of (CONTRACT §5 ZoneConfig).
+// Spec is everything a new primary's zone file is made of (docs/contract.md §5 ZoneConfig).
 type Spec struct {
 	// Zone is the normalised zone name (zonename.Normalize); anything else is refused.
 	Zone string
@@ -55,11 +55,11 @@ type Rendered struct {
 	// Data is the zone file's text.
 	Data []byte
 	// SkippedGlue lists, sorted, the NameServerIPs hosts outside the zone. They are not
-	// written (BIND would ignore them as out-of-zone data); the caller logs them (CONTRACT §7.2).
+	// written (BIND would ignore them as out-of-zone data); the caller logs them (docs/contract.md §7.2).
 	SkippedGlue []string
 }
 
-// Render validates s and renders its zone file as CONTRACT §7.2 lays it out:
+// Render validates s and renders its zone file as docs/contract.md §7.2 lays it out:
 //
 //	$ORIGIN <zone>.
 //	$TTL <ttl>
@@ -69,7 +69,7 @@ type Rendered struct {
 //	<name> [<ttl>] IN <TYPE> <rdata>              one per record, in order
 //
 // Names are written as given, except that a record owner ending in the zone name without a
-// trailing dot gets one (CONTRACT §12.2 reads it as absolute). Record data is miekg/dns's
+// trailing dot gets one (docs/contract.md §12.2 reads it as absolute). Record data is miekg/dns's
 // rendering of the parsed value, so priorities come first for MX and SRV. Every error from
 // bad input wraps ErrInvalid (it is an *InputError).
 func Render(s Spec) (Rendered, error) {
@@ -167,7 +167,7 @@ func glue(host, addr, origin string, ttl uint32) (string, dns.RR, error) {
 	if !dns.IsSubDomain(origin, owner) {
 		return "", nil, nil
 	}
-	// [fix] CONTRACT §18.13: IPv6 glue is AAAA (bindcar wrote A). An IPv4-mapped IPv6 address
+	// [fix] docs/contract.md §18.13: IPv6 glue is AAAA (bindcar wrote A). An IPv4-mapped IPv6 address
 	// is the IPv4 address.
 	ip = ip.Unmap()
 	if ip.Is4() {
@@ -181,7 +181,7 @@ func hdr(name string, rrtype uint16, ttl uint32) dns.RR_Header {
 }
 
 // hostName accepts a domain name in presentation form made only of [A-Za-z0-9._-], absolute or
-// relative, without empty labels (CONTRACT §5).
+// relative, without empty labels (docs/contract.md §5).
 func hostName(s string) bool {
 	if s == "" || len(s) > 254 || s[0] == '.' || strings.Contains(s, "..") {
 		return false
@@ -210,7 +210,7 @@ func absolute(name, origin string) string {
 
 // readBack parses text as named will read it (origin set, $INCLUDE off) and checks that it
 // holds exactly the records in want, in order: the SOA first, each inside the zone, each equal
-// in owner, type, TTL and data to the one validated (CONTRACT §7.2, §19 C-2).
+// in owner, type, TTL and data to the one validated (docs/contract.md §7.2, §19 C-2).
 func readBack(text, origin string, want []dns.RR) error {
 	zp := dns.NewZoneParser(strings.NewReader(text), origin, "")
 	zp.SetIncludeAllowed(false)

@@ -17,7 +17,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 func u32(v uint32) *uint32 { return &v }
 func u16(v uint16) *uint16 { return &v }
 
-// bindyPrimary is what bindy sends for a primary (CONTRACT §5), as the zones package passes it on.
+// bindyPrimary is what bindy sends for a primary (docs/contract.md §5), as the zones package passes it on.
 func bindyPrimary() Spec {
 	return Spec{
 		Zone: "example.com", TTL: 300,
@@ -99,7 +99,7 @@ func TestRenderGolden(t *testing.T) {
 // TestGoldenNamedCheckzone has BIND's own loader read every golden file. Two are refused on
 // purpose, and the test pins why: named 9.18 (check-integrity, on by default for primaries,
 // seen with a real named as well) refuses a zone without NS records and one whose in-zone name
-// server has no address record, which is the case of CONTRACT §5's example (no glue for
+// server has no address record, which is the case of docs/contract.md §5's example (no glue for
 // ns1.example.com.); addzone then fails with "bad zone".
 func TestGoldenNamedCheckzone(t *testing.T) {
 	t.Parallel()
@@ -302,7 +302,7 @@ func TestReadBackRefuses(t *testing.T) {
 }
 
 // TestRenderRecordsFromRRData checks the zone-file side of rrdata: an IDN owner is written in
-// punycode, and the records API's extra types stay out of a create request (CONTRACT §5).
+// punycode, and the records API's extra types stay out of a create request (docs/contract.md §5).
 func TestRenderRecordsFromRRData(t *testing.T) {
 	t.Parallel()
 	s := bindyPrimary()

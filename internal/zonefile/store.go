@@ -17,7 +17,7 @@ import (
 )
 
 // journalSuffixes are the files named 9.18 keeps beside a zone file <z>.zone, observed with
-// named 9.18.49 (CONTRACT §20.5):
+// named 9.18.49 (docs/contract.md §20.5):
 //
 //	.jnl          journal of a dynamic zone, and of the unsigned side of an inline-signed one
 //	.jbk          journal backup: created at once beside an inline-signed zone; dns_journal_open
@@ -36,7 +36,7 @@ func journalSuffixes() []string {
 }
 
 // Store is the zone directory BIND_ZONE_DIR, opened once as an *os.Root: no name can reach a
-// file outside it (CONTRACT §19 B-1). Safe for concurrent use; callers serialise per zone.
+// file outside it (docs/contract.md §19 B-1). Safe for concurrent use; callers serialise per zone.
 type Store struct {
 	dir  string
 	root *os.Root
@@ -44,7 +44,7 @@ type Store struct {
 
 // OpenStore opens dir, which must be absolute. Path builds on the cleaned, not symlink-resolved
 // dir, because that path goes into addzone's file clause and named must see the directory at
-// the same path (CONTRACT §7.1).
+// the same path (docs/contract.md §7.1).
 func OpenStore(dir string) (*Store, error) {
 	if !filepath.IsAbs(dir) {
 		return nil, fmt.Errorf("zone directory %q is not an absolute path", dir)
@@ -70,7 +70,7 @@ func (s *Store) Path(zone string) string {
 	return filepath.Join(s.dir, n)
 }
 
-// fileName re-validates zone (CONTRACT §4 sink re-validation) and returns its file's name.
+// fileName re-validates zone (docs/contract.md §4 sink re-validation) and returns its file's name.
 func fileName(zone string) (string, error) {
 	if !zonename.IsNormal(zone) {
 		return "", fmt.Errorf("zone file: %w: %s is not a normalised zone name", zonename.ErrInvalid, quote.Short(zone))
@@ -78,7 +78,7 @@ func fileName(zone string) (string, error) {
 	return zone + ".zone", nil
 }
 
-// Write replaces zone's file atomically (temp file, fsync, rename, directory fsync; CONTRACT
+// Write replaces zone's file atomically (temp file, fsync, rename, directory fsync; docs/contract.md
 // §18.16), mode 0644: named reads it and the data is public.
 func (s *Store) Write(ctx context.Context, zone string, data []byte) error {
 	n, err := fileName(zone)
@@ -103,7 +103,7 @@ func (s *Store) Exists(zone string) (bool, error) {
 
 // RemoveJournals removes the journals and signed copies (journalSuffixes) an earlier zone of
 // this name left behind; missing files are fine. Call it only for a zone BIND just said it does
-// not serve (CONTRACT §5 step 4, §18.2).
+// not serve (docs/contract.md §5 step 4, §18.2).
 func (s *Store) RemoveJournals(ctx context.Context, zone string) error {
 	n, err := fileName(zone)
 	if err != nil {
@@ -113,7 +113,7 @@ func (s *Store) RemoveJournals(ctx context.Context, zone string) error {
 }
 
 // Remove removes zone's file and everything RemoveJournals removes; missing files are fine.
-// DNSSEC key files stay (CONTRACT §9 step 3).
+// DNSSEC key files stay (docs/contract.md §9 step 3).
 func (s *Store) Remove(ctx context.Context, zone string) error {
 	n, err := fileName(zone)
 	if err != nil {
@@ -140,7 +140,7 @@ func (s *Store) remove(ctx context.Context, base string, suffixes ...string) err
 }
 
 // CheckWritable checks that the directory exists, is a directory, and that a file can be
-// created in it and removed again (readiness, CONTRACT §13). Concurrent checks do not collide.
+// created in it and removed again (readiness, docs/contract.md §13). Concurrent checks do not collide.
 func (s *Store) CheckWritable(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err

@@ -1,6 +1,6 @@
 // Package zonename validates and normalises DNS zone names as bindgate accepts them
-// (CONTRACT §4). Every package that turns a caller's zone name into an rndc argument,
-// a file name or a message calls Normalize first (sink re-validation, CONTRACT §19 B-1, A9).
+// (docs/contract.md §4). Every package that turns a caller's zone name into an rndc argument,
+// a file name or a message calls Normalize first (sink re-validation, docs/contract.md §19 B-1, A9).
 package zonename
 
 import (
@@ -31,7 +31,7 @@ func invalid(format string, a ...any) error {
 // MaxLen is the longest accepted name without its trailing dot (RFC 1035 §2.3.4 presentation limit).
 const MaxLen = 253
 
-// Normalize checks name against CONTRACT §4 and returns it in lower case without the trailing dot.
+// Normalize checks name against docs/contract.md §4 and returns it in lower case without the trailing dot.
 //
 // Accepted: 1-253 characters, dot-separated labels of 1-63 characters from [A-Za-z0-9_-], the first
 // character of each label alphanumeric, one optional trailing dot. Everything else (empty labels,
@@ -82,7 +82,7 @@ func IsNormal(name string) bool {
 }
 
 // InZone reports whether the absolute or relative-free name owner (any case, optional trailing dot)
-// equals zone or lies below it on a label boundary. zone must be normalised. CONTRACT §12.2, §18.18.
+// equals zone or lies below it on a label boundary. zone must be normalised. docs/contract.md §12.2, §18.18.
 func InZone(owner, zone string) bool {
 	o := strings.ToLower(strings.TrimSuffix(owner, "."))
 	return o == zone || strings.HasSuffix(o, "."+zone)

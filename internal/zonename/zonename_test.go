@@ -16,7 +16,7 @@ func TestNormalize(t *testing.T) {
 		{"example.com", "example.com", true},
 		{"Example.COM.", "example.com", true},
 		{"a", "a", true},
-		{"_dmarc.example.com", "", false}, // CONTRACT §4: first character alphanumeric
+		{"_dmarc.example.com", "", false}, // docs/contract.md §4: first character alphanumeric
 		{"a_b-c.example.com", "a_b-c.example.com", true},
 		{"xn--bcher-kva.example", "xn--bcher-kva.example", true},
 		{"1.0.0.127.in-addr.arpa", "1.0.0.127.in-addr.arpa", true},

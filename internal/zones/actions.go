@@ -12,7 +12,7 @@ import (
 
 const readyRNDCTimeout = 2 * time.Second
 
-// Act runs a zone action (CONTRACT §11). "not found" is 404 for every verb ([fix]: bindcar
+// Act runs a zone action (docs/contract.md §11). "not found" is 404 for every verb ([fix]: bindcar
 // answered 500 except for status). Mutating verbs take the zone lock.
 func (s *Service) Act(ctx context.Context, name string, a Action) (Result, error) {
 	z, err := normalize(name)
@@ -46,13 +46,13 @@ func (s *Service) Act(ctx context.Context, name string, a Action) (Result, error
 		if mapped := actionErr(z, a, err); mapped != nil {
 			return Result{}, mapped
 		}
-		// freeze of a frozen zone is idempotent success (CONTRACT §11).
+		// freeze of a frozen zone is idempotent success (docs/contract.md §11).
 		resp = rndc.Response{Text: errText(err)}
 	}
 	return Result{Message: fmt.Sprintf(msg, z), Details: resp.Text}, nil
 }
 
-// actionErr maps an action's failure per verb (CONTRACT §11, §18.21); nil means success.
+// actionErr maps an action's failure per verb (docs/contract.md §11, §18.21); nil means success.
 func actionErr(z string, a Action, err error) error {
 	switch {
 	case errors.Is(err, rndc.ErrNotFound):

@@ -16,7 +16,7 @@ import (
 	"github.com/bindgate/bindgate/internal/zonename"
 )
 
-// SOA defaults of CONTRACT §5.
+// SOA defaults of docs/contract.md §5.
 const (
 	defaultRefresh     = 3600
 	defaultRetry       = 600
@@ -33,9 +33,9 @@ type plan struct {
 	zoneFile []byte // primaries only
 }
 
-// Create adds a zone (CONTRACT §5, normative order). Validation renders and checks everything
+// Create adds a zone (docs/contract.md §5, normative order). Validation renders and checks everything
 // before any lock is taken; an existing zone is answered 409 without touching its file, journal
-// or BIND state ([fix] CONTRACT §18.1); a failed addzone leaves no file behind (§18.2).
+// or BIND state ([fix] docs/contract.md §18.1); a failed addzone leaves no file behind (§18.2).
 func (s *Service) Create(ctx context.Context, req CreateRequest) (Result, error) {
 	p, err := s.planCreate(req)
 	if err != nil {
@@ -104,7 +104,7 @@ func (s *Service) undoCreate(zone string, file bool) {
 	}
 }
 
-// addzoneErr maps addzone failures per CONTRACT §5 step 5 and §18.21: "not found" from addzone
+// addzoneErr maps addzone failures per docs/contract.md §5 step 5 and §18.21: "not found" from addzone
 // means a referenced dnssec-policy or key is missing, never a missing zone.
 func (s *Service) addzoneErr(zone string, err error, hint string) error {
 	switch {
@@ -149,7 +149,7 @@ func glueHint(zone string, zc *ZoneConfig) string {
 }
 
 // configReason extracts BIND's one-line reason for a rejected configuration, with file paths
-// removed (CONTRACT §5 step 5), or "" when the failure is not a configuration rejection.
+// removed (docs/contract.md §5 step 5), or "" when the failure is not a configuration rejection.
 func configReason(err error) string {
 	ce, ok := errors.AsType[*rndc.CommandError](err)
 	if !ok {
@@ -162,7 +162,7 @@ func configReason(err error) string {
 	line, _, _ := strings.Cut(text, "\n")
 	var words []string
 	for w := range strings.FieldsSeq(line) {
-		if strings.Contains(w, "/") { // a path: never shown (CONTRACT §3.3)
+		if strings.Contains(w, "/") { // a path: never shown (docs/contract.md §3.3)
 			w = "<path>"
 		}
 		words = append(words, w)
@@ -198,7 +198,7 @@ func (s *Service) planCreate(req CreateRequest) (plan, error) {
 		}
 	}
 	if zc.AllowTransfer != nil {
-		spec.AllowTransferSet = true // [fix] CONTRACT §6: [] means none, not "inherit"
+		spec.AllowTransferSet = true // [fix] docs/contract.md §6: [] means none, not "inherit"
 		spec.TransferKey = s.transferKey
 		if spec.AllowTransfer, err2 = zoneconf.ParseACL("allow-transfer", zc.AllowTransfer); err2 != nil {
 			return plan{}, invalidInput(err2)
@@ -215,7 +215,7 @@ func (s *Service) planCreate(req CreateRequest) (plan, error) {
 	p := plan{zone: z, typ: typ}
 	switch typ {
 	case "secondary":
-		// [fix] CONTRACT §7.1: secondaries never get allow-update; SOA and NS are ignored.
+		// [fix] docs/contract.md §7.1: secondaries never get allow-update; SOA and NS are ignored.
 		if len(zc.Primaries) == 0 {
 			return plan{}, Invalid("Secondary zones require at least one primary server in 'primaries' field")
 		}
@@ -287,7 +287,7 @@ func (s *Service) renderZoneFile(z string, zc *ZoneConfig) ([]byte, error) {
 	return out.Data, nil
 }
 
-// defaultSerial is today in UTC as YYYYMMDD01 (CONTRACT §5).
+// defaultSerial is today in UTC as YYYYMMDD01 (docs/contract.md §5).
 func (s *Service) defaultSerial() uint32 {
 	t := s.now().UTC()
 	return uint32(t.Year()*1000000+int(t.Month())*10000+t.Day()*100) + 1

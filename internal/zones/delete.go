@@ -6,7 +6,7 @@ import (
 	"sync"
 )
 
-// Delete removes a zone (CONTRACT §9). A missing zone is 404 ([fix] §18.3: bindcar answered 500,
+// Delete removes a zone (docs/contract.md §9). A missing zone is 404 ([fix] §18.3: bindcar answered 500,
 // which bindy retried for two minutes); a named.conf zone is 409, since the next named restart
 // would bring it back.
 func (s *Service) Delete(ctx context.Context, name string) (Result, error) {
@@ -22,7 +22,7 @@ func (s *Service) Delete(ctx context.Context, name string) (Result, error) {
 
 	// Without -clean: BIND's own clean-up runs later, asynchronously, and could delete the file
 	// of the same zone created again right after. bindgate deletes the files itself, under the
-	// zone lock (CONTRACT §9 step 2).
+	// zone lock (docs/contract.md §9 step 2).
 	resp, err := s.zoneCmd(ctx, "delzone", z)
 	if err != nil {
 		return Result{}, err
@@ -49,7 +49,7 @@ func (s *Service) Delete(ctx context.Context, name string) (Result, error) {
 }
 
 // ownsFile reports whether the zone's file is <zone dir>/<z>.zone, the only file bindgate
-// deletes (CONTRACT §9 step 3). zonestatus names it; for a zone that never loaded, the
+// deletes (docs/contract.md §9 step 3). zonestatus names it; for a zone that never loaded, the
 // registry says whether bindgate created it as a primary.
 func (s *Service) ownsFile(z string, zs zoneStatusInfo) bool {
 	want := s.files.Path(z)

@@ -7,7 +7,7 @@ import (
 )
 
 // parseDNSSECStatus reads `rndc dnssec -status <zone>` (bin/named/server.c, lib/dns/keymgr.c
-// dns_keymgr_status) into CONTRACT §8.3's object, or nil when nothing parseable is there.
+// dns_keymgr_status) into docs/contract.md §8.3's object, or nil when nothing parseable is there.
 // Lines read: "dnssec-policy:", "key: <tag> (<alg>), <role>", "published:", "key signing:",
 // "zone signing:", "Next rollover scheduled on <time>", "Key has been removed from the zone",
 // "- goal:", "- dnskey:", "- ds:", "- zone rrsig:", "- key rrsig:"; others are ignored.
@@ -87,7 +87,7 @@ func yesSince(s string) (bool, string) {
 }
 
 // bindTime turns BIND's ctime text into YYYY-MM-DDTHH:MM:SS (server clock); raw text if it
-// does not parse (CONTRACT §8.3).
+// does not parse (docs/contract.md §8.3).
 func bindTime(s string) string {
 	s = strings.TrimSpace(s)
 	for _, layout := range []string{time.ANSIC, "Mon Jan 2 15:04:05 2006", "Mon Jan _2 15:04:05 MST 2006"} {

@@ -14,7 +14,7 @@ import (
 type Facts struct {
 	// Type is primary, secondary, ... ("" when the configuration has no type statement).
 	Type string
-	// Updatable: the zone has allow-update (any form) or update-policy (CONTRACT §12.2).
+	// Updatable: the zone has allow-update (any form) or update-policy (docs/contract.md §12.2).
 	Updatable bool
 	// DNSSECPolicy is the dnssec-policy name, "" without one.
 	DNSSECPolicy string
@@ -32,7 +32,7 @@ func factsOf(z zoneconf.Zone) Facts {
 }
 
 // factsTTL bounds how long a showzone answer for a zone bindgate does not manage is reused
-// (CONTRACT §12.2: at most 5 s); such a zone can be changed behind bindgate's back.
+// (docs/contract.md §12.2: at most 5 s); such a zone can be changed behind bindgate's back.
 const factsTTL = 5 * time.Second
 
 // maxCachedFacts bounds the cache; a refill costs one showzone per zone.

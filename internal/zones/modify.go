@@ -12,7 +12,7 @@ import (
 	"github.com/bindgate/bindgate/internal/zoneconf"
 )
 
-// Modify changes a zone's configuration losslessly (CONTRACT §10): only the statements the
+// Modify changes a zone's configuration losslessly (docs/contract.md §10): only the statements the
 // request names are replaced; every other statement is re-emitted byte for byte ([fix] §18.8).
 func (s *Service) Modify(ctx context.Context, name string, req ModifyRequest) (Result, error) {
 	z, err := normalize(name)
@@ -54,7 +54,7 @@ func (s *Service) Modify(ctx context.Context, name string, req ModifyRequest) (R
 	out, err := s.rndc.Zone(ctx, "modzone", z, block)
 	if err != nil {
 		// In 9.18 a modzone whose zone then fails to load leaves the zone unserved: put the
-		// previous statements back before answering (CONTRACT §10).
+		// previous statements back before answering (docs/contract.md §10).
 		s.restore(z, cur)
 		switch {
 		case errors.Is(err, rndc.ErrBadZone):

@@ -7,7 +7,7 @@ import (
 	"slices"
 )
 
-// Get answers ZoneInfo from `rndc zonestatus` (CONTRACT §8.2). It works for secondaries
+// Get answers ZoneInfo from `rndc zonestatus` (docs/contract.md §8.2). It works for secondaries
 // ([fix]: bindcar looked for a file and 404'd them).
 func (s *Service) Get(ctx context.Context, name string) (Info, error) {
 	z, err := normalize(name)
@@ -28,7 +28,7 @@ func (s *Service) Get(ctx context.Context, name string) (Info, error) {
 	return info, nil
 }
 
-// Status is bindy's existence probe (CONTRACT §8.3): 200 with the zonestatus text, 404 for an
+// Status is bindy's existence probe (docs/contract.md §8.3): 200 with the zonestatus text, 404 for an
 // unknown zone, and the typed 503 for a zone BIND knows but has not loaded ([fix]: a 200 there
 // would hide the state bindy probes for).
 func (s *Service) Status(ctx context.Context, name string) (Status, error) {
@@ -55,7 +55,7 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 	return st, nil
 }
 
-// List answers the zones BIND serves that bindgate knows of (CONTRACT §8.1): registry entries
+// List answers the zones BIND serves that bindgate knows of (docs/contract.md §8.1): registry entries
 // plus <zone>.zone files in the zone directory (zones bindcar made), each confirmed by an SOA
 // query over DNS, so neither orphans nor stray files are listed ([fix] §18.7). A zone BIND has
 // configured but not loaded (SERVFAIL) is listed, as zonestatus's "zone not loaded" was. 9.18
@@ -90,7 +90,7 @@ func (s *Service) List(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-// ServerStatus returns `rndc status` text (CONTRACT §8.4).
+// ServerStatus returns `rndc status` text (docs/contract.md §8.4).
 func (s *Service) ServerStatus(ctx context.Context) (string, error) {
 	resp, err := s.rndc.Do(ctx, "status")
 	if err != nil {
@@ -99,7 +99,7 @@ func (s *Service) ServerStatus(ctx context.Context) (string, error) {
 	return resp.Text, nil
 }
 
-// ServerReload runs a server-wide `rndc reload` ([fix] CONTRACT §18.24: bindy defines the call,
+// ServerReload runs a server-wide `rndc reload` ([fix] docs/contract.md §18.24: bindy defines the call,
 // bindcar had no route).
 func (s *Service) ServerReload(ctx context.Context) (Result, error) {
 	resp, err := s.rndc.Do(ctx, "reload")
@@ -109,7 +109,7 @@ func (s *Service) ServerReload(ctx context.Context) (Result, error) {
 	return Result{Message: "Server reloaded successfully", Details: resp.Text}, nil
 }
 
-// Ready runs the readiness checks of CONTRACT §13, cached for ReadyTTL: the zone directory is
+// Ready runs the readiness checks of docs/contract.md §13, cached for ReadyTTL: the zone directory is
 // writable, and the control channel completes a handshake and `status` within 2 s. It never
 // depends on zones being loaded.
 func (s *Service) Ready(ctx context.Context) []Check {

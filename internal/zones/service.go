@@ -35,9 +35,9 @@ type Config struct {
 	// Now is the clock for default SOA serials and registry times; nil means time.Now.
 	Now func() time.Time
 	// OnZoneCount, when set, receives the number of zones each time List counts them
-	// (bindcar_zones_managed, CONTRACT §17).
+	// (bindcar_zones_managed, docs/contract.md §17).
 	OnZoneCount func(int)
-	// ReadyTTL caches readiness results (CONTRACT §13: at most 5 s); 0 means 5 s.
+	// ReadyTTL caches readiness results (docs/contract.md §13: at most 5 s); 0 means 5 s.
 	ReadyTTL time.Duration
 	// TransferKey is the TSIG key name bindgate reads zones with (AXFR, the RRset API); an
 	// allowTransfer list given at create always admits it. "" grants nothing.
@@ -125,7 +125,7 @@ func (l *zoneLocks) lock(ctx context.Context, zone string) (unlock func(), err e
 	}
 }
 
-// normalize re-validates a zone name at the service boundary (CONTRACT §4: sink re-validation).
+// normalize re-validates a zone name at the service boundary (docs/contract.md §4: sink re-validation).
 func normalize(name string) (string, error) {
 	z, err := zonename.Normalize(name)
 	if err != nil {
@@ -208,7 +208,7 @@ func (s *Service) showzone(ctx context.Context, z string) (zoneconf.Zone, error)
 
 // addedZone runs zonestatus for a change to an existing zone: unknown is 404, a zone that is
 // configured but not loaded is fine (it can still be changed or deleted), and a zone from
-// named.conf is 409, since the next named restart would undo the change (CONTRACT §9, §10).
+// named.conf is 409, since the next named restart would undo the change (docs/contract.md §9, §10).
 func (s *Service) addedZone(ctx context.Context, z, why string) (zoneStatusInfo, error) {
 	zs, err := s.zoneStatus(ctx, z)
 	if errors.Is(err, ErrNotLoaded) {

@@ -75,7 +75,7 @@ func kind(err error) errs.Kind {
 
 const kindExists = errs.Kind(-1)
 
-// A failed addzone leaves no file, no journal and no registry entry ([fix] CONTRACT §18.2).
+// A failed addzone leaves no file, no journal and no registry entry ([fix] docs/contract.md §18.2).
 func TestCreateCleansUpAfterFailedAddzone(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -115,7 +115,7 @@ func TestCreateCleansUpAfterFailedAddzone(t *testing.T) {
 	}
 }
 
-// An existing zone is 409 before anything is touched ([fix] CONTRACT §18.1), also when it is
+// An existing zone is 409 before anything is touched ([fix] docs/contract.md §18.1), also when it is
 // configured but not loaded.
 func TestCreateExistingTouchesNothing(t *testing.T) {
 	t.Parallel()
@@ -139,7 +139,7 @@ func TestCreateExistingTouchesNothing(t *testing.T) {
 	}
 }
 
-// A failed modzone puts the previous configuration back (CONTRACT §10).
+// A failed modzone puts the previous configuration back (docs/contract.md §10).
 func TestModifyRestoresAfterFailedModzone(t *testing.T) {
 	t.Parallel()
 	f := setup(t)

@@ -6,8 +6,8 @@ import (
 	"github.com/bindgate/bindgate/internal/errs"
 )
 
-// CreateRequest is CONTRACT §5's CreateZoneRequest. Pointers tell "absent" from zero so that a
-// missing required field is a 422 (CONTRACT §3.1) and not a silent default.
+// CreateRequest is docs/contract.md §5's CreateZoneRequest. Pointers tell "absent" from zero so that a
+// missing required field is a 422 (docs/contract.md §3.1) and not a silent default.
 type CreateRequest struct {
 	ZoneName      *string     `json:"zoneName"`
 	ZoneType      *string     `json:"zoneType"`
@@ -15,7 +15,7 @@ type CreateRequest struct {
 	UpdateKeyName *string     `json:"updateKeyName"`
 }
 
-// ZoneConfig is CONTRACT §5's ZoneConfig.
+// ZoneConfig is docs/contract.md §5's ZoneConfig.
 type ZoneConfig struct {
 	TTL           *uint32           `json:"ttl"`
 	SOA           *SOARecord        `json:"soa"`
@@ -29,7 +29,7 @@ type ZoneConfig struct {
 	InlineSigning *bool             `json:"inlineSigning"`
 }
 
-// SOARecord is CONTRACT §5's SoaRecord; absent numbers take the contract's defaults.
+// SOARecord is docs/contract.md §5's SoaRecord; absent numbers take the contract's defaults.
 type SOARecord struct {
 	PrimaryNS   *string `json:"primaryNs"`
 	AdminEmail  *string `json:"adminEmail"`
@@ -40,7 +40,7 @@ type SOARecord struct {
 	NegativeTTL *uint32 `json:"negativeTtl"`
 }
 
-// DNSRecord is one entry of ZoneConfig.Records (CONTRACT §5).
+// DNSRecord is one entry of ZoneConfig.Records (docs/contract.md §5).
 type DNSRecord struct {
 	Name     *string `json:"name"`
 	Type     *string `json:"type"`
@@ -49,7 +49,7 @@ type DNSRecord struct {
 	Priority *uint16 `json:"priority"`
 }
 
-// ModifyRequest is CONTRACT §10's ModifyZoneRequest. A nil slice is absent; a non-nil empty
+// ModifyRequest is docs/contract.md §10's ModifyZoneRequest. A nil slice is absent; a non-nil empty
 // slice is "[]" (JSON null decodes to nil, which the contract defines as absent too).
 type ModifyRequest struct {
 	AlsoNotify    []string `json:"alsoNotify"`
@@ -60,14 +60,14 @@ type ModifyRequest struct {
 	InlineSigning *bool    `json:"inlineSigning"`
 }
 
-// Result is the body of every successful zone operation (CONTRACT §3.2 ZoneResponse):
+// Result is the body of every successful zone operation (docs/contract.md §3.2 ZoneResponse):
 // a fixed message and BIND's raw text.
 type Result struct {
 	Message string
 	Details string
 }
 
-// Info is CONTRACT §3.2's ZoneInfo.
+// Info is docs/contract.md §3.2's ZoneInfo.
 type Info struct {
 	Name     string  `json:"name"`
 	ZoneType string  `json:"zoneType"`
@@ -76,13 +76,13 @@ type Info struct {
 }
 
 // Status is GET /zones/{name}/status: the zonestatus text and, for zones with a dnssec-policy,
-// the parsed `rndc dnssec -status` (CONTRACT §8.3).
+// the parsed `rndc dnssec -status` (docs/contract.md §8.3).
 type Status struct {
 	Result
 	DNSSEC *DNSSECStatus
 }
 
-// DNSSECStatus is the optional "dnssec" object of CONTRACT §8.3.
+// DNSSECStatus is the optional "dnssec" object of docs/contract.md §8.3.
 type DNSSECStatus struct {
 	Policy string      `json:"policy,omitempty"`
 	Signed bool        `json:"signed"`
@@ -109,7 +109,7 @@ type DNSSECKey struct {
 	KeyRRSIGState    string `json:"keyRrsigState,omitempty"`
 }
 
-// Action is a zone verb of CONTRACT §11.
+// Action is a zone verb of docs/contract.md §11.
 type Action string
 
 // The zone actions.
@@ -135,16 +135,16 @@ type ReconcileError struct {
 	Reason string `json:"reason"`
 }
 
-// Check is one readiness check; OK false carries no detail (CONTRACT §19 C-3).
+// Check is one readiness check; OK false carries no detail (docs/contract.md §19 C-3).
 type Check struct {
 	Name string
 	OK   bool
 }
 
-// Zone-service errors are *errs.Error values; the HTTP layer maps their kinds (CONTRACT
+// Zone-service errors are *errs.Error values; the HTTP layer maps their kinds (docs/contract.md
 // §3.4). Two facts callers need beyond the kind are sentinels wrapped in the error:
 // ErrExists (the 409 of a create, the only message that may say "already exists") and
-// ErrNotLoaded (the typed 503 of CONTRACT §8.3).
+// ErrNotLoaded (the typed 503 of docs/contract.md §8.3).
 var (
 	// ErrExists is wrapped by Exists.
 	ErrExists = errors.New("zones: zone exists")
@@ -177,7 +177,7 @@ func Exists(z string) *errs.Error {
 	return errs.Wrap(errs.Conflict, ErrExists, "Zone already exists: %s", z)
 }
 
-// NotLoaded returns the typed 503 of CONTRACT §8.3.
+// NotLoaded returns the typed 503 of docs/contract.md §8.3.
 func NotLoaded(z string) *errs.Error {
 	return errs.Wrap(errs.Unavailable, ErrNotLoaded, "Zone not loaded: %s", z)
 }

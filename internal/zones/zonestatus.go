@@ -26,7 +26,7 @@ func parseZoneStatus(text string) zoneStatusInfo {
 		switch strings.TrimSpace(k) {
 		case "type":
 			zs.Type = normalizeType(v)
-		case "serial": // not "signed serial" (CONTRACT §8.2)
+		case "serial": // not "signed serial" (docs/contract.md §8.2)
 			if n, err := strconv.ParseUint(v, 10, 32); err == nil {
 				u := uint32(n)
 				zs.Serial = &u

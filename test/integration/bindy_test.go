@@ -13,7 +13,7 @@ import (
 )
 
 // TestBindySequence replays what bindy does across a primary pod and a secondary pod
-// (CONTRACT §1, §3.4, §10, §11), checking every answer over DNS as well as over HTTP.
+// (docs/contract.md §1, §3.4, §10, §11), checking every answer over DNS as well as over HTTP.
 func TestBindySequence(t *testing.T) {
 	prim := startStack(t)
 	sec := startStack(t)
@@ -23,7 +23,7 @@ func TestBindySequence(t *testing.T) {
 	// 1. The existence probe: absent.
 	prim.expect(prim.do(http.MethodGet, "/api/v1/zones/"+z+"/status", nil), 404, "Zone not found: "+z)
 
-	// 2. Create the primary, peers on loopback with an explicit port (ip:port, CONTRACT §6).
+	// 2. Create the primary, peers on loopback with an explicit port (ip:port, docs/contract.md §6).
 	body := primaryBody(z, prim.named.Key.Name, map[string]any{
 		"alsoNotify":    []string{"127.0.0.1:" + port(sec.named.DNSAddr)},
 		"allowTransfer": []string{"127.0.0.1"},

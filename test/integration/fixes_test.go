@@ -16,7 +16,7 @@ import (
 	"github.com/bindgate/bindgate/internal/namedtest"
 )
 
-// TestContractFixes: each subtest performs what bindcar got wrong (CONTRACT §18) and would fail
+// TestContractFixes: each subtest performs what bindcar got wrong (docs/contract.md §18) and would fail
 // on bindcar's behaviour. They share one named to keep the suite fast.
 func TestContractFixes(t *testing.T) {
 	s := startStack(t)
@@ -214,7 +214,7 @@ func TestContractFixes(t *testing.T) {
 		} else if r.Status != 400 {
 			t.Fatalf("PATCH answered %d; BIND's refusal must be a 400 and a failure must leave the zone served", r.Status)
 		}
-		// Either way the zone is still served (a failed modzone is restored, CONTRACT §10).
+		// Either way the zone is still served (a failed modzone is restored, docs/contract.md §10).
 		if _, ok := soa(t, s.named.DNSAddr, z); !ok {
 			t.Fatal("zone no longer served after the PATCH")
 		}
@@ -303,7 +303,7 @@ func TestContractFixes(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer syscall.Kill(pid, syscall.SIGCONT)
-		// Readiness is cached (CONTRACT §13: at most 5 s): wait for the event, ready turning
+		// Readiness is cached (docs/contract.md §13: at most 5 s): wait for the event, ready turning
 		// 503, rather than sleeping past the cache. Only 200 (cached) or 503 may be seen.
 		eventually(t, 30*time.Second, "ready turns 503 with a hung named", func() bool {
 			rd := s.do(http.MethodGet, "/api/v1/ready", nil)

@@ -1,5 +1,5 @@
 // Package integration drives bindgate's HTTP API the way bindy does, against real named 9.18
-// processes on loopback (CONTRACT §1, §3.4). No mock stands in for BIND here.
+// processes on loopback (docs/contract.md §1, §3.4). No mock stands in for BIND here.
 package integration
 
 import (
@@ -50,7 +50,7 @@ func startStack(t *testing.T) *stack {
 	namedtest.Require(t)
 	n := namedtest.Start(t, namedproc.Options{})
 	s := &stack{t: t, named: n, logs: &syncBuffer{},
-		// bindy's request timeout (CONTRACT §1); enough idle connections for 64 writers.
+		// bindy's request timeout (docs/contract.md §1); enough idle connections for 64 writers.
 		client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 128}}}
 	s.startAPI()
 	s.rndc = s.rndcClient(n.Key)
@@ -196,7 +196,7 @@ func (s *stack) send(method, path string, body any, headers map[string]string) (
 	}
 	c := s.client
 	if c == nil {
-		c = &http.Client{Timeout: 30 * time.Second} // bindy's request timeout (CONTRACT §1)
+		c = &http.Client{Timeout: 30 * time.Second} // bindy's request timeout (docs/contract.md §1)
 	}
 	resp, err := c.Do(req)
 	if err != nil {
@@ -237,7 +237,7 @@ func (s *stack) expect(r response, status int, msg string) {
 	}
 }
 
-// primaryBody is what bindy (old) sends for a primary (CONTRACT §5), pointed at loopback.
+// primaryBody is what bindy (old) sends for a primary (docs/contract.md §5), pointed at loopback.
 func primaryBody(zone string, keyName string, extra map[string]any) map[string]any {
 	zc := map[string]any{
 		"ttl": 300,

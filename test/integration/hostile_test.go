@@ -1,6 +1,6 @@
 package integration
 
-// The hostile-input suite (issue 4): each finding of bindcar's audits (CONTRACT §19) replayed
+// The hostile-input suite (issue 4): each finding of bindcar's audits (docs/contract.md §19) replayed
 // against a real named through the HTTP API, checking the status, that BIND's state did not
 // change, and that no secret reached a response, a log line, the audit log or /metrics.
 //

@@ -80,7 +80,7 @@ func want(t *testing.T, got []string, w ...string) {
 	}
 }
 
-// TestRecordRoutes drives bindcar's three record routes (CONTRACT §12) for every type the API
+// TestRecordRoutes drives bindcar's three record routes (docs/contract.md §12) for every type the API
 // accepts, checking each answer over DNS.
 func TestRecordRoutes(t *testing.T) {
 	t.Parallel()
@@ -122,7 +122,7 @@ func TestRecordRoutes(t *testing.T) {
 			t.Errorf("%s %s: DNS has %q, want %q", tc.name, tc.typ, got, tc.dnsWant)
 		}
 	}
-	// The echo (CONTRACT §3.2).
+	// The echo (docs/contract.md §3.2).
 	r := s.do("POST", path, map[string]any{"name": "www", "type": "a", "value": "192.0.2.10"})
 	s.expect(r, http.StatusCreated, "")
 	rec := r.Body["details"].(map[string]any)["record"].(map[string]any)
@@ -163,7 +163,7 @@ func TestRecordRoutes(t *testing.T) {
 	}
 	want(t, lookup(t, s, "txt."+z, dns.TypeTXT))
 
-	// Preconditions (CONTRACT §12.2).
+	// Preconditions (docs/contract.md §12.2).
 	s.expect(s.do("POST", "/api/v1/zones/missing.test/records", map[string]any{"name": "a", "type": "A", "value": "192.0.2.1"}),
 		http.StatusNotFound, "Zone not found: missing.test")
 	body := primaryBody("static.test", "", nil)
@@ -488,7 +488,7 @@ func TestRRsetsReadableWithAllowTransfer(t *testing.T) {
 }
 
 // TestRecordsUpdatePolicyZone: a zone that grants updates with update-policy (not
-// allow-update) accepts record changes ([fix] CONTRACT §18.17).
+// allow-update) accepts record changes ([fix] docs/contract.md §18.17).
 func TestRecordsUpdatePolicyZone(t *testing.T) {
 	t.Parallel()
 	s := startStack(t)
