@@ -20,7 +20,7 @@ import (
 	"github.com/bindgate/bindgate/internal/auth"
 	"github.com/bindgate/bindgate/internal/bindkey"
 	"github.com/bindgate/bindgate/internal/config"
-	"github.com/bindgate/bindgate/internal/ddns"
+	"github.com/bindgate/bindgate/internal/dnsclient"
 	"github.com/bindgate/bindgate/internal/filewatch"
 	"github.com/bindgate/bindgate/internal/metrics"
 	"github.com/bindgate/bindgate/internal/ratelimit"
@@ -184,13 +184,13 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 	}
 	h.closers = append(h.closers, client.Close)
 
-	dnsClient, err := ddns.New(ddns.Config{
+	dnsClient, err := dnsclient.New(dnsclient.Config{
 		Addr: cfg.NSUpdate.Addr,
 		Key:  func() bindkey.Key { return h.keys.Get().tsig },
 		// A zone listing sends zones.ProbeWorkers SOA queries at once; keep their connections.
 		MaxIdle: zones.ProbeWorkers,
 		Observe: func(op string, d time.Duration, err error) {
-			h.metrics.ObserveDNS(op, ddns.Class(err), d)
+			h.metrics.ObserveDNS(op, dnsclient.Class(err), d)
 		},
 	})
 	if err != nil {

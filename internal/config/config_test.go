@@ -330,7 +330,7 @@ func TestUsage(t *testing.T) {
 }
 
 // TestHelpTellsTheTruth: settings parsed but not acted on say so in --help and in the README's
-// table (issue 8 item 8): the DNS client always dials TCP (ddns), no docs are served and the
+// table (issue 8 item 8): the DNS client always dials TCP (internal/dnsclient), no docs are served and the
 // statistics channel is not read yet.
 func TestHelpTellsTheTruth(t *testing.T) {
 	t.Parallel()

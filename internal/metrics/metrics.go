@@ -157,7 +157,7 @@ func (m *Metrics) Reconciled(readded, failed int) {
 	m.Reconcile.WithLabelValues("failed").Add(float64(failed))
 }
 
-// ObserveDNS records one exchange of the ddns client (its Observe hook) by op and result
+// ObserveDNS records one exchange of the DNS client (its Observe hook) by op and result
 // class; an update also counts as bindcar's "nsupdate_update" command (docs/contract.md §17).
 func (m *Metrics) ObserveDNS(op, result string, d time.Duration) {
 	m.DNSMessages.WithLabelValues(op, result).Inc()

@@ -5,7 +5,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/bindgate/bindgate/internal/ddns/ddnstest"
+	"github.com/bindgate/bindgate/internal/dnsclient/dnsclienttest"
 	"github.com/bindgate/bindgate/internal/records"
 )
 
@@ -55,7 +55,7 @@ func TestUpdate(t *testing.T) {
 			f := newTestService(t, updatable)
 			if tc.writer != "" {
 				w := once(func() { f.zone.Add(t, tc.writer) })
-				f.onUpdate(func() ddnstest.Answer { w(); return ddnstest.Answer{} })
+				f.onUpdate(func() dnsclienttest.Answer { w(); return dnsclienttest.Answer{} })
 			}
 			res, err := f.svc.Update(t.Context(), "example.test", tc.req)
 			checkErr(t, err, tc.kind, tc.msg)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/bindgate/bindgate/internal/ddns"
+	"github.com/bindgate/bindgate/internal/dnsclient"
 )
 
 // committer group-commits update messages, per zone (the throughput part of issue 3). While
@@ -195,8 +195,8 @@ func (c *committer) send(zone string, batch []*job) {
 // perPart reports errors that may come from one part of a combined message only.
 func perPart(err error) bool {
 	_, tooLarge := errors.AsType[*tooLargeError](err) // the parts may fit one by one
-	return tooLarge || errors.Is(err, ddns.ErrPrereq) || errors.Is(err, ddns.ErrRefused) || errors.Is(err, ddns.ErrNotZone) ||
-		errors.Is(err, ddns.ErrNotAuth) || errors.Is(err, ddns.ErrProtocol)
+	return tooLarge || errors.Is(err, dnsclient.ErrPrereq) || errors.Is(err, dnsclient.ErrRefused) || errors.Is(err, dnsclient.ErrNotZone) ||
+		errors.Is(err, dnsclient.ErrNotAuth) || errors.Is(err, dnsclient.ErrProtocol)
 }
 
 // build is the one UPDATE message for jobs, with names compressed (RFC 1035 §4.1.4 applies

@@ -13,7 +13,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/bindgate/bindgate/internal/ddns"
+	"github.com/bindgate/bindgate/internal/dnsclient"
 	"github.com/bindgate/bindgate/internal/errs"
 )
 
@@ -57,7 +57,7 @@ func (f *fakeDNS) Serial(context.Context, string) (uint32, error) {
 	defer f.mu.Unlock()
 	if f.serialFails > 0 {
 		f.serialFails--
-		return 0, ddns.ErrTimeout
+		return 0, dnsclient.ErrTimeout
 	}
 	return 7, nil
 }
@@ -129,7 +129,7 @@ func TestGroupCommitSplitsOnPartFailure(t *testing.T) {
 		f := &fakeDNS{gate: gate, entered: entered}
 		f.fail = func(names []string) error {
 			if slices.Contains(names, "bad.ex.test.") {
-				return fmt.Errorf("update: %w", ddns.ErrPrereq)
+				return fmt.Errorf("update: %w", dnsclient.ErrPrereq)
 			}
 			return nil
 		}
@@ -153,7 +153,7 @@ func TestGroupCommitSplitsOnPartFailure(t *testing.T) {
 		close(gate)
 		for range 4 {
 			r := <-out
-			if wantErr := r.name == "bad.ex.test."; (r.err != nil) != wantErr || wantErr && !errors.Is(r.err, ddns.ErrPrereq) {
+			if wantErr := r.name == "bad.ex.test."; (r.err != nil) != wantErr || wantErr && !errors.Is(r.err, dnsclient.ErrPrereq) {
 				t.Errorf("%s: err = %v", r.name, r.err)
 			}
 		}

@@ -1,6 +1,6 @@
 // Package records changes and reads the data of BIND zones: bindcar's one-record routes
 // (docs/contract.md §12), atomic RRset changes, declarative sync and export. Changes become RFC 2136
-// update messages sent through internal/ddns; reads are AXFR. What records must know about a
+// update messages sent through internal/dnsclient; reads are AXFR. What records must know about a
 // zone's configuration (is it a primary, does it take updates) it asks the zones service
 // through ZoneFacts before each change, and keeps no copy of it.
 //

@@ -10,8 +10,8 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/bindgate/bindgate/internal/bindkey"
-	"github.com/bindgate/bindgate/internal/ddns"
-	"github.com/bindgate/bindgate/internal/ddns/ddnstest"
+	"github.com/bindgate/bindgate/internal/dnsclient"
+	"github.com/bindgate/bindgate/internal/dnsclient/dnsclienttest"
 	"github.com/bindgate/bindgate/internal/errs"
 	"github.com/bindgate/bindgate/internal/records"
 	"github.com/bindgate/bindgate/internal/zoneconf"
@@ -43,8 +43,8 @@ const (
 // source of the zone's configuration.
 type fixture struct {
 	svc  *records.Service
-	zone *ddnstest.Zone
-	dns  *ddnstest.Server
+	zone *dnsclienttest.Zone
+	dns  *dnsclienttest.Server
 
 	mu   sync.Mutex
 	conf string // the zone's configuration; "" means the zone does not exist
@@ -54,9 +54,9 @@ type fixture struct {
 // records and is configured as conf.
 func newTestService(t *testing.T, conf string) *fixture {
 	t.Helper()
-	f := &fixture{zone: ddnstest.NewZone(t, "example.test.", zone...), conf: conf}
-	f.dns = ddnstest.Start(t, map[string]string{"test-key.": key.SecretBase64()}, f.zone)
-	d, err := ddns.New(ddns.Config{Addr: f.dns.Addr, Key: func() bindkey.Key { return key }, Timeout: 5 * time.Second})
+	f := &fixture{zone: dnsclienttest.NewZone(t, "example.test.", zone...), conf: conf}
+	f.dns = dnsclienttest.Start(t, map[string]string{"test-key.": key.SecretBase64()}, f.zone)
+	d, err := dnsclient.New(dnsclient.Config{Addr: f.dns.Addr, Key: func() bindkey.Key { return key }, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,10 +109,10 @@ func (f *fixture) updates() []sent {
 	for _, m := range f.zone.Updates() {
 		var s sent
 		for _, rr := range m.Answer {
-			s.Prereq = append(s.Prereq, ddnstest.Line(rr))
+			s.Prereq = append(s.Prereq, dnsclienttest.Line(rr))
 		}
 		for _, rr := range m.Ns {
-			s.Update = append(s.Update, ddnstest.Line(rr))
+			s.Update = append(s.Update, dnsclienttest.Line(rr))
 		}
 		out = append(out, s)
 	}
@@ -120,10 +120,10 @@ func (f *fixture) updates() []sent {
 }
 
 // onUpdate scripts the answer to every UPDATE; other messages are answered normally.
-func (f *fixture) onUpdate(a func() ddnstest.Answer) {
-	f.zone.Script(func(r *dns.Msg) ddnstest.Answer {
+func (f *fixture) onUpdate(a func() dnsclienttest.Answer) {
+	f.zone.Script(func(r *dns.Msg) dnsclienttest.Answer {
 		if r.Opcode != dns.OpcodeUpdate {
-			return ddnstest.Answer{}
+			return dnsclienttest.Answer{}
 		}
 		return a()
 	})

@@ -9,7 +9,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/bindgate/bindgate/internal/ddns"
+	"github.com/bindgate/bindgate/internal/dnsclient"
 	"github.com/bindgate/bindgate/internal/errs"
 )
 
@@ -293,14 +293,14 @@ func (s *Service) transfer(ctx context.Context, z string) (map[rrkey]*rrset, uin
 // mapTransfer maps an AXFR failure: BIND refusing the transfer is the zone's configuration,
 // which the caller can fix (409 with the reason).
 func (s *Service) mapTransfer(ctx context.Context, z string, err error) error {
-	if errors.Is(err, ddns.ErrRefused) || errors.Is(err, ddns.ErrNotAuth) {
+	if errors.Is(err, dnsclient.ErrRefused) || errors.Is(err, dnsclient.ErrNotAuth) {
 		// Facts may come from a registry entry that outlived the zone in BIND: ask BIND.
 		if _, ferr := s.zoneFacts(ctx, z, true); errs.Is(ferr, errs.NotFound) {
 			return ferr
 		}
 		return conflictCause(err, "Zone %s refuses zone transfers (AXFR) to bindgate: allow bindgate's TSIG key in the zone's allow-transfer", z)
 	}
-	if errors.Is(err, ddns.ErrServFail) {
+	if errors.Is(err, dnsclient.ErrServFail) {
 		return notLoaded(z)
 	}
 	return s.mapDNS(ctx, z, err)

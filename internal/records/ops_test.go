@@ -8,7 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/miekg/dns"
 
-	"github.com/bindgate/bindgate/internal/ddns/ddnstest"
+	"github.com/bindgate/bindgate/internal/dnsclient/dnsclienttest"
 	"github.com/bindgate/bindgate/internal/records"
 )
 
@@ -102,34 +102,34 @@ func TestRcodes(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name   string
-		answer ddnstest.Answer
+		answer dnsclienttest.Answer
 		conf   string // the zone's configuration once the update was answered, if changed
 		kind   string
 		msg    string
 	}{
 		{name: "NOERROR"},
-		{name: "REFUSED", answer: ddnstest.Answer{Rcode: dns.RcodeRefused}, kind: "conflict", msg: "does not accept updates with this key"},
-		{name: "REFUSED after allow-update went", answer: ddnstest.Answer{Rcode: dns.RcodeRefused}, conf: readOnly, kind: "invalid", msg: "does not have allow-update"},
-		{name: "REFUSED after the zone went", answer: ddnstest.Answer{Rcode: dns.RcodeRefused}, conf: "-", kind: "not found"},
-		{name: "NOTAUTH without a TSIG error", answer: ddnstest.Answer{Rcode: dns.RcodeNotAuth}, kind: "conflict", msg: "does not accept updates with this key"},
-		{name: "NOTZONE", answer: ddnstest.Answer{Rcode: dns.RcodeNotZone}, kind: "conflict"},
-		{name: "NOTAUTH with BADSIG", answer: ddnstest.Answer{Rcode: dns.RcodeNotAuth, TSIGError: dns.RcodeBadSig}, kind: "internal"},
-		{name: "NOTAUTH with BADKEY", answer: ddnstest.Answer{Rcode: dns.RcodeNotAuth, TSIGError: dns.RcodeBadKey}, kind: "internal"},
-		{name: "NOTAUTH with BADTIME", answer: ddnstest.Answer{Rcode: dns.RcodeNotAuth, TSIGError: dns.RcodeBadTime}, kind: "internal"},
-		{name: "unsigned reply", answer: ddnstest.Answer{Unsigned: true}, kind: "internal"},
-		{name: "YXRRSET", answer: ddnstest.Answer{Rcode: dns.RcodeYXRrset}, kind: "conflict", msg: "changed while the update was applied"},
-		{name: "NXRRSET", answer: ddnstest.Answer{Rcode: dns.RcodeNXRrset}, kind: "conflict", msg: "changed while the update was applied"},
-		{name: "YXDOMAIN", answer: ddnstest.Answer{Rcode: dns.RcodeYXDomain}, kind: "conflict"},
-		{name: "NXDOMAIN", answer: ddnstest.Answer{Rcode: dns.RcodeNameError}, kind: "conflict"},
-		{name: "SERVFAIL", answer: ddnstest.Answer{Rcode: dns.RcodeServerFailure}, kind: "unavailable"},
-		{name: "dropped connection", answer: ddnstest.Answer{Drop: true}, kind: "unavailable"},
-		{name: "FORMERR", answer: ddnstest.Answer{Rcode: dns.RcodeFormatError}, kind: "internal"},
-		{name: "NOTIMP", answer: ddnstest.Answer{Rcode: dns.RcodeNotImplemented}, kind: "internal"},
+		{name: "REFUSED", answer: dnsclienttest.Answer{Rcode: dns.RcodeRefused}, kind: "conflict", msg: "does not accept updates with this key"},
+		{name: "REFUSED after allow-update went", answer: dnsclienttest.Answer{Rcode: dns.RcodeRefused}, conf: readOnly, kind: "invalid", msg: "does not have allow-update"},
+		{name: "REFUSED after the zone went", answer: dnsclienttest.Answer{Rcode: dns.RcodeRefused}, conf: "-", kind: "not found"},
+		{name: "NOTAUTH without a TSIG error", answer: dnsclienttest.Answer{Rcode: dns.RcodeNotAuth}, kind: "conflict", msg: "does not accept updates with this key"},
+		{name: "NOTZONE", answer: dnsclienttest.Answer{Rcode: dns.RcodeNotZone}, kind: "conflict"},
+		{name: "NOTAUTH with BADSIG", answer: dnsclienttest.Answer{Rcode: dns.RcodeNotAuth, TSIGError: dns.RcodeBadSig}, kind: "internal"},
+		{name: "NOTAUTH with BADKEY", answer: dnsclienttest.Answer{Rcode: dns.RcodeNotAuth, TSIGError: dns.RcodeBadKey}, kind: "internal"},
+		{name: "NOTAUTH with BADTIME", answer: dnsclienttest.Answer{Rcode: dns.RcodeNotAuth, TSIGError: dns.RcodeBadTime}, kind: "internal"},
+		{name: "unsigned reply", answer: dnsclienttest.Answer{Unsigned: true}, kind: "internal"},
+		{name: "YXRRSET", answer: dnsclienttest.Answer{Rcode: dns.RcodeYXRrset}, kind: "conflict", msg: "changed while the update was applied"},
+		{name: "NXRRSET", answer: dnsclienttest.Answer{Rcode: dns.RcodeNXRrset}, kind: "conflict", msg: "changed while the update was applied"},
+		{name: "YXDOMAIN", answer: dnsclienttest.Answer{Rcode: dns.RcodeYXDomain}, kind: "conflict"},
+		{name: "NXDOMAIN", answer: dnsclienttest.Answer{Rcode: dns.RcodeNameError}, kind: "conflict"},
+		{name: "SERVFAIL", answer: dnsclienttest.Answer{Rcode: dns.RcodeServerFailure}, kind: "unavailable"},
+		{name: "dropped connection", answer: dnsclienttest.Answer{Drop: true}, kind: "unavailable"},
+		{name: "FORMERR", answer: dnsclienttest.Answer{Rcode: dns.RcodeFormatError}, kind: "internal"},
+		{name: "NOTIMP", answer: dnsclienttest.Answer{Rcode: dns.RcodeNotImplemented}, kind: "internal"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := newTestService(t, updatable)
-			f.onUpdate(func() ddnstest.Answer {
+			f.onUpdate(func() dnsclienttest.Answer {
 				switch tc.conf {
 				case "":
 				case "-":

@@ -7,7 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/miekg/dns"
 
-	"github.com/bindgate/bindgate/internal/ddns/ddnstest"
+	"github.com/bindgate/bindgate/internal/dnsclient/dnsclienttest"
 	"github.com/bindgate/bindgate/internal/records"
 )
 
@@ -81,7 +81,7 @@ func TestPatch(t *testing.T) {
 			f := newTestService(t, updatable)
 			if tc.writer != "" {
 				w := once(func() { f.zone.Add(t, tc.writer) })
-				f.onUpdate(func() ddnstest.Answer { w(); return ddnstest.Answer{} })
+				f.onUpdate(func() dnsclienttest.Answer { w(); return dnsclienttest.Answer{} })
 			}
 			res, err := f.svc.Patch(t.Context(), "example.test", records.PatchRequest{RRsets: tc.changes}, tc.ifMatch)
 			checkErr(t, err, tc.kind, tc.msg)
@@ -170,7 +170,7 @@ func TestSync(t *testing.T) {
 			before := f.zone.Records()
 			if tc.writer != "" {
 				w := once(func() { f.zone.Add(t, tc.writer) })
-				f.onUpdate(func() ddnstest.Answer { w(); return ddnstest.Answer{} })
+				f.onUpdate(func() dnsclienttest.Answer { w(); return dnsclienttest.Answer{} })
 			}
 			res, err := f.svc.Sync(t.Context(), "example.test", records.SyncRequest{RRsets: tc.rrsets}, tc.dryRun, tc.ifMatch)
 			checkErr(t, err, tc.kind, tc.msg)
@@ -237,20 +237,20 @@ func TestReads(t *testing.T) {
 
 	for _, tc := range []struct {
 		name   string
-		answer ddnstest.Answer
+		answer dnsclienttest.Answer
 		kind   string
 		msg    string
 	}{
-		{"REFUSED", ddnstest.Answer{Rcode: dns.RcodeRefused}, "conflict", "refuses zone transfers (AXFR) to bindgate"},
-		{"NOTAUTH", ddnstest.Answer{Rcode: dns.RcodeNotAuth}, "conflict", "allow-transfer"},
-		{"SERVFAIL", ddnstest.Answer{Rcode: dns.RcodeServerFailure}, "unavailable", "Zone not loaded: example.test"},
-		{"dropped", ddnstest.Answer{Drop: true}, "unavailable", ""},
-		{"BADSIG", ddnstest.Answer{Rcode: dns.RcodeNotAuth, TSIGError: dns.RcodeBadSig}, "internal", ""},
+		{"REFUSED", dnsclienttest.Answer{Rcode: dns.RcodeRefused}, "conflict", "refuses zone transfers (AXFR) to bindgate"},
+		{"NOTAUTH", dnsclienttest.Answer{Rcode: dns.RcodeNotAuth}, "conflict", "allow-transfer"},
+		{"SERVFAIL", dnsclienttest.Answer{Rcode: dns.RcodeServerFailure}, "unavailable", "Zone not loaded: example.test"},
+		{"dropped", dnsclienttest.Answer{Drop: true}, "unavailable", ""},
+		{"BADSIG", dnsclienttest.Answer{Rcode: dns.RcodeNotAuth, TSIGError: dns.RcodeBadSig}, "internal", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := newTestService(t, updatable)
-			f.zone.Script(func(*dns.Msg) ddnstest.Answer { return tc.answer })
+			f.zone.Script(func(*dns.Msg) dnsclienttest.Answer { return tc.answer })
 			_, err := f.svc.RRsets(t.Context(), "example.test", "", "")
 			checkErr(t, err, tc.kind, tc.msg)
 			_, err = f.svc.Export(t.Context(), "example.test")

@@ -12,13 +12,13 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/bindgate/bindgate/internal/ddns"
+	"github.com/bindgate/bindgate/internal/dnsclient"
 	"github.com/bindgate/bindgate/internal/errs"
 	"github.com/bindgate/bindgate/internal/rrdata"
 	"github.com/bindgate/bindgate/internal/zonename"
 )
 
-// DNS is the part of the ddns client the service uses; *ddns.Client implements it.
+// DNS is the part of the DNS client the service uses; *dnsclient.Client implements it.
 type DNS interface {
 	Update(ctx context.Context, m *dns.Msg) error
 	Transfer(ctx context.Context, zone string) ([]dns.RR, error)
@@ -201,7 +201,7 @@ func (s *Service) apply(ctx context.Context, z string, changes []change, o apply
 	}
 	j := &job{msg: m, wantSerial: o.wantSerial}
 	if err := s.commit.submit(ctx, z, j); err != nil {
-		if errors.Is(err, ddns.ErrPrereq) {
+		if errors.Is(err, dnsclient.ErrPrereq) {
 			return 0, nil, s.explainPrereq(ctx, z, changes, o, err)
 		}
 		return 0, nil, s.mapDNS(ctx, z, err)
@@ -332,7 +332,7 @@ func tooLargeChange(err error) error {
 		"at most %d bytes fit one UPDATE message; split it into several requests", e.records, e.bytes, maxUpdateSize)
 }
 
-// mapDNS maps a ddns failure to the caller's answer (docs/contract.md §12.4 and issue 3).
+// mapDNS maps a DNS client failure to the caller's answer (docs/contract.md §12.4 and issue 3).
 func (s *Service) mapDNS(ctx context.Context, z string, err error) error {
 	if e, ok := errors.AsType[*errs.Error](err); ok {
 		return e
@@ -340,9 +340,9 @@ func (s *Service) mapDNS(ctx context.Context, z string, err error) error {
 	switch {
 	case isTooLarge(err):
 		return tooLargeChange(err)
-	case errors.Is(err, ddns.ErrPrereq):
+	case errors.Is(err, dnsclient.ErrPrereq):
 		return conflictCause(err, "Zone %s changed while the update was applied; read it again and retry", z)
-	case errors.Is(err, ddns.ErrRefused), errors.Is(err, ddns.ErrNotAuth), errors.Is(err, ddns.ErrNotZone):
+	case errors.Is(err, dnsclient.ErrRefused), errors.Is(err, dnsclient.ErrNotAuth), errors.Is(err, dnsclient.ErrNotZone):
 		// The facts may be behind BIND (a zone lost by named, or changed by hand): ask BIND
 		// itself for the precise answer.
 		if werr := s.checkWritable(ctx, z, true); werr != nil {
@@ -351,7 +351,7 @@ func (s *Service) mapDNS(ctx context.Context, z string, err error) error {
 			}
 		}
 		return conflictCause(err, "Update refused by BIND: zone %s does not accept updates with this key (or it is frozen, or the key may not change this name)", z)
-	case errors.Is(err, errSerial), ddns.Transient(err), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+	case errors.Is(err, errSerial), dnsclient.Transient(err), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return unavailable(fmt.Errorf("zone %s: %w", z, err))
 	}
 	return fmt.Errorf("%w: zone %s: %w", errInternal, z, err)

@@ -10,7 +10,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/bindgate/bindgate/internal/bindkey"
-	"github.com/bindgate/bindgate/internal/ddns"
+	"github.com/bindgate/bindgate/internal/dnsclient"
 	"github.com/bindgate/bindgate/internal/errs"
 	"github.com/bindgate/bindgate/internal/registry"
 	"github.com/bindgate/bindgate/internal/rndc"
@@ -106,7 +106,7 @@ func TestRefusedWriteRechecksWithBIND(t *testing.T) {
 	f.register(t, "gone.test", `{ type primary; file "/z/gone.test.zone"; allow-update { key "k"; }; };`)
 	f.srv.Handle("showzone", func(string) rndc.Response { return rndc.Response{Result: 23, Err: "not found"} })
 	f.dns.fail = func([]string) error {
-		return &ddns.Error{Op: "update", Zone: "gone.test.", Rcode: dns.RcodeNotAuth, Kind: ddns.ErrNotAuth}
+		return &dnsclient.Error{Op: "update", Zone: "gone.test.", Rcode: dns.RcodeNotAuth, Kind: dnsclient.ErrNotAuth}
 	}
 	_, err := f.recs.Add(t.Context(), "gone.test", addA("www"))
 	if e, ok := errors.AsType[*errs.Error](err); !ok || e.Kind != errs.NotFound || e.Msg != "Zone not found: gone.test" {

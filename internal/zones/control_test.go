@@ -12,7 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/miekg/dns"
 
-	"github.com/bindgate/bindgate/internal/ddns"
+	"github.com/bindgate/bindgate/internal/dnsclient"
 	"github.com/bindgate/bindgate/internal/errs"
 	"github.com/bindgate/bindgate/internal/registry"
 	"github.com/bindgate/bindgate/internal/rndc"
@@ -68,9 +68,9 @@ func (f *fakeDNS) Serial(ctx context.Context, zone string) (uint32, error) {
 	case fail != nil:
 		return 0, fail
 	case !ok:
-		return 0, &ddns.Error{Op: "query", Zone: zone + ".", Rcode: dns.RcodeRefused, Kind: ddns.ErrNotZone}
+		return 0, &dnsclient.Error{Op: "query", Zone: zone + ".", Rcode: dns.RcodeRefused, Kind: dnsclient.ErrNotZone}
 	case !loaded:
-		return 0, &ddns.Error{Op: "query", Zone: zone + ".", Rcode: dns.RcodeServerFailure, Kind: ddns.ErrServFail}
+		return 0, &dnsclient.Error{Op: "query", Zone: zone + ".", Rcode: dns.RcodeServerFailure, Kind: dnsclient.ErrServFail}
 	}
 	return 1, nil
 }

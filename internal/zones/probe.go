@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/bindgate/bindgate/internal/ddns"
+	"github.com/bindgate/bindgate/internal/dnsclient"
 )
 
 // Prober asks named over DNS, not over its control channel, for a zone's apex SOA serial;
-// *ddns.Client implements it. Its errors are ddns errors: ErrNotZone when named does not serve
+// *dnsclient.Client implements it. Its errors are dnsclient errors: ErrNotZone when named does not serve
 // the zone (REFUSED, NOTAUTH, or no SOA at the name), ErrServFail when named has the zone
 // configured but no data for it.
 type Prober interface {
@@ -49,9 +49,9 @@ func (s *Service) probe(ctx context.Context, zs []string) ([]serving, error) {
 		switch {
 		case err == nil:
 			out[i] = served
-		case errors.Is(err, ddns.ErrServFail):
+		case errors.Is(err, dnsclient.ErrServFail):
 			out[i] = notLoaded
-		case errors.Is(err, ddns.ErrNotZone), errors.Is(err, ddns.ErrRefused), errors.Is(err, ddns.ErrNotAuth):
+		case errors.Is(err, dnsclient.ErrNotZone), errors.Is(err, dnsclient.ErrRefused), errors.Is(err, dnsclient.ErrNotAuth):
 			out[i] = notServed
 		default:
 			cancel()
@@ -68,7 +68,7 @@ func (s *Service) probe(ctx context.Context, zs []string) ([]serving, error) {
 // probeErr wraps a failed SOA query like bindErr wraps rndc failures: named down, slow or
 // rejecting the key is ErrUnavailable (503), anything else is internal.
 func probeErr(zone string, err error) error {
-	if ddns.Transient(err) || errors.Is(err, ddns.ErrTSIG) || errors.Is(err, ddns.ErrClosed) ||
+	if dnsclient.Transient(err) || errors.Is(err, dnsclient.ErrTSIG) || errors.Is(err, dnsclient.ErrClosed) ||
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return fmt.Errorf("%w: SOA query %s: %w", ErrUnavailable, zone, err)
 	}

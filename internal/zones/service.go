@@ -27,7 +27,7 @@ type Controller interface {
 type Config struct {
 	RNDC Controller
 	// DNS confirms over DNS that named serves zones (listing, counting, reconcile), so those
-	// send no control message per zone (*ddns.Client).
+	// send no control message per zone (*dnsclient.Client).
 	DNS      Prober
 	Files    *zonefile.Store
 	Registry *registry.Registry

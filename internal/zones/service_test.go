@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/bindgate/bindgate/internal/bindkey"
-	"github.com/bindgate/bindgate/internal/ddns"
+	"github.com/bindgate/bindgate/internal/dnsclient"
 	"github.com/bindgate/bindgate/internal/errs"
 	"github.com/bindgate/bindgate/internal/registry"
 	"github.com/bindgate/bindgate/internal/rndc"
@@ -205,7 +205,7 @@ func TestTransientIsUnavailable(t *testing.T) {
 	}
 	// Listing and reconcile ask named over DNS: named unreachable there is ErrUnavailable too.
 	f.reg.Put(t.Context(), registry.Entry{Zone: "a.test", Type: "primary", Block: "{ type primary; };"})
-	f.dns.setFail(&ddns.Error{Op: "query", Rcode: -1, Kind: ddns.ErrUnreachable})
+	f.dns.setFail(&dnsclient.Error{Op: "query", Rcode: -1, Kind: dnsclient.ErrUnreachable})
 	if _, err := f.svc.List(t.Context()); !errors.Is(err, zones.ErrUnavailable) {
 		t.Errorf("list: %v, want ErrUnavailable", err)
 	}

@@ -1,11 +1,11 @@
-// Package ddnstest is an in-process DNS server on 127.0.0.1 over TCP for unit tests of
-// internal/ddns and of the packages built on it, in the style of miekg/dns's own
+// Package dnsclienttest is an in-process DNS server on 127.0.0.1 over TCP for unit tests of
+// internal/dnsclient and of the packages built on it, in the style of miekg/dns's own
 // RunLocalTCPServer. The server verifies TSIG with miekg/dns (dns.Server's TsigSecret) and
 // signs what the handler signs; Zone is a handler that serves one zone from memory, applies
 // RFC 2136 updates to it and records every message it receives.
 //
 // It must never stand in for BIND in an integration test (STYLE.md §4).
-package ddnstest
+package dnsclienttest
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package ddns
+package dnsclient
 
 // Integration tests against a real named (BIND 9.18 in CI) started on loopback by
 // internal/namedtest: skipped without named, failing under CI=true so that CI cannot pass by
@@ -26,7 +26,7 @@ import (
 const namedZone = "$TTL 300\n@ IN SOA ns1 admin 1 3600 600 604800 86400\n@ IN NS ns1\nns1 IN A 127.0.0.1\n"
 
 // startNamedZones starts named and adds dyn.test (updatable with named's key) and static.test
-// (no allow-update) with rndc addzone. It returns named and a ddns client for it.
+// (no allow-update) with rndc addzone. It returns named and a DNS client for it.
 func startNamedZones(t *testing.T) (*namedproc.Named, *Client) {
 	t.Helper()
 	n := namedtest.Start(t, namedproc.Options{})

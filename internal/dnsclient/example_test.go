@@ -1,4 +1,4 @@
-package ddns_test
+package dnsclient_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/bindgate/bindgate/internal/bindkey"
-	"github.com/bindgate/bindgate/internal/ddns"
+	"github.com/bindgate/bindgate/internal/dnsclient"
 )
 
 // A Client sends TSIG-signed RFC 2136 updates and queries to named. Here an in-process
@@ -22,7 +22,7 @@ func ExampleClient() {
 	defer stop()
 
 	// Key is called for every exchange, so a rotated key takes effect at once.
-	c, err := ddns.New(ddns.Config{Addr: addr, Key: func() bindkey.Key { return key }})
+	c, err := dnsclient.New(dnsclient.Config{Addr: addr, Key: func() bindkey.Key { return key }})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package ddns
+package dnsclient
 
 import (
 	"context"
@@ -51,7 +51,7 @@ type Error struct {
 // Error names the operation, zone, outcome, rcode, TSIG error and key name.
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString("ddns " + e.Op)
+	b.WriteString("dns " + e.Op)
 	if e.Zone != "" {
 		b.WriteString(" " + e.Zone)
 	}

@@ -1,4 +1,4 @@
-// Package ddns sends RFC 2136 dynamic updates, AXFR requests and queries to named, signed
+// Package dnsclient sends RFC 2136 dynamic updates, AXFR requests and queries to named, signed
 // with TSIG (RFC 8945), in process with github.com/miekg/dns: no nsupdate or dig child
 // processes, and the key never reaches an argument list or a file.
 //
@@ -37,4 +37,4 @@
 // Errors are *Error values that match the sentinels (ErrRefused, ErrPrereq, …) with
 // errors.Is and carry the operation, zone, rcode and TSIG error; their text may name the key
 // but never holds its secret.
-package ddns
+package dnsclient

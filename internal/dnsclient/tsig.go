@@ -1,4 +1,4 @@
-package ddns
+package dnsclient
 
 import (
 	"crypto/hmac"

@@ -1,4 +1,4 @@
-package ddnstest
+package dnsclienttest
 
 import (
 	"slices"
@@ -42,12 +42,12 @@ func NewZone(t testing.TB, origin string, records ...string) *Zone {
 	for _, s := range records {
 		rr, err := dns.NewRR(s)
 		if err != nil {
-			t.Fatalf("ddnstest: %q: %v", s, err)
+			t.Fatalf("dnsclienttest: %q: %v", s, err)
 		}
 		z.rrs = append(z.rrs, rr)
 	}
 	if len(z.rrs) == 0 || z.rrs[0].Header().Rrtype != dns.TypeSOA {
-		t.Fatal("ddnstest: a zone starts with its SOA")
+		t.Fatal("dnsclienttest: a zone starts with its SOA")
 	}
 	return z
 }
@@ -105,7 +105,7 @@ func (z *Zone) Add(t testing.TB, records ...string) {
 	for _, s := range records {
 		rr, err := dns.NewRR(s)
 		if err != nil {
-			t.Fatalf("ddnstest: %q: %v", s, err)
+			t.Fatalf("dnsclienttest: %q: %v", s, err)
 		}
 		z.rrs = append(z.rrs, rr)
 	}

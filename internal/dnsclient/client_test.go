@@ -1,4 +1,4 @@
-package ddns
+package dnsclient
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/bindgate/bindgate/internal/bindkey"
-	"github.com/bindgate/bindgate/internal/ddns/ddnstest"
+	"github.com/bindgate/bindgate/internal/dnsclient/dnsclienttest"
 )
 
 func fmtAll(err error) string { return fmt.Sprintf("%v %+v %#v %s", err, err, err, err) }
@@ -65,10 +65,10 @@ func TestUpdateRcodes(t *testing.T) {
 			t.Parallel()
 			f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) {
 				if w.TsigStatus() != nil {
-					ddnstest.Reply(w, r, dns.RcodeNotAuth, ddnstest.SignTSIGErr, dns.RcodeBadSig)
+					dnsclienttest.Reply(w, r, dns.RcodeNotAuth, dnsclienttest.SignTSIGErr, dns.RcodeBadSig)
 					return
 				}
-				ddnstest.Reply(w, r, tc.rcode, ddnstest.SignOK, 0)
+				dnsclienttest.Reply(w, r, tc.rcode, dnsclienttest.SignOK, 0)
 			})
 			c := newClient(t, f.Addr, nil)
 			for range 2 {
@@ -106,27 +106,27 @@ func TestTSIGFailures(t *testing.T) {
 		name     string
 		secrets  map[string]string // nil: the right secret
 		rcode    int
-		sign     ddnstest.Signing
+		sign     dnsclienttest.Signing
 		tsigErr  uint16
 		want     error
 		wantTSIG uint16
 	}{
-		{"BADSIG", nil, dns.RcodeNotAuth, ddnstest.SignTSIGErr, dns.RcodeBadSig, ErrTSIG, dns.RcodeBadSig},
-		{"BADKEY", nil, dns.RcodeNotAuth, ddnstest.SignTSIGErr, dns.RcodeBadKey, ErrTSIG, dns.RcodeBadKey},
-		{"BADTIME", nil, dns.RcodeNotAuth, ddnstest.SignTSIGErr, dns.RcodeBadTime, ErrTSIG, dns.RcodeBadTime},
-		{"unsigned NOERROR", nil, dns.RcodeSuccess, ddnstest.SignNone, 0, ErrTSIG, 0},
-		{"unsigned REFUSED", nil, dns.RcodeRefused, ddnstest.SignNone, 0, ErrTSIG, 0},
-		{"unsigned NOTAUTH", nil, dns.RcodeNotAuth, ddnstest.SignNone, 0, ErrTSIG, 0},
-		{"other key NOERROR", nil, dns.RcodeSuccess, ddnstest.SignOtherKey, 0, ErrTSIG, 0},
-		{"other key NOTAUTH", nil, dns.RcodeNotAuth, ddnstest.SignOtherKey, 0, ErrTSIG, 0},
-		{"wrong secret NOERROR", map[string]string{testKeyOwner: otherSecret}, dns.RcodeSuccess, ddnstest.SignOK, 0, ErrTSIG, 0},
-		{"wrong secret NOTAUTH", map[string]string{testKeyOwner: otherSecret}, dns.RcodeNotAuth, ddnstest.SignOK, 0, ErrTSIG, 0},
-		{"signed NOTAUTH", nil, dns.RcodeNotAuth, ddnstest.SignOK, 0, ErrNotAuth, 0},
+		{"BADSIG", nil, dns.RcodeNotAuth, dnsclienttest.SignTSIGErr, dns.RcodeBadSig, ErrTSIG, dns.RcodeBadSig},
+		{"BADKEY", nil, dns.RcodeNotAuth, dnsclienttest.SignTSIGErr, dns.RcodeBadKey, ErrTSIG, dns.RcodeBadKey},
+		{"BADTIME", nil, dns.RcodeNotAuth, dnsclienttest.SignTSIGErr, dns.RcodeBadTime, ErrTSIG, dns.RcodeBadTime},
+		{"unsigned NOERROR", nil, dns.RcodeSuccess, dnsclienttest.SignNone, 0, ErrTSIG, 0},
+		{"unsigned REFUSED", nil, dns.RcodeRefused, dnsclienttest.SignNone, 0, ErrTSIG, 0},
+		{"unsigned NOTAUTH", nil, dns.RcodeNotAuth, dnsclienttest.SignNone, 0, ErrTSIG, 0},
+		{"other key NOERROR", nil, dns.RcodeSuccess, dnsclienttest.SignOtherKey, 0, ErrTSIG, 0},
+		{"other key NOTAUTH", nil, dns.RcodeNotAuth, dnsclienttest.SignOtherKey, 0, ErrTSIG, 0},
+		{"wrong secret NOERROR", map[string]string{testKeyOwner: otherSecret}, dns.RcodeSuccess, dnsclienttest.SignOK, 0, ErrTSIG, 0},
+		{"wrong secret NOTAUTH", map[string]string{testKeyOwner: otherSecret}, dns.RcodeNotAuth, dnsclienttest.SignOK, 0, ErrTSIG, 0},
+		{"signed NOTAUTH", nil, dns.RcodeNotAuth, dnsclienttest.SignOK, 0, ErrNotAuth, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := startFake(t, tc.secrets, func(w dns.ResponseWriter, r *dns.Msg) {
-				ddnstest.Reply(w, r, tc.rcode, tc.sign, tc.tsigErr)
+				dnsclienttest.Reply(w, r, tc.rcode, tc.sign, tc.tsigErr)
 			})
 			c := newClient(t, f.Addr, nil)
 			err := c.Update(t.Context(), updateMsg(t))
@@ -240,7 +240,7 @@ func TestUnreachable(t *testing.T) {
 // one fails before any reply byte and is retried once on a fresh connection.
 func TestRetryOnClosedIdleConn(t *testing.T) {
 	t.Parallel()
-	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) { ddnstest.Reply(w, r, dns.RcodeSuccess, ddnstest.SignOK, 0) })
+	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) { dnsclienttest.Reply(w, r, dns.RcodeSuccess, dnsclienttest.SignOK, 0) })
 	c := newClient(t, f.Addr, nil)
 	for i, step := range []struct {
 		closeFirst bool
@@ -265,7 +265,7 @@ func TestRetryExactlyOnce(t *testing.T) {
 	var n atomic.Int64
 	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) {
 		if n.Add(1) == 1 {
-			ddnstest.Reply(w, r, dns.RcodeSuccess, ddnstest.SignOK, 0)
+			dnsclienttest.Reply(w, r, dns.RcodeSuccess, dnsclienttest.SignOK, 0)
 			return
 		}
 		_ = w.Close()
@@ -299,7 +299,7 @@ func TestConcurrentUpdates(t *testing.T) {
 		defer inFlight.Add(-1)
 		for m := maxInFlight.Load(); n > m && !maxInFlight.CompareAndSwap(m, n); m = maxInFlight.Load() {
 		}
-		ddnstest.Reply(w, r, dns.RcodeSuccess, ddnstest.SignOK, 0)
+		dnsclienttest.Reply(w, r, dns.RcodeSuccess, dnsclienttest.SignOK, 0)
 	})
 	c := newClient(t, f.Addr, func(cfg *Config) { cfg.MaxIdle = 4 })
 	const goroutines, updates = 50, 20
@@ -331,10 +331,10 @@ func TestUpdateLeavesMessageAlone(t *testing.T) {
 	t.Parallel()
 	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) {
 		if w.TsigStatus() != nil || r.IsTsig().Hdr.Name != testKeyOwner || r.IsTsig().Fudge != 300 {
-			ddnstest.Reply(w, r, dns.RcodeRefused, ddnstest.SignOK, 0)
+			dnsclienttest.Reply(w, r, dns.RcodeRefused, dnsclienttest.SignOK, 0)
 			return
 		}
-		ddnstest.Reply(w, r, dns.RcodeSuccess, ddnstest.SignOK, 0)
+		dnsclienttest.Reply(w, r, dns.RcodeSuccess, dnsclienttest.SignOK, 0)
 	})
 	c := newClient(t, f.Addr, nil)
 	m := updateMsg(t)
@@ -354,7 +354,7 @@ func TestUpdateLeavesMessageAlone(t *testing.T) {
 
 func TestObserve(t *testing.T) {
 	t.Parallel()
-	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) { ddnstest.Reply(w, r, dns.RcodeRefused, ddnstest.SignOK, 0) })
+	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) { dnsclienttest.Reply(w, r, dns.RcodeRefused, dnsclienttest.SignOK, 0) })
 	type call struct {
 		Op  string
 		Err error
@@ -388,7 +388,7 @@ func TestObserve(t *testing.T) {
 
 func TestClosed(t *testing.T) {
 	t.Parallel()
-	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) { ddnstest.Reply(w, r, dns.RcodeSuccess, ddnstest.SignOK, 0) })
+	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) { dnsclienttest.Reply(w, r, dns.RcodeSuccess, dnsclienttest.SignOK, 0) })
 	c := newClient(t, f.Addr, nil)
 	if err := c.Update(t.Context(), updateMsg(t)); err != nil {
 		t.Fatal(err)

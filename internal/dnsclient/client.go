@@ -1,4 +1,4 @@
-package ddns
+package dnsclient
 
 import (
 	"context"
@@ -46,10 +46,10 @@ type Client struct {
 // contact BIND (docs/contract.md §14.3).
 func New(cfg Config) (*Client, error) {
 	if cfg.Key == nil {
-		return nil, errors.New("ddns: Config.Key is required")
+		return nil, errors.New("dnsclient: Config.Key is required")
 	}
 	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
-		return nil, fmt.Errorf("ddns: Config.Addr %q: %w", cfg.Addr, err)
+		return nil, fmt.Errorf("dnsclient: Config.Addr %q: %w", cfg.Addr, err)
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout

@@ -1,4 +1,4 @@
-package ddns
+package dnsclient
 
 import (
 	"encoding/hex"
@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/miekg/dns"
 
-	"github.com/bindgate/bindgate/internal/ddns/ddnstest"
+	"github.com/bindgate/bindgate/internal/dnsclient/dnsclienttest"
 )
 
 // zoneLines is example.test. as the fake serves it, in transfer order without the closing SOA.
@@ -38,10 +38,10 @@ func zoneRRs(t *testing.T) []dns.RR {
 	return rrs
 }
 
-// zoneFake serves zoneLines with package ddnstest's zone, AXFR in messages of per RRs.
-func zoneFake(t *testing.T, per int) *ddnstest.Server {
+// zoneFake serves zoneLines with package dnsclienttest's zone, AXFR in messages of per RRs.
+func zoneFake(t *testing.T, per int) *dnsclienttest.Server {
 	t.Helper()
-	z := ddnstest.NewZone(t, "example.test.", zoneLines...)
+	z := dnsclienttest.NewZone(t, "example.test.", zoneLines...)
 	z.PerMessage = per
 	return startFake(t, nil, z.ServeDNS)
 }
@@ -122,21 +122,21 @@ func TestTransferErrors(t *testing.T) {
 		name    string
 		secrets map[string]string
 		rcode   int
-		sign    ddnstest.Signing
+		sign    dnsclienttest.Signing
 		tsigErr uint16
 		want    error
 	}{
-		{"REFUSED", nil, dns.RcodeRefused, ddnstest.SignOK, 0, ErrRefused},
-		{"NOTAUTH", nil, dns.RcodeNotAuth, ddnstest.SignOK, 0, ErrNotAuth},
-		{"SERVFAIL", nil, dns.RcodeServerFailure, ddnstest.SignOK, 0, ErrServFail},
-		{"NOTIMP", nil, dns.RcodeNotImplemented, ddnstest.SignOK, 0, ErrProtocol},
-		{"BADKEY", nil, dns.RcodeNotAuth, ddnstest.SignTSIGErr, dns.RcodeBadKey, ErrTSIG},
-		{"BADSIG", nil, dns.RcodeNotAuth, ddnstest.SignTSIGErr, dns.RcodeBadSig, ErrTSIG},
-		{"unsigned", nil, dns.RcodeSuccess, ddnstest.SignNone, 0, ErrTSIG},
-		{"unsigned REFUSED", nil, dns.RcodeRefused, ddnstest.SignNone, 0, ErrTSIG},
-		{"other key", nil, dns.RcodeSuccess, ddnstest.SignOtherKey, 0, ErrTSIG},
-		{"wrong secret", map[string]string{testKeyOwner: otherSecret}, dns.RcodeSuccess, ddnstest.SignOK, 0, ErrTSIG},
-		{"wrong secret NOTAUTH", map[string]string{testKeyOwner: otherSecret}, dns.RcodeNotAuth, ddnstest.SignOK, 0, ErrTSIG},
+		{"REFUSED", nil, dns.RcodeRefused, dnsclienttest.SignOK, 0, ErrRefused},
+		{"NOTAUTH", nil, dns.RcodeNotAuth, dnsclienttest.SignOK, 0, ErrNotAuth},
+		{"SERVFAIL", nil, dns.RcodeServerFailure, dnsclienttest.SignOK, 0, ErrServFail},
+		{"NOTIMP", nil, dns.RcodeNotImplemented, dnsclienttest.SignOK, 0, ErrProtocol},
+		{"BADKEY", nil, dns.RcodeNotAuth, dnsclienttest.SignTSIGErr, dns.RcodeBadKey, ErrTSIG},
+		{"BADSIG", nil, dns.RcodeNotAuth, dnsclienttest.SignTSIGErr, dns.RcodeBadSig, ErrTSIG},
+		{"unsigned", nil, dns.RcodeSuccess, dnsclienttest.SignNone, 0, ErrTSIG},
+		{"unsigned REFUSED", nil, dns.RcodeRefused, dnsclienttest.SignNone, 0, ErrTSIG},
+		{"other key", nil, dns.RcodeSuccess, dnsclienttest.SignOtherKey, 0, ErrTSIG},
+		{"wrong secret", map[string]string{testKeyOwner: otherSecret}, dns.RcodeSuccess, dnsclienttest.SignOK, 0, ErrTSIG},
+		{"wrong secret NOTAUTH", map[string]string{testKeyOwner: otherSecret}, dns.RcodeNotAuth, dnsclienttest.SignOK, 0, ErrTSIG},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -147,7 +147,7 @@ func TestTransferErrors(t *testing.T) {
 				if tc.rcode == dns.RcodeSuccess {
 					m.Answer = append(rrs[:2:2], rrs[0])
 				}
-				ddnstest.Sign(m, r, tc.sign, tc.tsigErr)
+				dnsclienttest.Sign(m, r, tc.sign, tc.tsigErr)
 				_ = w.WriteMsg(m)
 			})
 			c := newClient(t, f.Addr, nil)

@@ -1,4 +1,4 @@
-package ddns
+package dnsclient
 
 import (
 	"encoding/base64"
@@ -9,7 +9,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/bindgate/bindgate/internal/bindkey"
-	"github.com/bindgate/bindgate/internal/ddns/ddnstest"
+	"github.com/bindgate/bindgate/internal/dnsclient/dnsclienttest"
 )
 
 // testKey has a mixed-case name: the TSIG owner must be its lower-cased FQDN.
@@ -17,20 +17,20 @@ var testKey = bindkey.Key{Name: "Test-Key", Algorithm: bindkey.HMACSHA256, Secre
 
 const (
 	testKeyOwner  = "test-key."
-	otherKeyOwner = ddnstest.OtherKey
+	otherKeyOwner = dnsclienttest.OtherKey
 )
 
 // otherSecret is another key's secret, known to the fake server only.
 var otherSecret = base64.StdEncoding.EncodeToString([]byte("fedcba9876543210fedcba9876543210"))
 
-// startFake serves h with the fake of package ddnstest and TSIG secrets (owner name -> base64
+// startFake serves h with the fake of package dnsclienttest and TSIG secrets (owner name -> base64
 // secret); nil secrets means the test key and the other key.
-func startFake(t *testing.T, secrets map[string]string, h dns.HandlerFunc) *ddnstest.Server {
+func startFake(t *testing.T, secrets map[string]string, h dns.HandlerFunc) *dnsclienttest.Server {
 	t.Helper()
 	if secrets == nil {
 		secrets = map[string]string{testKeyOwner: testKey.SecretBase64(), otherKeyOwner: otherSecret}
 	}
-	return ddnstest.Start(t, secrets, h)
+	return dnsclienttest.Start(t, secrets, h)
 }
 
 // newClient returns a client for addr with the test key; edit adjusts its Config.
