@@ -116,33 +116,12 @@ func TestRunLeavesNothingBehind(t *testing.T) {
 	cfg := load(t, env)
 	before := ourGoroutines()
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logs syncBuffer
-	ready := make(chan string, 1)
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, cfg, Options{
-			Version: "test", Listener: ln, Ready: func(addr string) { ready <- addr },
-			Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-			Reload: func() (config.Config, error) {
-				return config.Load(nil, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
-			},
-			KeyCheckInterval: 10 * time.Millisecond,
-		})
-	}()
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		t.Fatalf("Run: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("not ready within 10 s")
-	}
+	addr, logs, stop := startRun(t, cfg, Options{
+		Reload: func() (config.Config, error) {
+			return config.Load(nil, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+		},
+		KeyCheckInterval: 10 * time.Millisecond,
+	})
 	// The startup reconcile has run (or is waiting to retry).
 	logs.waitFor(t, `"msg":"startup reconcile`, 10*time.Second)
 
@@ -168,14 +147,8 @@ func TestRunLeavesNothingBehind(t *testing.T) {
 		resp.Body.Close()
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run: %v", err)
-		}
-	case <-time.After(40 * time.Second):
-		t.Fatal("Run did not stop within 40 s")
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
 	}
 	checkNoGoroutinesLeft(t, before, 5*time.Second)
 	if slices.Contains(openFiles(t), env["BINDGATE_AUDIT_LOG"]) {

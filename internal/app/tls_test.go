@@ -65,42 +65,15 @@ func TestRunTLS(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "ca.crt"), ca.CertPEM)
 	cfg := load(t, tlsEnv(t, dir))
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logs syncBuffer
-	ready := make(chan string, 1)
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, cfg, Options{
-			Version: "test", Listener: ln, Ready: func(addr string) { ready <- addr },
-			Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		})
-	}()
+	addr, logs, stop := startRun(t, cfg, Options{})
 	defer func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(40 * time.Second):
-			t.Error("Run did not stop within 40 s")
+		if err := stop(); err != nil {
+			t.Errorf("Run: %v", err)
 		}
 		if t.Failed() {
 			t.Logf("log:\n%s", logs.String())
 		}
 	}()
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		t.Fatalf("Run: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("not ready within 10 s")
-	}
 
 	if l := logs.String(); !strings.Contains(l, `"tls":"on"`) || !strings.Contains(l, `"mtls":"on"`) {
 		t.Errorf("startup log does not say tls and mtls on:\n%s", l)
@@ -205,6 +178,54 @@ func TestRunTLSRefusesBadPair(t *testing.T) {
 	if strings.Contains(err.Error(), strings.Split(string(b.KeyPEM), "\n")[1]) {
 		t.Error("the error holds key bytes")
 	}
+}
+
+// startRun runs Run on a loopback listener with opt (Listener, Ready and Logger are set here,
+// logging at debug level into the returned buffer) and waits until it serves. stop cancels it
+// and returns Run's error, failing the test if Run does not end within 40 s.
+func startRun(t *testing.T, cfg config.Config, opt Options) (addr string, logs *syncBuffer, stop func() error) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs = &syncBuffer{}
+	ready := make(chan string, 1)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	opt.Listener, opt.Ready = ln, func(addr string) { ready <- addr }
+	opt.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if opt.Version == "" {
+		opt.Version = "test"
+	}
+	go func() { done <- Run(ctx, cfg, opt) }()
+	stopped := false
+	stop = func() error {
+		t.Helper()
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(40 * time.Second):
+			t.Fatal("Run did not stop within 40 s")
+			return nil
+		}
+	}
+	t.Cleanup(func() { _ = stop() })
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		stopped = true
+		cancel()
+		t.Fatalf("Run: %v\nlog:\n%s", err, logs.String())
+	case <-time.After(10 * time.Second):
+		t.Fatalf("not ready within 10 s\nlog:\n%s", logs.String())
+	}
+	return addr, logs, stop
 }
 
 // syncBuffer is a log sink shared with Run's goroutines.
