@@ -70,39 +70,58 @@ func frame(seq uint64, c Change, soa *dns.SOA, rem, add []item) ([]byte, error) 
 // errCorrupt marks damage inside a file (as opposed to a torn tail).
 var errCorrupt = errors.New("corrupt")
 
-// scanFrames splits a log into its records. It stops at a torn tail (a record cut short by a
-// crash during its write: its frame reaches past the end of the file, or only zero bytes
-// remain) and returns the offset where the valid records end. A bad record followed by more
-// data is corruption and an error.
+// scanFrames splits a log into its records. It stops at a torn tail and returns the offset
+// where the valid records end. A torn tail is what a crash during a write leaves: a record
+// that does not check and after which no valid record starts (a damaged record followed by a
+// valid one is corruption, and an error, whatever its length field says).
 func scanFrames(b []byte) (frames [][]byte, end int, err error) {
 	off := 0
 	for off < len(b) {
-		rest := b[off:]
-		if len(rest) < frameHeader {
-			return frames, off, nil
-		}
-		n := int(binary.BigEndian.Uint32(rest))
-		if n > 0 && n <= maxRecord && frameHeader+n <= len(rest) &&
-			crc32.Checksum(rest[frameHeader:frameHeader+n], castagnoli) == binary.BigEndian.Uint32(rest[4:]) {
-			frames = append(frames, rest[:frameHeader+n])
-			off += frameHeader + n
+		if n, ok := validFrame(b[off:]); ok {
+			frames = append(frames, b[off:off+n])
+			off += n
 			continue
 		}
-		if frameHeader+n >= len(rest) || allZero(rest) {
-			return frames, off, nil
+		if validAfter(b, off) {
+			return frames, off, fmt.Errorf("%w record at byte %d", errCorrupt, off)
 		}
-		return frames, off, fmt.Errorf("%w record at byte %d", errCorrupt, off)
+		return frames, off, nil
 	}
 	return frames, off, nil
 }
 
-func allZero(b []byte) bool {
-	for _, c := range b {
-		if c != 0 {
+// validFrame reports whether b starts with a whole record whose CRC checks, and its length.
+func validFrame(b []byte) (int, bool) {
+	if len(b) < frameHeader {
+		return 0, false
+	}
+	n := int(binary.BigEndian.Uint32(b))
+	if n == 0 || n > maxRecord || frameHeader+n > len(b) {
+		return 0, false
+	}
+	return frameHeader + n, crc32.Checksum(b[frameHeader:frameHeader+n], castagnoli) == binary.BigEndian.Uint32(b[4:])
+}
+
+// payloadStart is how every record's JSON payload begins; it finds candidate records when
+// looking past a damaged one.
+var payloadStart = []byte(`{"v":1,"seq":`)
+
+// validAfter reports whether a valid record starts anywhere after offset off.
+func validAfter(b []byte, off int) bool {
+	for p := off + 1; p < len(b); {
+		i := bytes.Index(b[p:], payloadStart)
+		if i < 0 {
 			return false
 		}
+		start := p + i - frameHeader
+		if start > off {
+			if _, ok := validFrame(b[start:]); ok {
+				return true
+			}
+		}
+		p += i + 1
 	}
-	return true
+	return false
 }
 
 // decode parses a frame's payload (its CRC already checked).
