@@ -25,7 +25,8 @@
 //
 // Everything is held in memory too (the current records, and the retained changes as their
 // encoded records), loaded at Open; reads never touch the disk. Loading 10,000 small zones
-// takes about 0.5 s on the 2-core development machine (TestLoadTenThousand logs the figure).
+// (a snapshot and two changes each) takes 0.8-2.3 s on the shared 2-core development machine,
+// almost all of it open/read/close system calls (TestLoadTenThousand logs the figure).
 //
 // # Durability and fsync policy
 //
