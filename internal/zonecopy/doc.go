@@ -1,0 +1,64 @@
+// Package zonecopy is bindgate's durable live copy of every managed zone's data, with its change
+// history. named may lose its zone files and NZD (an ephemeral volume, bindy issue #486); from
+// this copy a lost zone is restored with its records, reads are answered without an AXFR, and
+// the history gives listings, diffs and rollback (issue 9, items 2, 4, 5, 6).
+//
+// It owns storage only: it never talks to named, never decides when to fetch (the NOTIFY
+// listener and IXFR/AXFR fetcher call Replace and Append) and keeps no fact about a zone other
+// than its data (configuration belongs to the registry and the zones package).
+//
+// # Storage
+//
+// One directory per zone, <Dir>/<zone>/, named after the normalised zone name (zonename), read
+// and written only through an *os.Root on Dir. It holds two files:
+//
+//   - snapshot: the zone at a base serial in zone-file presentation format (absolute names, one
+//     record per line, the SOA first, then canonical order), after a header line
+//     ";bindgate-zonecopy-snapshot v=1 zone=Z serial=N seq=S changed=RFC3339 crc32c=HEX" giving
+//     the change sequence number S folded into it, when that state came to be, and a CRC-32C of
+//     the body. Written with atomicfile (temp file, fsync, rename, directory fsync).
+//   - changes: an append-only log of the changes after the base, oldest first. Each record is
+//     a 4-byte big-endian payload length, a 4-byte CRC-32C of the payload, then the payload:
+//     JSON {"v":1,"seq","from","to","at","actors","soa","removed":[RR text],"added":[RR text]}.
+//     seq numbers the zone's changes one by one across compactions; serials are only compared
+//     for equality (RFC 1982: they wrap, so "older" is not defined by them).
+//
+// Everything is held in memory too (the current records, and the retained changes as their
+// encoded records), loaded at Open; reads never touch the disk. Loading 10,000 small zones
+// (a snapshot and two changes each) takes 0.8-2.3 s on the shared 2-core development machine,
+// almost all of it open/read/close system calls (TestLoadTenThousand logs the figure).
+//
+// # Durability and fsync policy
+//
+// A write is durable when the call returns nil, and memory changes only after that, so a failed
+// call leaves the copy as it was: Append and Replace of an existing copy write all their
+// records in one write and one fsync (plus a directory fsync when the log file is new); a first
+// Replace writes the snapshot atomically; Delete removes the snapshot first (a zone directory
+// without a snapshot is leftover, removed at Open). A failed append is truncated away again; if
+// even that fails the log is rewritten whole before the next append. A full disk or quota
+// (ENOSPC, EDQUOT) is errs.InsufficientStorage; a read-only filesystem (EROFS) is
+// errs.Unavailable; other failures are internal. Confirm's Checked time is memory only.
+//
+// # Crashes and damage
+//
+// At Open a torn last record of a change log (cut short by a crash during a write that was
+// therefore never acknowledged: its frame runs past the end of the file, or only zero bytes
+// remain) is truncated away with a warning. Any other damage (a bad checksum before the last
+// record, a snapshot that does not parse, a record that does not follow the one before) fails
+// Open with an error naming the file: starting with a zone's data silently lost or rolled back is
+// the failure this package exists to prevent. Removing the zone's directory is the fix; the
+// copy is then taken again by AXFR.
+//
+// # Retention and compaction
+//
+// A change is kept while it is among the zone's last MaxChanges (default 1000) or younger than
+// MaxAge (default 30 days), whichever keeps more; memory drops an older change as soon as an
+// Append makes it fall out. The log is compacted when the bytes of its records beyond retention
+// reach both the bytes still needed (snapshot plus retained records) and 64 KiB, so that
+// rewriting stays amortised O(1) per append and the disk holds at most about twice what
+// retention needs. Retention is never cut short for size: lower MaxAge to bound a busy zone.
+// Compaction writes the snapshot at the oldest retained serial (state computed by undoing the
+// retained changes), then rewrites the log with the retained records, each atomically. A crash
+// between the two leaves the new snapshot with the old log, whose records up to the snapshot's
+// seq are skipped at Open; a crash before or after leaves a consistent pair as well.
+package zonecopy

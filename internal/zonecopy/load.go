@@ -1,0 +1,193 @@
+package zonecopy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/bindgate/bindgate/internal/atomicfile"
+	"github.com/bindgate/bindgate/internal/zonename"
+)
+
+// load reads every zone directory, 2 per CPU at a time: the cost is mostly open/read/close
+// system calls, which overlap well.
+func (s *Store) load(ctx context.Context) error {
+	ents, err := fs.ReadDir(s.root.FS(), ".")
+	if err != nil {
+		return storageErr("read directory", err)
+	}
+	var names []string
+	for _, de := range ents {
+		name := de.Name()
+		switch {
+		case !de.IsDir():
+			continue // not ours: leave it
+		case !zonename.IsNormal(name):
+			s.log.Warn("zonecopy: ignoring a directory not named after a zone", "dir", s.path(name))
+			continue
+		}
+		names = append(names, name)
+	}
+	var (
+		mu    sync.Mutex
+		first error
+		wg    sync.WaitGroup
+		next  = make(chan string)
+	)
+	for range 2 * runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for name := range next {
+				z, err := s.loadZone(ctx, name)
+				mu.Lock()
+				if err != nil && first == nil {
+					first = err
+				}
+				if z != nil {
+					s.zones[name] = z
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for _, name := range names {
+		mu.Lock()
+		stop := first != nil
+		mu.Unlock()
+		if stop || ctx.Err() != nil {
+			break
+		}
+		next <- name
+	}
+	close(next)
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	return ctx.Err()
+}
+
+func (s *Store) path(name ...string) string {
+	return filepath.Join(append([]string{s.root.Name()}, name...)...)
+}
+
+// loadZone loads one zone's directory; a directory without a snapshot is the remains of a
+// Delete or of a first Replace that never finished, and is removed (nil, nil).
+func (s *Store) loadZone(ctx context.Context, name string) (*zone, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// One open of the zone's directory, then every name relative to it: about half the
+	// system calls of resolving each path from the store's root.
+	zr, err := s.root.OpenRoot(name)
+	if err != nil {
+		return nil, storageErr("open "+s.path(name), err)
+	}
+	defer zr.Close()
+	d, err := zr.Open(".")
+	if err != nil {
+		return nil, storageErr("open "+s.path(name), err)
+	}
+	ents, err := d.ReadDir(-1)
+	d.Close()
+	if err != nil {
+		return nil, storageErr("read "+s.path(name), err)
+	}
+	hasSnap, hasLog := false, false
+	for _, e := range ents {
+		switch n := e.Name(); {
+		case atomicfile.IsTemp(n):
+			if err := zr.Remove(n); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return nil, storageErr("remove leftover temp file "+s.path(name, n), err)
+			}
+		case n == snapshotFile:
+			hasSnap = true
+		case n == changesFile:
+			hasLog = true
+		}
+	}
+	if !hasSnap {
+		s.log.Info("zonecopy: removing a zone directory without a snapshot (an unfinished delete or create)", "dir", s.path(name))
+		return nil, s.removeDir(name)
+	}
+	corrupt := func(file string, err error) error {
+		return fmt.Errorf("zonecopy: %s: %w; fix or remove the zone's directory (its copy is then taken again by AXFR)", s.path(name, file), err)
+	}
+	b, err := zr.ReadFile(snapshotFile)
+	if err != nil {
+		return nil, storageErr("read "+s.path(name, snapshotFile), err)
+	}
+	snapSeq, changed, st, err := decodeSnapshot(name, b)
+	if err != nil {
+		return nil, corrupt(snapshotFile, err)
+	}
+	z := &zone{name: name, exists: true, cur: st, seq: snapSeq, snapBytes: int64(len(b)),
+		baseSOA: st.soa, baseAt: changed, changed: changed}
+	if !hasLog {
+		return z, nil
+	}
+	lb, err := zr.ReadFile(changesFile)
+	if err != nil {
+		return nil, storageErr("read "+s.path(name, changesFile), err)
+	}
+	frames, end, err := scanFrames(lb)
+	if err != nil {
+		return nil, corrupt(changesFile, err)
+	}
+	z.logExists, z.logBytes = true, int64(end)
+	if end < len(lb) {
+		s.log.Warn("zonecopy: cutting off a torn last record (a write that was never acknowledged)",
+			"file", s.path(name, changesFile), "offset", end, "bytes", len(lb)-end)
+		if err := s.truncate(name+"/"+changesFile, int64(end)); err != nil {
+			s.log.Warn("zonecopy: cannot truncate; the log is rewritten before the next change", "file", s.path(name, changesFile), "err", err)
+			z.logBad = true
+		}
+	}
+	off := 0
+	for _, fr := range frames {
+		r, c, err := decode(name, fr)
+		if err != nil {
+			return nil, corrupt(changesFile, fmt.Errorf("at byte %d: %w", off, err))
+		}
+		off += len(fr)
+		if r.Seq <= snapSeq && z.seq == snapSeq {
+			z.garbage += int64(len(fr)) // folded into the snapshot by a compaction cut short
+			continue
+		}
+		if r.Seq != z.seq+1 || r.From != z.cur.soa.Serial {
+			return nil, corrupt(changesFile, fmt.Errorf("%w record at byte %d: does not follow the one before", errCorrupt, off-len(fr)))
+		}
+		rem, err1 := items(name, c.Removed)
+		add, err2 := items(name, c.Added)
+		if err := errors.Join(err1, err2); err != nil {
+			return nil, corrupt(changesFile, fmt.Errorf("%w record at byte %d: %v", errCorrupt, off-len(fr), err))
+		}
+		rrs, err := apply(z.cur.rrs, rem, add)
+		if err != nil {
+			return nil, corrupt(changesFile, fmt.Errorf("%w record at byte %d: %v", errCorrupt, off-len(fr), err))
+		}
+		z.cur, z.seq, z.changed = state{c.SOA, rrs}, r.Seq, c.At
+		z.hist = append(z.hist, entry{seq: r.Seq, soa: c.SOA, frame: slices.Clone(fr), sum: Summary{
+			From: c.From, To: c.To, At: c.At, Actors: c.Actors, Added: len(add), Removed: len(rem)}})
+	}
+	s.trim(z)
+	return z, nil
+}
+
+// truncate cuts a file to size and fsyncs it.
+func (s *Store) truncate(name string, size int64) error {
+	f, err := s.root.OpenFile(name, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Truncate(size); err != nil {
+		return err
+	}
+	return f.Sync()
+}

@@ -1,0 +1,168 @@
+package zonecopy
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/miekg/dns"
+
+	"github.com/bindgate/bindgate/internal/errs"
+	"github.com/bindgate/bindgate/internal/zonename"
+)
+
+// item is one RR of a zone's state. key orders a zone canonically and identifies the RR: it
+// is the owner's labels right to left, the type, then the RR's presentation text (owner in
+// lower case, TTL included, so a TTL change is a removal plus an addition). text is key[off:].
+type item struct {
+	key string
+	off int
+	rr  dns.RR
+}
+
+func (it item) text() string { return it.key[it.off:] }
+
+// state is a zone's data at one serial. It is never modified once built (copy on write), so
+// readers may use it after dropping the zone's lock.
+type state struct {
+	soa *dns.SOA
+	rrs []item // sorted by key, without the SOA
+}
+
+// canonical returns an owned copy of rr with its owner in lower case, and its key.
+func canonical(rr dns.RR) item {
+	c := dns.Copy(rr)
+	h := c.Header()
+	h.Name = strings.ToLower(dns.Fqdn(h.Name))
+	h.Rdlength = 0
+	labels := dns.SplitDomainName(h.Name)
+	slices.Reverse(labels)
+	prefix := strings.Join(labels, "\x01") + string([]byte{0, byte(h.Rrtype >> 8), byte(h.Rrtype)})
+	return item{key: prefix + c.String(), off: len(prefix), rr: c}
+}
+
+// items turns rrs into sorted, de-duplicated items, checking each belongs in zone and is not
+// an SOA (the SOA travels separately).
+func items(zone string, rrs []dns.RR) ([]item, error) {
+	out := make([]item, 0, len(rrs))
+	for _, rr := range rrs {
+		if err := inZone(zone, rr); err != nil {
+			return nil, err
+		}
+		if rr.Header().Rrtype == dns.TypeSOA {
+			return nil, errs.New(errs.Invalid, "an SOA record is not part of a change's removed or added records")
+		}
+		out = append(out, canonical(rr))
+	}
+	return sortItems(out), nil
+}
+
+func sortItems(its []item) []item {
+	slices.SortFunc(its, func(a, b item) int { return strings.Compare(a.key, b.key) })
+	return slices.CompactFunc(its, func(a, b item) bool { return a.key == b.key })
+}
+
+func inZone(zone string, rr dns.RR) error {
+	if rr == nil || rr.Header() == nil {
+		return errs.New(errs.Invalid, "empty record")
+	}
+	if !zonename.InZone(rr.Header().Name, zone) {
+		return errs.New(errs.Invalid, "record owner %q is not in zone %s", rr.Header().Name, zone)
+	}
+	return nil
+}
+
+// soaOf checks that rr is zone's SOA and returns an owned canonical copy of it.
+func soaOf(zone string, rr dns.RR) (*dns.SOA, error) {
+	soa, ok := rr.(*dns.SOA)
+	if !ok || soa == nil {
+		return nil, errs.New(errs.Invalid, "a zone's records must start with its SOA")
+	}
+	c := canonical(soa).rr.(*dns.SOA)
+	if c.Hdr.Name != zone+"." {
+		return nil, errs.New(errs.Invalid, "SOA owner %q is not the zone apex %s", soa.Hdr.Name, zone)
+	}
+	return c, nil
+}
+
+// apply returns st's records without rem and with add, all sorted by key. Every removed record
+// must be present and every added one absent (an IXFR from named always is; anything else
+// means the copy and named disagree, and the inverse of the change would not be exact).
+func apply(st, rem, add []item) ([]item, error) {
+	mid := st
+	if len(rem) > 0 {
+		mid = make([]item, 0, len(st))
+		j := 0
+		for _, it := range st {
+			for j < len(rem) && rem[j].key < it.key {
+				return nil, fmt.Errorf("%w: removed record %q is not in the copy", ErrDiverged, rem[j].text())
+			}
+			if j < len(rem) && rem[j].key == it.key {
+				j++
+				continue
+			}
+			mid = append(mid, it)
+		}
+		if j < len(rem) {
+			return nil, fmt.Errorf("%w: removed record %q is not in the copy", ErrDiverged, rem[j].text())
+		}
+	}
+	if len(add) == 0 {
+		return mid, nil
+	}
+	out := make([]item, 0, len(mid)+len(add))
+	i, j := 0, 0
+	for i < len(mid) || j < len(add) {
+		switch {
+		case j == len(add) || i < len(mid) && mid[i].key < add[j].key:
+			out = append(out, mid[i])
+			i++
+		case i == len(mid) || add[j].key < mid[i].key:
+			out = append(out, add[j])
+			j++
+		default:
+			return nil, fmt.Errorf("%w: added record %q is already in the copy", ErrDiverged, add[j].text())
+		}
+	}
+	return out, nil
+}
+
+// diff returns what to remove from a and add to it to get b (both sorted by key).
+func diff(a, b []item) (rem, add []item) {
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b) || i < len(a) && a[i].key < b[j].key:
+			rem = append(rem, a[i])
+			i++
+		case i == len(a) || b[j].key < a[i].key:
+			add = append(add, b[j])
+			j++
+		default:
+			i++
+			j++
+		}
+	}
+	return rem, add
+}
+
+// records returns the SOA then the records, each a fresh copy the caller may modify.
+func (st state) records() []dns.RR {
+	out := make([]dns.RR, 0, len(st.rrs)+1)
+	out = append(out, dns.Copy(st.soa))
+	for _, it := range st.rrs {
+		out = append(out, dns.Copy(it.rr))
+	}
+	return out
+}
+
+func copyRRs(its []item) []dns.RR {
+	if len(its) == 0 {
+		return nil
+	}
+	out := make([]dns.RR, len(its))
+	for i, it := range its {
+		out[i] = dns.Copy(it.rr)
+	}
+	return out
+}

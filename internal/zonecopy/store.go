@@ -1,0 +1,294 @@
+package zonecopy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/bindgate/bindgate/internal/errs"
+	"github.com/bindgate/bindgate/internal/zonename"
+)
+
+// Defaults for Config.
+const (
+	DefaultMaxChanges = 1000
+	DefaultMaxAge     = 30 * 24 * time.Hour
+)
+
+// The sentinels. All are *errs.Error, so errs.KindOf gives the kind.
+var (
+	// ErrNotFound: the zone has no copy, or the serial asked for is not retained.
+	ErrNotFound = errs.Sentinel(errs.NotFound, "zonecopy: not found")
+	// ErrGap: a change does not start at the copy's serial. Nothing was written; fetch the zone
+	// whole (AXFR) and call Replace.
+	ErrGap = errs.Sentinel(errs.Conflict, "zonecopy: change does not start at the copy's serial")
+	// ErrDiverged: a change removes a record the copy lacks or adds one it has. Nothing was
+	// written; as with ErrGap, Replace from an AXFR.
+	ErrDiverged = errs.Sentinel(errs.Conflict, "zonecopy: change does not apply to the copy")
+)
+
+// Config configures a Store.
+type Config struct {
+	// Dir is the directory of the copies, created (0700) if missing.
+	Dir string
+	// MaxChanges and MaxAge set retention: a change is kept while it is among a zone's last
+	// MaxChanges or younger than MaxAge, whichever keeps more. Zero means the default
+	// (1000, 30 days); a negative MaxAge keeps by count only.
+	MaxChanges int
+	MaxAge     time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Logger receives the torn tails truncated at Open and compaction failures (default: discard).
+	Logger *slog.Logger
+}
+
+// Actor is who made a change through bindgate's API. The zero value means "external": a change
+// that did not come through the API (bindy's own updates, DNSSEC signing, rndc by hand).
+type Actor struct {
+	Principal string `json:"principal,omitempty"`
+	RequestID string `json:"requestId,omitempty"`
+}
+
+// Change is one serial step as IXFR reports it (RFC 1995): the records deleted and the records
+// added between serial From and serial To. The SOA is not part of Removed or Added.
+type Change struct {
+	From, To uint32
+	// At is when the change was seen; zero in Append means now.
+	At time.Time
+	// Actors is empty for an external change.
+	Actors []Actor
+	// SOA is the zone's SOA at To. In Append, nil means the current SOA with serial To.
+	SOA            *dns.SOA
+	Removed, Added []dns.RR
+}
+
+// Summary describes a retained change for a history listing. Added and Removed count records.
+type Summary struct {
+	From, To       uint32
+	At             time.Time
+	Actors         []Actor
+	Added, Removed int
+}
+
+// Copy is a zone's current copy.
+type Copy struct {
+	Serial uint32
+	// RRs is the SOA, then the other records in canonical order. They are the caller's to keep.
+	RRs []dns.RR
+	// Changed is when the last stored change was seen (for a fresh copy, when it was taken).
+	Changed time.Time
+	// Checked is when a caller last confirmed named serves this serial (Confirm); zero if never
+	// since Open.
+	Checked time.Time
+}
+
+// Store holds the copies. It is safe for concurrent use: writes to one zone are serialised by
+// that zone's lock, zones do not wait on each other, and reads never wait for a write's fsync.
+type Store struct {
+	cfg       Config
+	root      *os.Root
+	log       *slog.Logger
+	fault     func(op string) error // tests: fail the named file operation
+	compactAt *int64                // tests: the least garbage worth a compaction
+
+	mu    sync.RWMutex
+	zones map[string]*zone
+}
+
+// zone is one zone's copy.
+type zone struct {
+	name string
+
+	// wmu serialises writers and guards the disk bookkeeping below; it is held across I/O.
+	wmu       sync.Mutex
+	dead      bool   // removed from the store's map; lock again
+	seq       uint64 // sequence number of the last change
+	snapBytes int64
+	logBytes  int64 // length of the valid records in the changes file
+	logExists bool
+	garbage   int64 // bytes of records in the changes file that retention no longer keeps
+	logBad    bool  // the changes file may hold bytes of a failed write: rewrite it before appending
+
+	// mu guards the fields below, which readers use; it is never held across I/O.
+	mu      sync.RWMutex
+	exists  bool
+	cur     state
+	hist    []entry  // retained changes, oldest first
+	baseSOA *dns.SOA // SOA at hist[0].From (or the current one with no history)
+	baseAt  time.Time
+	changed time.Time
+	checked time.Time
+}
+
+// Open opens (creating if needed) the store in cfg.Dir and loads every zone's copy. A torn
+// tail of a change log is cut off with a warning; any other damage fails Open, naming the file.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.MaxChanges <= 0 {
+		cfg.MaxChanges = DefaultMaxChanges
+	}
+	if cfg.MaxAge == 0 {
+		cfg.MaxAge = DefaultMaxAge
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return nil, storageErr("create directory", err)
+	}
+	root, err := os.OpenRoot(cfg.Dir)
+	if err != nil {
+		return nil, storageErr("open directory", err)
+	}
+	s := &Store{cfg: cfg, root: root, log: cfg.Logger, zones: map[string]*zone{}}
+	if err := s.load(ctx); err != nil {
+		root.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close releases the directory. The store must not be used afterwards.
+func (s *Store) Close() error { return s.root.Close() }
+
+// storageErr gives a file operation's error its kind: a full disk or quota is
+// InsufficientStorage, a read-only filesystem Unavailable (an operator must act; retry later),
+// anything else Internal.
+func storageErr(op string, err error) error {
+	switch {
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return errs.Wrap(errs.InsufficientStorage, fmt.Errorf("zonecopy: %s: %w", op, err), "the zone copy storage is full")
+	case errors.Is(err, syscall.EROFS):
+		return errs.Wrap(errs.Unavailable, fmt.Errorf("zonecopy: %s: %w", op, err), "the zone copy storage is read-only")
+	}
+	return fmt.Errorf("zonecopy: %s: %w", op, err)
+}
+
+// hook runs the test fault hook for op.
+func (s *Store) hook(op string) error {
+	if s.fault == nil {
+		return nil
+	}
+	return s.fault(op)
+}
+
+func checkName(zone string) error {
+	if !zonename.IsNormal(zone) {
+		return errs.Wrap(errs.Invalid, zonename.ErrInvalid, "%q is not a normalised zone name", zone)
+	}
+	return nil
+}
+
+// lockZone returns zone's entry with its writer lock held, creating the entry if create is set
+// (nil otherwise when there is none).
+func (s *Store) lockZone(name string, create bool) *zone {
+	for {
+		s.mu.Lock()
+		z := s.zones[name]
+		if z == nil {
+			if !create {
+				s.mu.Unlock()
+				return nil
+			}
+			z = &zone{name: name}
+			s.zones[name] = z
+		}
+		s.mu.Unlock()
+		z.wmu.Lock()
+		if !z.dead {
+			return z
+		}
+		z.wmu.Unlock()
+	}
+}
+
+// drop removes z from the map; the caller holds z.wmu.
+func (s *Store) drop(z *zone) {
+	s.mu.Lock()
+	if s.zones[z.name] == z {
+		delete(s.zones, z.name)
+	}
+	z.dead = true
+	s.mu.Unlock()
+}
+
+// view is what readers take from a zone under its read lock.
+type view struct {
+	cur              state
+	hist             []entry
+	baseSOA          *dns.SOA
+	changed, checked time.Time
+}
+
+func (s *Store) view(name string) (view, bool) {
+	s.mu.RLock()
+	z := s.zones[name]
+	s.mu.RUnlock()
+	if z == nil {
+		return view{}, false
+	}
+	z.mu.RLock()
+	defer z.mu.RUnlock()
+	if !z.exists {
+		return view{}, false
+	}
+	return view{z.cur, z.hist, z.baseSOA, z.changed, z.checked}, true
+}
+
+// Current returns zone's copy. Its records are fresh copies.
+func (s *Store) Current(zone string) (Copy, bool) {
+	v, ok := s.view(zone)
+	if !ok {
+		return Copy{}, false
+	}
+	return Copy{Serial: v.cur.soa.Serial, RRs: v.cur.records(), Changed: v.changed, Checked: v.checked}, true
+}
+
+// Confirm records that named was seen serving serial and reports whether the copy is at that
+// serial (only then is Checked set). Checked lives in memory only: after a restart the caller
+// confirms again.
+func (s *Store) Confirm(zone string, serial uint32) bool {
+	s.mu.RLock()
+	z := s.zones[zone]
+	s.mu.RUnlock()
+	if z == nil {
+		return false
+	}
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if !z.exists || z.cur.soa.Serial != serial {
+		return false
+	}
+	z.checked = s.cfg.Now()
+	return true
+}
+
+// Zones returns the zones that have a copy, sorted.
+func (s *Store) Zones() []string {
+	s.mu.RLock()
+	zs := make([]*zone, 0, len(s.zones))
+	for _, z := range s.zones {
+		zs = append(zs, z)
+	}
+	s.mu.RUnlock()
+	out := make([]string, 0, len(zs))
+	for _, z := range zs {
+		z.mu.RLock()
+		if z.exists {
+			out = append(out, z.name)
+		}
+		z.mu.RUnlock()
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,395 @@
+package zonecopy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/bindgate/bindgate/internal/atomicfile"
+	"github.com/bindgate/bindgate/internal/errs"
+)
+
+// File names inside a zone's directory.
+const (
+	snapshotFile = "snapshot"
+	changesFile  = "changes"
+)
+
+// defaultMinCompact is the least garbage (bytes of records beyond retention) worth a compaction.
+const defaultMinCompact = 64 << 10
+
+// pending is a validated change about to be written.
+type pending struct {
+	c        Change // From, To, At, Actors
+	soa      *dns.SOA
+	rem, add []item
+}
+
+// Replace stores a full transfer of zone (an AXFR: the SOA first, then every other record; a
+// repeated SOA, such as AXFR's closing one, is ignored). With no copy yet it becomes the base
+// copy and no history entry is made. Otherwise the difference to the copy is appended as one
+// change from the copy's serial to the new one; if only the SOA differs the change is empty
+// (the history shows the serial moving), and if nothing differs nothing is written. This is
+// how a caller recovers from ErrGap or ErrDiverged. The returned Change is what was stored
+// (From == To when nothing was appended).
+func (s *Store) Replace(ctx context.Context, zone string, rrs []dns.RR, actors []Actor) (Change, error) {
+	if err := checkName(zone); err != nil {
+		return Change{}, err
+	}
+	if len(rrs) == 0 {
+		return Change{}, errs.New(errs.Invalid, "a zone transfer holds at least the SOA")
+	}
+	soa, err := soaOf(zone, rrs[0])
+	if err != nil {
+		return Change{}, err
+	}
+	rest := make([]dns.RR, 0, len(rrs)-1)
+	for _, rr := range rrs[1:] {
+		if rr != nil && rr.Header().Rrtype != dns.TypeSOA {
+			rest = append(rest, rr)
+		}
+	}
+	its, err := items(zone, rest)
+	if err != nil {
+		return Change{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return Change{}, err
+	}
+	z := s.lockZone(zone, true)
+	defer z.wmu.Unlock()
+	now := s.cfg.Now()
+	c := Change{From: soa.Serial, To: soa.Serial, At: now, Actors: slices.Clone(actors)}
+	if !z.exists {
+		if err := s.writeBase(ctx, z, state{soa, its}, now); err != nil {
+			return Change{}, err
+		}
+		c.SOA = dns.Copy(soa).(*dns.SOA)
+		return c, nil
+	}
+	cur := z.cur // stable: only writers change it, and we hold wmu
+	c.From = cur.soa.Serial
+	rem, add := diff(cur.rrs, its)
+	if len(rem) == 0 && len(add) == 0 && cur.soa.String() == soa.String() {
+		c.SOA = dns.Copy(soa).(*dns.SOA)
+		return c, nil
+	}
+	if err := s.appendLocked(ctx, z, []pending{{c, soa, rem, add}}); err != nil {
+		return Change{}, err
+	}
+	c.SOA = dns.Copy(soa).(*dns.SOA)
+	c.Removed, c.Added = copyRRs(rem), copyRRs(add)
+	return c, nil
+}
+
+// Append stores IXFR deltas in order. Each must start at the serial the one before it ends at,
+// the first at the copy's serial (else ErrGap); each must remove only records the copy has and
+// add only records it lacks (else ErrDiverged). Either way nothing is written. The changes are
+// durable (one fsync) when Append returns nil. A zone without a copy gives ErrNotFound.
+func (s *Store) Append(ctx context.Context, zone string, changes []Change) error {
+	if err := checkName(zone); err != nil {
+		return err
+	}
+	if len(changes) == 0 {
+		return nil
+	}
+	z := s.lockZone(zone, false)
+	if z == nil {
+		return fmt.Errorf("%w: no copy of zone %s", ErrNotFound, zone)
+	}
+	defer z.wmu.Unlock()
+	if !z.exists {
+		return fmt.Errorf("%w: no copy of zone %s", ErrNotFound, zone)
+	}
+	soa := z.cur.soa
+	now := s.cfg.Now()
+	ps := make([]pending, 0, len(changes))
+	for i, c := range changes {
+		if c.From != soa.Serial {
+			return fmt.Errorf("%w: change %d of zone %s starts at serial %d, the copy is at %d", ErrGap, i, zone, c.From, soa.Serial)
+		}
+		rem, err := items(zone, c.Removed)
+		if err != nil {
+			return err
+		}
+		add, err := items(zone, c.Added)
+		if err != nil {
+			return err
+		}
+		var next *dns.SOA
+		if c.SOA == nil {
+			next = dns.Copy(soa).(*dns.SOA)
+			next.Serial = c.To
+		} else if next, err = soaOf(zone, c.SOA); err != nil {
+			return err
+		} else if next.Serial != c.To {
+			return errs.New(errs.Invalid, "change %d: SOA serial %d is not its To serial %d", i, next.Serial, c.To)
+		}
+		at := c.At
+		if at.IsZero() {
+			at = now
+		}
+		ps = append(ps, pending{Change{From: c.From, To: c.To, At: at, Actors: slices.Clone(c.Actors)}, next, rem, add})
+		soa = next
+	}
+	return s.appendLocked(ctx, z, ps)
+}
+
+// appendLocked writes ps to z's change log and then, once durable, to memory. z.wmu is held.
+func (s *Store) appendLocked(ctx context.Context, z *zone, ps []pending) error {
+	st := z.cur
+	seq := z.seq
+	var buf []byte
+	ents := make([]entry, 0, len(ps))
+	for _, p := range ps {
+		rrs, err := apply(st.rrs, p.rem, p.add)
+		if err != nil {
+			return fmt.Errorf("zone %s, change to serial %d: %w", z.name, p.c.To, err)
+		}
+		st = state{p.soa, rrs}
+		seq++
+		fr, err := frame(seq, p.c, p.soa, p.rem, p.add)
+		if err != nil {
+			return fmt.Errorf("zonecopy: encode change: %w", err)
+		}
+		buf = append(buf, fr...)
+		ents = append(ents, entry{seq: seq, soa: p.soa, frame: fr, sum: Summary{
+			From: p.c.From, To: p.c.To, At: p.c.At, Actors: p.c.Actors, Added: len(p.add), Removed: len(p.rem)}})
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if z.logBad {
+		if err := s.compact(ctx, z); err != nil {
+			return err
+		}
+	}
+	if err := s.writeLog(z, buf); err != nil {
+		return err
+	}
+	z.seq = seq
+	z.logBytes += int64(len(buf))
+	z.logExists = true
+	z.mu.Lock()
+	z.cur = st
+	z.hist = append(z.hist, ents...)
+	z.changed = ents[len(ents)-1].sum.At
+	s.trim(z)
+	z.mu.Unlock()
+	if live := z.snapBytes + z.logBytes - z.garbage; z.garbage > 0 && z.garbage >= max(live, s.minCompact()) {
+		if err := s.compact(ctx, z); err != nil {
+			// The change itself is durable; the next Append tries again.
+			s.log.Warn("zonecopy: compaction failed", "zone", z.name, "err", err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) minCompact() int64 {
+	if s.compactAt != nil {
+		return *s.compactAt
+	}
+	return defaultMinCompact
+}
+
+// trim drops from memory the changes retention no longer keeps; their records stay in the
+// change log (as garbage) until the next compaction. z.wmu and z.mu are held.
+func (s *Store) trim(z *zone) {
+	now := s.cfg.Now()
+	k := 0
+	for k < len(z.hist)-s.cfg.MaxChanges && (s.cfg.MaxAge < 0 || now.Sub(z.hist[k].sum.At) >= s.cfg.MaxAge) {
+		z.garbage += int64(len(z.hist[k].frame))
+		k++
+	}
+	if k > 0 {
+		z.baseSOA, z.baseAt = z.hist[k-1].soa, z.hist[k-1].sum.At
+		z.hist = z.hist[k:] // readers may hold the old slice; its elements are never modified
+	}
+}
+
+// writeLog appends buf to z's change log at z.logBytes and fsyncs it. On failure it truncates
+// the log back, so neither a later append nor a restart sees the failed bytes; if even that
+// fails, the log is marked for a rewrite before the next append.
+func (s *Store) writeLog(z *zone, buf []byte) (err error) {
+	name := z.name + "/" + changesFile
+	var f *os.File
+	if err = s.hook("append.open"); err == nil {
+		f, err = s.root.OpenFile(name, os.O_WRONLY|os.O_CREATE, 0o600)
+	}
+	if err != nil {
+		return storageErr("open change log", err)
+	}
+	defer func() {
+		if err != nil {
+			terr := s.hook("append.truncate")
+			if terr == nil {
+				terr = f.Truncate(z.logBytes)
+			}
+			if terr == nil {
+				terr = f.Sync()
+			}
+			if terr != nil {
+				z.logBad = true
+			}
+			_ = f.Close()
+		}
+	}()
+	if err = s.hook("append.write"); err != nil {
+		_, _ = f.WriteAt(buf[:len(buf)/2], z.logBytes) // what a full disk leaves: a short write
+		return storageErr("write change log", err)
+	}
+	if _, err = f.WriteAt(buf, z.logBytes); err != nil {
+		return storageErr("write change log", err)
+	}
+	if err = s.hook("append.sync"); err == nil {
+		err = f.Sync()
+	}
+	if err != nil {
+		return storageErr("fsync change log", err)
+	}
+	if !z.logExists {
+		if err = s.hook("append.syncdir"); err == nil {
+			err = atomicfile.SyncDir(s.root, z.name)
+		}
+		if err != nil {
+			return storageErr("fsync zone directory", err)
+		}
+	}
+	if err = f.Close(); err != nil {
+		return storageErr("close change log", err)
+	}
+	return nil
+}
+
+// writeBase writes z's first snapshot. z.wmu is held and z has no copy.
+func (s *Store) writeBase(ctx context.Context, z *zone, st state, now time.Time) (err error) {
+	defer func() {
+		if err != nil {
+			// Leave nothing that a restart would load as a copy nobody was told about.
+			_ = s.root.Remove(z.name + "/" + snapshotFile)
+			_ = s.root.Remove(z.name)
+			s.drop(z)
+		}
+	}()
+	if err = s.hook("mkdir"); err == nil {
+		err = s.root.Mkdir(z.name, 0o700)
+	}
+	if err != nil && !errors.Is(err, fs.ErrExist) {
+		return storageErr("create zone directory", err)
+	}
+	// A change log left by an interrupted Delete belongs to a copy that no longer exists.
+	if err = s.root.Remove(z.name + "/" + changesFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return storageErr("remove old change log", err)
+	}
+	if err = atomicfile.SyncDir(s.root, "."); err != nil {
+		return storageErr("fsync directory", err)
+	}
+	b := encodeSnapshot(z.name, 0, now, st)
+	if err = s.hook("snapshot"); err == nil {
+		err = atomicfile.Write(ctx, s.root, z.name+"/"+snapshotFile, b, 0o600)
+	}
+	if err != nil {
+		return storageErr("write snapshot", err)
+	}
+	z.seq, z.snapBytes, z.logBytes, z.logExists, z.garbage, z.logBad = 0, int64(len(b)), 0, false, 0, false
+	z.mu.Lock()
+	z.exists, z.cur, z.hist, z.baseSOA, z.baseAt, z.changed, z.checked = true, st, nil, st.soa, now, now, time.Time{}
+	z.mu.Unlock()
+	return nil
+}
+
+// compact writes a new snapshot at the oldest retained serial, then rewrites the change log
+// with the retained changes only. Each write is atomic, and a crash between them leaves the new
+// snapshot with the old log, whose records up to the snapshot's sequence number Open skips.
+// z.wmu is held; memory is unchanged (it already holds only retained changes).
+func (s *Store) compact(ctx context.Context, z *zone) error {
+	z.mu.RLock()
+	v := view{cur: z.cur, hist: z.hist, baseSOA: z.baseSOA}
+	baseAt := z.baseAt
+	z.mu.RUnlock()
+	base, err := rewind(z.name, v, -1)
+	if err != nil {
+		return err
+	}
+	snap := encodeSnapshot(z.name, z.seq-uint64(len(v.hist)), baseAt, base)
+	if err = s.hook("compact.snapshot"); err == nil {
+		err = atomicfile.Write(ctx, s.root, z.name+"/"+snapshotFile, snap, 0o600)
+	}
+	if err != nil {
+		return storageErr("write snapshot", err)
+	}
+	z.snapBytes = int64(len(snap))
+	var log []byte
+	for _, e := range v.hist {
+		log = append(log, e.frame...)
+	}
+	if err = s.hook("compact.log"); err == nil {
+		err = atomicfile.Write(ctx, s.root, z.name+"/"+changesFile, log, 0o600)
+	}
+	if err != nil {
+		// Old or new log: either loads with the new snapshot, but which one is unknown, so
+		// rewrite it before the next append.
+		z.logBad = true
+		return storageErr("rewrite change log", err)
+	}
+	z.logBytes, z.logExists, z.garbage, z.logBad = int64(len(log)), true, 0, false
+	return nil
+}
+
+// Delete removes zone's copy and history; it is durable when Delete returns. No copy is fine.
+// Once the snapshot is removed the copy is gone, in memory too, even if removing the rest
+// fails: Open removes a zone directory without a snapshot.
+func (s *Store) Delete(ctx context.Context, zone string) error {
+	if err := checkName(zone); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	z := s.lockZone(zone, false)
+	if z == nil {
+		return nil
+	}
+	defer z.wmu.Unlock()
+	err := s.hook("delete")
+	if err == nil {
+		err = s.root.Remove(zone + "/" + snapshotFile)
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return storageErr("remove snapshot", err)
+	}
+	z.mu.Lock()
+	z.exists, z.cur, z.hist = false, state{}, nil
+	z.mu.Unlock()
+	s.drop(z)
+	if err := atomicfile.SyncDir(s.root, zone); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return storageErr("fsync zone directory", err)
+	}
+	return s.removeDir(zone)
+}
+
+// removeDir removes a zone directory that holds no snapshot, and makes that durable.
+func (s *Store) removeDir(dir string) error {
+	ents, err := fs.ReadDir(s.root.FS(), dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return storageErr("read zone directory", err)
+	}
+	for _, e := range ents {
+		if err := s.root.Remove(dir + "/" + e.Name()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return storageErr("remove "+e.Name(), err)
+		}
+	}
+	if err := s.root.Remove(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return storageErr("remove zone directory", err)
+	}
+	if err := atomicfile.SyncDir(s.root, "."); err != nil {
+		return storageErr("fsync directory", err)
+	}
+	return nil
+}
