@@ -277,7 +277,7 @@ func waitSOA(t *testing.T, addr, zone string, want uint32) {
 
 // eventually tries cond every 100 ms until it holds, and fails the test with what once
 // timeout has passed: a wait on an observable event, never a sleep followed by an assertion
-// (STYLE.md §3a). cond runs on the test's goroutine and may itself fail the test.
+//: a test waits on an event, never on time. cond runs on the test's goroutine and may itself fail the test.
 func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)

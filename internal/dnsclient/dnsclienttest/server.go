@@ -4,7 +4,7 @@
 // signs what the handler signs; Zone is a handler that serves one zone from memory, applies
 // RFC 2136 updates to it and records every message it receives.
 //
-// It must never stand in for BIND in an integration test (STYLE.md §4).
+// It must never stand in for BIND in an integration test: integration tests run a real named.
 package dnsclienttest
 
 import (
