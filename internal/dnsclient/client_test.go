@@ -240,7 +240,9 @@ func TestUnreachable(t *testing.T) {
 // one fails before any reply byte and is retried once on a fresh connection.
 func TestRetryOnClosedIdleConn(t *testing.T) {
 	t.Parallel()
-	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) { dnsclienttest.Reply(w, r, dns.RcodeSuccess, dnsclienttest.SignOK, 0) })
+	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) {
+		dnsclienttest.Reply(w, r, dns.RcodeSuccess, dnsclienttest.SignOK, 0)
+	})
 	c := newClient(t, f.Addr, nil)
 	for i, step := range []struct {
 		closeFirst bool
@@ -354,7 +356,9 @@ func TestUpdateLeavesMessageAlone(t *testing.T) {
 
 func TestObserve(t *testing.T) {
 	t.Parallel()
-	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) { dnsclienttest.Reply(w, r, dns.RcodeRefused, dnsclienttest.SignOK, 0) })
+	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) {
+		dnsclienttest.Reply(w, r, dns.RcodeRefused, dnsclienttest.SignOK, 0)
+	})
 	type call struct {
 		Op  string
 		Err error
@@ -388,7 +392,9 @@ func TestObserve(t *testing.T) {
 
 func TestClosed(t *testing.T) {
 	t.Parallel()
-	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) { dnsclienttest.Reply(w, r, dns.RcodeSuccess, dnsclienttest.SignOK, 0) })
+	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) {
+		dnsclienttest.Reply(w, r, dns.RcodeSuccess, dnsclienttest.SignOK, 0)
+	})
 	c := newClient(t, f.Addr, nil)
 	if err := c.Update(t.Context(), updateMsg(t)); err != nil {
 		t.Fatal(err)

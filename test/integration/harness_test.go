@@ -276,8 +276,8 @@ func waitSOA(t *testing.T, addr, zone string, want uint32) {
 }
 
 // eventually tries cond every 100 ms until it holds, and fails the test with what once
-// timeout has passed: a wait on an observable event, never a sleep followed by an assertion
-//: a test waits on an event, never on time. cond runs on the test's goroutine and may itself fail the test.
+// timeout has passed: a wait on an observable event, never a sleep followed by an assertion.
+// cond runs on the test's goroutine and may itself fail the test.
 func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
