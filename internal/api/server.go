@@ -47,6 +47,8 @@ type Config struct {
 	Zones ZoneService
 	// Records serves the record routes; nil leaves them out (404).
 	Records RecordService
+	// History serves the history and rollback routes; nil leaves them out (404).
+	History HistoryService
 	Auth    auth.Authenticator
 	Metrics *metrics.Metrics
 	// Logger receives request lines and error logs; nil discards them.
@@ -74,6 +76,7 @@ type Config struct {
 type Server struct {
 	zones   ZoneService
 	records RecordService
+	history HistoryService
 	auth    auth.Authenticator
 	metrics *metrics.Metrics
 	log     *slog.Logger
@@ -103,6 +106,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		zones:   cfg.Zones,
 		records: cfg.Records,
+		history: cfg.History,
 		auth:    cfg.Auth,
 		metrics: cfg.Metrics,
 		log:     slog.New(contextHandler{log.Handler()}),
@@ -159,6 +163,7 @@ func (s *Server) routes() []route {
 		rs = append(rs, route{pattern: "POST /api/v1/zones/{name}/" + string(a), op: string(a), h: s.zoneAction(a)})
 	}
 	rs = append(rs, s.recordRoutes()...)
+	rs = append(rs, s.historyRoutes()...)
 	return append(rs,
 		route{pattern: "GET /api/v1/server/status", scope: scopeServer, h: s.serverStatus},
 		route{pattern: "POST /api/v1/server/reload", scope: scopeServer, h: s.serverReload},

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -28,6 +29,7 @@ import (
 	"github.com/bindgate/bindgate/internal/registry"
 	"github.com/bindgate/bindgate/internal/rndc"
 	"github.com/bindgate/bindgate/internal/tlsconf"
+	"github.com/bindgate/bindgate/internal/zonecopy"
 	"github.com/bindgate/bindgate/internal/zonefile"
 	"github.com/bindgate/bindgate/internal/zones"
 )
@@ -205,8 +207,20 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 	if err != nil {
 		return fail(err)
 	}
+	// The zone copy and its change history (issue 9). The copy-sync of item 2 feeds it; the
+	// history and rollback routes (item 5) read it.
+	copies, err := zonecopy.Open(ctx, zonecopy.Config{
+		Dir:        filepath.Join(cfg.StateDir, "copies"),
+		MaxChanges: cfg.History.MaxChanges,
+		MaxAge:     historyAge(cfg.History.MaxAge),
+		Logger:     log,
+	})
+	if err != nil {
+		return fail(config.Errorf(config.SettingStateDir, "%s: %w", cfg.StateDir, err))
+	}
+	h.closers = append(h.closers, copies.Close)
 	recs, err := records.New(records.Config{
-		DNS: dnsClient, Zones: h.zones, Logger: log,
+		DNS: dnsClient, Zones: h.zones, Logger: log, History: copies,
 		OnSend: func(parts, _ int, _ error) { h.metrics.ObserveBatch(parts) },
 	})
 	if err != nil {
@@ -241,7 +255,7 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 	h.closers = append(h.closers, h.tls.Close)
 	h.reloaders = append(h.reloaders, func(ctx context.Context) { _ = h.tls.Check(ctx) }) // logged and counted by tlsconf
 	srv, err := api.New(api.Config{
-		Zones: h.zones, Records: recs, Auth: authn, Metrics: h.metrics, Logger: log, Version: opt.Version,
+		Zones: h.zones, Records: recs, History: recs, Auth: authn, Metrics: h.metrics, Logger: log, Version: opt.Version,
 		Access: policy, Limiter: ratelimit.FromConfig(cfg.RateLimit), Audit: audit.Logger,
 		AllowedCIDRs: cfg.Access.AllowedCIDRs, MaxInFlight: cfg.Access.MaxInFlight,
 	})
@@ -250,6 +264,15 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 	}
 	h.handler = srv.Handler()
 	return h, nil
+}
+
+// historyAge maps BINDGATE_HISTORY_MAX_AGE to zonecopy's MaxAge: 0 ("by count only") is
+// zonecopy's negative, its 0 being "the default".
+func historyAge(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 // startupReconcile re-adds registered zones BIND lost, retrying while BIND is unreachable

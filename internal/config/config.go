@@ -52,6 +52,8 @@ type Config struct {
 
 	TLS TLS // serves the API over HTTPS when CertFile is set
 
+	History History // retention of the zone copy's change history
+
 	StatsURL string // BIND_STATS_URL: named's statistics channel, optional, not used yet
 }
 
@@ -170,6 +172,8 @@ func load(args []string, env func(string) (string, bool), opts loadOptions) (Con
 	c.TLS.CertFile, c.TLS.KeyFile, c.TLS.ClientCAFile = v.get("BIND_TLS_CERT"), v.get("BIND_TLS_KEY"), v.get("BIND_TLS_CLIENT_CA")
 	c.TLS.ReloadInterval = time.Duration(p.integer("BIND_TLS_RELOAD_INTERVAL", 0, 1<<31-1)) * time.Second
 	c.StatsURL = p.httpURL("BIND_STATS_URL", "http", "https")
+	c.History.MaxChanges = p.integer(SettingHistoryMaxChanges, 1, 1_000_000)
+	c.History.MaxAge = p.age(SettingHistoryMaxAge)
 	p.keys(&c, opts)
 	if err := errors.Join(p.errs...); err != nil {
 		return Config{}, err
@@ -241,6 +245,15 @@ func (p *loader) integer(k string, lo, hi int) int {
 		p.fail(k, err)
 	}
 	return n
+}
+
+// age reads a non-negative duration: Go syntax ("720h", "90m") or whole days ("30d").
+func (p *loader) age(k string) time.Duration {
+	d, err := parseAge(p.v.get(k))
+	if err != nil {
+		p.fail(k, err)
+	}
+	return d
 }
 
 // absDir returns setting k as a clean absolute path; symlinks are left alone.

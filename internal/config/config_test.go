@@ -82,6 +82,7 @@ func TestLoadDefaults(t *testing.T) {
 	want.RNDC.Addr, want.NSUpdate.Addr = "127.0.0.1:953", "127.0.0.1:53"
 	want.TLS.ReloadInterval = time.Minute
 	want.Access.MaxInFlight, want.Access.AuditLog = 256, "stderr"
+	want.History.MaxChanges, want.History.MaxAge = 1000, 30*24*time.Hour
 	want.RNDC.Key, want.NSUpdate.Key = c.RNDC.Key, c.NSUpdate.Key
 	if d := cmp.Diff(want, c); d != "" {
 		t.Errorf("defaults (-want +got):\n%s", d)
@@ -134,6 +135,12 @@ func TestLoadValues(t *testing.T) {
 		{"stats URL", map[string]string{"BIND_STATS_URL": "http://127.0.0.1:8053/json/v1"}, nil, func(c Config) any { return c.StatsURL }, "http://127.0.0.1:8053/json/v1"},
 		{"NSUPDATE_SERVER with port", map[string]string{"NSUPDATE_SERVER": "[::1]:5353"}, nil, func(c Config) any { return c.NSUpdate.Addr }, "[::1]:5353"},
 		{"NSUPDATE_SERVER bare IPv6", map[string]string{"NSUPDATE_SERVER": "fd00::53", "NSUPDATE_PORT": "5353"}, nil, func(c Config) any { return c.NSUpdate.Addr }, "[fd00::53]:5353"},
+		{"history retention", map[string]string{"BINDGATE_HISTORY_MAX_CHANGES": "50", "BINDGATE_HISTORY_MAX_AGE": "7d"}, nil,
+			func(c Config) any { return join(c.History.MaxChanges, c.History.MaxAge) }, "50 168h0m0s"},
+		{"history age in Go syntax, 0 = by count only", nil, []string{"--history-max-age", "0"},
+			func(c Config) any { return c.History.MaxAge }, time.Duration(0)},
+		{"history age in hours", map[string]string{"BINDGATE_HISTORY_MAX_AGE": "36h"}, nil,
+			func(c Config) any { return c.History.MaxAge }, 36 * time.Hour},
 		{"--version needs nothing else", map[string]string{"RNDC_SECRET": "-", "API_PORT": "bad"}, []string{"--version"}, func(c Config) any { return c.Version }, true},
 	}
 	for _, tc := range tests {
@@ -198,6 +205,9 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{map[string]string{"NSUPDATE_TCP": "tcp"}, nil, "NSUPDATE_TCP"},
 		{map[string]string{"RATE_LIMIT_ENABLED": "enabled"}, nil, "RATE_LIMIT_ENABLED"},
 		{map[string]string{"RATE_LIMIT_REQUESTS": "0"}, nil, "RATE_LIMIT_REQUESTS"},
+		{map[string]string{"BINDGATE_HISTORY_MAX_CHANGES": "0"}, nil, "BINDGATE_HISTORY_MAX_CHANGES"},
+		{map[string]string{"BINDGATE_HISTORY_MAX_AGE": "-1h"}, nil, "BINDGATE_HISTORY_MAX_AGE"},
+		{nil, []string{"--history-max-age", "a month"}, "BINDGATE_HISTORY_MAX_AGE (--history-max-age)"},
 		{map[string]string{"RATE_LIMIT_PERIOD_SECS": "-60"}, nil, "RATE_LIMIT_PERIOD_SECS"},
 		{map[string]string{"RATE_LIMIT_BURST": "-1"}, nil, "RATE_LIMIT_BURST"},
 		{map[string]string{"RATE_LIMIT_BURST": "1.5"}, nil, "RATE_LIMIT_BURST"},

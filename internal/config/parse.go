@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/bindgate/bindgate/internal/quote"
 )
@@ -32,6 +33,24 @@ func parseInt(s string, lo, hi int) (int, error) {
 		return 0, fmt.Errorf("%s is not a whole number from %d to %d", quote.Short(s), lo, hi)
 	}
 	return n, nil
+}
+
+// parseAge reads a non-negative duration in Go syntax, or a whole number of days ("30d").
+func parseAge(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	bad := fmt.Errorf("%s is not a duration such as 720h or 30d (0 or more)", quote.Short(s))
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 || n > 100*365 {
+			return 0, bad
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, bad
+	}
+	return d, nil
 }
 
 // splitList splits a comma-separated list, dropping blanks.

@@ -25,6 +25,14 @@ type RateLimit struct {
 	Requests, PeriodSecs, Burst int  // RATE_LIMIT_REQUESTS, _PERIOD_SECS, _BURST; each >= 1
 }
 
+// History is the retention of the zone copy's change history (issue 9 item 5): a change is
+// kept while it is among a zone's last MaxChanges or younger than MaxAge, whichever keeps
+// more (zonecopy.Config).
+type History struct {
+	MaxChanges int           // BINDGATE_HISTORY_MAX_CHANGES, 1-1000000
+	MaxAge     time.Duration // BINDGATE_HISTORY_MAX_AGE; 0 keeps by count only
+}
+
 // TLS serves the API over HTTPS when CertFile is set.
 type TLS struct {
 	CertFile, KeyFile, ClientCAFile string        // BIND_TLS_CERT, BIND_TLS_KEY, BIND_TLS_CLIENT_CA
@@ -43,6 +51,9 @@ const (
 	SettingTokensFile = "BIND_API_TOKENS_FILE"
 	SettingAccessFile = "BINDGATE_ACCESS_FILE"
 	SettingAuditLog   = "BINDGATE_AUDIT_LOG"
+
+	SettingHistoryMaxChanges = "BINDGATE_HISTORY_MAX_CHANGES"
+	SettingHistoryMaxAge     = "BINDGATE_HISTORY_MAX_AGE"
 )
 
 // Errorf returns a *SettingError about setting (one of the Setting constants) whose cause is

@@ -32,6 +32,8 @@ func settings() []setting {
 		{env: SettingAccessFile, flag: "access-file", usage: "JSON `file` mapping principals to read-only/read-write zone scopes, reloaded when it changes (default: full access)"},
 		{env: "BINDGATE_ALLOWED_CIDRS", flag: "allowed-cidrs", usage: "client addresses allowed on the API routes, comma-separated `list` of IPs and CIDRs (default: any)"},
 		{env: "BINDGATE_MAX_INFLIGHT", flag: "max-inflight", def: "256", usage: "most API requests working on BIND at once, `n` >= 1; more wait, then 503"},
+		{env: SettingHistoryMaxChanges, flag: "history-max-changes", def: "1000", usage: "zone history retention: keep each zone's last `n` changes (1-1000000), or all younger than BINDGATE_HISTORY_MAX_AGE, whichever keeps more"},
+		{env: SettingHistoryMaxAge, flag: "history-max-age", def: "30d", usage: "zone history retention: keep every change younger than this `age` (Go duration such as 720h, or whole days such as 30d; 0 = by count only)"},
 		{env: SettingAuditLog, flag: "audit-log", def: "stderr", usage: "audit `sink`: stderr, stdout, off, or an absolute file path (appended, mode 0600)"},
 		{env: "BIND_TOKEN_AUDIENCES", flag: "token-audiences", def: "bindcar", usage: "TokenReview audiences, comma-separated `list`"},
 		{env: "BIND_ALLOWED_SERVICE_ACCOUNTS", flag: "allowed-service-accounts", usage: "TokenReview: allowed system:serviceaccount:<ns>:<name>, comma-separated `list`"},

@@ -1,6 +1,8 @@
 // Package records changes and reads the data of BIND zones: bindcar's one-record routes
 // (docs/contract.md §12), atomic RRset changes, declarative sync and export. Changes become RFC 2136
-// update messages sent through internal/dnsclient; reads are AXFR. What records must know about a
+// update messages sent through internal/dnsclient; reads are AXFR. A zone's change history and
+// rollback (history.go, rollback.go) read the zone copy (History, internal/zonecopy) and never
+// write it; a rollback is an ordinary change sent through the same planner and committer. What records must know about a
 // zone's configuration (is it a primary, does it take updates) it asks the zones service
 // through ZoneFacts before each change, and keeps no copy of it.
 //

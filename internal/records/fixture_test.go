@@ -42,9 +42,10 @@ const (
 // fixture is a records.Service in front of an in-process DNS server holding the zone and a
 // source of the zone's configuration.
 type fixture struct {
-	svc  *records.Service
-	zone *dnsclienttest.Zone
-	dns  *dnsclienttest.Server
+	svc    *records.Service
+	zone   *dnsclienttest.Zone
+	dns    *dnsclienttest.Server
+	client *dnsclient.Client
 
 	mu   sync.Mutex
 	conf string // the zone's configuration; "" means the zone does not exist
@@ -54,6 +55,12 @@ type fixture struct {
 // records and is configured as conf.
 func newTestService(t *testing.T, conf string) *fixture {
 	t.Helper()
+	return newTestServiceWith(t, conf, nil)
+}
+
+// newTestServiceWith is newTestService with the service's Config changed by mod.
+func newTestServiceWith(t *testing.T, conf string, mod func(*records.Config)) *fixture {
+	t.Helper()
 	f := &fixture{zone: dnsclienttest.NewZone(t, "example.test.", zone...), conf: conf}
 	f.dns = dnsclienttest.Start(t, map[string]string{"test-key.": key.SecretBase64()}, f.zone)
 	d, err := dnsclient.New(dnsclient.Config{Addr: f.dns.Addr, Key: func() bindkey.Key { return key }, Timeout: 5 * time.Second})
@@ -61,7 +68,12 @@ func newTestService(t *testing.T, conf string) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	f.svc, err = records.New(records.Config{DNS: d, Zones: confFacts{f}})
+	f.client = d
+	cfg := records.Config{DNS: d, Zones: confFacts{f}}
+	if mod != nil {
+		mod(&cfg)
+	}
+	f.svc, err = records.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

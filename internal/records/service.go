@@ -38,6 +38,8 @@ type Config struct {
 	SendTimeout time.Duration
 	// OnSend, when set, observes every update message: parts merged into it, records, result.
 	OnSend func(parts, records int, err error)
+	// History is the zone copy the history and rollback operations read; nil makes them 503.
+	History History
 }
 
 // Service implements the records operations. It is safe for concurrent use.
@@ -46,6 +48,8 @@ type Service struct {
 	log    *slog.Logger
 	zones  ZoneFacts
 	commit *committer
+	// history is the zone copy (issue 9 item 5); nil without one.
+	history History
 }
 
 // New returns a Service.
@@ -63,10 +67,11 @@ func New(cfg Config) (*Service, error) {
 		cfg.SendTimeout = 10 * time.Second
 	}
 	return &Service{
-		dns:    cfg.DNS,
-		log:    cfg.Logger,
-		zones:  cfg.Zones,
-		commit: newCommitter(cfg.DNS, cfg.MaxBatchRecords, cfg.SendTimeout, cfg.OnSend),
+		dns:     cfg.DNS,
+		log:     cfg.Logger,
+		zones:   cfg.Zones,
+		history: cfg.History,
+		commit:  newCommitter(cfg.DNS, cfg.MaxBatchRecords, cfg.SendTimeout, cfg.OnSend),
 	}, nil
 }
 
