@@ -87,15 +87,16 @@ func TestRoutes(t *testing.T) {
 		},
 		{
 			name: "reconcile", setup: func(f *fakeZones) {
-				f.report = zones.ReconcileReport{Registered: 3, Present: 1, Readded: []string{"a.test"}, Failed: []zones.ReconcileError{{Zone: "b.test", Reason: "zone file missing"}}}
+				f.report = zones.ReconcileReport{Registered: 3, Present: 1, Readded: []string{"a.test"}, Failed: []zones.ReconcileError{{Zone: "b.test", Reason: "zone file missing"}},
+					Restored: []zones.RestoredZone{{Zone: "a.test", Source: zones.SourceCopy, Serial: new(uint32(7)), CopyAgeSeconds: new(int64(3)), Stale: true}}}
 			},
 			r: req{method: "POST", target: "/api/v1/server/reconcile"}, status: 200,
-			body:  `{"registered":3,"present":1,"readded":["a.test"],"failed":[{"zone":"b.test","reason":"zone file missing"}]}`,
+			body:  `{"registered":3,"present":1,"readded":["a.test"],"failed":[{"zone":"b.test","reason":"zone file missing"}],"restored":[{"zone":"a.test","source":"copy","serial":7,"copyAgeSeconds":3,"stale":true}]}`,
 			calls: []call{{Method: "Reconcile"}},
 		},
 		{
 			name: "reconcile with nothing to do has empty lists", r: req{method: "POST", target: "/api/v1/server/reconcile"}, status: 200,
-			body: `{"registered":0,"present":0,"readded":[],"failed":[]}`, calls: []call{{Method: "Reconcile"}},
+			body: `{"registered":0,"present":0,"readded":[],"failed":[],"restored":[]}`, calls: []call{{Method: "Reconcile"}},
 		},
 		{
 			name: "health needs no token", r: req{method: "GET", target: "/api/v1/health", auth: "-"}, status: 200,

@@ -47,6 +47,9 @@ func (s *Server) reconcile(w http.ResponseWriter, r *http.Request) error {
 	if rep.Failed == nil {
 		rep.Failed = []zones.ReconcileError{}
 	}
+	if rep.Restored == nil {
+		rep.Restored = []zones.RestoredZone{}
+	}
 	writeJSON(w, http.StatusOK, rep)
 	return nil
 }
@@ -61,7 +64,8 @@ func (s *Server) health(w http.ResponseWriter, _ *http.Request) error {
 }
 
 // ready is GET /api/v1/ready: 200 when every check passes, else 503 [fix] (bindcar: always
-// 200). Only "<name>: ok" and "<name>: error" tokens, no detail (docs/contract.md §13, §19 C-3).
+// 200). Only "<name>: ok" and "<name>: error" tokens, no detail (docs/contract.md §13, §19 C-3),
+// except the startup reconcile's progress count: "startup_reconcile: error (120/10000)".
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
 	checks := s.zones.Ready(r.Context())
 	all := true
@@ -70,6 +74,9 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
 		state := "ok"
 		if !c.OK {
 			state, all = "error", false
+		}
+		if c.Progress != "" { // a count, never a path or BIND's text (C-3)
+			state += " (" + c.Progress + ")"
 		}
 		out = append(out, c.Name+": "+state)
 	}

@@ -92,7 +92,8 @@ func (h *handle) serve(ctx context.Context, cfg config.Config, opt Options, log 
 
 	bg, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { h.startupReconcile(bg, log) })
+	h.zones.StartupBegins(startupWait)
+	wg.Go(func() { h.startupReconcile(bg, log); h.zones.StartupDone(); h.watchNamed(bg, log) })
 	wg.Go(func() { h.refreshZoneCount(bg, log) })
 	for _, w := range h.watchers {
 		wg.Go(func() { w(bg) })
@@ -137,6 +138,8 @@ type handle struct {
 	// watchers run for the life of the server (file reloads); reloaders run on SIGHUP.
 	watchers  []func(ctx context.Context)
 	reloaders []func(ctx context.Context)
+	// restarted receives a value when readiness sees named's boot time change.
+	restarted chan struct{}
 }
 
 // close runs the closers in reverse order of construction, logs each failure and returns
@@ -156,7 +159,7 @@ func (h *handle) close(log *slog.Logger) error {
 // build constructs every part, each from its configuration section and the parts it needs. It
 // does not contact BIND (docs/contract.md §14.3: startup does not).
 func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger) (*handle, error) {
-	h := &handle{metrics: metrics.New(opt.Version)}
+	h := &handle{metrics: metrics.New(opt.Version), restarted: make(chan struct{}, 1)}
 	fail := func(err error) (*handle, error) { return nil, errors.Join(err, h.close(log)) }
 
 	files, err := zonefile.OpenStore(cfg.ZoneDir)
@@ -172,6 +175,18 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 		return fail(config.Errorf(config.SettingStateDir, "%s: %w", cfg.StateDir, err))
 	}
 	h.closers = append(h.closers, reg.Close)
+	// The live copy of the zones' data and its change history (issue 9), beside the registry in
+	// the state directory: restore reads it, the history and rollback routes too.
+	copies, err := zonecopy.Open(ctx, zonecopy.Config{
+		Dir:        filepath.Join(cfg.StateDir, "copies"),
+		MaxChanges: cfg.History.MaxChanges,
+		MaxAge:     historyAge(cfg.History.MaxAge),
+		Logger:     log,
+	})
+	if err != nil {
+		return fail(config.Errorf(config.SettingStateDir, "%s: zone copies: %w", cfg.StateDir, err))
+	}
+	h.closers = append(h.closers, copies.Close)
 
 	if h.keys, err = h.watchKeys(ctx, cfg, opt.Reload, opt.KeyCheckInterval, log); err != nil {
 		return fail(err)
@@ -203,22 +218,19 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 		RNDC: client, DNS: dnsClient, Files: files, Registry: reg, Logger: log,
 		OnZoneCount: h.metrics.SetZonesManaged,
 		TransferKey: cfg.NSUpdate.Key.Name,
+		Copies:      copies,
+		// named restarted: reconcile at once (issue 9 item 3); a pending request is enough.
+		OnNamedRestart: func() {
+			select {
+			case h.restarted <- struct{}{}:
+			default:
+			}
+		},
+		OnBookkeepingFailure: h.metrics.BookkeepingFailed,
 	})
 	if err != nil {
 		return fail(err)
 	}
-	// The zone copy and its change history (issue 9). The copy-sync of item 2 feeds it; the
-	// history and rollback routes (item 5) read it.
-	copies, err := zonecopy.Open(ctx, zonecopy.Config{
-		Dir:        filepath.Join(cfg.StateDir, "copies"),
-		MaxChanges: cfg.History.MaxChanges,
-		MaxAge:     historyAge(cfg.History.MaxAge),
-		Logger:     log,
-	})
-	if err != nil {
-		return fail(config.Errorf(config.SettingStateDir, "%s: %w", cfg.StateDir, err))
-	}
-	h.closers = append(h.closers, copies.Close)
 	recs, err := records.New(records.Config{
 		DNS: dnsClient, Zones: h.zones, Logger: log, History: copies,
 		OnSend: func(parts, _ int, _ error) { h.metrics.ObserveBatch(parts) },
@@ -273,6 +285,42 @@ func historyAge(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
+}
+
+// startupWait bounds how long readiness waits for the startup reconcile (issue 9 item 3).
+const startupWait = 5 * time.Minute
+
+// healthInterval is how often the readiness checks run without anyone asking: they check that
+// the state and zone directories take writes, and their `status` tells that named restarted.
+const healthInterval = 10 * time.Second
+
+// watchNamed runs the readiness checks every healthInterval and reconciles whenever they saw
+// named restart (its boot time changed), so zones a restarted named lost come back without a
+// person calling reconcile.
+func (h *handle) watchNamed(ctx context.Context, log *slog.Logger) {
+	t := time.NewTicker(healthInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			h.zones.Ready(cctx)
+			cancel()
+		case <-h.restarted:
+			rctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+			rep, err := h.zones.Reconcile(rctx)
+			cancel()
+			if err != nil {
+				log.Warn("reconcile after named restarted failed; the next restart or a manual reconcile retries", "err", err)
+				continue
+			}
+			log.Info("reconcile after named restarted", "registered", rep.Registered, "present", rep.Present,
+				"readded", len(rep.Readded), "failed", len(rep.Failed))
+			h.metrics.Reconciled(len(rep.Readded), len(rep.Failed))
+		}
+	}
 }
 
 // startupReconcile re-adds registered zones BIND lost, retrying while BIND is unreachable

@@ -155,3 +155,25 @@ func SyncDir(root *os.Root, dir string) error {
 	}
 	return nil
 }
+
+// Probe checks that a file can be written and made durable in dir (relative to root): it
+// creates a temp file there (named as Write names them, so a crash leaves nothing an owner does
+// not clean), writes a few bytes, fsyncs and removes it. It fails on a read-only directory and,
+// because the fsync must allocate a block, on a full disk or quota. For readiness: cheap, and
+// run periodically rather than per request.
+func Probe(ctx context.Context, root *os.Root, dir string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	f, tmp, err := createTemp(root, path.Join(dir, "probe"), 0o600)
+	if err != nil {
+		return err
+	}
+	_, werr := f.Write([]byte("bindgate\n"))
+	if werr == nil {
+		werr = f.Sync()
+	}
+	cerr := f.Close()
+	rerr := root.Remove(tmp)
+	return errors.Join(werr, cerr, rerr)
+}

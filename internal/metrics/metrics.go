@@ -29,6 +29,7 @@ type Metrics struct {
 	UpdateParts  prometheus.Histogram   // bindgate_update_batch_parts: callers' changes per update message
 	KeyReloads   *prometheus.CounterVec // bindgate_key_reloads_total{result}: changed, failed
 	TLSReloads   *prometheus.CounterVec // bindgate_tls_reloads_total{result}: changed, failed
+	Bookkeeping  *prometheus.CounterVec // bindgate_bookkeeping_failures_total{op}
 }
 
 // New creates the metrics on a new private registry together with the Go and process
@@ -39,6 +40,10 @@ func New(version string) *Metrics {
 		KeyReloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "bindgate_key_reloads_total", Help: "rndc key reloads by result (changed, failed).",
 		}, []string{"result"}),
+		Bookkeeping: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bindgate_bookkeeping_failures_total",
+			Help: "Registry, zone file or zone copy writes around a BIND change that failed, by operation.",
+		}, []string{"op"}),
 		TLSReloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "bindgate_tls_reloads_total", Help: "TLS certificate reloads by result (changed, failed).",
 		}, []string{"result"}),
@@ -108,7 +113,7 @@ func New(version string) *Metrics {
 		m.HTTPRequests, m.HTTPDuration, m.ZoneOps, m.RNDCCommands, m.RNDCDuration,
 		m.ZonesManaged, m.ZonesManagedTotal, m.AppInfo, m.RateLimit,
 		m.RNDCResults, m.AuthFailures, m.Reconcile, m.DNSMessages, m.UpdateParts,
-		m.KeyReloads, m.TLSReloads,
+		m.KeyReloads, m.TLSReloads, m.Bookkeeping,
 	)
 	m.AppInfo.WithLabelValues(version).Set(1)
 	// [fix] docs/contract.md §16: bindcar never emitted its rate-limit metric; both series exist from the
@@ -180,3 +185,7 @@ func (m *Metrics) KeyReloaded(result string) { m.KeyReloads.WithLabelValues(resu
 // TLSReloaded counts one TLS certificate reload by result; it has the signature of
 // tlsconf.Config.OnReload.
 func (m *Metrics) TLSReloaded(result string) { m.TLSReloads.WithLabelValues(result).Inc() }
+
+// BookkeepingFailed counts one failed registry, zone file or copy write around a BIND change
+// (zones.Config.OnBookkeepingFailure).
+func (m *Metrics) BookkeepingFailed(op string) { m.Bookkeeping.WithLabelValues(op).Inc() }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -174,3 +175,25 @@ func SOASerial(t testing.TB, addr, zone string) (serial uint32, ok bool) {
 
 // syncBuffer takes named's log while the test goroutine reads it.
 type syncBuffer = logbuf.Buffer
+
+// ReadOnly makes dir refuse writes until the test ends, for tests of a read-only state or
+// zone directory. Not root: chmod 0500. Root ignores modes, so a read-only bind mount of dir on
+// itself is used (the mount is crossed by every path lookup, also those relative to an
+// *os.Root opened earlier); where mounting is not permitted the test is skipped.
+func ReadOnly(t testing.TB, dir string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		if err := os.Chmod(dir, 0o500); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = os.Chmod(dir, 0o700) })
+		return
+	}
+	if out, err := exec.Command("mount", "--bind", dir, dir).CombinedOutput(); err != nil {
+		t.Skipf("running as root and a bind mount is not permitted (%v: %s); cannot make %s read-only", err, out, dir)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", dir).Run() })
+	if out, err := exec.Command("mount", "-o", "remount,bind,ro", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot remount %s read-only (%v: %s)", dir, err, out)
+	}
+}

@@ -31,6 +31,22 @@
 // "created":RFC 3339,"modified":RFC 3339}. "v" is the format version; Open refuses a version it
 // does not know instead of guessing.
 //
+// # Order of writes around a BIND change (issue 9 item 1)
+//
+// The registry records intent first, so that no failure or cancellation after BIND changed can
+// leave an entry that disagrees with what the API answered:
+//
+//   - create: the entry (and zone file) are written before addzone; a failed addzone removes them.
+//   - modify: the new block is written before modzone; a failed modzone puts the previous entry
+//     back. A registry failure answers 507/500 and BIND is not touched.
+//   - delete: the entry is removed before delzone (no tombstone: remove first, re-put on
+//     failure); a failed delzone puts it back. So a delzone can never leave an entry behind
+//     for reconcile to re-add. A DELETE of a zone BIND no longer has removes a leftover entry
+//     and answers 404.
+//
+// The zones package runs the BIND change and everything after it on a context detached from
+// the request, with its own timeout, and reports every failure (log, metric, non-2xx).
+//
 // # Corrupt entries
 //
 // Open fails on an entry file it cannot read, naming the file but never repeating its content

@@ -224,5 +224,14 @@ func (r *Registry) Len() int {
 	return len(r.m)
 }
 
+// CheckWritable checks that an entry could be written now: the entries directory takes a new
+// file and its fsync (a read-only or full state directory fails). For readiness.
+func (r *Registry) CheckWritable(ctx context.Context) error {
+	if err := atomicfile.Probe(ctx, r.root, entriesDir); err != nil {
+		return fmt.Errorf("registry: %w", err)
+	}
+	return nil
+}
+
 // Close releases the directory. The registry must not be used afterwards.
 func (r *Registry) Close() error { return r.root.Close() }

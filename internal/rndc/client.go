@@ -215,17 +215,41 @@ func (c *Client) do(ctx context.Context, verb, command string) (Response, error)
 			return resp, err
 		}
 		l.Conn.close()
+		if isNoReply(err) && ctx.Err() == nil && !Repeatable(command) {
+			// The connection closed after the command was written and before any reply: named
+			// may have run it (a restart right after addzone, say). A change is never sent
+			// twice blindly; the caller asks BIND what happened (package zones: zonestatus).
+			if l.Reused {
+				c.pool.DropIdle()
+			}
+			return Response{}, fmt.Errorf("%w: %s: %w", ErrDropped, verb, err)
+		}
 		if l.Reused && isNoReply(err) && ctx.Err() == nil {
-			// named closed the idle connection after the pool's check (a restart, say) and
-			// the command never reached it: try once more on a fresh connection. A fresh
-			// connection's failure is the answer. The other idle connections are likely dead
-			// too.
+			// named closed the idle connection after the pool's check (a restart, say). The
+			// command is read-only, so running it twice is harmless: try once more on a fresh
+			// connection. A fresh connection's failure is the answer. The other idle
+			// connections are likely dead too.
 			c.pool.DropIdle()
 			l, err = c.pool.Dial(ctx, dial)
 			continue
 		}
 		return Response{}, classify(ctx, err)
 	}
+}
+
+// Repeatable reports whether command only reads named's state, so that sending it twice is
+// harmless: status, zonestatus, showzone, "dnssec -status", and the handshake's null. Every
+// other command (addzone, delzone, modzone, reload, freeze, ...) changes something and is never
+// retried by the client.
+func Repeatable(command string) bool {
+	verb, rest, _ := strings.Cut(command, " ")
+	switch verb {
+	case "status", "zonestatus", "showzone", "null", "version":
+		return true
+	case "dnssec":
+		return strings.HasPrefix(rest, "-status ")
+	}
+	return false
 }
 
 // noteKey starts a new pool generation when the key differs from the last one seen, so that

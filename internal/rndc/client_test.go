@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -340,5 +341,53 @@ func TestClose(t *testing.T) {
 	waitFor(t, func() bool { return srv.Open() == 0 })
 	if _, err := c.Do(t.Context(), "status"); !errors.Is(err, rndc.ErrClosed) {
 		t.Fatalf("after Close: %v, want ErrClosed", err)
+	}
+}
+
+// A change whose connection drops after it was sent is never sent again: named may have run
+// it. Read-only commands are retried once on a fresh connection, as before.
+func TestNoRetryOfChangesAfterDrop(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		command string
+		retried bool
+	}{
+		{"addzone z.test { type primary; file \"/x\"; };", false},
+		{"delzone z.test", false},
+		{"modzone z.test { type primary; };", false},
+		{"reload z.test", false},
+		{"status", true},
+		{"zonestatus z.test", true},
+		{"showzone z.test", true},
+		{"dnssec -status z.test", true},
+	} {
+		t.Run(tc.command, func(t *testing.T) {
+			t.Parallel()
+			srv, c := fake(t, nil)
+			if _, err := c.Do(t.Context(), "null"); err != nil { // a pooled connection
+				t.Fatal(err)
+			}
+			verb, _, _ := strings.Cut(tc.command, " ")
+			srv.DropAfter(verb, 1)
+			_, err := c.Do(t.Context(), tc.command)
+			var n int
+			for _, got := range srv.Commands() {
+				if got == tc.command {
+					n++
+				}
+			}
+			if tc.retried {
+				if err != nil || n != 2 {
+					t.Fatalf("read-only command: err %v, sent %d times; want success after one retry", err, n)
+				}
+				return
+			}
+			if !errors.Is(err, rndc.ErrDropped) || !rndc.Transient(err) || rndc.ErrorClass(err) != "dropped" {
+				t.Fatalf("err = %v, want ErrDropped", err)
+			}
+			if n != 1 {
+				t.Fatalf("change sent %d times, want once", n)
+			}
+		})
 	}
 }

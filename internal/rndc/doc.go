@@ -6,7 +6,8 @@
 // MaxDepth and size at a caller's limit, and verifies every signature in constant time.
 // client.go and conn.go are the Client: the nonce handshake, persistent authenticated
 // connections lent to one command at a time from an internal/connpool pool, deadlines from
-// the context, one transparent retry when an idle connection turns out to be closed. errors.go maps named's result texts
+// the context, one transparent retry when an idle connection turns out to be closed, for
+// read-only commands only (Repeatable): a change whose reply was lost is ErrDropped, never resent. errors.go maps named's result texts
 // and transport failures to sentinels (docs/rndc-protocol.md §6, §8).
 //
 // The control channel is the scarce resource. named gets slower with every control message it

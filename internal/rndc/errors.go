@@ -27,6 +27,10 @@ var (
 	ErrProtocol = errors.New("rndc: protocol error")
 	// ErrBadArgument: an argument with characters that must never reach named (docs/contract.md §19 A9).
 	ErrBadArgument = errors.New("rndc: unsafe argument")
+	// ErrDropped: the connection closed after a command that changes named's state was sent and
+	// before any reply, so named may or may not have run it. The client never resends such a
+	// command (see Repeatable); the caller finds out what happened, e.g. with zonestatus.
+	ErrDropped = errors.New("rndc: connection dropped before the reply; the command may have run")
 	// ErrClosed: the Client was closed.
 	ErrClosed = errors.New("rndc: client closed")
 )
@@ -135,7 +139,7 @@ func (e *timeoutError) Is(t error) bool {
 // Transient reports whether err may go away by itself: named down, restarting, slow, or not
 // (yet) accepting our key. These are the failures the HTTP layer answers with 503.
 func Transient(err error) bool {
-	for _, s := range []error{ErrRejected, ErrBadSignature, ErrUnreachable, ErrTimeout, ErrResultTimedOut} {
+	for _, s := range []error{ErrRejected, ErrBadSignature, ErrUnreachable, ErrTimeout, ErrResultTimedOut, ErrDropped} {
 		if errors.Is(err, s) {
 			return true
 		}
@@ -144,7 +148,7 @@ func Transient(err error) bool {
 }
 
 // ErrorClass names err's outcome for metrics: ok, exists, not_found, not_loaded, rejected
-// (including a bad reply signature), timeout, unreachable, or error.
+// (including a bad reply signature), dropped, timeout, unreachable, or error.
 func ErrorClass(err error) string {
 	switch {
 	case err == nil:
@@ -157,6 +161,8 @@ func ErrorClass(err error) string {
 		return "not_loaded"
 	case errors.Is(err, ErrRejected), errors.Is(err, ErrBadSignature):
 		return "rejected"
+	case errors.Is(err, ErrDropped):
+		return "dropped"
 	case errors.Is(err, ErrTimeout), errors.Is(err, ErrResultTimedOut):
 		return "timeout"
 	case errors.Is(err, ErrUnreachable):

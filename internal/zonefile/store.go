@@ -2,8 +2,6 @@ package zonefile
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -152,18 +150,12 @@ func (s *Store) CheckWritable(ctx context.Context) error {
 	if !st.IsDir() {
 		return fmt.Errorf("zone directory %s is not a directory", s.dir)
 	}
-	var rnd [8]byte
-	_, _ = rand.Read(rnd[:])
-	probe := ".bindgate-ready-" + hex.EncodeToString(rnd[:])
-	f, err := s.root.OpenFile(probe, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil {
+	// A written and fsynced probe, not an empty file: an empty file needs no block, so it
+	// is created on a full disk too.
+	if err := atomicfile.Probe(ctx, s.root, "."); err != nil {
 		return fmt.Errorf("zone directory is not writable: %w", err)
 	}
-	cerr := f.Close()
-	if err := s.root.Remove(probe); err != nil {
-		return fmt.Errorf("zone directory: remove probe file: %w", err)
-	}
-	return cerr
+	return nil
 }
 
 // List returns the zones that have a file <zone>.zone here, zones bindcar made included (they

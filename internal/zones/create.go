@@ -56,6 +56,16 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (Result, error)
 	} else if !errs.Is(err, errs.NotFound) {
 		return Result{}, err
 	}
+	// Registered but unknown to BIND: named lost it (its NZD, say) and reconcile has not
+	// restored it yet. Its data is bindgate's to restore, never to overwrite with a fresh file
+	// (issue 9 item 3: a replayed create after NZD loss lost acknowledged records that way).
+	// Restored, it exists: 409, which bindy takes as success.
+	if e, ok := s.reg.Get(p.zone); ok {
+		if _, err := s.restoreZone(ctx, e); err != nil {
+			return Result{}, err
+		}
+		return Result{}, Exists(p.zone)
+	}
 
 	// The registry entry is durable before addzone: a crash after addzone but before an entry
 	// existed would leave a zone that reconcile could not restore. A crash after the entry but
@@ -81,7 +91,7 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (Result, error)
 		return Result{}, fmt.Errorf("create %s: %w", p.zone, err)
 	}
 
-	resp, err := s.rndc.Zone(ctx, "addzone", p.zone, p.block)
+	resp, err := s.change(ctx, "addzone", p.zone, p.block, nil)
 	if err != nil {
 		s.undoCreate(p.zone, p.typ == "primary")
 		return Result{}, s.addzoneErr(p.zone, err, glueHint(p.zone, req.ZoneConfig))

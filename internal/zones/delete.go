@@ -3,49 +3,119 @@ package zones
 import (
 	"context"
 	"fmt"
-	"sync"
+
+	"github.com/bindgate/bindgate/internal/errs"
+	"github.com/bindgate/bindgate/internal/registry"
 )
 
 // Delete removes a zone (docs/contract.md §9). A missing zone is 404 ([fix] §18.3: bindcar answered 500,
 // which bindy retried for two minutes); a named.conf zone is 409, since the next named restart
 // would bring it back.
+//
+// Intent first (issue 9 item 1, registry/doc.go): the registry entry is removed before delzone,
+// so that no failure after delzone can leave an entry a reconcile would re-add. A registry
+// failure answers 507/500 with BIND untouched; a failed delzone puts the entry back. delzone
+// and the clean-up after it run on a context detached from the request.
 func (s *Service) Delete(ctx context.Context, name string) (Result, error) {
 	z, err := normalize(name)
 	if err != nil {
 		return Result{}, err
 	}
 	zs, release, err := s.lockExisting(ctx, z, "bindgate cannot delete it")
+	if errs.Is(err, errs.NotFound) {
+		return Result{}, s.forgetLost(ctx, z, err)
+	}
 	if err != nil {
 		return Result{}, err
 	}
 	defer release()
+	owns := s.ownsFile(z, zs)
+
+	prev, registered := s.reg.Get(z)
+	if registered {
+		if err := s.reg.Delete(ctx, z); err != nil {
+			if _, still := s.reg.Get(z); !still { // unlinked, but not durably: keep it
+				s.putBack(ctx, "delete", prev)
+			}
+			return Result{}, s.bookkeepingErr("delete", z, fmt.Errorf("registry: %w", err))
+		}
+	}
 
 	// Without -clean: BIND's own clean-up runs later, asynchronously, and could delete the file
 	// of the same zone created again right after. bindgate deletes the files itself, under the
 	// zone lock (docs/contract.md §9 step 2).
-	resp, err := s.zoneCmd(ctx, "delzone", z)
+	resp, err := s.change(ctx, "delzone", z, "", nil)
 	if err != nil {
+		if registered {
+			s.putBack(ctx, "delete", prev)
+		}
+		return Result{}, zoneCmdErr("delzone", z, err)
+	}
+	if err := s.cleanUp(ctx, z, owns); err != nil {
 		return Result{}, err
 	}
-
-	// The registry entry must go durably (else reconcile would bring the zone back); the files
-	// need no fsync (see zonefile.Store.Remove). Both run at once.
-	var wg sync.WaitGroup
-	if s.ownsFile(z, zs) {
-		wg.Go(func() {
-			if err := s.files.Remove(ctx, z); err != nil {
-				// The zone is gone from BIND; a leftover file is harmless and is replaced by the
-				// next create of this name. Log, do not fail the delete.
-				s.log.Error("delete: could not remove zone files", "zone", z, "err", err)
-			}
-		})
-	}
-	regErr := s.reg.Delete(ctx, z)
-	wg.Wait()
-	if regErr != nil {
-		return Result{}, fmt.Errorf("registry delete %s: %w", z, regErr)
-	}
 	return Result{Message: fmt.Sprintf("Zone %s deleted successfully", z), Details: resp.Text}, nil
+}
+
+// forgetLost answers a DELETE of a zone BIND does not know: 404, after removing what bindgate
+// still keeps of it (a zone named lost and reconcile has not restored yet, or a delete whose
+// bookkeeping failed). Without this, a later reconcile would bring the deleted zone back.
+func (s *Service) forgetLost(ctx context.Context, z string, notFound error) error {
+	unlock, err := s.locks.lock(ctx, z)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	defer s.facts.forget(z)
+	e, registered := s.reg.Get(z)
+	_, copied := s.copyOf(z)
+	if !registered && !copied {
+		return notFound
+	}
+	if registered {
+		bctx, cancel := detached(ctx, bookkeepingTimeout)
+		defer cancel()
+		if err := s.reg.Delete(bctx, z); err != nil {
+			return s.bookkeepingErr("delete", z, fmt.Errorf("registry: %w", err))
+		}
+		s.log.Info("delete: zone was gone from BIND but registered; entry removed", "zone", z)
+	}
+	if err := s.cleanUp(ctx, z, registered && e.Type == "primary"); err != nil {
+		return err
+	}
+	return notFound
+}
+
+// cleanUp removes a deleted zone's files and copy on a detached context. A leftover file is
+// harmless (the next create of the name replaces it) and is only logged; a leftover copy is
+// reported, since a later create of the name must not start from it.
+func (s *Service) cleanUp(ctx context.Context, z string, files bool) error {
+	ctx, cancel := detached(ctx, bookkeepingTimeout)
+	defer cancel()
+	s.seenMu.Lock()
+	delete(s.seen, z)
+	s.seenMu.Unlock()
+	if files {
+		if err := s.files.Remove(ctx, z); err != nil {
+			s.log.Error("delete: could not remove zone files", "zone", z, "err", err)
+		}
+	}
+	if _, ok := s.copyOf(z); ok {
+		if err := s.copies.Delete(ctx, z); err != nil {
+			return s.bookkeepingErr("delete", z, fmt.Errorf("zone copy: %w", err))
+		}
+	}
+	return nil
+}
+
+// putBack restores a registry entry after the change it announced did not happen. Its failure
+// is reported (log and metric): the entry is then missing while BIND still has the zone.
+func (s *Service) putBack(ctx context.Context, op string, e registry.Entry) {
+	ctx, cancel := detached(ctx, bookkeepingTimeout)
+	defer cancel()
+	if err := s.reg.Put(ctx, e); err != nil {
+		_ = s.bookkeepingErr(op, e.Zone, fmt.Errorf("registry: put the entry back: %w", err))
+	}
 }
 
 // ownsFile reports whether the zone's file is <zone dir>/<z>.zone, the only file bindgate

@@ -51,11 +51,23 @@ func (s *Service) Modify(ctx context.Context, name string, req ModifyRequest) (R
 		return Result{Message: msg}, nil
 	}
 
-	out, err := s.rndc.Zone(ctx, "modzone", z, block)
+	// Intent first (issue 9 item 1): the registry holds the new block before modzone, so a
+	// PATCH that answers 200 is never undone by a later restore. A registry failure answers
+	// 507/500 with BIND untouched; a failed modzone puts the previous entry back.
+	prev, registered := s.reg.Get(z)
+	if err := s.reg.Put(ctx, s.entryWith(z, cur.Type(), block)); err != nil {
+		return Result{}, s.bookkeepingErr("modify", z, fmt.Errorf("registry: %w", err))
+	}
+	out, err := s.change(ctx, "modzone", z, block, &cur)
 	if err != nil {
 		// In 9.18 a modzone whose zone then fails to load leaves the zone unserved: put the
 		// previous statements back before answering (docs/contract.md §10).
 		s.restore(z, cur)
+		if registered {
+			s.putBack(ctx, "modify", prev)
+		} else {
+			s.unregister(ctx, z)
+		}
 		switch {
 		case errors.Is(err, rndc.ErrBadZone):
 			return Result{}, Invalid("BIND could not load zone %s with the new configuration; the previous one was restored", z)
@@ -66,7 +78,6 @@ func (s *Service) Modify(ctx context.Context, name string, req ModifyRequest) (R
 		}
 		return Result{}, bindErr("modzone", z, err)
 	}
-	s.remember(ctx, z, cur.Type(), block)
 	return Result{Message: msg, Details: out.Text}, nil
 }
 
@@ -87,18 +98,24 @@ func (s *Service) restore(z string, prev zoneconf.Zone) {
 	s.log.Warn("modzone failed; previous configuration restored", "zone", z)
 }
 
-// remember records a zone's new configuration in the registry. A zone bindgate did not create
-// (bindcar's, or added by hand) is registered here, so reconcile can restore it too.
-func (s *Service) remember(ctx context.Context, z, typ, block string) {
+// entryWith is z's registry entry with a new block. A zone bindgate did not create (bindcar's,
+// or added by hand) is registered here, so reconcile can restore it too.
+func (s *Service) entryWith(z, typ, block string) registry.Entry {
 	now := s.now().UTC()
 	e, ok := s.reg.Get(z)
 	if !ok {
 		e = registry.Entry{Zone: z, Type: typ, Created: now}
 	}
 	e.Block, e.Modified = block, now
-	if err := s.reg.Put(ctx, e); err != nil {
-		// BIND already has the change; the registry lags until the next modify or reconcile.
-		s.log.Error("modify: registry update failed", "zone", z, "err", err)
+	return e
+}
+
+// unregister removes an entry a failed change had created; its failure is reported.
+func (s *Service) unregister(ctx context.Context, z string) {
+	ctx, cancel := detached(ctx, bookkeepingTimeout)
+	defer cancel()
+	if err := s.reg.Delete(ctx, z); err != nil {
+		_ = s.bookkeepingErr("modify", z, fmt.Errorf("registry: remove the entry again: %w", err))
 	}
 }
 

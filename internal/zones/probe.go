@@ -45,10 +45,11 @@ func (s *Service) probe(ctx context.Context, zs []string) ([]serving, error) {
 		if ctx.Err() != nil {
 			return nil // an earlier zone failed; parallel keeps the first error
 		}
-		_, err := s.dns.Serial(ctx, zs[i])
+		serial, err := s.dns.Serial(ctx, zs[i])
 		switch {
 		case err == nil:
 			out[i] = served
+			s.noteSerial(zs[i], serial)
 		case errors.Is(err, dnsclient.ErrServFail):
 			out[i] = notLoaded
 		case errors.Is(err, dnsclient.ErrNotZone), errors.Is(err, dnsclient.ErrRefused), errors.Is(err, dnsclient.ErrNotAuth):

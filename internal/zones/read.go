@@ -108,24 +108,3 @@ func (s *Service) ServerReload(ctx context.Context) (Result, error) {
 	}
 	return Result{Message: "Server reloaded successfully", Details: resp.Text}, nil
 }
-
-// Ready runs the readiness checks of docs/contract.md §13, cached for ReadyTTL: the zone directory is
-// writable, and the control channel completes a handshake and `status` within 2 s. It never
-// depends on zones being loaded.
-func (s *Service) Ready(ctx context.Context) []Check {
-	s.readyMu.Lock()
-	defer s.readyMu.Unlock()
-	if s.readyLast != nil && s.now().Sub(s.readyAt) < s.readyTTL {
-		return slices.Clone(s.readyLast)
-	}
-	dirOK := s.files.CheckWritable(ctx) == nil
-	cctx, cancel := context.WithTimeout(ctx, readyRNDCTimeout)
-	_, err := s.rndc.Do(cctx, "status")
-	cancel()
-	if err != nil {
-		s.log.Warn("readiness: control channel check failed", "err", err)
-	}
-	s.readyLast = []Check{{Name: "zone_dir", OK: dirOK}, {Name: "rndc", OK: err == nil}}
-	s.readyAt = s.now()
-	return slices.Clone(s.readyLast)
-}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/bindgate/bindgate/internal/errs"
@@ -12,16 +13,18 @@ import (
 
 // Reconcile compares the registry with BIND and re-adds every registered zone BIND no longer
 // knows: named's NZD (the LMDB file of added zones) lives in its working directory, and an
-// ephemeral volume loses it on a pod restart (bindy issue #486). A primary whose file is gone
-// too is rebuilt from the zone file the registry kept; records added later by dynamic updates
-// cannot come back that way, and the report says so through the zone being listed as readded.
+// ephemeral volume loses it on a pod restart (bindy issue #486). A lost zone comes back with
+// its records, from the best source left (see restoreZone: named's own files, the copy, the
+// registry's first file); the report says per zone which, at what serial, and how old the copy
+// was.
 //
 // What named lost is found without the control channel: one SOA query per zone over DNS. Only
 // a zone that does not answer its SOA (REFUSED, NOTAUTH: lost; SERVFAIL: configured but not
 // loaded) costs control messages, a zonestatus and, when BIND does not know it, an addzone.
 func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 	entries := s.reg.List()
-	rep := ReconcileReport{Registered: len(entries), Readded: []string{}, Failed: []ReconcileError{}}
+	rep := ReconcileReport{Registered: len(entries), Readded: []string{}, Failed: []ReconcileError{}, Restored: []RestoredZone{}}
+	s.startup.begin(len(entries))
 	names := make([]string, len(entries))
 	for i, e := range entries {
 		names[i] = e.Zone
@@ -38,9 +41,11 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 			suspect = append(suspect, e)
 		}
 	}
+	s.startup.add(rep.Present)
 	var mu sync.Mutex
 	err = parallel(suspect, 8, func(e registry.Entry) error {
-		readded, reason, err := s.reconcileOne(ctx, e)
+		defer s.startup.add(1)
+		restored, readded, reason, err := s.reconcileOne(ctx, e)
 		if err != nil {
 			return err
 		}
@@ -51,6 +56,7 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 			rep.Failed = append(rep.Failed, ReconcileError{Zone: e.Zone, Reason: reason})
 		case readded:
 			rep.Readded = append(rep.Readded, e.Zone)
+			rep.Restored = append(rep.Restored, restored)
 		default:
 			rep.Present++
 		}
@@ -60,15 +66,8 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 		return rep, err
 	}
 	slices.Sort(rep.Readded)
-	slices.SortFunc(rep.Failed, func(a, b ReconcileError) int {
-		if a.Zone < b.Zone {
-			return -1
-		}
-		if a.Zone > b.Zone {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(rep.Restored, func(a, b RestoredZone) int { return strings.Compare(a.Zone, b.Zone) })
+	slices.SortFunc(rep.Failed, func(a, b ReconcileError) int { return strings.Compare(a.Zone, b.Zone) })
 	if len(rep.Readded)+len(rep.Failed) > 0 {
 		s.log.Info("reconcile", "registered", rep.Registered, "present", rep.Present,
 			"readded", len(rep.Readded), "failed", len(rep.Failed))
@@ -78,46 +77,40 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 
 // reconcileOne restores one zone if BIND lost it. err is for failures that stop the pass
 // (BIND unreachable); reason is a safe, per-zone explanation of why this zone was not restored.
-func (s *Service) reconcileOne(ctx context.Context, e registry.Entry) (readded bool, reason string, err error) {
+func (s *Service) reconcileOne(ctx context.Context, e registry.Entry) (r RestoredZone, readded bool, reason string, err error) {
 	unlock, err := s.locks.lock(ctx, e.Zone)
 	if err != nil {
-		return false, "", err
+		return r, false, "", err
 	}
 	defer unlock()
+	defer s.facts.forget(e.Zone)
+	e, ok := s.reg.Get(e.Zone) // the entry now: deleted or modified while the pass ran
+	if !ok {
+		return r, false, "", nil // never bring a deleted zone back
+	}
 
 	_, err = s.zoneStatus(ctx, e.Zone)
 	switch {
 	case err == nil, errors.Is(err, ErrNotLoaded):
-		return false, "", nil // BIND knows it
+		return r, false, "", nil // BIND knows it
 	case errs.Is(err, errs.NotFound):
 		err = nil
 	}
 	if err != nil {
-		return false, "", err
+		return r, false, "", err
 	}
-	if e.Type == "primary" {
-		ok, err := s.files.Exists(e.Zone)
-		if err != nil {
-			return false, "zone file cannot be checked", nil
+	r, err = s.restoreZone(ctx, e)
+	if err != nil {
+		if errors.Is(err, ErrUnavailable) {
+			return r, false, "", err
 		}
-		if !ok {
-			if len(e.ZoneFile) == 0 {
-				return false, "zone file is missing and the registry holds no copy of it", nil
-			}
-			if err := s.files.Write(ctx, e.Zone, e.ZoneFile); err != nil {
-				s.log.Error("reconcile: rewrite zone file", "zone", e.Zone, "err", err)
-				return false, "zone file could not be rewritten", nil
-			}
-			s.log.Warn("reconcile: zone file was missing; rebuilt from the registry (records added by updates are lost)", "zone", e.Zone)
+		s.log.Error("reconcile: restore failed", "zone", e.Zone, "err", err)
+		reason = errs.Public(err)
+		if reason == "" {
+			reason = "the zone could not be restored"
 		}
+		return r, false, reason, nil
 	}
-	if _, err := s.rndc.Zone(ctx, "addzone", e.Zone, e.Block); err != nil {
-		if mapped := s.addzoneErr(e.Zone, err, ""); errors.Is(mapped, ErrUnavailable) {
-			return false, "", mapped
-		}
-		s.log.Error("reconcile: addzone failed", "zone", e.Zone, "err", err)
-		return false, "BIND refused to add the zone again", nil
-	}
-	s.log.Info("reconcile: zone re-added", "zone", e.Zone)
-	return true, "", nil
+	s.log.Info("reconcile: zone re-added", "zone", e.Zone, "source", r.Source, "stale", r.Stale)
+	return r, true, "", nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/bindgate/bindgate/internal/registry"
 	"github.com/bindgate/bindgate/internal/rndc"
 	"github.com/bindgate/bindgate/internal/zoneconf"
+	"github.com/bindgate/bindgate/internal/zonecopy"
 	"github.com/bindgate/bindgate/internal/zonefile"
 	"github.com/bindgate/bindgate/internal/zonename"
 )
@@ -42,25 +43,43 @@ type Config struct {
 	// TransferKey is the TSIG key name bindgate reads zones with (AXFR, the RRset API); an
 	// allowTransfer list given at create always admits it. "" grants nothing.
 	TransferKey string
+	// Copies is the durable copy of the zones' data (*zonecopy.Store); nil means none, and a
+	// lost primary is then restored from its file or the registry only.
+	Copies Copies
+	// OnBookkeepingFailure, when set, is called with the operation each time a registry, zone
+	// file or copy write around a BIND change fails (bindgate_bookkeeping_failures_total).
+	OnBookkeepingFailure func(op string)
+	// OnNamedRestart, when set, is called when readiness sees named's boot time change: named
+	// restarted, and may have lost zones (issue 9 item 3). It must not block.
+	OnNamedRestart func()
 }
 
 // Service implements the zone operations. It is safe for concurrent use.
 type Service struct {
-	rndc        Controller
-	dns         Prober
-	files       *zonefile.Store
-	reg         *registry.Registry
-	log         *slog.Logger
-	now         func() time.Time
-	onCount     func(int)
-	locks       zoneLocks
-	facts       factCache // showzone answers for zones the registry does not hold
-	readyTTL    time.Duration
-	transferKey string
+	rndc          Controller
+	dns           Prober
+	files         *zonefile.Store
+	reg           *registry.Registry
+	log           *slog.Logger
+	now           func() time.Time
+	onCount       func(int)
+	locks         zoneLocks
+	facts         factCache // showzone answers for zones the registry does not hold
+	readyTTL      time.Duration
+	transferKey   string
+	copies        Copies
+	onBookkeeping func(op string)
+	onRestart     func()
+
+	seenMu sync.Mutex
+	seen   map[string]uint32 // the last SOA serial a probe saw named serve, per zone
+
+	startup startupState
 
 	readyMu   sync.Mutex
 	readyAt   time.Time
 	readyLast []Check
+	bootSeen  string // named's boot time in the last `status`; guarded by readyMu
 }
 
 // New returns a Service; RNDC, DNS, Files and Registry are required.
@@ -71,6 +90,8 @@ func New(cfg Config) (*Service, error) {
 	s := &Service{
 		rndc: cfg.RNDC, dns: cfg.DNS, files: cfg.Files, reg: cfg.Registry, log: cfg.Logger,
 		now: cfg.Now, onCount: cfg.OnZoneCount, readyTTL: cfg.ReadyTTL, transferKey: cfg.TransferKey,
+		copies: cfg.Copies, onBookkeeping: cfg.OnBookkeepingFailure,
+		onRestart: cfg.OnNamedRestart, seen: map[string]uint32{},
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -157,15 +178,28 @@ func bindErr(op, zone string, err error) error {
 // loaded" its typed 503, and any other failure goes through bindErr.
 func (s *Service) zoneCmd(ctx context.Context, verb, z string, rest ...string) (rndc.Response, error) {
 	resp, err := s.rndc.Zone(ctx, verb, z, rest...)
+	return resp, zoneCmdErr(verb, z, err)
+}
+
+// zoneCmdErr maps a per-zone command's error as zoneCmd does; nil stays nil.
+func zoneCmdErr(verb, z string, err error) error {
 	switch {
 	case err == nil:
-		return resp, nil
+		return nil
 	case errors.Is(err, rndc.ErrNotFound):
-		return resp, NotFound(z)
+		return NotFound(z)
 	case errors.Is(err, rndc.ErrNotLoaded):
-		return resp, NotLoaded(z)
+		return NotLoaded(z)
 	}
-	return resp, bindErr(verb, z, err)
+	return bindErr(verb, z, err)
+}
+
+// copyOf returns zone z's copy, if there is a copy store and it holds one.
+func (s *Service) copyOf(z string) (zonecopy.Copy, bool) {
+	if s.copies == nil {
+		return zonecopy.Copy{}, false
+	}
+	return s.copies.Current(z)
 }
 
 // zoneStatus runs `rndc zonestatus` through zoneCmd. loaded reports whether BIND has data for

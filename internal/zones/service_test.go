@@ -200,7 +200,7 @@ func TestTransientIsUnavailable(t *testing.T) {
 			t.Errorf("%s: %v, want ErrUnavailable", name, err)
 		}
 	}
-	if checks := f.svc.Ready(t.Context()); checks[1].OK {
+	if checks := f.svc.Ready(t.Context()); checks[2].Name != "rndc" || checks[2].OK {
 		t.Error("ready with a rejected key")
 	}
 	// Listing and reconcile ask named over DNS: named unreachable there is ErrUnavailable too.

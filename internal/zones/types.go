@@ -127,6 +127,24 @@ type ReconcileReport struct {
 	Present    int              `json:"present"`
 	Readded    []string         `json:"readded"`
 	Failed     []ReconcileError `json:"failed"`
+	// Restored says, per re-added zone, what it was restored from (issue 9 item 4).
+	Restored []RestoredZone `json:"restored"`
+}
+
+// RestoredZone is one zone a reconcile (or a replayed create) added back.
+type RestoredZone struct {
+	Zone string `json:"zone"`
+	// Source is copy, file, registry or transfer (SourceCopy, ...).
+	Source string `json:"source"`
+	// Serial is the SOA serial the zone was restored at; absent when not known yet (a
+	// secondary waiting for its transfer, a zone still loading).
+	Serial *uint32 `json:"serial,omitempty"`
+	// CopyAgeSeconds is how long before the restore the copy was last known current (its
+	// last change or confirmation); absent without a copy.
+	CopyAgeSeconds *int64 `json:"copyAgeSeconds,omitempty"`
+	// Stale: the data restored is older than the zone's last known change (the copy lags a
+	// serial named was seen serving, or only the registry's first file was left). Logged too.
+	Stale bool `json:"stale,omitempty"`
 }
 
 // ReconcileError is one zone a reconcile could not restore; Reason is safe to show.
@@ -136,9 +154,11 @@ type ReconcileError struct {
 }
 
 // Check is one readiness check; OK false carries no detail (docs/contract.md §19 C-3).
+// Progress, when set, is a count safe to show ("120/10000"), used by the startup reconcile.
 type Check struct {
-	Name string
-	OK   bool
+	Name     string
+	OK       bool
+	Progress string
 }
 
 // Zone-service errors are *errs.Error values; the HTTP layer maps their kinds (docs/contract.md

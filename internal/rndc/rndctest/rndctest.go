@@ -6,7 +6,8 @@
 // ±300 s, _exp not past, _ser/_tim never seen before, the connection's nonce, and not a reply.
 // A message that fails a check gets no answer: the connection is closed silently. Replies
 // are scripted per verb with Handle or Responses; SetMode and SetDelay make it misbehave
-// (silent close, bad signature, oversized or truncated replies, slow replies), and
+// (silent close, bad signature, oversized or truncated replies, slow replies), DropAfter runs
+// a command and then closes without its reply (named restarting right after a change), and
 // CloseIdle drops idle connections as a restarting named would.
 package rndctest
 
@@ -55,6 +56,7 @@ type Server struct {
 	conns    map[net.Conn]bool // open connections; true while waiting for a message (idle)
 	seen     map[string]bool   // "_ser;_tim" of every message, for duplicate suppression
 	commands []string
+	drops    map[string]int // verb -> how many more commands of it to run and then drop
 
 	accepted atomic.Int64
 }
@@ -80,6 +82,7 @@ func New(key bindkey.Key) (*Server, error) {
 	s := &Server{
 		ln: ln, done: make(chan struct{}), key: key,
 		handlers: map[string]Handler{}, conns: map[net.Conn]bool{}, seen: map[string]bool{},
+		drops: map[string]int{},
 	}
 	s.wg.Go(s.serve)
 	return s, nil
@@ -101,6 +104,15 @@ func (s *Server) Responses(m map[string]rndc.Response) {
 	for verb, r := range m {
 		s.Handle(verb, func(string) rndc.Response { return r })
 	}
+}
+
+// DropAfter makes the next n commands of verb run (their handler is called and they are
+// recorded) and then close the connection without a reply: the command took effect, the
+// client cannot know it.
+func (s *Server) DropAfter(verb string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.drops[verb] = n
 }
 
 // SetMode changes how the server answers from the next message on.
@@ -247,12 +259,19 @@ func (s *Server) conn(c net.Conn) {
 			s.commands = append(s.commands, cmd)
 			verb, _, _ := strings.Cut(cmd, " ")
 			h, mode = s.handlers[verb], s.mode
+			drop := s.drops[verb] > 0
+			if drop {
+				s.drops[verb]--
+			}
 			s.mu.Unlock()
 			if mode == CloseSilently {
 				return
 			}
 			if h != nil {
 				resp = h(cmd)
+			}
+			if drop {
+				return
 			}
 		}
 		if !s.wait() {

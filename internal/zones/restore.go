@@ -1,0 +1,196 @@
+package zones
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/bindgate/bindgate/internal/errs"
+	"github.com/bindgate/bindgate/internal/registry"
+	"github.com/bindgate/bindgate/internal/rndc"
+	"github.com/bindgate/bindgate/internal/zonecopy"
+	"github.com/bindgate/bindgate/internal/zonefile"
+)
+
+// Where a restored zone's data came from (RestoredZone.Source).
+const (
+	SourceCopy     = "copy"     // bindgate's live copy (zonecopy), records and all
+	SourceFile     = "file"     // the zone file (and journal) named left on disk; only its NZD was lost
+	SourceRegistry = "registry" // the zone file bindgate first wrote: records added later are lost
+	SourceTransfer = "transfer" // a secondary: named loads its own file if it kept one, else transfers
+)
+
+// restoreTimeout bounds one zone's restore. It runs detached from the request: once files are
+// written, addzone must follow.
+const restoreTimeout = 30 * time.Second
+
+// restoreZone adds back a registered zone BIND does not know (issue 9 item 4); the caller holds
+// the zone's lock and has seen zonestatus answer "not found". Sources, best first, for a primary:
+//
+//   - the zone file named left, with its journal: named lost only its NZD, so its own files are
+//     its latest state; addzone alone. When the copy knows a later serial than the file then
+//     serves, the file was stale: the zone is replaced from the copy.
+//   - the copy: a zone file written from it, stale journals deleted, then addzone.
+//   - the registry's first zone file, when there is no copy (logged: later records are lost).
+//
+// A restored serial is never lower than the last one known to be served (the copy's, the last
+// SOA a probe saw, the registry file's): when another is later (RFC 1982), max+1, so that
+// secondaries take the next transfer. Errors wrapping ErrUnavailable mean BIND is unreachable;
+// others carry a public reason.
+func (s *Service) restoreZone(ctx context.Context, e registry.Entry) (RestoredZone, error) {
+	ctx, cancel := detached(ctx, restoreTimeout)
+	defer cancel()
+	r := RestoredZone{Zone: e.Zone}
+	if e.Type != "primary" {
+		// Secondaries are not written from the copy: 9.18 keeps a secondary's file in raw
+		// format by default, and a transfer from the primaries refills it.
+		r.Source = SourceTransfer
+		return r, s.addBack(ctx, e)
+	}
+	c, hasCopy := s.copyOf(e.Zone)
+	if hasCopy {
+		last := c.Changed
+		if c.Checked.After(last) {
+			last = c.Checked
+		}
+		age := int64(s.now().Sub(last).Seconds())
+		r.CopyAgeSeconds = &age
+		if seen, ok := s.lastSeen(e.Zone); ok && serialAfter(seen, c.Serial) {
+			r.Stale = true
+			s.log.Warn("restore: the copy is older than the zone's last known change", "zone", e.Zone,
+				"copy_serial", c.Serial, "last_seen_serial", seen)
+		}
+	}
+	onDisk, err := s.files.Exists(e.Zone)
+	if err != nil {
+		return r, errs.Wrap(errs.Internal, err, "zone file cannot be checked")
+	}
+	switch {
+	case onDisk:
+		r.Source = SourceFile
+		if err := s.addBack(ctx, e); err != nil {
+			return r, err
+		}
+		served, err := s.dns.Serial(ctx, e.Zone)
+		if err != nil {
+			return r, nil // loading; the report has no serial
+		}
+		r.Serial = &served
+		if !hasCopy || !serialAfter(c.Serial, served) {
+			return r, nil
+		}
+		s.log.Warn("restore: the zone file is older than the copy; restoring from the copy", "zone", e.Zone,
+			"file_serial", served, "copy_serial", c.Serial)
+		if _, err := s.rndc.Zone(ctx, "delzone", e.Zone); err != nil {
+			return r, restoreErr(e.Zone, "delzone", err)
+		}
+		return s.restoreFromCopy(ctx, e, c, r)
+	case hasCopy:
+		return s.restoreFromCopy(ctx, e, c, r)
+	case len(e.ZoneFile) == 0:
+		return r, errs.New(errs.Internal, "zone file is missing and neither the copy nor the registry holds its data")
+	}
+	r.Source, r.Stale = SourceRegistry, true
+	data, serial := e.ZoneFile, uint32(0)
+	if old, ok := zonefile.Serial(e.Zone, data); ok {
+		serial = old
+		if next := s.nextSerial(e.Zone, old, old); next != old {
+			if data, err = zonefile.WithSerial(e.Zone, data, next); err != nil {
+				return r, errs.Wrap(errs.Internal, err, "zone file could not be rebuilt")
+			}
+			serial = next
+		}
+	}
+	if err := s.writeFresh(ctx, e.Zone, data); err != nil {
+		return r, err
+	}
+	s.log.Warn("restore: no copy and no zone file; rebuilt from the registry (records added later are lost)", "zone", e.Zone)
+	r.Serial = &serial
+	return r, s.addBack(ctx, e)
+}
+
+// restoreFromCopy writes e's zone file from copy c, with the serial rule, and adds the zone.
+func (s *Service) restoreFromCopy(ctx context.Context, e registry.Entry, c zonecopy.Copy, r RestoredZone) (RestoredZone, error) {
+	r.Source = SourceCopy
+	regSerial := c.Serial
+	if rs, ok := zonefile.Serial(e.Zone, e.ZoneFile); ok {
+		regSerial = rs
+	}
+	serial := s.nextSerial(e.Zone, c.Serial, regSerial)
+	data, err := zonefile.FromRecords(e.Zone, c.RRs, serial)
+	if err != nil {
+		return r, errs.Wrap(errs.Internal, err, "the copy could not be written as a zone file")
+	}
+	if err := s.writeFresh(ctx, e.Zone, data); err != nil {
+		return r, err
+	}
+	r.Serial = &serial
+	return r, s.addBack(ctx, e)
+}
+
+// writeFresh replaces z's file after removing its journals: they belong to data this file
+// replaces and named would replay them onto it (zonefile.journalSuffixes).
+func (s *Service) writeFresh(ctx context.Context, z string, data []byte) error {
+	err := s.files.RemoveJournals(ctx, z)
+	if err == nil {
+		err = s.files.Write(ctx, z, data)
+	}
+	if err != nil {
+		return s.bookkeepingErr("restore", z, fmt.Errorf("zone file: %w", err))
+	}
+	return nil
+}
+
+// addBack sends addzone with the registry's block. A zone that is back already is fine.
+func (s *Service) addBack(ctx context.Context, e registry.Entry) error {
+	_, err := s.change(ctx, "addzone", e.Zone, e.Block, nil)
+	if err == nil || errors.Is(err, rndc.ErrExists) {
+		return nil
+	}
+	return restoreErr(e.Zone, "addzone", err)
+}
+
+func restoreErr(z, verb string, err error) error {
+	if mapped := bindErr(verb, z, err); errors.Is(mapped, ErrUnavailable) {
+		return mapped
+	}
+	return errs.Wrap(errs.Internal, err, "BIND refused to add the zone again")
+}
+
+// nextSerial is the serial a restore of data at serial have may use: have itself, unless a
+// later serial is known (another, or the last a probe saw named serve), then that one + 1.
+func (s *Service) nextSerial(z string, have, other uint32) uint32 {
+	top := have
+	if serialAfter(other, top) {
+		top = other
+	}
+	if seen, ok := s.lastSeen(z); ok && serialAfter(seen, top) {
+		top = seen
+	}
+	if top == have {
+		return have
+	}
+	return top + 1
+}
+
+// serialAfter reports whether serial a is later than b in RFC 1982 arithmetic.
+func serialAfter(a, b uint32) bool { return a != b && int32(a-b) > 0 }
+
+// noteSerial remembers the serial a probe saw named serve for z.
+func (s *Service) noteSerial(z string, serial uint32) {
+	s.seenMu.Lock()
+	s.seen[z] = serial
+	s.seenMu.Unlock()
+}
+
+// NoteSerial records that named was seen serving zone at serial (the copy's serial sweep may
+// call it). A restore never goes below the last serial seen, and flags a copy older than it.
+func (s *Service) NoteSerial(zone string, serial uint32) { s.noteSerial(zone, serial) }
+
+func (s *Service) lastSeen(z string) (uint32, bool) {
+	s.seenMu.Lock()
+	defer s.seenMu.Unlock()
+	v, ok := s.seen[z]
+	return v, ok
+}
