@@ -351,5 +351,5 @@ type recorder struct {
 	got *dns.Msg
 }
 
-func (r *recorder) TsigStatus() error        { return nil }
+func (r *recorder) TsigStatus() error         { return nil }
 func (r *recorder) WriteMsg(m *dns.Msg) error { r.got = m; return nil }
