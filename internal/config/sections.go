@@ -43,6 +43,7 @@ const (
 	SettingTokensFile = "BIND_API_TOKENS_FILE"
 	SettingAccessFile = "BINDGATE_ACCESS_FILE"
 	SettingAuditLog   = "BINDGATE_AUDIT_LOG"
+	SettingNotifyAddr = "BINDGATE_NOTIFY_ADDR"
 )
 
 // Errorf returns a *SettingError about setting (one of the Setting constants) whose cause is

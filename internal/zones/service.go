@@ -42,6 +42,10 @@ type Config struct {
 	// TransferKey is the TSIG key name bindgate reads zones with (AXFR, the RRset API); an
 	// allowTransfer list given at create always admits it. "" grants nothing.
 	TransferKey string
+	// SelfNotify, when set, is bindgate's own also-notify entry (its NOTIFY listener and the
+	// transfer key): added at create, kept through PATCH, and added by reconcile to zones
+	// that lack it (issue 9: named NOTIFYs bindgate so the zone copy follows every change).
+	SelfNotify *zoneconf.NotifyTarget
 }
 
 // Service implements the zone operations. It is safe for concurrent use.
@@ -57,6 +61,7 @@ type Service struct {
 	facts       factCache // showzone answers for zones the registry does not hold
 	readyTTL    time.Duration
 	transferKey string
+	selfNotify  *zoneconf.NotifyTarget
 
 	readyMu   sync.Mutex
 	readyAt   time.Time
@@ -71,6 +76,7 @@ func New(cfg Config) (*Service, error) {
 	s := &Service{
 		rndc: cfg.RNDC, dns: cfg.DNS, files: cfg.Files, reg: cfg.Registry, log: cfg.Logger,
 		now: cfg.Now, onCount: cfg.OnZoneCount, readyTTL: cfg.ReadyTTL, transferKey: cfg.TransferKey,
+		selfNotify: cfg.SelfNotify,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
