@@ -70,7 +70,7 @@ func Merge(z Zone, m Modification) (block string, changed bool, err error) {
 		}
 	}
 	// Statements the zone did not have go last, in docs/contract.md §7.1's order.
-	for _, kw := range [...]string{"primaries", "allow-update", "also-notify", "allow-transfer", "dnssec-policy", "inline-signing"} {
+	for _, kw := range [...]string{"primaries", "allow-update", "also-notify", "allow-transfer", "notify-delay", "dnssec-policy", "inline-signing"} {
 		if r, ok := repl[kw]; ok && !placed[kw] && r != "" {
 			out = append(out, r)
 			changed = true
@@ -127,6 +127,9 @@ func replacements(z Zone, m Modification) (map[string]string, error) {
 			return nil, err
 		}
 		repl["also-notify"] = r
+	}
+	if m.SelfNotify != nil && !z.Has("notify-delay") {
+		repl["notify-delay"] = selfNotifyDelay
 	}
 	if m.DNSSECPolicy != nil {
 		if !IsIdentifier(*m.DNSSECPolicy) {
@@ -212,6 +215,9 @@ func notifyReplacement(z Zone, eps *[]Endpoint, self *NotifyTarget) (string, err
 // HasSelfNotify reports whether z's also-notify holds exactly bindgate's entry self (as
 // Render or Merge wrote it): a reconcile adds it to zones that lack it, once.
 func HasSelfNotify(z Zone, self NotifyTarget) bool {
+	if !z.Has("notify-delay") {
+		return false
+	}
 	for _, st := range z.Statements {
 		if st.Keyword != "also-notify" {
 			continue

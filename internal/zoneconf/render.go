@@ -92,6 +92,9 @@ func Render(s Spec) (string, error) {
 		}
 		st = append(st, aclList("allow-transfer", "", kept, s.AllowTransfer))
 	}
+	if s.SelfNotify != nil {
+		st = append(st, selfNotifyDelay)
+	}
 	if s.DNSSECPolicy != "" {
 		if !IsIdentifier(s.DNSSECPolicy) {
 			return "", invalid("dnssecPolicy must match [A-Za-z0-9._-]{1,253}")
@@ -133,6 +136,11 @@ func checkACL(field string, l []ACLEntry) error {
 	}
 	return nil
 }
+
+// selfNotifyDelay goes with bindgate's also-notify entry: named 9.18 sends the NOTIFYs of a
+// zone's later changes at most every notify-delay seconds (default 5), which would put
+// changes made outside bindgate up to 5 s behind in the copy (issue 9 wants 2 s).
+const selfNotifyDelay = "notify-delay 0;"
 
 // NotifyTarget is an also-notify entry with a TSIG key: named signs its NOTIFYs to Endpoint
 // with Key. bindgate's own entry is the one carrying its transfer key.

@@ -13,7 +13,7 @@ func TestSelfNotify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const want = `{ type primary; file "/z/t.test.zone"; also-notify { 127.0.0.1 port 5399 key "bindgate-key"; 10.0.0.1; }; };`
+	const want = `{ type primary; file "/z/t.test.zone"; also-notify { 127.0.0.1 port 5399 key "bindgate-key"; 10.0.0.1; }; notify-delay 0; };`
 	if block != want {
 		t.Fatalf("Render:\n got %s\nwant %s", block, want)
 	}
@@ -26,7 +26,7 @@ func TestSelfNotify(t *testing.T) {
 		return z
 	}
 	legacy := show(`zone "t.test" { type primary; file "/z/t.test.zone"; also-notify { 10.0.0.1; }; };`)
-	mine := show(`zone "t.test" { type primary; file "/z/t.test.zone"; also-notify { 127.0.0.1 port 5399 key "bindgate-key"; 10.0.0.1; }; };`)
+	mine := show(`zone "t.test" { type primary; file "/z/t.test.zone"; also-notify { 127.0.0.1 port 5399 key "bindgate-key"; 10.0.0.1; }; notify-delay 0; };`)
 	moved := show(`zone "t.test" { type primary; file "/z/t.test.zone"; also-notify { 127.0.0.1 port 6000 key "bindgate-key"; 10.0.0.1; }; };`)
 	bare := show(`zone "t.test" { type primary; file "/z/t.test.zone"; };`)
 	if HasSelfNotify(legacy, self) || !HasSelfNotify(mine, self) || HasSelfNotify(moved, self) || HasSelfNotify(bare, self) {
@@ -40,16 +40,16 @@ func TestSelfNotify(t *testing.T) {
 		chg  bool
 	}{
 		{"reconcile adds it", legacy, Modification{SelfNotify: &self},
-			`{ type primary; file "/z/t.test.zone"; also-notify { 127.0.0.1 port 5399 key "bindgate-key"; 10.0.0.1; }; };`, true},
+			`{ type primary; file "/z/t.test.zone"; also-notify { 127.0.0.1 port 5399 key "bindgate-key"; 10.0.0.1; }; notify-delay 0; };`, true},
 		{"reconcile moves it", moved, Modification{SelfNotify: &self},
-			`{ type primary; file "/z/t.test.zone"; also-notify { 127.0.0.1 port 5399 key "bindgate-key"; 10.0.0.1; }; };`, true},
+			`{ type primary; file "/z/t.test.zone"; also-notify { 127.0.0.1 port 5399 key "bindgate-key"; 10.0.0.1; }; notify-delay 0; };`, true},
 		{"reconcile without also-notify", bare, Modification{SelfNotify: &self},
-			`{ type primary; file "/z/t.test.zone"; also-notify { 127.0.0.1 port 5399 key "bindgate-key"; }; };`, true},
+			`{ type primary; file "/z/t.test.zone"; also-notify { 127.0.0.1 port 5399 key "bindgate-key"; }; notify-delay 0; };`, true},
 		{"already there", mine, Modification{SelfNotify: &self}, "", false},
 		{"PATCH keeps it", mine, Modification{SelfNotify: &self, AlsoNotify: &[]Endpoint{{Addr: netip.MustParseAddr("10.0.0.2"), Port: 53}}},
-			`{ type primary; file "/z/t.test.zone"; also-notify { 127.0.0.1 port 5399 key "bindgate-key"; 10.0.0.2 port 53; }; };`, true},
+			`{ type primary; file "/z/t.test.zone"; also-notify { 127.0.0.1 port 5399 key "bindgate-key"; 10.0.0.2 port 53; }; notify-delay 0; };`, true},
 		{"PATCH [] keeps it", mine, Modification{SelfNotify: &self, AlsoNotify: &[]Endpoint{}},
-			`{ type primary; file "/z/t.test.zone"; also-notify { 127.0.0.1 port 5399 key "bindgate-key"; }; };`, true},
+			`{ type primary; file "/z/t.test.zone"; also-notify { 127.0.0.1 port 5399 key "bindgate-key"; }; notify-delay 0; };`, true},
 	}
 	for _, c := range cases {
 		got, changed, err := Merge(c.z, c.m)
