@@ -23,15 +23,22 @@ func (s *Syncer) listen(addr string) error {
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
 		return fmt.Errorf("zonesync: NOTIFY address %q is not a loopback address", addr)
 	}
-	s.udp, err = net.ListenPacket("udp", addr)
-	if err != nil {
-		return fmt.Errorf("zonesync: NOTIFY listener: %w", err)
-	}
-	// TCP on the port UDP got (port 0 in tests picks one for both).
-	s.tcp, err = net.Listen("tcp", s.udp.LocalAddr().String())
-	if err != nil {
+	// With port 0 (tests) UDP picks a port and TCP takes the same one, which another TCP
+	// socket may already hold: try a few ports.
+	_, port, _ := net.SplitHostPort(addr)
+	for attempt := 0; ; attempt++ {
+		s.udp, err = net.ListenPacket("udp", addr)
+		if err != nil {
+			return fmt.Errorf("zonesync: NOTIFY listener: %w", err)
+		}
+		s.tcp, err = net.Listen("tcp", s.udp.LocalAddr().String())
+		if err == nil {
+			break
+		}
 		_ = s.udp.Close()
-		return fmt.Errorf("zonesync: NOTIFY listener: %w", err)
+		if port != "0" || attempt == 9 {
+			return fmt.Errorf("zonesync: NOTIFY listener: %w", err)
+		}
 	}
 	p := provider{s.cfg.Key}
 	h := dns.HandlerFunc(s.serveNotify)
