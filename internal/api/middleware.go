@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/bindgate/bindgate/internal/auth"
+	"github.com/bindgate/bindgate/internal/zonecopy"
 )
 
 // middleware wraps a handler.
@@ -187,10 +188,14 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			s.writeError(w, r, &httpError{status: http.StatusUnauthorized, msg: "Unauthorized", cause: err})
 			return
 		}
-		if i := infoFrom(r.Context()); i != nil {
+		ctx := r.Context()
+		if i := infoFrom(ctx); i != nil {
 			i.principal = p.Name
 		}
-		next.ServeHTTP(w, r)
+		// The caller is who a change through this request is attributed to in the zone copy's
+		// history (issue 9); the records committer reads it with zonecopy.ActorFrom.
+		ctx = zonecopy.WithActor(ctx, zonecopy.Actor{Principal: p.Name, RequestID: requestIDOf(ctx)})
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

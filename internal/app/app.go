@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -29,9 +30,11 @@ import (
 	"github.com/bindgate/bindgate/internal/registry"
 	"github.com/bindgate/bindgate/internal/rndc"
 	"github.com/bindgate/bindgate/internal/tlsconf"
+	"github.com/bindgate/bindgate/internal/zoneconf"
 	"github.com/bindgate/bindgate/internal/zonecopy"
 	"github.com/bindgate/bindgate/internal/zonefile"
 	"github.com/bindgate/bindgate/internal/zones"
+	"github.com/bindgate/bindgate/internal/zonesync"
 )
 
 // Options are the parts of a run that do not come from configuration.
@@ -90,6 +93,7 @@ func (h *handle) serve(ctx context.Context, cfg config.Config, opt Options, log 
 		"auth", cfg.AuthMode(), "zone_dir", cfg.ZoneDir, "state_dir", cfg.StateDir, "rndc", cfg.RNDC.Addr,
 		"tls", onOff(cfg.TLS.CertFile != ""), "mtls", onOff(cfg.TLS.ClientCAFile != ""))
 
+	h.sync.Start() // stopped by its closer, before the DNS client closes
 	bg, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	h.zones.StartupBegins(startupWait)
@@ -133,6 +137,7 @@ type handle struct {
 	tls     *tlsconf.Reloader          // nil: plaintext
 	handler http.Handler
 	zones   *zones.Service
+	sync    *zonesync.Syncer // keeps the zone copy current; started by serve
 	metrics *metrics.Metrics
 	closers []func() error
 	// watchers run for the life of the server (file reloads); reloaders run on SIGHUP.
@@ -214,6 +219,30 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 		return fail(fmt.Errorf("DNS update client: %w", err))
 	}
 	h.closers = append(h.closers, dnsClient.Close)
+	// The syncer binds its NOTIFY listener now, so zones learn its real port; it is closed
+	// before the copy store and the DNS client (closers run in reverse).
+	h.sync, err = zonesync.New(zonesync.Config{
+		NotifyAddr: cfg.Copy.NotifyAddr, Interval: cfg.Copy.SweepInterval,
+		Key: func() bindkey.Key { return h.keys.Get().tsig }, DNS: dnsClient, Copy: copies,
+		Managed: func(z string) bool { _, ok := reg.Get(z); return ok },
+		Zones: func() []string {
+			var out []string
+			for _, e := range reg.List() {
+				out = append(out, e.Zone)
+			}
+			return out
+		},
+		Logger: log, OnError: h.metrics.CopyError,
+	})
+	if err != nil {
+		return fail(config.Errorf(config.SettingNotifyAddr, "%w", err))
+	}
+	h.closers = append(h.closers, h.sync.Close)
+	var selfNotify *zoneconf.NotifyTarget
+	if a := h.sync.NotifyAddr(); a != nil && cfg.NSUpdate.Key.Name != "" {
+		ip, _ := netip.AddrFromSlice(a.IP)
+		selfNotify = &zoneconf.NotifyTarget{Endpoint: zoneconf.Endpoint{Addr: ip.Unmap(), Port: uint16(a.Port)}, Key: cfg.NSUpdate.Key.Name}
+	}
 	h.zones, err = zones.New(zones.Config{
 		RNDC: client, DNS: dnsClient, Files: files, Registry: reg, Logger: log,
 		OnZoneCount: h.metrics.SetZonesManaged,
@@ -227,12 +256,13 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 			}
 		},
 		OnBookkeepingFailure: h.metrics.BookkeepingFailed,
+		SelfNotify:           selfNotify,
 	})
 	if err != nil {
 		return fail(err)
 	}
 	recs, err := records.New(records.Config{
-		DNS: dnsClient, Zones: h.zones, Logger: log, History: copies,
+		DNS: dnsClient, Zones: h.zones, Logger: log, History: copies, Copy: h.sync,
 		OnSend: func(parts, _ int, _ error) { h.metrics.ObserveBatch(parts) },
 	})
 	if err != nil {

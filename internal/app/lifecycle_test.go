@@ -24,12 +24,13 @@ import (
 // log file.
 func plainEnv(t *testing.T) map[string]string {
 	return map[string]string{
-		"BIND_ZONE_DIR":      t.TempDir(),
-		"BIND_API_TOKEN":     "test-token",
-		"RNDC_SERVER":        "127.0.0.1:1",
-		"NSUPDATE_SERVER":    "127.0.0.1:1",
-		"RNDC_SECRET":        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
-		"BINDGATE_AUDIT_LOG": filepath.Join(t.TempDir(), "audit.log"),
+		"BINDGATE_NOTIFY_ADDR": "127.0.0.1:0",
+		"BIND_ZONE_DIR":        t.TempDir(),
+		"BIND_API_TOKEN":       "test-token",
+		"RNDC_SERVER":          "127.0.0.1:1",
+		"NSUPDATE_SERVER":      "127.0.0.1:1",
+		"RNDC_SECRET":          "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+		"BINDGATE_AUDIT_LOG":   filepath.Join(t.TempDir(), "audit.log"),
 	}
 }
 

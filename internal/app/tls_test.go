@@ -34,6 +34,7 @@ func writeFile(t *testing.T, path string, b []byte) {
 // tlsEnv is a bindgate environment with TLS files in dir; BIND is never contacted.
 func tlsEnv(t *testing.T, dir string) map[string]string {
 	return map[string]string{
+		"BINDGATE_NOTIFY_ADDR":     "127.0.0.1:0",
 		"BIND_ZONE_DIR":            t.TempDir(),
 		"BIND_API_TOKEN":           "test-token",
 		"RNDC_SERVER":              "127.0.0.1:1",

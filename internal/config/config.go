@@ -55,6 +55,17 @@ type Config struct {
 	History History // retention of the zone copy's change history
 
 	StatsURL string // BIND_STATS_URL: named's statistics channel, optional, not used yet
+
+	// Copy configures how the live zone copy follows named (issue 9, package zonesync).
+	Copy struct {
+		// NotifyAddr is BINDGATE_NOTIFY_ADDR, the loopback host:port of the NOTIFY listener
+		// named is told about in every managed zone's also-notify (default 127.0.0.1:5399;
+		// port 0 picks a free one, for tests).
+		NotifyAddr string
+		// SweepInterval is BINDGATE_COPY_SWEEP_INTERVAL: the period of the serial sweep that
+		// catches lost NOTIFYs (default 60 s).
+		SweepInterval time.Duration
+	}
 }
 
 // Secret is a string that redacts itself wherever it could be printed (docs/contract.md §19 A4).
@@ -174,6 +185,8 @@ func load(args []string, env func(string) (string, bool), opts loadOptions) (Con
 	c.StatsURL = p.httpURL("BIND_STATS_URL", "http", "https")
 	c.History.MaxChanges = p.integer(SettingHistoryMaxChanges, 1, 1_000_000)
 	c.History.MaxAge = p.age(SettingHistoryMaxAge)
+	c.Copy.NotifyAddr = p.loopbackAddr(SettingNotifyAddr)
+	c.Copy.SweepInterval = time.Duration(p.integer("BINDGATE_COPY_SWEEP_INTERVAL", 1, 86400)) * time.Second
 	p.keys(&c, opts)
 	if err := errors.Join(p.errs...); err != nil {
 		return Config{}, err
@@ -290,6 +303,24 @@ func containsFold(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// loopbackAddr reads a host:port whose host is a loopback IP address.
+func (p *loader) loopbackAddr(k string) string {
+	v := p.v.get(k)
+	host, port, err := net.SplitHostPort(v)
+	if err == nil {
+		if a, aerr := netip.ParseAddr(host); aerr != nil || !a.IsLoopback() {
+			err = errors.New("the host must be a loopback IP address")
+		} else if n, perr := strconv.Atoi(port); perr != nil || n < 0 || n > 65535 {
+			err = errors.New("the port must be 0-65535")
+		}
+	}
+	if err != nil {
+		p.fail(k, fmt.Errorf("%s is not a loopback host:port: %w", quote.Short(v), err))
+		return ""
+	}
+	return v
 }
 
 func (p *loader) listenAddr() string {

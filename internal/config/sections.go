@@ -54,6 +54,7 @@ const (
 
 	SettingHistoryMaxChanges = "BINDGATE_HISTORY_MAX_CHANGES"
 	SettingHistoryMaxAge     = "BINDGATE_HISTORY_MAX_AGE"
+	SettingNotifyAddr        = "BINDGATE_NOTIFY_ADDR"
 )
 
 // Errorf returns a *SettingError about setting (one of the Setting constants) whose cause is

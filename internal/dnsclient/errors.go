@@ -32,6 +32,7 @@ var (
 const (
 	opUpdate = "update"
 	opAXFR   = "axfr"
+	opIXFR   = "ixfr"
 	opQuery  = "query"
 )
 
@@ -39,7 +40,7 @@ const (
 // cancelled context), Err the underlying cause if any. It holds the key's name, never its
 // secret.
 type Error struct {
-	Op        string // "update", "axfr" or "query"
+	Op        string // "update", "axfr", "ixfr" or "query"
 	Zone      string // the update's zone, the transferred zone, or the queried name (FQDN)
 	Key       string // the TSIG key's name
 	Rcode     int    // the reply's rcode; -1 when there was no usable reply

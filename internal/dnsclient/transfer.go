@@ -21,8 +21,24 @@ func (c *Client) Transfer(ctx context.Context, zone string) (rrs []dns.RR, err e
 }
 
 func (c *Client) transfer(ctx context.Context, zone string) ([]dns.RR, error) {
+	q := new(dns.Msg)
+	q.SetAxfr(zone)
+	rrs, err := c.xfr(ctx, opAXFR, zone, q)
+	if err != nil {
+		return nil, err
+	}
+	if len(rrs) < 2 || rrs[0].Header().Rrtype != dns.TypeSOA || rrs[len(rrs)-1].Header().Rrtype != dns.TypeSOA {
+		return nil, &Error{Op: opAXFR, Zone: zone, Key: c.cfg.Key().Name, Rcode: -1, Kind: ErrProtocol,
+			Err: errors.New("transfer does not start and end with the SOA")}
+	}
+	return rrs[:len(rrs)-1], nil
+}
+
+// xfr sends the transfer request q (AXFR or IXFR) signed over a new TCP connection and returns
+// every RR of the answer in order, closing SOA included.
+func (c *Client) xfr(ctx context.Context, op, zone string, q *dns.Msg) ([]dns.RR, error) {
 	key := c.cfg.Key()
-	e := &Error{Op: opAXFR, Zone: zone, Key: key.Name, Rcode: -1}
+	e := &Error{Op: op, Zone: zone, Key: key.Name, Rcode: -1}
 	if err := ctx.Err(); err != nil {
 		return nil, e.transport(ctx, err, false)
 	}
@@ -56,8 +72,6 @@ func (c *Client) transfer(ctx context.Context, zone string) ([]dns.RR, error) {
 	defer stop()
 
 	s := newSigner(key)
-	q := new(dns.Msg)
-	q.SetAxfr(zone)
 	s.sign(q)
 	tr := &dns.Transfer{Conn: &dns.Conn{Conn: cn}, TsigProvider: s, ReadTimeout: time.Until(deadline)}
 	ch, err := tr.In(q, c.cfg.Addr)
@@ -76,11 +90,7 @@ func (c *Client) transfer(ctx context.Context, zone string) ([]dns.RR, error) {
 	if xerr != nil {
 		return nil, c.transferError(ctx, e, cn, xerr, s, len(rrs) > 0)
 	}
-	if len(rrs) < 2 || rrs[0].Header().Rrtype != dns.TypeSOA || rrs[len(rrs)-1].Header().Rrtype != dns.TypeSOA {
-		e.Kind, e.Err = ErrProtocol, errors.New("transfer does not start and end with the SOA")
-		return nil, e
-	}
-	return rrs[:len(rrs)-1], nil
+	return rrs, nil
 }
 
 // transferError maps the error that ended a transfer. A failure on the first message is

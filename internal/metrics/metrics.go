@@ -30,6 +30,7 @@ type Metrics struct {
 	KeyReloads   *prometheus.CounterVec // bindgate_key_reloads_total{result}: changed, failed
 	TLSReloads   *prometheus.CounterVec // bindgate_tls_reloads_total{result}: changed, failed
 	Bookkeeping  *prometheus.CounterVec // bindgate_bookkeeping_failures_total{op}
+	CopyErrors   *prometheus.CounterVec // bindgate_copy_errors_total{source}: api, notify, sweep, read
 }
 
 // New creates the metrics on a new private registry together with the Go and process
@@ -106,6 +107,10 @@ func New(version string) *Metrics {
 			Help:    "Callers' changes group-committed into one update message.",
 			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128},
 		}),
+		CopyErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bindgate_copy_errors_total",
+			Help: "Failed updates of the live zone copy by source: api (after an API change BIND applied; the request got 503/507), notify, sweep, read.",
+		}, []string{"source"}),
 	}
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
@@ -113,7 +118,7 @@ func New(version string) *Metrics {
 		m.HTTPRequests, m.HTTPDuration, m.ZoneOps, m.RNDCCommands, m.RNDCDuration,
 		m.ZonesManaged, m.ZonesManagedTotal, m.AppInfo, m.RateLimit,
 		m.RNDCResults, m.AuthFailures, m.Reconcile, m.DNSMessages, m.UpdateParts,
-		m.KeyReloads, m.TLSReloads, m.Bookkeeping,
+		m.KeyReloads, m.TLSReloads, m.Bookkeeping, m.CopyErrors,
 	)
 	m.AppInfo.WithLabelValues(version).Set(1)
 	// [fix] docs/contract.md §16: bindcar never emitted its rate-limit metric; both series exist from the
@@ -123,6 +128,9 @@ func New(version string) *Metrics {
 	}
 	for _, r := range []string{"readded", "failed"} {
 		m.Reconcile.WithLabelValues(r)
+	}
+	for _, s := range []string{"api", "notify", "sweep", "read"} {
+		m.CopyErrors.WithLabelValues(s)
 	}
 	return m
 }
@@ -155,6 +163,9 @@ func (m *Metrics) ZoneOp(op string, err error) {
 	}
 	m.ZoneOps.WithLabelValues(op, result).Inc()
 }
+
+// CopyError counts one failed update of the zone copy (zonesync.Config.OnError).
+func (m *Metrics) CopyError(source string) { m.CopyErrors.WithLabelValues(source).Inc() }
 
 // Reconciled counts one reconcile pass: zones re-added and zones that could not be restored.
 func (m *Metrics) Reconciled(readded, failed int) {

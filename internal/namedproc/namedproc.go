@@ -173,5 +173,7 @@ func (n *Named) BindgateEnv() map[string]string {
 		"RNDC_KEY_NAME":      n.Key.Name,
 		"NSUPDATE_SERVER":    "127.0.0.1",
 		"NSUPDATE_PORT":      dnsPort,
+		// A free port per bindgate: tests run many side by side.
+		"BINDGATE_NOTIFY_ADDR": "127.0.0.1:0",
 	}
 }

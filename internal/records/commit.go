@@ -11,6 +11,8 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/bindgate/bindgate/internal/dnsclient"
+	"github.com/bindgate/bindgate/internal/errs"
+	"github.com/bindgate/bindgate/internal/zonecopy"
 )
 
 // committer group-commits update messages, per zone (the throughput part of issue 3). While
@@ -33,6 +35,10 @@ type committer struct {
 	maxRRs  int
 	timeout time.Duration
 	onSend  func(parts, records int, err error)
+	// copy, when set, records every applied message in the zone copy before its callers are
+	// answered (issue 9 item 2), within copyTimeout.
+	copy        Copy
+	copyTimeout time.Duration
 
 	root   context.Context // parent of every exchange; canceled by close
 	cancel context.CancelFunc
@@ -49,6 +55,7 @@ type queue struct{ pending []*job }
 type job struct {
 	msg        *message
 	wantSerial bool
+	actor      zonecopy.Actor // the API caller, for the copy's history
 
 	done   chan struct{}
 	err    error
@@ -237,12 +244,50 @@ func (c *committer) exchange(zone string, jobs []*job) error {
 	}
 	ctx, cancel := context.WithTimeout(c.root, c.timeout)
 	defer cancel()
+	if c.copy != nil {
+		// The zone's copy lock is held from before the update until the copy has it, so a
+		// fetch started by named's NOTIFY for this change waits and the change keeps its
+		// callers as actors.
+		release, err := c.copy.Hold(ctx, zone)
+		if err != nil {
+			err = unavailable(fmt.Errorf("update of zone %s: waiting for the zone copy: %w", zone, err))
+			c.observe(len(jobs), records, err)
+			return err
+		}
+		defer release()
+	}
 	err := c.dns.Update(ctx, m)
 	if err != nil && c.root.Err() != nil {
 		err = unavailable(fmt.Errorf("update of zone %s: %w: %w", zone, errClosed, err))
 	}
 	c.observe(len(jobs), records, err)
+	if err == nil && c.copy != nil {
+		err = c.record(zone, jobs)
+	}
 	return err
+}
+
+// record stores the update named just applied in the zone copy, attributed to the jobs'
+// callers. BIND has the change already, so this never runs on a context a caller or the
+// committer's close can cancel (STYLE.md §3a); its failure becomes the callers' answer
+// (InsufficientStorage for a full disk, else Unavailable) and zonesync logs and counts it.
+func (c *committer) record(zone string, jobs []*job) error {
+	var actors []zonecopy.Actor
+	for _, j := range jobs {
+		if j.actor != (zonecopy.Actor{}) && !slices.Contains(actors, j.actor) {
+			actors = append(actors, j.actor)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.root), c.copyTimeout)
+	defer cancel()
+	err := c.copy.Record(ctx, zone, actors)
+	if err == nil {
+		return nil
+	}
+	if errs.Is(err, errs.InsufficientStorage) {
+		return &errs.Error{Kind: errs.InsufficientStorage, Msg: "The change was applied in BIND but bindgate's zone copy storage is full", Err: err}
+	}
+	return &errs.Error{Kind: errs.Unavailable, Msg: "The change was applied in BIND but could not be recorded in bindgate's zone copy", Err: err}
 }
 
 func (c *committer) observe(parts, records int, err error) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/bindgate/bindgate/internal/dnsclient"
 	"github.com/bindgate/bindgate/internal/errs"
+	"github.com/bindgate/bindgate/internal/zonecopy"
 )
 
 // Add is POST /zones/{name}/records: RFC 2136 add of one RR (docs/contract.md §12.4). An identical RR
@@ -257,10 +258,11 @@ func (s *Service) RRsets(ctx context.Context, zone, name, typ string) (ZoneData,
 		}
 		wantType = t
 	}
-	sets, serial, err := s.transfer(ctx, z)
+	rrs, err := s.read(ctx, z)
 	if err != nil {
 		return ZoneData{}, err
 	}
+	sets, serial := groupRRs(rrs), rrs[0].(*dns.SOA).Serial
 	out := ZoneData{Zone: z, Serial: serial, RRsets: []RRset{}}
 	for _, set := range sortedRRsets(sets) {
 		if wantName != "" && set.name != wantName || wantType != 0 && set.t != wantType {
@@ -288,6 +290,37 @@ func (s *Service) transfer(ctx context.Context, z string) (map[rrkey]*rrset, uin
 		return nil, 0, fmt.Errorf("%w: AXFR of %s does not start with its SOA", errInternal, z)
 	}
 	return groupRRs(rrs), soa.Serial, nil
+}
+
+// read returns zone z's records for the read routes (issue 9 item 6): from the live copy
+// when named serves the copy's serial (one SOA query), else by AXFR, which then feeds the
+// copy. Both give the same form (zonecopy.Canonical: the SOA first, owners in lower case,
+// canonical order), so an answer does not depend on where it came from; the serial, and so
+// the ETag, is the SOA's either way.
+func (s *Service) read(ctx context.Context, z string) ([]dns.RR, error) {
+	if err := s.known(ctx, z); err != nil {
+		return nil, err
+	}
+	if s.copy != nil {
+		if c, ok := s.copy.Fresh(ctx, z); ok {
+			return c.RRs, nil
+		}
+	}
+	rrs, err := s.dns.Transfer(ctx, z)
+	if err != nil {
+		return nil, s.mapTransfer(ctx, z, err)
+	}
+	if len(rrs) == 0 {
+		return nil, fmt.Errorf("%w: AXFR of %s returned nothing", errInternal, z)
+	}
+	if s.copy != nil {
+		s.copy.Offer(ctx, z, rrs)
+	}
+	out, err := zonecopy.Canonical(z, rrs)
+	if err != nil {
+		return nil, fmt.Errorf("%w: AXFR of %s: %w", errInternal, z, err)
+	}
+	return out, nil
 }
 
 // mapTransfer maps an AXFR failure: BIND refusing the transfer is the zone's configuration,
@@ -437,18 +470,15 @@ func containsString(list []string, s string) bool {
 }
 
 // Export is GET /zones/{name}/export: the zone as a master file (RFC 1035 §5), everything the
-// AXFR returned, DNSSEC records included.
+// zone holds, DNSSEC records included: the SOA, then the rest in canonical order (read).
 func (s *Service) Export(ctx context.Context, zone string) (string, error) {
 	z, err := normalize(zone)
 	if err != nil {
 		return "", err
 	}
-	if err := s.known(ctx, z); err != nil {
-		return "", err
-	}
-	rrs, err := s.dns.Transfer(ctx, z)
+	rrs, err := s.read(ctx, z)
 	if err != nil {
-		return "", s.mapTransfer(ctx, z, err)
+		return "", err
 	}
 	var b strings.Builder
 	serial := ""

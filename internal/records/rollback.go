@@ -8,6 +8,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/bindgate/bindgate/internal/errs"
+	"github.com/bindgate/bindgate/internal/zonecopy"
 )
 
 // RollbackRequest is the body of POST /zones/{name}/rollback.
@@ -35,8 +36,8 @@ type RollbackResult struct {
 // itself (RRSIG, NSEC, NSEC3, NSEC3PARAM, TYPE65534, and on a signed zone DNSKEY, CDS and
 // CDNSKEY); it is applied as one UPDATE whose prerequisite is the copy's SOA, so a zone that
 // moved after the copy was read answers 412 and nothing is applied. The copy must be at
-// named's serial (one SOA query): a copy behind is 503 "Zone copy not current", to retry once
-// the copy has caught up.
+// named's serial (one SOA query): a copy behind is brought up to date first (one IXFR), and
+// only if it still lags is the answer 503 "Zone copy not current", to retry.
 func (s *Service) Rollback(ctx context.Context, zone string, req RollbackRequest) (RollbackResult, error) {
 	z, err := normalize(zone)
 	if err != nil {
@@ -62,6 +63,12 @@ func (s *Service) Rollback(ctx context.Context, zone string, req RollbackRequest
 	live, err := s.dns.Serial(ctx, z)
 	if err != nil {
 		return RollbackResult{}, s.mapDNS(ctx, z, err)
+	}
+	if live != cur.Serial && s.copy != nil {
+		// A change the copy has not fetched yet (its NOTIFY is on the way): fetch it now.
+		if cur, live, err = s.catchUp(ctx, z); err != nil {
+			return RollbackResult{}, err
+		}
 	}
 	if live != cur.Serial {
 		return RollbackResult{}, copyBehind(z, cur.Serial, live)
@@ -101,6 +108,29 @@ func (s *Service) Rollback(ctx context.Context, zone string, req RollbackRequest
 	}
 	res.ToSerial, res.Applied = serial, true
 	return res, nil
+}
+
+// catchUp brings zone z's copy up to named (a change it has not fetched yet is recorded as
+// external) and returns the copy and named's serial after it.
+func (s *Service) catchUp(ctx context.Context, z string) (zonecopy.Copy, uint32, error) {
+	release, err := s.copy.Hold(ctx, z)
+	if err != nil {
+		return zonecopy.Copy{}, 0, unavailable(err)
+	}
+	err = s.copy.Record(ctx, z, nil)
+	release()
+	if err != nil {
+		return zonecopy.Copy{}, 0, unavailable(err)
+	}
+	cur, ok := s.history.Current(z)
+	if !ok {
+		return zonecopy.Copy{}, 0, errs.New(errs.NotFound, "History not found: bindgate holds no copy of zone %s yet", z)
+	}
+	live, err := s.dns.Serial(ctx, z)
+	if err != nil {
+		return zonecopy.Copy{}, 0, s.mapDNS(ctx, z, err)
+	}
+	return cur, live, nil
 }
 
 // copyBehind is the typed 503 of a copy that has not caught up with named (docs/contract.md

@@ -15,6 +15,7 @@ import (
 	"github.com/bindgate/bindgate/internal/dnsclient"
 	"github.com/bindgate/bindgate/internal/errs"
 	"github.com/bindgate/bindgate/internal/rrdata"
+	"github.com/bindgate/bindgate/internal/zonecopy"
 	"github.com/bindgate/bindgate/internal/zonename"
 )
 
@@ -40,6 +41,23 @@ type Config struct {
 	OnSend func(parts, records int, err error)
 	// History is the zone copy the history and rollback operations read; nil makes them 503.
 	History History
+	// Copy, when set, is the live zone copy (*zonesync.Syncer): every applied update is
+	// recorded in it before its callers are answered, and RRsets and Export read from it.
+	Copy Copy
+	// CopyTimeout bounds recording one update in the copy; 0 means 10 s.
+	CopyTimeout time.Duration
+}
+
+// Copy is the live zone copy as the records service uses it (issue 9, items 2 and 6).
+type Copy interface {
+	// Hold takes the zone's copy lock, so no fetch interleaves with an update and its record.
+	Hold(ctx context.Context, zone string) (release func(), err error)
+	// Record brings the copy up to named, attributing the change to actors (Hold held).
+	Record(ctx context.Context, zone string, actors []zonecopy.Actor) error
+	// Fresh returns the copy when named serves its serial.
+	Fresh(ctx context.Context, zone string) (zonecopy.Copy, bool)
+	// Offer stores a transfer made anyway, when it is still named's.
+	Offer(ctx context.Context, zone string, rrs []dns.RR)
 }
 
 // Service implements the records operations. It is safe for concurrent use.
@@ -50,6 +68,7 @@ type Service struct {
 	commit *committer
 	// history is the zone copy (issue 9 item 5); nil without one.
 	history History
+	copy    Copy
 }
 
 // New returns a Service.
@@ -66,12 +85,18 @@ func New(cfg Config) (*Service, error) {
 	if cfg.SendTimeout <= 0 {
 		cfg.SendTimeout = 10 * time.Second
 	}
+	if cfg.CopyTimeout <= 0 {
+		cfg.CopyTimeout = 10 * time.Second
+	}
+	c := newCommitter(cfg.DNS, cfg.MaxBatchRecords, cfg.SendTimeout, cfg.OnSend)
+	c.copy, c.copyTimeout = cfg.Copy, cfg.CopyTimeout
 	return &Service{
 		dns:     cfg.DNS,
 		log:     cfg.Logger,
 		zones:   cfg.Zones,
 		history: cfg.History,
-		commit:  newCommitter(cfg.DNS, cfg.MaxBatchRecords, cfg.SendTimeout, cfg.OnSend),
+		commit:  c,
+		copy:    cfg.Copy,
 	}, nil
 }
 
@@ -205,6 +230,7 @@ func (s *Service) apply(ctx context.Context, z string, changes []change, o apply
 		return serial, applied, nil
 	}
 	j := &job{msg: m, wantSerial: o.wantSerial}
+	j.actor, _ = zonecopy.ActorFrom(ctx)
 	if err := s.commit.submit(ctx, z, j); err != nil {
 		if errors.Is(err, dnsclient.ErrPrereq) {
 			return 0, nil, s.explainPrereq(ctx, z, changes, o, err)

@@ -58,6 +58,18 @@ func (e element) isKey() bool {
 		(e.toks[1].Kind == tString || e.toks[1].Kind == tWord)
 }
 
+// hasKey reports whether e carries `key "name"` (an also-notify or primaries entry's key).
+func (e element) hasKey(name string) bool {
+	for i := 0; i+1 < len(e.toks); i++ {
+		t, k := e.toks[i], e.toks[i+1]
+		if t.Kind == tWord && strings.EqualFold(t.Text, "key") && (k.Kind == tString || k.Kind == tWord) &&
+			strings.EqualFold(k.Text, name) {
+			return true
+		}
+	}
+	return false
+}
+
 func firstWord(raw string) string {
 	if f := strings.Fields(raw); len(f) > 0 {
 		return f[0]

@@ -9,6 +9,12 @@ type Modification struct {
 	Primaries     *[]Endpoint // secondaries only; non-empty; replaces primaries or masters
 	DNSSECPolicy  *string     // sets dnssec-policy "<p>"; IsIdentifier
 	InlineSigning *bool       // sets inline-signing yes|no
+	// SelfNotify is bindgate's own also-notify entry (Spec.SelfNotify). When set, the zone's
+	// also-notify ends up holding it first and exactly once: an AlsoNotify replacement keeps
+	// it, and without AlsoNotify the current list gets it (replacing an older entry of the
+	// same key, e.g. another port). Entries carrying its key are never shown to or taken from
+	// callers (ParseEndpoints refuses keys), so this is how it stays invisible.
+	SelfNotify *NotifyTarget
 }
 
 // Merge applies m to z and returns the block for `rndc modzone <zone> <block>`.
@@ -64,7 +70,7 @@ func Merge(z Zone, m Modification) (block string, changed bool, err error) {
 		}
 	}
 	// Statements the zone did not have go last, in docs/contract.md §7.1's order.
-	for _, kw := range [...]string{"primaries", "allow-update", "also-notify", "allow-transfer", "dnssec-policy", "inline-signing"} {
+	for _, kw := range [...]string{"primaries", "allow-update", "also-notify", "allow-transfer", "notify-delay", "dnssec-policy", "inline-signing"} {
 		if r, ok := repl[kw]; ok && !placed[kw] && r != "" {
 			out = append(out, r)
 			changed = true
@@ -115,14 +121,15 @@ func replacements(z Zone, m Modification) (map[string]string, error) {
 		}
 		repl["allow-transfer"] = r
 	}
-	if m.AlsoNotify != nil {
-		if err := checkEndpoints("also-notify", *m.AlsoNotify); err != nil {
+	if m.AlsoNotify != nil || m.SelfNotify != nil {
+		r, err := notifyReplacement(z, m.AlsoNotify, m.SelfNotify)
+		if err != nil {
 			return nil, err
 		}
-		repl["also-notify"] = ""
-		if len(*m.AlsoNotify) > 0 {
-			repl["also-notify"] = endpointList("also-notify", *m.AlsoNotify)
-		}
+		repl["also-notify"] = r
+	}
+	if m.SelfNotify != nil && !z.Has("notify-delay") {
+		repl["notify-delay"] = selfNotifyDelay
 	}
 	if m.DNSSECPolicy != nil {
 		if !IsIdentifier(*m.DNSSECPolicy) {
@@ -162,6 +169,80 @@ func aclReplacement(z Zone, kw string, entries []ACLEntry, noneIfEmpty bool) (st
 		return "", nil
 	}
 	return aclList(kw, cur.header, keys, entries), nil
+}
+
+// notifyReplacement renders also-notify: eps (or, when nil, the current entries other than
+// bindgate's) after bindgate's own entry self, if any. With nothing left it is removed ("").
+func notifyReplacement(z Zone, eps *[]Endpoint, self *NotifyTarget) (string, error) {
+	var kept []string
+	if self != nil {
+		if err := self.check(); err != nil {
+			return "", err
+		}
+		kept = []string{self.String()}
+	}
+	if eps != nil {
+		if err := checkEndpoints("also-notify", *eps); err != nil {
+			return "", err
+		}
+		if len(kept)+len(*eps) == 0 {
+			return "", nil
+		}
+		return notifyList("", kept, *eps), nil
+	}
+	var cur list
+	found := false
+	for _, st := range z.Statements {
+		if st.Keyword == "also-notify" {
+			l, err := parseList(st.Raw)
+			if err != nil {
+				return "", err
+			}
+			cur, found = l, true
+		}
+	}
+	if !found {
+		return notifyList("", kept, nil), nil
+	}
+	for _, e := range cur.elems {
+		if !e.hasKey(self.Key) {
+			kept = append(kept, e.raw)
+		}
+	}
+	return notifyList(cur.header, kept, nil), nil
+}
+
+// HasSelfNotify reports whether z's also-notify holds exactly bindgate's entry self (as
+// Render or Merge wrote it): a reconcile adds it to zones that lack it, once.
+func HasSelfNotify(z Zone, self NotifyTarget) bool {
+	if !z.Has("notify-delay") {
+		return false
+	}
+	for _, st := range z.Statements {
+		if st.Keyword != "also-notify" {
+			continue
+		}
+		l, err := parseList(st.Raw)
+		if err != nil {
+			return false
+		}
+		want := normToks(mustLex(self.String()))
+		n := 0
+		ok := false
+		for _, e := range l.elems {
+			if e.hasKey(self.Key) {
+				n++
+				ok = ok || normToks(e.toks) == want
+			}
+		}
+		return ok && n == 1
+	}
+	return false
+}
+
+func mustLex(s string) []token {
+	toks, _ := lex(s)
+	return toks
 }
 
 func typeName(t string) string {

@@ -22,7 +22,11 @@ type Spec struct {
 	// TransferKey, when set, is granted transfers in a rendered allow-transfer list (first, as
 	// `key "<k>"`), so bindgate itself can read the zone by AXFR for the RRset API whatever
 	// addresses the list names; IsIdentifier.
-	TransferKey   string
+	TransferKey string
+	// SelfNotify, when set, is bindgate's own also-notify entry, rendered first in the list
+	// (issue 9: named NOTIFYs bindgate's listener, which keeps the zone copy current). Like
+	// TransferKey it is bindgate's, never the caller's: Merge keeps it through a PATCH.
+	SelfNotify    *NotifyTarget
 	DNSSECPolicy  string // "" = none; IsIdentifier
 	InlineSigning *bool  // nil = no statement
 }
@@ -62,11 +66,18 @@ func Render(s Spec) (string, error) {
 	default:
 		return "", invalid("Invalid zone type: %s. Must be 'primary' or 'secondary'", s.Type)
 	}
-	if len(s.AlsoNotify) > 0 {
+	if len(s.AlsoNotify) > 0 || s.SelfNotify != nil {
 		if err := checkEndpoints("also-notify", s.AlsoNotify); err != nil {
 			return "", err
 		}
-		st = append(st, endpointList("also-notify", s.AlsoNotify))
+		var kept []string
+		if s.SelfNotify != nil {
+			if err := s.SelfNotify.check(); err != nil {
+				return "", err
+			}
+			kept = []string{s.SelfNotify.String()}
+		}
+		st = append(st, notifyList("", kept, s.AlsoNotify))
 	}
 	if len(s.AllowTransfer) > 0 || s.AllowTransferSet {
 		if err := checkACL("allow-transfer", s.AllowTransfer); err != nil {
@@ -80,6 +91,9 @@ func Render(s Spec) (string, error) {
 			kept = []string{`key "` + s.TransferKey + `"`}
 		}
 		st = append(st, aclList("allow-transfer", "", kept, s.AllowTransfer))
+	}
+	if s.SelfNotify != nil {
+		st = append(st, selfNotifyDelay)
 	}
 	if s.DNSSECPolicy != "" {
 		if !IsIdentifier(s.DNSSECPolicy) {
@@ -121,6 +135,46 @@ func checkACL(field string, l []ACLEntry) error {
 		}
 	}
 	return nil
+}
+
+// selfNotifyDelay goes with bindgate's also-notify entry: named 9.18 sends the NOTIFYs of a
+// zone's later changes at most every notify-delay seconds (default 5), which would put
+// changes made outside bindgate up to 5 s behind in the copy (issue 9 wants 2 s).
+const selfNotifyDelay = "notify-delay 0;"
+
+// NotifyTarget is an also-notify entry with a TSIG key: named signs its NOTIFYs to Endpoint
+// with Key. bindgate's own entry is the one carrying its transfer key.
+type NotifyTarget struct {
+	Endpoint Endpoint
+	Key      string // IsIdentifier
+}
+
+// String renders `127.0.0.1 port 5399 key "bindgate-key"`, as named 9.18 accepts and prints it.
+func (n NotifyTarget) String() string { return n.Endpoint.String() + ` key "` + n.Key + `"` }
+
+func (n NotifyTarget) check() error {
+	if !n.Endpoint.valid() || n.Endpoint.Port == 0 || !IsIdentifier(n.Key) {
+		return invalid("bindgate's NOTIFY target needs an address, a port and a key name matching [A-Za-z0-9._-]{1,253}")
+	}
+	return nil
+}
+
+// notifyList renders `also-notify [header] { kept…; eps…; };`.
+func notifyList(header string, kept []string, eps []Endpoint) string {
+	var b strings.Builder
+	b.WriteString("also-notify ")
+	if header != "" {
+		b.WriteString(header + " ")
+	}
+	b.WriteString("{ ")
+	for _, k := range kept {
+		b.WriteString(k + "; ")
+	}
+	for _, e := range eps {
+		b.WriteString(e.String() + "; ")
+	}
+	b.WriteString("};")
+	return b.String()
 }
 
 // endpointList renders `kw { a; b port 5353; };`.

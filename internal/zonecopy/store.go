@@ -292,3 +292,41 @@ func (s *Store) Zones() []string {
 	slices.Sort(out)
 	return out
 }
+
+// Serial returns the serial of zone's copy without copying its records; ok is false when
+// there is no copy.
+func (s *Store) Serial(zone string) (serial uint32, ok bool) {
+	v, ok := s.view(zone)
+	if !ok {
+		return 0, false
+	}
+	return v.cur.soa.Serial, true
+}
+
+// Canonical returns a zone transfer's records (the SOA first; a repeated SOA, such as AXFR's
+// closing one, dropped) in the form and order Current returns them: owners in lower case,
+// duplicates removed, the SOA then the rest in the copy's canonical order. A caller that
+// answers both from the copy and from a transfer renders both the same way through it.
+func Canonical(zone string, rrs []dns.RR) ([]dns.RR, error) {
+	if err := checkName(zone); err != nil {
+		return nil, err
+	}
+	if len(rrs) == 0 {
+		return nil, errs.New(errs.Invalid, "a zone transfer holds at least the SOA")
+	}
+	soa, err := soaOf(zone, rrs[0])
+	if err != nil {
+		return nil, err
+	}
+	rest := make([]dns.RR, 0, len(rrs)-1)
+	for _, rr := range rrs[1:] {
+		if rr != nil && rr.Header().Rrtype != dns.TypeSOA {
+			rest = append(rest, rr)
+		}
+	}
+	its, err := items(zone, rest)
+	if err != nil {
+		return nil, err
+	}
+	return state{soa, its}.records(), nil
+}

@@ -199,7 +199,7 @@ func (s *Service) planCreate(req CreateRequest) (plan, error) {
 		return plan{}, Invalid("Invalid zone type: %s. Must be 'primary' or 'secondary'", typ)
 	}
 	zc := req.ZoneConfig
-	spec := zoneconf.Spec{Type: typ}
+	spec := zoneconf.Spec{Type: typ, SelfNotify: s.selfNotify}
 
 	var err2 error
 	if zc.AlsoNotify != nil {

@@ -23,6 +23,9 @@ func (s *Service) Modify(ctx context.Context, name string, req ModifyRequest) (R
 	if err != nil {
 		return Result{}, err
 	}
+	if mod.AlsoNotify != nil {
+		mod.SelfNotify = s.selfNotify // the caller's list never drops bindgate's own entry
+	}
 	// A secondary waiting for its first transfer (not loaded) may need new primaries.
 	_, release, err := s.lockExisting(ctx, z, "a change would be lost at the next restart")
 	if err != nil {

@@ -3,12 +3,14 @@ package zones
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/bindgate/bindgate/internal/errs"
 	"github.com/bindgate/bindgate/internal/registry"
+	"github.com/bindgate/bindgate/internal/zoneconf"
 )
 
 // Reconcile compares the registry with BIND and re-adds every registered zone BIND no longer
@@ -65,6 +67,7 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 	if err != nil {
 		return rep, err
 	}
+	s.addSelfNotify(ctx, entries)
 	slices.Sort(rep.Readded)
 	slices.SortFunc(rep.Restored, func(a, b RestoredZone) int { return strings.Compare(a.Zone, b.Zone) })
 	slices.SortFunc(rep.Failed, func(a, b ReconcileError) int { return strings.Compare(a.Zone, b.Zone) })
@@ -113,4 +116,58 @@ func (s *Service) reconcileOne(ctx context.Context, e registry.Entry) (r Restore
 	}
 	s.log.Info("reconcile: zone re-added", "zone", e.Zone, "source", r.Source, "stale", r.Stale)
 	return r, true, "", nil
+}
+
+// addSelfNotify gives every registered zone whose block lacks bindgate's own also-notify entry
+// (zones created before bindgate had one, or with another listener port) that entry: one
+// showzone and one modzone per such zone, once, since the registry then holds the new block.
+// Failures are logged; the serial sweep keeps those zones' copies current meanwhile.
+func (s *Service) addSelfNotify(ctx context.Context, entries []registry.Entry) {
+	if s.selfNotify == nil {
+		return
+	}
+	var todo []registry.Entry
+	for _, e := range entries {
+		if z, err := zoneconf.ParseShowzone(`zone "` + e.Zone + `" ` + e.Block); err != nil || !zoneconf.HasSelfNotify(z, *s.selfNotify) {
+			todo = append(todo, e)
+		}
+	}
+	_ = parallel(todo, 8, func(e registry.Entry) error {
+		if err := s.addSelfNotifyOne(ctx, e.Zone); err != nil {
+			s.log.Warn("reconcile: could not add bindgate's also-notify entry", "zone", e.Zone, "err", err)
+		}
+		return nil
+	})
+}
+
+func (s *Service) addSelfNotifyOne(ctx context.Context, z string) error {
+	unlock, err := s.locks.lock(ctx, z)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	cur, err := s.showzone(ctx, z)
+	if err != nil {
+		return err
+	}
+	block, changed, err := zoneconf.Merge(cur, zoneconf.Modification{SelfNotify: s.selfNotify})
+	if err != nil {
+		return err
+	}
+	// Intent first, as in Modify: the registry holds the block before named does.
+	prev, registered := s.reg.Get(z)
+	if err := s.reg.Put(ctx, s.entryWith(z, cur.Type(), block)); err != nil {
+		return s.bookkeepingErr("reconcile", z, fmt.Errorf("registry: %w", err))
+	}
+	if !changed {
+		return nil
+	}
+	if _, err := s.rndc.Zone(ctx, "modzone", z, block); err != nil {
+		if registered {
+			s.putBack(ctx, "reconcile", prev)
+		}
+		return err
+	}
+	s.log.Info("reconcile: bindgate's also-notify entry added", "zone", z)
+	return nil
 }

@@ -52,6 +52,10 @@ type Config struct {
 	// OnNamedRestart, when set, is called when readiness sees named's boot time change: named
 	// restarted, and may have lost zones (issue 9 item 3). It must not block.
 	OnNamedRestart func()
+	// SelfNotify, when set, is bindgate's own also-notify entry (its NOTIFY listener and the
+	// transfer key): added at create, kept through PATCH, and added by reconcile to zones
+	// that lack it (issue 9: named NOTIFYs bindgate so the zone copy follows every change).
+	SelfNotify *zoneconf.NotifyTarget
 }
 
 // Service implements the zone operations. It is safe for concurrent use.
@@ -70,6 +74,7 @@ type Service struct {
 	copies        Copies
 	onBookkeeping func(op string)
 	onRestart     func()
+	selfNotify    *zoneconf.NotifyTarget
 
 	seenMu sync.Mutex
 	seen   map[string]uint32 // the last SOA serial a probe saw named serve, per zone
@@ -92,6 +97,7 @@ func New(cfg Config) (*Service, error) {
 		now: cfg.Now, onCount: cfg.OnZoneCount, readyTTL: cfg.ReadyTTL, transferKey: cfg.TransferKey,
 		copies: cfg.Copies, onBookkeeping: cfg.OnBookkeepingFailure,
 		onRestart: cfg.OnNamedRestart, seen: map[string]uint32{},
+		selfNotify: cfg.SelfNotify,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -10,7 +10,8 @@ import (
 )
 
 // Zone is a dns.Handler that serves one zone from memory like an authoritative server:
-// queries (ANY included), AXFR (every message signed, RFC 8945 §5.3.1) and RFC 2136 UPDATEs,
+// queries (ANY included), AXFR (every message signed, RFC 8945 §5.3.1), IXFR from a journal of
+// its changes (RFC 1995) and RFC 2136 UPDATEs,
 // which it checks and applies as RFC 2136 §3 says. It records every message it receives, so a
 // test asserts on what was sent, and a script (Script) can answer any message otherwise:
 // REFUSED, NOTAUTH with BADSIG, SERVFAIL, a dropped connection, or a concurrent change made
@@ -20,10 +21,17 @@ type Zone struct {
 	// PerMessage is the number of RRs per AXFR message; 0 sends the whole zone in one.
 	PerMessage int
 
-	mu     sync.Mutex
-	rrs    []dns.RR // the SOA first
-	msgs   []*dns.Msg
-	script func(*dns.Msg) Answer
+	mu      sync.Mutex
+	rrs     []dns.RR // the SOA first
+	msgs    []*dns.Msg
+	script  func(*dns.Msg) Answer
+	journal []step // every change since NewZone or ForgetJournal, oldest first
+}
+
+// step is one journalled change, served by IXFR (RFC 1995).
+type step struct {
+	from, to *dns.SOA
+	rem, add []dns.RR
 }
 
 // Answer is a scripted reply. The zero Answer processes the message normally.
@@ -102,6 +110,7 @@ func (z *Zone) Add(t testing.TB, records ...string) {
 	t.Helper()
 	z.mu.Lock()
 	defer z.mu.Unlock()
+	before := z.snapshot()
 	for _, s := range records {
 		rr, err := dns.NewRR(s)
 		if err != nil {
@@ -109,7 +118,45 @@ func (z *Zone) Add(t testing.TB, records ...string) {
 		}
 		z.rrs = append(z.rrs, rr)
 	}
+	z.bump(before)
+}
+
+// ForgetJournal drops the change history, so the next IXFR from an older serial is answered
+// AXFR-style, as named does when its journal no longer reaches back that far.
+func (z *Zone) ForgetJournal() {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	z.journal = nil
+}
+
+// snapshot copies the zone's records (z.mu held).
+func (z *Zone) snapshot() []dns.RR {
+	out := make([]dns.RR, len(z.rrs))
+	for i, rr := range z.rrs {
+		out[i] = dns.Copy(rr)
+	}
+	return out
+}
+
+// bump increments the serial and journals the change from before (z.mu held).
+func (z *Zone) bump(before []dns.RR) {
+	z.rrs[0] = dns.Copy(z.rrs[0])
 	z.rrs[0].(*dns.SOA).Serial++
+	st := step{from: before[0].(*dns.SOA), to: dns.Copy(z.rrs[0]).(*dns.SOA)}
+	has := func(list []dns.RR, rr dns.RR) bool {
+		return slices.ContainsFunc(list, func(o dns.RR) bool { return Line(o) == Line(rr) })
+	}
+	for _, rr := range before[1:] {
+		if !has(z.rrs[1:], rr) {
+			st.rem = append(st.rem, rr)
+		}
+	}
+	for _, rr := range z.rrs[1:] {
+		if !has(before[1:], rr) {
+			st.add = append(st.add, dns.Copy(rr))
+		}
+	}
+	z.journal = append(z.journal, st)
 }
 
 // Line is rr on one line with single spaces, for comparisons. A record of class ANY or NONE
@@ -161,7 +208,11 @@ func (z *Zone) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 		return
 	}
 	if r.Question[0].Qtype == dns.TypeAXFR {
-		z.transfer(w, r)
+		z.transfer(w, r, nil)
+		return
+	}
+	if r.Question[0].Qtype == dns.TypeIXFR {
+		z.ixfr(w, r)
 		return
 	}
 	m := z.query(r)
@@ -200,19 +251,59 @@ func (z *Zone) query(r *dns.Msg) *dns.Msg {
 	return m
 }
 
-// transfer serves AXFR: the SOA, the data, the SOA again (RFC 5936 §2.2).
-func (z *Zone) transfer(w dns.ResponseWriter, r *dns.Msg) {
+// ixfr serves IXFR (RFC 1995 §4): a lone SOA when the client is up to date, the journalled
+// differences when they reach back to the client's serial, else the whole zone AXFR-style.
+func (z *Zone) ixfr(w dns.ResponseWriter, r *dns.Msg) {
+	if !strings.EqualFold(r.Question[0].Name, z.origin) || len(r.Ns) != 1 {
+		Reply(w, r, dns.RcodeNotAuth, SignOK, 0)
+		return
+	}
+	have, ok := r.Ns[0].(*dns.SOA)
+	if !ok {
+		Reply(w, r, dns.RcodeFormatError, SignOK, 0)
+		return
+	}
+	z.mu.Lock()
+	cur := dns.Copy(z.rrs[0])
+	if have.Serial == cur.(*dns.SOA).Serial {
+		z.mu.Unlock()
+		z.transfer(w, r, []dns.RR{cur})
+		return
+	}
+	start := slices.IndexFunc(z.journal, func(s step) bool { return s.from.Serial == have.Serial })
+	if start < 0 {
+		z.mu.Unlock()
+		z.transfer(w, r, nil)
+		return
+	}
+	all := []dns.RR{cur}
+	for _, s := range z.journal[start:] {
+		all = append(all, dns.Copy(s.from))
+		all = append(all, s.rem...)
+		all = append(all, dns.Copy(s.to))
+		all = append(all, s.add...)
+	}
+	all = append(all, dns.Copy(cur))
+	z.mu.Unlock()
+	z.transfer(w, r, all)
+}
+
+// transfer serves AXFR: the SOA, the data, the SOA again (RFC 5936 §2.2); or, when all is
+// set, exactly those records (an IXFR answer).
+func (z *Zone) transfer(w dns.ResponseWriter, r *dns.Msg, all []dns.RR) {
 	if !strings.EqualFold(r.Question[0].Name, z.origin) {
 		Reply(w, r, dns.RcodeNotAuth, SignOK, 0)
 		return
 	}
-	z.mu.Lock()
-	all := make([]dns.RR, 0, len(z.rrs)+1)
-	for _, rr := range z.rrs {
-		all = append(all, dns.Copy(rr))
+	if all == nil {
+		z.mu.Lock()
+		all = make([]dns.RR, 0, len(z.rrs)+1)
+		for _, rr := range z.rrs {
+			all = append(all, dns.Copy(rr))
+		}
+		all = append(all, dns.Copy(z.rrs[0]))
+		z.mu.Unlock()
 	}
-	all = append(all, dns.Copy(z.rrs[0]))
-	z.mu.Unlock()
 	per := z.PerMessage
 	if per <= 0 {
 		per = len(all)
@@ -243,11 +334,12 @@ func (z *Zone) update(r *dns.Msg) int {
 		return rc
 	}
 	changed := false
+	before := z.snapshot()
 	for _, u := range r.Ns {
 		changed = z.apply(u) || changed
 	}
 	if changed {
-		z.rrs[0].(*dns.SOA).Serial++ // §3.6
+		z.bump(before) // §3.6
 	}
 	return dns.RcodeSuccess
 }

@@ -1,0 +1,42 @@
+// Package zonesync keeps bindgate's live zone copy (internal/zonecopy) current within about a
+// second of any change to a managed zone, whoever made it: bindgate's API, bindy's own RFC 2136
+// updates sent straight to named, DNSSEC signing by named, rndc by hand (issue 9, item 2). It
+// uses DNS's own machinery, never the control channel:
+//
+//   - listener.go: a NOTIFY listener (RFC 1996) on a loopback address, UDP and TCP. named
+//     sends NOTIFY there because every zone bindgate manages carries bindgate's own
+//     `also-notify { <addr> port <p> key "<transfer key>"; };` entry (package zones adds it,
+//     package zoneconf keeps it out of sight). Only a NOTIFY signed with that TSIG key is
+//     accepted; anything else is refused (RFC 8945 §5.2: NOTAUTH with the TSIG error, or
+//     REFUSED when unsigned or for a zone bindgate does not manage).
+//   - queue.go: accepted NOTIFYs queue their zone, at most once at a time (repeats coalesce;
+//     a NOTIFY during a fetch queues the zone once more), in a bounded queue served by a
+//     bounded number of workers. A NOTIFY dropped because the queue is full is caught by the
+//     sweep.
+//   - fetch.go: a fetch brings one zone's copy to named's serial: IXFR from the copy's serial
+//     (RFC 1995) appended as changes; a full AXFR stored with zonecopy.Replace when there is
+//     no copy yet, when named answers AXFR-style or refuses IXFR, or when the copy reports
+//     ErrGap or ErrDiverged. Success ends with zonecopy.Confirm.
+//   - sweep.go: every Config.Interval (default 60 s) one SOA query per managed zone, a few at
+//     a time, fetches the zones whose serial moved or that have no copy: it fills the copies at
+//     startup and catches a lost NOTIFY.
+//
+// One lock per zone serialises every writer of that zone's copy. The records committer holds
+// it (Hold) from before it sends an UPDATE until the copy has recorded the change (Record),
+// so a change is attributed to the API callers who made it even when named's NOTIFY for it
+// arrives first: the NOTIFY's fetch waits, then finds the copy up to date. Record attributes
+// the callers to the last serial step it fetches; earlier steps it finds are external changes
+// that had not been fetched yet. When named answers AXFR-style (small zones: named's
+// max-ixfr-ratio), the copy stores the difference as one change and it is attributed to the
+// callers, external changes not yet fetched included.
+//
+// Reads (Fresh, Offer) let the RRset and export routes answer from the copy: Fresh returns the
+// copy when one SOA query shows named at the copy's serial; Offer stores a transfer the reader
+// made anyway, when named still serves that serial.
+//
+// The Syncer owns every goroutine it starts (the two servers, the workers, the sweep); Close
+// stops them and waits. It must be closed before the DNS client it uses. It never sends an
+// rndc control message (package rndc's rule: no control message per zone on periodic or read
+// paths), never changes a zone in named, and keeps no fact about a zone other than what the
+// copy holds: which zones are managed it asks Config.Managed and Config.Zones.
+package zonesync

@@ -1,0 +1,138 @@
+package zonesync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/miekg/dns"
+
+	"github.com/bindgate/bindgate/internal/dnsclient"
+	"github.com/bindgate/bindgate/internal/zonecopy"
+)
+
+// fetchLocked brings zone's copy to named's serial (zone's lock held): IXFR from the copy's
+// serial, or a full transfer when there is no copy, IXFR is refused or answered AXFR-style,
+// or the differences do not apply to the copy. actors get the last change.
+func (s *Syncer) fetchLocked(ctx context.Context, zone string, actors []zonecopy.Actor) error {
+	have, ok := s.cfg.Copy.Serial(zone)
+	if !ok {
+		return s.full(ctx, zone, actors)
+	}
+	res, err := s.cfg.DNS.IXFR(ctx, zone, have)
+	switch {
+	case errors.Is(err, dnsclient.ErrRefused), errors.Is(err, dnsclient.ErrNotAuth), errors.Is(err, dnsclient.ErrProtocol):
+		// named may refuse IXFR where it allows AXFR, or answer something we cannot read.
+		s.log.Debug("zonesync: IXFR failed, transferring the whole zone", "zone", zone, "err", err)
+		return s.full(ctx, zone, actors)
+	case err != nil:
+		return err
+	case res.Full != nil:
+		return s.store(ctx, zone, res.Full, actors)
+	case len(res.Deltas) == 0:
+		if res.Serial != have { // named's zone went back: the copy is not named's any more
+			return s.full(ctx, zone, actors)
+		}
+		s.cfg.Copy.Confirm(zone, res.Serial)
+		return nil
+	}
+	changes := make([]zonecopy.Change, len(res.Deltas))
+	for i, d := range res.Deltas {
+		changes[i] = zonecopy.Change{From: d.From, To: d.To, SOA: d.SOA, Removed: d.Removed, Added: d.Added}
+	}
+	changes[len(changes)-1].Actors = actors
+	err = s.cfg.Copy.Append(ctx, zone, changes)
+	if errors.Is(err, zonecopy.ErrGap) || errors.Is(err, zonecopy.ErrDiverged) {
+		s.log.Warn("zonesync: IXFR does not apply to the copy; transferring the whole zone", "zone", zone, "err", err)
+		return s.full(ctx, zone, actors)
+	}
+	if err != nil {
+		return err
+	}
+	s.cfg.Copy.Confirm(zone, res.Serial)
+	return nil
+}
+
+// full stores a fresh AXFR of zone.
+func (s *Syncer) full(ctx context.Context, zone string, actors []zonecopy.Actor) error {
+	rrs, err := s.cfg.DNS.Transfer(ctx, zone)
+	if err != nil {
+		return err
+	}
+	return s.store(ctx, zone, rrs, actors)
+}
+
+// store replaces zone's copy with a full transfer and confirms its serial.
+func (s *Syncer) store(ctx context.Context, zone string, rrs []dns.RR, actors []zonecopy.Actor) error {
+	if len(rrs) == 0 {
+		return fmt.Errorf("zonesync: empty transfer of %s", zone)
+	}
+	if _, err := s.cfg.Copy.Replace(ctx, zone, rrs, actors); err != nil {
+		return err
+	}
+	if soa, ok := rrs[0].(*dns.SOA); ok {
+		s.cfg.Copy.Confirm(zone, soa.Serial)
+	}
+	return nil
+}
+
+// Fresh returns zone's copy (the SOA, then the records in canonical order, as
+// zonecopy.Current) when one SOA query shows named serving the copy's serial. ok is false
+// when there is no copy, named is elsewhere, or the query failed: read named then.
+//
+// One SOA query, rather than trusting a recent NOTIFY, because NOTIFY is asynchronous: a
+// client that changes a record directly and reads at once must not get the old data with the
+// old ETag. The query costs about as much as any request's first exchange with named, and far
+// less than an AXFR of any zone worth caching.
+func (s *Syncer) Fresh(ctx context.Context, zone string) (zonecopy.Copy, bool) {
+	have, ok := s.cfg.Copy.Serial(zone)
+	if !ok {
+		return zonecopy.Copy{}, false
+	}
+	serial, err := s.cfg.DNS.Serial(ctx, zone)
+	if err != nil || serial != have {
+		if err == nil {
+			s.enqueue(zone) // behind: let a worker catch up
+		}
+		return zonecopy.Copy{}, false
+	}
+	c, ok := s.cfg.Copy.Current(zone)
+	if !ok || c.Serial != serial {
+		return zonecopy.Copy{}, false
+	}
+	s.cfg.Copy.Confirm(zone, serial)
+	return c, true
+}
+
+// Offer stores rrs, a full transfer of zone a reader made anyway, when named still serves its
+// serial (checked under zone's lock, so a newer change already in the copy is never replaced
+// by older data). It is best effort: a failure is logged and counted, never returned.
+func (s *Syncer) Offer(ctx context.Context, zone string, rrs []dns.RR) {
+	if len(rrs) == 0 || !s.cfg.Managed(zone) {
+		return
+	}
+	soa, ok := rrs[0].(*dns.SOA)
+	if !ok {
+		return
+	}
+	if have, ok := s.cfg.Copy.Serial(zone); ok && have == soa.Serial {
+		s.cfg.Copy.Confirm(zone, have)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.Timeout)
+	defer cancel()
+	unlock, err := s.locks.lock(ctx, zone)
+	if err != nil {
+		return
+	}
+	defer unlock()
+	if have, ok := s.cfg.Copy.Serial(zone); ok && have == soa.Serial {
+		return
+	}
+	if cur, err := s.cfg.DNS.Serial(ctx, zone); err != nil || cur != soa.Serial {
+		return // named moved on: its NOTIFY or the sweep brings the copy along
+	}
+	if err := s.store(ctx, zone, rrs, nil); err != nil {
+		s.failed("read", zone, err)
+	}
+}

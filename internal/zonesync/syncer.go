@@ -1,0 +1,194 @@
+package zonesync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/bindgate/bindgate/internal/bindkey"
+	"github.com/bindgate/bindgate/internal/dnsclient"
+	"github.com/bindgate/bindgate/internal/zonecopy"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultInterval  = 60 * time.Second
+	DefaultWorkers   = 4
+	DefaultQueueSize = 4096
+	DefaultTimeout   = 30 * time.Second // one fetch (IXFR, perhaps AXFR, and the copy's write)
+)
+
+// DNS is the part of the DNS client the Syncer uses; *dnsclient.Client implements it.
+type DNS interface {
+	Serial(ctx context.Context, zone string) (uint32, error)
+	Transfer(ctx context.Context, zone string) ([]dns.RR, error)
+	IXFR(ctx context.Context, zone string, serial uint32) (dnsclient.IXFRResult, error)
+}
+
+// Config configures a Syncer. DNS, Copy, Key and Managed are required.
+type Config struct {
+	// NotifyAddr is the loopback host:port the NOTIFY listener binds, UDP and TCP; port 0
+	// picks a free port (tests). "" runs no listener (the sweep alone keeps the copy).
+	NotifyAddr string
+	// Key is bindgate's TSIG key (the transfer key), called per message: NOTIFYs must be
+	// signed with it.
+	Key  func() bindkey.Key
+	DNS  DNS
+	Copy *zonecopy.Store
+	// Managed reports whether bindgate manages zone (a registry entry).
+	Managed func(zone string) bool
+	// Zones lists the managed zones, for the sweep.
+	Zones func() []string
+	// Interval is the sweep's period (default 60 s; negative: no sweep). Workers fetch at
+	// once (default 4), at most QueueSize zones wait (default 4096).
+	Interval  time.Duration
+	Workers   int
+	QueueSize int
+	// Timeout bounds one fetch (default 30 s).
+	Timeout time.Duration
+	Logger  *slog.Logger
+	// OnError, when set, counts a failed update of the copy by its source: "api" (Record),
+	// "notify", "sweep" or "read" (Offer).
+	OnError func(source string)
+}
+
+// Syncer keeps the zone copy current. Its methods are safe for concurrent use.
+type Syncer struct {
+	cfg   Config
+	log   *slog.Logger
+	locks zoneLocks
+
+	udp  net.PacketConn
+	tcp  net.Listener
+	srvs []*dns.Server
+
+	qmu     sync.Mutex
+	pending map[string]bool // queued and not yet taken by a worker
+	queue   chan string
+
+	root   context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	closed sync.Once
+}
+
+// New binds the NOTIFY listener (so NotifyAddr is known before any zone is created) and
+// returns a Syncer that does nothing more until Start.
+func New(cfg Config) (*Syncer, error) {
+	if cfg.DNS == nil || cfg.Copy == nil || cfg.Key == nil || cfg.Managed == nil {
+		return nil, errors.New("zonesync: DNS, Copy, Key and Managed are required")
+	}
+	if cfg.Interval == 0 {
+		cfg.Interval = DefaultInterval
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = DefaultWorkers
+	}
+	if cfg.QueueSize <= 0 {
+		cfg.QueueSize = DefaultQueueSize
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.Zones == nil {
+		cfg.Zones = func() []string { return nil }
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Syncer{cfg: cfg, log: cfg.Logger, pending: map[string]bool{}, queue: make(chan string, cfg.QueueSize)}
+	s.locks.m = map[string]*zoneLock{}
+	s.root, s.cancel = context.WithCancel(context.Background())
+	if cfg.NotifyAddr != "" {
+		if err := s.listen(cfg.NotifyAddr); err != nil {
+			s.cancel()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// NotifyAddr is the address the listener is bound to (its real port when Config asked for 0),
+// or nil without a listener.
+func (s *Syncer) NotifyAddr() *net.UDPAddr {
+	if s.udp == nil {
+		return nil
+	}
+	return s.udp.LocalAddr().(*net.UDPAddr)
+}
+
+// Start serves NOTIFY and starts the workers and the sweep; the first sweep runs at once.
+func (s *Syncer) Start() {
+	for _, srv := range s.srvs {
+		s.wg.Go(func() {
+			if err := srv.ActivateAndServe(); err != nil && s.root.Err() == nil {
+				s.log.Error("zonesync: NOTIFY listener stopped", "err", err)
+			}
+		})
+	}
+	for range s.cfg.Workers {
+		s.wg.Go(s.work)
+	}
+	if s.cfg.Interval > 0 {
+		s.wg.Go(s.sweepLoop)
+	}
+}
+
+// Close stops the listener, the workers and the sweep and waits for them; a fetch in flight
+// is cancelled. Close is idempotent; call it before closing the DNS client.
+func (s *Syncer) Close() error {
+	s.closed.Do(func() {
+		s.cancel()
+		for _, srv := range s.srvs {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			if err := srv.ShutdownContext(ctx); err != nil {
+				// Never started: close the sockets ourselves.
+				s.closeSockets()
+			}
+			cancel()
+		}
+		s.closeSockets()
+		s.wg.Wait()
+	})
+	return nil
+}
+
+func (s *Syncer) closeSockets() {
+	if s.udp != nil {
+		_ = s.udp.Close()
+	}
+	if s.tcp != nil {
+		_ = s.tcp.Close()
+	}
+}
+
+// failed logs and counts a failed update of zone's copy.
+func (s *Syncer) failed(source, zone string, err error) {
+	s.log.Error("zone copy update failed", "zone", zone, "source", source, "err", err)
+	if s.cfg.OnError != nil {
+		s.cfg.OnError(source)
+	}
+}
+
+// Hold takes zone's copy lock: no fetch of zone runs until release is called. The records
+// committer holds it from before it sends an UPDATE until Record has stored the change.
+func (s *Syncer) Hold(ctx context.Context, zone string) (release func(), err error) {
+	return s.locks.lock(ctx, zone)
+}
+
+// Record brings zone's copy up to named's serial, attributing the last change it fetches to
+// actors; the caller holds zone's lock (Hold). A failure is logged and counted here and
+// returned with the copy's error kind (a full disk stays InsufficientStorage).
+func (s *Syncer) Record(ctx context.Context, zone string, actors []zonecopy.Actor) error {
+	if err := s.fetchLocked(ctx, zone, actors); err != nil {
+		s.failed("api", zone, err)
+		return fmt.Errorf("zone %s: recording the change in the zone copy: %w", zone, err)
+	}
+	return nil
+}

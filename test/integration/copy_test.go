@@ -1,0 +1,193 @@
+package integration
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/bindgate/bindgate/internal/bindkey"
+	"github.com/bindgate/bindgate/internal/dnsclient"
+	"github.com/bindgate/bindgate/internal/zonecopy"
+)
+
+// readCopy opens a snapshot of bindgate's zone copy directory (copied first, so the test never
+// touches files bindgate may be writing) and returns the store.
+func readCopy(t *testing.T, s *stack) *zonecopy.Store {
+	t.Helper()
+	src := filepath.Join(s.named.Dir, "bindgate-state", "copies")
+	dst := t.TempDir()
+	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
+		t.Fatalf("copy %s: %v", src, err)
+	}
+	st, err := zonecopy.Open(t.Context(), zonecopy.Config{Dir: dst})
+	if err != nil {
+		t.Fatalf("open copy: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// copyHas polls until the copy of zone holds every record in want (one-line presentation
+// text), failing the test after within.
+func copyHas(t *testing.T, s *stack, zone string, within time.Duration, want ...string) *zonecopy.Store {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		st := readCopy(t, s)
+		var have []string
+		if c, ok := st.Current(zone); ok {
+			for _, rr := range c.RRs {
+				have = append(have, strings.Join(strings.Fields(rr.String()), " "))
+			}
+		}
+		missing := slices.DeleteFunc(slices.Clone(want), func(w string) bool { return slices.Contains(have, w) })
+		if len(missing) == 0 {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("zone copy of %s lacks %v after %v; it holds %v", zone, missing, within, have)
+		}
+		<-tick.C
+	}
+}
+
+func directClient(t *testing.T, s *stack) *dnsclient.Client {
+	t.Helper()
+	key := s.named.Key
+	c, err := dnsclient.New(dnsclient.Config{Addr: s.named.DNSAddr, Key: func() bindkey.Key { return key }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// TestCopyFollowsEveryChange: the copy gets the API's changes (with their caller) and bindy's
+// direct TSIG updates (external) within 2 s, named NOTIFYs bindgate through the also-notify
+// entry bindgate added, and that entry is kept through PATCH alsoNotify.
+func TestCopyFollowsEveryChange(t *testing.T) {
+	const zone = "copy.test"
+	s, records, rrsets := recordStack(t, zone)
+	c := directClient(t, s)
+
+	show := showzone(t, s, zone)
+	if !strings.Contains(show, `key "`+s.named.Key.Name+`"`) || !strings.Contains(show, "also-notify") {
+		t.Fatalf("zone lacks bindgate's also-notify entry: %s", show)
+	}
+
+	r := s.do("POST", records, map[string]any{"name": "api1", "type": "A", "value": "192.0.2.1"})
+	s.expect(r, http.StatusCreated, "")
+	reqID := r.Header.Get("X-Request-Id")
+
+	m := new(dns.Msg)
+	m.SetUpdate(zone + ".")
+	rr, _ := dns.NewRR("direct1." + zone + ". 300 IN A 192.0.2.2")
+	m.Insert([]dns.RR{rr})
+	if err := c.Update(t.Context(), m); err != nil {
+		t.Fatal(err)
+	}
+	st := copyHas(t, s, zone, 2*time.Second,
+		"api1.copy.test. 3600 IN A 192.0.2.1", "direct1.copy.test. 300 IN A 192.0.2.2")
+
+	hist, err := st.History(zone, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var api, ext bool
+	for _, h := range hist {
+		ch, err := st.Change(zone, h.To)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range ch.Added {
+			switch a.Header().Name {
+			case "api1.copy.test.":
+				api = true
+				if !slices.Equal(h.Actors, []zonecopy.Actor{{Principal: "shared-token", RequestID: reqID}}) {
+					t.Errorf("API change actors %+v, want shared-token/%s", h.Actors, reqID)
+				}
+			case "direct1.copy.test.":
+				ext = true
+				if len(h.Actors) != 0 {
+					t.Errorf("direct change has actors %+v, want external", h.Actors)
+				}
+			}
+		}
+	}
+	if !api || !ext {
+		t.Fatalf("history lacks a change (api %v, direct %v): %+v", api, ext, hist)
+	}
+
+	// A burst of direct updates (a lost NOTIFY here or there is the sweep's): all arrive.
+	var want []string
+	for i := range 20 {
+		m := new(dns.Msg)
+		m.SetUpdate(zone + ".")
+		line := fmt.Sprintf("burst%d.copy.test. 300 IN TXT \"n%d\"", i, i)
+		rr, _ := dns.NewRR(line)
+		m.Insert([]dns.RR{rr})
+		if err := c.Update(t.Context(), m); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, line)
+	}
+	copyHas(t, s, zone, 2*time.Second, want...)
+
+	// PATCH alsoNotify: the caller's list replaces theirs, bindgate's entry stays.
+	s.expect(s.do("PATCH", "/api/v1/zones/"+zone, map[string]any{"alsoNotify": []string{"127.0.0.9"}}), http.StatusOK, "")
+	show = showzone(t, s, zone)
+	if !strings.Contains(show, `key "`+s.named.Key.Name+`"`) || !strings.Contains(show, "127.0.0.9") {
+		t.Fatalf("after PATCH: %s", show)
+	}
+	_ = rrsets
+}
+
+// TestCopyServesReads: GET rrsets and export answer from the copy, and what they answer is
+// what an AXFR gives, byte for byte.
+func TestCopyServesReads(t *testing.T) {
+	const zone = "reads.test"
+	s, records, rrsets := recordStack(t, zone)
+	c := directClient(t, s)
+	for i := range 5 {
+		s.expect(s.do("POST", records, map[string]any{"name": fmt.Sprintf("Host%d", i), "type": "A", "value": fmt.Sprintf("192.0.2.%d", i+1)}), http.StatusCreated, "")
+	}
+	s.expect(s.do("POST", records, map[string]any{"name": "host0", "type": "TXT", "value": "b"}), http.StatusCreated, "")
+	serial, ok := soa(t, s.named.DNSAddr, zone)
+	if !ok {
+		t.Fatal("no SOA")
+	}
+	copyHas(t, s, zone, 2*time.Second, "host4.reads.test. 3600 IN A 192.0.2.5")
+
+	axfr, err := c.Transfer(t.Context(), zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	canon, err := zonecopy.Canonical(zone, axfr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "; zone %s, serial %d, exported by bindgate\n$ORIGIN %s.\n", zone, serial, zone)
+	for _, rr := range canon {
+		b.WriteString(rr.String() + "\n")
+	}
+	exp := s.do("GET", "/api/v1/zones/"+zone+"/export", nil)
+	s.expect(exp, http.StatusOK, "")
+	if exp.Raw != b.String() {
+		t.Fatalf("export from the copy differs from the AXFR:\n%s\nwant\n%s", exp.Raw, b.String())
+	}
+	got := s.do("GET", rrsets, nil)
+	s.expect(got, http.StatusOK, "")
+	if etag := got.Header.Get("ETag"); !strings.Contains(etag, fmt.Sprint(serial)) {
+		t.Errorf("ETag %q, want the serial %d", etag, serial)
+	}
+}
