@@ -241,7 +241,9 @@ func TestUnreachable(t *testing.T) {
 // one fails before any reply byte and is retried once on a fresh connection.
 func TestRetryOnClosedIdleConn(t *testing.T) {
 	t.Parallel()
-	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) { dnsclienttest.Reply(w, r, dns.RcodeSuccess, dnsclienttest.SignOK, 0) })
+	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) {
+		dnsclienttest.Reply(w, r, dns.RcodeSuccess, dnsclienttest.SignOK, 0)
+	})
 	c := newClient(t, f.Addr, nil)
 	for i, step := range []struct {
 		closeFirst bool
@@ -297,7 +299,9 @@ func TestRetryExactlyOnce(t *testing.T) {
 // (the crash suite found the retry's error shadowed by the round trip's).
 func TestRetryDialFails(t *testing.T) {
 	t.Parallel()
-	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) { dnsclienttest.Reply(w, r, dns.RcodeSuccess, dnsclienttest.SignOK, 0) })
+	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) {
+		dnsclienttest.Reply(w, r, dns.RcodeSuccess, dnsclienttest.SignOK, 0)
+	})
 	// A proxy in front of the fake, whose listener closes to refuse the retry's dial.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -398,7 +402,9 @@ func TestUpdateLeavesMessageAlone(t *testing.T) {
 
 func TestObserve(t *testing.T) {
 	t.Parallel()
-	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) { dnsclienttest.Reply(w, r, dns.RcodeRefused, dnsclienttest.SignOK, 0) })
+	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) {
+		dnsclienttest.Reply(w, r, dns.RcodeRefused, dnsclienttest.SignOK, 0)
+	})
 	type call struct {
 		Op  string
 		Err error
@@ -432,7 +438,9 @@ func TestObserve(t *testing.T) {
 
 func TestClosed(t *testing.T) {
 	t.Parallel()
-	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) { dnsclienttest.Reply(w, r, dns.RcodeSuccess, dnsclienttest.SignOK, 0) })
+	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) {
+		dnsclienttest.Reply(w, r, dns.RcodeSuccess, dnsclienttest.SignOK, 0)
+	})
 	c := newClient(t, f.Addr, nil)
 	if err := c.Update(t.Context(), updateMsg(t)); err != nil {
 		t.Fatal(err)
