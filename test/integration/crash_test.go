@@ -239,7 +239,7 @@ func zoneCounts(m *model) string {
 	return fmt.Sprintf("present %d, deleted %d, unknown %d, absent %d", c[zonePresent], c[zoneDeleted], c[zoneUnknown], c[zoneAbsent])
 }
 
-func (f *faultStack) stateDir() string { return f.named.BindgateEnv()["BINDGATE_STATE_DIR"] }
+func (f *faultStack) stateDir() string { return f.bg.stateDir }
 
 // dirZones lists the zones that have a file with suffix in dir, and any temp files there.
 func dirZones(t *testing.T, dir, suffix string) (zones map[string]bool, temps []string) {

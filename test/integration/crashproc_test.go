@@ -71,10 +71,11 @@ func bindgateBinary(t *testing.T) string {
 // bgProc is bindgate running as a child process in front of a named, on one loopback port
 // kept across restarts (so clients need not be told), its log appended to a file.
 type bgProc struct {
-	t       *testing.T
-	bin     string
-	env     []string
-	logPath string
+	t        *testing.T
+	bin      string
+	env      []string
+	logPath  string
+	stateDir string // BINDGATE_STATE_DIR
 
 	mu   sync.Mutex
 	url  string
@@ -95,7 +96,7 @@ func startBindgate(t *testing.T, n *namedproc.Named, mod func(env map[string]str
 	if mod != nil {
 		mod(env)
 	}
-	p := &bgProc{t: t, bin: bindgateBinary(t), logPath: filepath.Join(n.Dir, "bindgate.log")}
+	p := &bgProc{t: t, bin: bindgateBinary(t), logPath: filepath.Join(n.Dir, "bindgate.log"), stateDir: env["BINDGATE_STATE_DIR"]}
 	for k, v := range env {
 		p.env = append(p.env, k+"="+v)
 	}
