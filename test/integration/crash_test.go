@@ -118,6 +118,8 @@ func TestCrash(t *testing.T) {
 
 	// Rounds of bindgate SIGKILLs.
 	kills, deadline := 0, time.Now().Add(cfg.budget)
+	// The kill rounds stop at the first broken invariant; the named rounds run regardless, so a
+	// run always reports the NZD-loss restore (the headline).
 	for round := 1; kills < cfg.kills && time.Now().Before(deadline) && !t.Failed(); round++ {
 		st := startStream(ws)
 		for i := 0; i < killsPerRound && kills < cfg.kills; i++ {
@@ -138,7 +140,7 @@ func TestCrash(t *testing.T) {
 	}
 
 	// named SIGKILLed under load and restarted with its files.
-	if !t.Failed() {
+	{
 		st := startStream(ws)
 		waitRandom(ctl, 200*time.Millisecond, 800*time.Millisecond)
 		if err := syscall.Kill(f.named.PID(), syscall.SIGKILL); err != nil {
@@ -153,9 +155,7 @@ func TestCrash(t *testing.T) {
 	}
 
 	// named loses its NZD, zone files and journals (an emptied volume, bindy #486); bindgate restores.
-	if !t.Failed() {
-		nzdLossRound(t, f, m)
-	}
+	nzdLossRound(t, f, m)
 	t.Logf("%d bindgate kills in %v, whole test %v; outcomes %v; zones %s",
 		kills, killPhase.Round(time.Millisecond), time.Since(began).Round(time.Millisecond), m.counts, zoneCounts(m))
 }
@@ -236,7 +236,8 @@ func zoneCounts(m *model) string {
 	for _, z := range m.snapshot() {
 		c[z.state]++
 	}
-	return fmt.Sprintf("present %d, deleted %d, unknown %d, absent %d", c[zonePresent], c[zoneDeleted], c[zoneUnknown], c[zoneAbsent])
+	return fmt.Sprintf("present %d, deleted %d, unknown %d, gone after a 404 %d, absent %d",
+		c[zonePresent], c[zoneDeleted], c[zoneUnknown], c[zoneGone], c[zoneAbsent])
 }
 
 func (f *faultStack) stateDir() string { return f.bg.stateDir }
@@ -261,7 +262,8 @@ func dirZones(t *testing.T, dir, suffix string) (zones map[string]bool, temps []
 }
 
 // checkZones: every zone created with a 2xx is served, registered and has its file; no zone
-// deleted with a 2xx is served, registered or has a file; and, unknown zones aside, no zone
+// deleted with a 2xx (or refused) is served, registered or has a file; one that a DELETE
+// called missing is neither served nor registered; and, zones of unknown outcome aside, no zone
 // file lacks a registry entry nor the reverse.
 func checkZones(t *testing.T, f *faultStack, snap []zoneModel, label string) {
 	t.Helper()
@@ -283,6 +285,22 @@ func checkZones(t *testing.T, f *faultStack, snap []zoneModel, label string) {
 			if served || reg[z.name] || files[z.name] {
 				p = append(p, fmt.Sprintf("zone %s was deleted with a 2xx and came back: served %v, registered %v, file %v", z.name, served, reg[z.name], files[z.name]))
 			}
+		case zoneAbsent:
+			if served || reg[z.name] || files[z.name] {
+				p = append(p, fmt.Sprintf("zone %s was refused yet exists: served %v, registered %v, file %v", z.name, served, reg[z.name], files[z.name]))
+			}
+		case zoneGone:
+			if served || reg[z.name] {
+				p = append(p, fmt.Sprintf("zone %s: DELETE answered 404 yet it exists: served %v, registered %v", z.name, served, reg[z.name]))
+			}
+			// A create killed after writing the file and before addzone leaves the file, and
+			// the DELETE's 404 leaves it too. Litter, not a lost or resurrected zone: reported,
+			// not failed (the invariant exempts zones whose create had an unknown outcome).
+			if files[z.name] && !f.orphans[z.name] {
+				f.orphans[z.name] = true
+				t.Logf("%s: orphan zone file %s.zone (create killed midway, then DELETE 404)", label, z.name)
+			}
+			unknownZones[z.name] = true
 		case zoneUnknown:
 			unknownZones[z.name] = true
 		}

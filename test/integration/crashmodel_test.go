@@ -58,14 +58,15 @@ func httpOutcome(r response, err error) outcome {
 type modelState int
 
 const (
-	zoneAbsent  modelState = iota // never created (create refused)
+	zoneAbsent  modelState = iota // create refused
 	zonePresent                   // created with a 2xx, not deleted since
 	zoneUnknown                   // a create or delete of unknown outcome, not settled since
 	zoneDeleted                   // deleted with a 2xx: must never come back
+	zoneGone                      // unknown, then a DELETE answered 404
 )
 
 func (s modelState) String() string {
-	return [...]string{"absent", "present", "unknown", "deleted"}[s]
+	return [...]string{"absent", "present", "unknown", "deleted", "gone"}[s]
 }
 
 // rrFact is what the model knows of one owner name's A RRset.
@@ -293,11 +294,16 @@ func (w *writer) deleteZone(z *zoneModel) outcome {
 	w.m.note("delete", o)
 	w.m.mu.Lock()
 	defer w.m.mu.Unlock()
-	switch o {
-	case acked:
+	switch {
+	case o == acked:
 		z.state = zoneDeleted
-	case unknown:
+	case o == unknown:
 		z.state = zoneUnknown
+	case r.Status == http.StatusNotFound && z.state == zoneUnknown:
+		// An unsettled zone that bindgate calls missing must be gone from named and the
+		// registry (issue 9 item 1: a DELETE finding it gone from BIND but registered removes
+		// the entry). A zone created with a 2xx stays present, so its loss is reported.
+		z.state = zoneGone
 	}
 	return o
 }
