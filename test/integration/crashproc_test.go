@@ -258,8 +258,8 @@ func (p *bgProc) restart() {
 // harness's shape (stack.do, stack.expect) pointed at the child.
 type faultStack struct {
 	*stack
-	bg      *bgProc
-	orphans map[string]bool // orphan zone files already reported (crash suite)
+	bg       *bgProc
+	reported map[string]bool // problems the crash suite has reported (faultStack.fresh)
 }
 
 // startFaultStack starts named (opts as namedtest.Start takes them) and the bindgate binary.
@@ -271,7 +271,7 @@ func startFaultStack(t *testing.T, opts namedproc.Options, mod func(env map[stri
 	s := &stack{t: t, named: n, logs: &syncBuffer{}, url: bg.URL(),
 		client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}}
 	s.rndc = s.rndcClient(n.Key)
-	return &faultStack{stack: s, bg: bg, orphans: map[string]bool{}}
+	return &faultStack{stack: s, bg: bg, reported: map[string]bool{}}
 }
 
 // restartBindgate SIGKILLs and restarts the child, pointing the client at it again.
