@@ -6,7 +6,7 @@ BIN      := bin/bindgate
 NAMED    := $(shell command -v named 2>/dev/null || ls /usr/sbin/named 2>/dev/null)
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build bench bind9 fuzz clean
+.PHONY: run test build bench bind9 fuzz chaos clean
 
 ## run: start a private named on loopback and the API in front of it (prints URL, token, curl example)
 run: bind9 build
@@ -20,6 +20,15 @@ test: bind9
 ## build: the static binary in bin/, version stamped from git
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/bindgate
+
+## chaos: the crash and fault suite at length: CHAOS_KILLS SIGKILLs of bindgate (default 300) within
+## CHAOS_TIME (default 20m), then named killed and named's NZD lost; SEED=<n> replays a run's choices
+CHAOS_KILLS   ?= 300
+CHAOS_TIME    ?= 20m
+CHAOS_TIMEOUT ?= 60m
+chaos: bind9
+	CI=true CHAOS_KILLS=$(CHAOS_KILLS) CHAOS_TIME=$(CHAOS_TIME) $(GO) test -race -count=1 -v -timeout $(CHAOS_TIMEOUT) \
+	  -run '^(TestCrash|TestFullDisk|TestNamedStopped)$$' ./test/integration
 
 ## bench: API vs raw control channel, measured in the same run (needs named)
 bench: bind9

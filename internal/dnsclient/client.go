@@ -174,7 +174,10 @@ func (c *Client) exchange(ctx context.Context, op, zone string, m *dns.Msg) (*dn
 			req.Extra = req.Extra[:len(req.Extra)-1]
 		}
 		s.sign(req)
-		r, closed, err := c.roundTrip(ctx, cn, req, s)
+		// err, not a new one: the retry below sets it for the check at the top of the loop.
+		var r *dns.Msg
+		var closed bool
+		r, closed, err = c.roundTrip(ctx, cn, req, s)
 		if r == nil {
 			_ = cn.Close()
 			if l.Reused && cn.read == 0 && isClosed(err) && ctx.Err() == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -290,6 +291,51 @@ func TestRetryExactlyOnce(t *testing.T) {
 	}
 	if d := c.dials.Load(); d != 3 {
 		t.Errorf("%d dials, want 3", d)
+	}
+}
+
+// TestRetryDialFails: the pooled connection was closed and named is gone too (restarting):
+// the fresh dial's failure is the answer, ErrUnreachable, not a nil connection used anyway
+// (the crash suite found the retry's error shadowed by the round trip's).
+func TestRetryDialFails(t *testing.T) {
+	t.Parallel()
+	f := startFake(t, nil, func(w dns.ResponseWriter, r *dns.Msg) {
+		dnsclienttest.Reply(w, r, dns.RcodeSuccess, dnsclienttest.SignOK, 0)
+	})
+	// A proxy in front of the fake, whose listener closes to refuse the retry's dial.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(wg.Wait)
+	t.Cleanup(func() { ln.Close() })
+	wg.Go(func() {
+		for {
+			in, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", f.Addr)
+			if err != nil {
+				in.Close()
+				return
+			}
+			wg.Go(func() { _, _ = io.Copy(out, in); out.Close() })
+			wg.Go(func() { _, _ = io.Copy(in, out); in.Close() })
+		}
+	})
+	c := newClient(t, ln.Addr().String(), nil)
+	if err := c.Update(t.Context(), updateMsg(t)); err != nil {
+		t.Fatal(err)
+	}
+	ln.Close()
+	f.CloseConns()
+	if err := c.Update(t.Context(), updateMsg(t)); !errors.Is(err, ErrUnreachable) {
+		t.Fatalf("Update: %v, want ErrUnreachable", err)
+	}
+	if d := c.dials.Load(); d != 2 {
+		t.Errorf("%d dials, want 2 (the pooled one's retry)", d)
 	}
 }
 

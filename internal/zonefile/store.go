@@ -52,7 +52,34 @@ func OpenStore(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open zone directory: %w", err)
 	}
+	if err := removeTemps(root); err != nil {
+		root.Close()
+		return nil, err
+	}
 	return &Store{dir: dir, root: root}, nil
+}
+
+// removeTemps removes the temp files of zone-file writes that a killed bindgate left between
+// create and rename (.<zone>.zone.tmp-<hex>), as the registry does with its own: nothing else
+// would ever remove them. Other files, named's included, are left alone.
+func removeTemps(root *os.Root) error {
+	d, err := root.Open(".")
+	if err != nil {
+		return fmt.Errorf("open zone directory: %w", err)
+	}
+	ents, err := d.ReadDir(-1)
+	d.Close()
+	if err != nil {
+		return fmt.Errorf("read zone directory: %w", err)
+	}
+	for _, e := range ents {
+		if name := e.Name(); atomicfile.IsTemp(name) && strings.Contains(name, ".zone.tmp-") {
+			if err := root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("remove leftover temp file %s: %w", name, err)
+			}
+		}
+	}
+	return nil
 }
 
 // Dir returns the zone directory as given to OpenStore, cleaned.

@@ -146,6 +146,26 @@ func TestStoreRefusesNames(t *testing.T) {
 	}
 }
 
+// TestOpenStoreRemovesTemps: a zone-file write cut short by SIGKILL leaves its temp file; the
+// next start removes it and nothing else (found by the crash suite, issue 9 item 7).
+func TestOpenStoreRemovesTemps(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	left := ".a.test.zone.tmp-0123456789abcdef"
+	keep := []string{"a.test.zone", "a.test.zone.jnl", "tmp-AbCdEf1234", ".a.test.zone.tmp-short", "_default.nzd"}
+	for _, n := range append([]string{left}, keep...) {
+		touch(t, dir, n)
+	}
+	s, err := OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if diff := cmp.Diff(slices.Sorted(slices.Values(keep)), ls(t, dir)); diff != "" {
+		t.Errorf("files after OpenStore (-want +got):\n%s", diff)
+	}
+}
+
 func TestOpenStore(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
