@@ -180,6 +180,12 @@ func pct(d []time.Duration, p int) time.Duration {
 }
 
 func startAPI(b *testing.B, n *namedproc.Named) string {
+	return startAPIWith(b, n, app.Options{})
+}
+
+// startAPIWith runs bindgate in front of n with opt (its Version, Logger and Listener are
+// set here) and returns its URL.
+func startAPIWith(b *testing.B, n *namedproc.Named, opt app.Options) string {
 	env := n.BindgateEnv()
 	env["BIND_API_TOKEN"] = benchToken
 	env["RATE_LIMIT_ENABLED"] = "false" // one client sends thousands of requests
@@ -196,7 +202,8 @@ func startAPI(b *testing.B, n *namedproc.Named) string {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := app.Run(ctx, cfg, app.Options{Version: "bench", Logger: slog.New(slog.DiscardHandler), Listener: ln}); err != nil {
+		opt.Version, opt.Logger, opt.Listener = "bench", slog.New(slog.DiscardHandler), ln
+		if err := app.Run(ctx, cfg, opt); err != nil {
 			b.Error(err)
 		}
 	}()

@@ -51,6 +51,12 @@ type Options struct {
 	Reload func() (config.Config, error)
 	// KeyCheckInterval defaults to 30 s.
 	KeyCheckInterval time.Duration
+	// NoCopy is for the benchmark that measures what the zone copy costs and saves (issue 9):
+	// the records service neither records changes in the copy before answering nor reads
+	// from it, as before the copy existed (RRsets and export by AXFR). The copy still follows
+	// named by NOTIFY and the sweep. Never set it in production: a 2xx then no longer means
+	// the change is in the durable copy.
+	NoCopy bool
 }
 
 // zoneCountInterval is how often bindcar_zones_managed is refreshed besides GET /zones
@@ -261,10 +267,14 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 	if err != nil {
 		return fail(err)
 	}
-	recs, err := records.New(records.Config{
+	rc := records.Config{
 		DNS: dnsClient, Zones: h.zones, Logger: log, History: copies, Copy: h.sync,
 		OnSend: func(parts, _ int, _ error) { h.metrics.ObserveBatch(parts) },
-	})
+	}
+	if opt.NoCopy {
+		rc.Copy = nil
+	}
+	recs, err := records.New(rc)
 	if err != nil {
 		return fail(err)
 	}

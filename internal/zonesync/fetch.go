@@ -92,7 +92,7 @@ func (s *Syncer) Fresh(ctx context.Context, zone string) (zonecopy.Copy, bool) {
 	serial, err := s.cfg.DNS.Serial(ctx, zone)
 	if err != nil || serial != have {
 		if err == nil {
-			s.enqueue(zone) // behind: let a worker catch up
+			s.enqueue(zone, 0, false) // behind: let a worker catch up
 		}
 		return zonecopy.Copy{}, false
 	}

@@ -75,12 +75,26 @@ func (s *Syncer) serveNotify(w dns.ResponseWriter, r *dns.Msg) {
 			m.Rcode = dns.RcodeRefused
 			break
 		}
-		s.enqueue(zone)
+		serial, hinted := announced(r, zone)
+		s.enqueue(zone, serial, hinted)
 	}
 	if t != nil {
 		m.SetTsig(t.Hdr.Name, t.Algorithm, 300, time.Now().Unix())
 	}
 	_ = w.WriteMsg(m)
+}
+
+// announced returns the serial in a NOTIFY's answer section (RFC 1996 §3.7: the SOA the
+// primary now serves, which named includes), if it carries the zone's SOA.
+func announced(r *dns.Msg, zone string) (uint32, bool) {
+	for _, rr := range r.Answer {
+		if soa, ok := rr.(*dns.SOA); ok {
+			if z, err := zonename.Normalize(soa.Hdr.Name); err == nil && z == zone {
+				return soa.Serial, true
+			}
+		}
+	}
+	return 0, false
 }
 
 // provider is the dns.TsigProvider of the listener: bindgate's current key, nothing else.

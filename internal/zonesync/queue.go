@@ -2,19 +2,35 @@ package zonesync
 
 import "context"
 
+// waiting is a queued zone's state until a worker takes it.
+type waiting struct {
+	// serial is the newest serial NOTIFYs announced for the zone (their SOA); valid only while
+	// hinted holds, which a queueing without an announced serial (an SOA-less NOTIFY, Fresh)
+	// clears.
+	serial uint32
+	hinted bool
+}
+
 // enqueue queues zone for a fetch unless it is already waiting (NOTIFYs coalesce). A zone
 // being fetched is not "waiting": a NOTIFY during its fetch queues it again, so a change that
 // came after the fetch read named is fetched too. A full queue drops the zone; the sweep
 // catches it. It reports whether the zone was queued.
-func (s *Syncer) enqueue(zone string) bool {
+//
+// hinted says that serial is the one named announced (a NOTIFY's SOA): the fetch is skipped
+// when, once the worker holds the zone's lock, the copy already has that serial. This is
+// the common case after an API change, which Record brought into the copy while named's
+// NOTIFY for it waited, and it spares named a transfer and the committer a lock wait.
+func (s *Syncer) enqueue(zone string, serial uint32, hinted bool) bool {
 	s.qmu.Lock()
 	defer s.qmu.Unlock()
-	if s.pending[zone] {
+	if w, ok := s.pending[zone]; ok {
+		// Keep the newest announced serial; anything unannounced forces the fetch.
+		s.pending[zone] = waiting{serial: serial, hinted: hinted && w.hinted}
 		return true
 	}
 	select {
 	case s.queue <- zone:
-		s.pending[zone] = true
+		s.pending[zone] = waiting{serial: serial, hinted: hinted}
 		return true
 	default:
 		s.log.Warn("zonesync: fetch queue full; the sweep will catch the zone up", "zone", zone)
@@ -22,11 +38,13 @@ func (s *Syncer) enqueue(zone string) bool {
 	}
 }
 
-// take marks zone as no longer waiting, just before its fetch.
-func (s *Syncer) take(zone string) {
+// take marks zone as no longer waiting, just before its fetch, and returns what was waiting.
+func (s *Syncer) take(zone string) waiting {
 	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	w := s.pending[zone]
 	delete(s.pending, zone)
-	s.qmu.Unlock()
+	return w
 }
 
 // work fetches queued zones until Close.
@@ -36,16 +54,17 @@ func (s *Syncer) work() {
 		case <-s.root.Done():
 			return
 		case zone := <-s.queue:
-			s.take(zone)
-			if err := s.sync(s.root, zone); err != nil && s.root.Err() == nil {
+			w := s.take(zone)
+			if err := s.sync(s.root, zone, w); err != nil && s.root.Err() == nil {
 				s.failed("notify", zone, err)
 			}
 		}
 	}
 }
 
-// sync fetches zone under its lock, as an external change.
-func (s *Syncer) sync(ctx context.Context, zone string) error {
+// sync fetches zone under its lock, as an external change, unless the copy already has the
+// serial NOTIFY announced (w).
+func (s *Syncer) sync(ctx context.Context, zone string, w waiting) error {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
 	unlock, err := s.locks.lock(ctx, zone)
@@ -53,5 +72,8 @@ func (s *Syncer) sync(ctx context.Context, zone string) error {
 		return err
 	}
 	defer unlock()
+	if have, ok := s.cfg.Copy.Serial(zone); ok && w.hinted && have == w.serial {
+		return nil
+	}
 	return s.fetchLocked(ctx, zone, nil)
 }

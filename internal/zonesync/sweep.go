@@ -61,7 +61,7 @@ func (s *Syncer) check(ctx context.Context, zone string) {
 		s.cfg.Copy.Confirm(zone, serial)
 		return
 	}
-	if err := s.sync(ctx, zone); err != nil && ctx.Err() == nil {
+	if err := s.sync(ctx, zone, waiting{}); err != nil && ctx.Err() == nil {
 		s.failed("sweep", zone, err)
 	}
 }

@@ -69,7 +69,7 @@ type Syncer struct {
 	srvs []*dns.Server
 
 	qmu     sync.Mutex
-	pending map[string]bool // queued and not yet taken by a worker
+	pending map[string]waiting // queued and not yet taken by a worker
 	queue   chan string
 
 	root   context.Context
@@ -102,7 +102,7 @@ func New(cfg Config) (*Syncer, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Syncer{cfg: cfg, log: cfg.Logger, pending: map[string]bool{}, queue: make(chan string, cfg.QueueSize)}
+	s := &Syncer{cfg: cfg, log: cfg.Logger, pending: map[string]waiting{}, queue: make(chan string, cfg.QueueSize)}
 	s.locks.m = map[string]*zoneLock{}
 	s.root, s.cancel = context.WithCancel(context.Background())
 	if cfg.NotifyAddr != "" {

@@ -2,6 +2,7 @@ package zonesync
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -173,10 +174,54 @@ func TestNotifyCoalesces(t *testing.T) {
 	}
 }
 
+// TestNotifyAtCopySerial checks that a NOTIFY announcing the serial the copy already has
+// (named's NOTIFY for a change Record brought in) costs no transfer, while one announcing
+// another serial, or none, is fetched.
+func TestNotifyAtCopySerial(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	if err := f.sync.sync(t.Context(), "example.test", waiting{}); err != nil { // first copy
+		t.Fatal(err)
+	}
+	have, _ := f.copy.Serial("example.test")
+	before := len(f.zone.Messages())
+	announce := func(serial uint32) *dns.Msg {
+		m := signedNotify()
+		soa, _ := dns.NewRR(fmt.Sprintf("example.test. 300 IN SOA ns1.example.test. admin.example.test. %d 3600 600 604800 300", serial))
+		m.Answer = []dns.RR{soa}
+		return m
+	}
+	f.sync.serveNotify(&recorder{}, announce(have))
+	if err := f.sync.sync(t.Context(), "example.test", f.sync.take("example.test")); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.zone.Messages()) - before; n != 0 {
+		t.Fatalf("a NOTIFY of the copy's serial sent %d messages to named, want none", n)
+	}
+	f.zone.Add(t, "a.example.test. 300 IN A 192.0.2.10")
+	f.sync.serveNotify(&recorder{}, announce(have)) // queued at the old serial...
+	f.sync.serveNotify(&recorder{}, signedNotify()) // ...then one without an SOA: fetch
+	if err := f.sync.sync(t.Context(), "example.test", f.sync.take("example.test")); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.copy.Serial("example.test"); got == have {
+		t.Fatalf("copy still at %d after a NOTIFY without an SOA", got)
+	}
+	have, _ = f.copy.Serial("example.test")
+	f.zone.Add(t, "b.example.test. 300 IN A 192.0.2.11")
+	f.sync.serveNotify(&recorder{}, announce(have+1))
+	if err := f.sync.sync(t.Context(), "example.test", f.sync.take("example.test")); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.copy.Serial("example.test"); got == have {
+		t.Fatalf("copy still at %d after a NOTIFY of a newer serial", got)
+	}
+}
+
 func TestQueueBounded(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, func(c *Config) { c.QueueSize = 1; c.Managed = func(string) bool { return true } })
-	if !f.sync.enqueue("a.test") || f.sync.enqueue("b.test") {
+	if !f.sync.enqueue("a.test", 0, false) || f.sync.enqueue("b.test", 0, false) {
 		t.Fatal("a queue of one took two zones")
 	}
 }
@@ -184,7 +229,7 @@ func TestQueueBounded(t *testing.T) {
 func TestFetchIXFRDeltas(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil)
-	if err := f.sync.sync(t.Context(), "example.test"); err != nil { // first copy: AXFR
+	if err := f.sync.sync(t.Context(), "example.test", waiting{}); err != nil { // first copy: AXFR
 		t.Fatal(err)
 	}
 	f.zone.Add(t, "a.example.test. 300 IN A 192.0.2.10")
@@ -234,7 +279,7 @@ func TestFetchFallsBackToAXFR(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.zone.Add(t, "a.example.test. 300 IN A 192.0.2.10")
-		if err := f.sync.sync(t.Context(), "example.test"); err != nil {
+		if err := f.sync.sync(t.Context(), "example.test", waiting{}); err != nil {
 			t.Fatal(err)
 		}
 		if !slices.Equal(copyLines(t, f.copy), f.zone.Records()) {
@@ -254,7 +299,7 @@ func TestFetchFallsBackToAXFR(t *testing.T) {
 		if err := f.dns.Update(t.Context(), m); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.sync.sync(t.Context(), "example.test"); err != nil {
+		if err := f.sync.sync(t.Context(), "example.test", waiting{}); err != nil {
 			t.Fatal(err)
 		}
 		if axfr, ixfr := f.xfers(); axfr != 1 || ixfr != 1 {
@@ -267,12 +312,12 @@ func TestFetchFallsBackToAXFR(t *testing.T) {
 	t.Run("journal gone", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, nil)
-		if err := f.sync.sync(t.Context(), "example.test"); err != nil {
+		if err := f.sync.sync(t.Context(), "example.test", waiting{}); err != nil {
 			t.Fatal(err)
 		}
 		f.zone.Add(t, "a.example.test. 300 IN A 192.0.2.10")
 		f.zone.ForgetJournal()
-		if err := f.sync.sync(t.Context(), "example.test"); err != nil {
+		if err := f.sync.sync(t.Context(), "example.test", waiting{}); err != nil {
 			t.Fatal(err)
 		}
 		if !slices.Equal(copyLines(t, f.copy), f.zone.Records()) {
