@@ -106,6 +106,13 @@ func (s *Server) getRRsets(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if data.Encoded != nil { // the read cache's body, encoded as writeJSON would
+		setSerial(w, data.Serial)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(data.Encoded)
+		return nil
+	}
 	writeWithSerial(w, data.Serial, data)
 	return nil
 }
@@ -179,8 +186,13 @@ func (s *Server) exportZone(w http.ResponseWriter, r *http.Request) error {
 // writeWithSerial writes v with 200 and the zone's SOA serial, quoted, as the ETag, for
 // If-Match on the next PATCH or PUT (see serialPrecondition).
 func writeWithSerial(w http.ResponseWriter, serial uint32, v any) {
-	w.Header().Set("ETag", strconv.Quote(strconv.FormatUint(uint64(serial), 10)))
+	setSerial(w, serial)
 	writeJSON(w, http.StatusOK, v)
+}
+
+// setSerial sets the ETag to the zone's SOA serial, quoted.
+func setSerial(w http.ResponseWriter, serial uint32) {
+	w.Header().Set("ETag", strconv.Quote(strconv.FormatUint(uint64(serial), 10)))
 }
 
 // zoneAndPrecondition reads the zone name and If-Match of an RRset change.

@@ -30,6 +30,8 @@ type fakeRecords struct {
 	serial uint32
 	sent   int // changes applied, as updates would have been sent
 	err    error
+	// encoded, when set, is the Encoded body of an unfiltered RRsets answer (the read cache's).
+	encoded []byte
 }
 
 func (f *fakeRecords) record(c recordCall) error {
@@ -86,8 +88,12 @@ func (f *fakeRecords) RRsets(_ context.Context, z, name, typ string) (records.Zo
 	err := f.record(recordCall{Method: "RRsets", Zone: z, Arg: []string{name, typ}})
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return records.ZoneData{Zone: z, Serial: f.serial, RRsets: []records.RRset{
-		{Name: "www." + z + ".", Type: "A", TTL: 300, Records: []string{"192.0.2.1"}}}}, err
+	d := records.ZoneData{Zone: z, Serial: f.serial, RRsets: []records.RRset{
+		{Name: "www." + z + ".", Type: "A", TTL: 300, Records: []string{"192.0.2.1"}}}}
+	if name == "" && typ == "" {
+		d.Encoded = f.encoded
+	}
+	return d, err
 }
 
 func (f *fakeRecords) Patch(_ context.Context, z string, r records.PatchRequest, ifMatch *uint32) (records.PatchResult, error) {
@@ -236,6 +242,23 @@ func TestRecordRoutes(t *testing.T) {
 				t.Errorf("%d changes applied, want %d", f.sent, tc.sent)
 			}
 		})
+	}
+}
+
+// TestRRsetsPreparedBody: an answer that comes encoded (the read cache's) is written as it is,
+// with the serial as ETag; a filtered one is encoded as always.
+func TestRRsetsPreparedBody(t *testing.T) {
+	t.Parallel()
+	f := &fakeRecords{serial: 100, encoded: []byte(`{"prepared":true}` + "\n")}
+	e := newEnv(t, func(c *Config) { c.Records = f })
+	w := e.do(req{method: "GET", target: "/api/v1/zones/example.com/rrsets"})
+	if w.Code != 200 || w.Body.String() != `{"prepared":true}`+"\n" || w.Header().Get("ETag") != `"100"` ||
+		w.Header().Get("Content-Type") != "application/json" {
+		t.Fatalf("%d %q %v", w.Code, w.Body, w.Header())
+	}
+	w = e.do(req{method: "GET", target: "/api/v1/zones/example.com/rrsets?type=A"})
+	if want := `{"zone":"example.com","serial":100,"rrsets":[{"name":"www.example.com.","type":"A","ttl":300,"records":["192.0.2.1"]}]}` + "\n"; w.Code != 200 || w.Body.String() != want {
+		t.Fatalf("filtered: %d %q", w.Code, w.Body)
 	}
 }
 

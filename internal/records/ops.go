@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -258,19 +257,11 @@ func (s *Service) RRsets(ctx context.Context, zone, name, typ string) (ZoneData,
 		}
 		wantType = t
 	}
-	rrs, err := s.read(ctx, z)
+	p, err := s.read(ctx, z)
 	if err != nil {
 		return ZoneData{}, err
 	}
-	sets, serial := groupRRs(rrs), rrs[0].(*dns.SOA).Serial
-	out := ZoneData{Zone: z, Serial: serial, RRsets: []RRset{}}
-	for _, set := range sortedRRsets(sets) {
-		if wantName != "" && set.name != wantName || wantType != 0 && set.t != wantType {
-			continue
-		}
-		out.RRsets = append(out.RRsets, RRset{Name: set.name, Type: set.typeName(), TTL: set.ttl, Records: set.values()})
-	}
-	return out, nil
+	return p.data(wantName, wantType), nil
 }
 
 // transfer reads zone z by AXFR and groups it; the serial is the SOA's.
@@ -292,18 +283,19 @@ func (s *Service) transfer(ctx context.Context, z string) (map[rrkey]*rrset, uin
 	return groupRRs(rrs), soa.Serial, nil
 }
 
-// read returns zone z's records for the read routes (issue 9 item 6): from the live copy
-// when named serves the copy's serial (one SOA query), else by AXFR, which then feeds the
-// copy. Both give the same form (zonecopy.Canonical: the SOA first, owners in lower case,
-// canonical order), so an answer does not depend on where it came from; the serial, and so
-// the ETag, is the SOA's either way.
-func (s *Service) read(ctx context.Context, z string) ([]dns.RR, error) {
+// read returns zone z's answers for the read routes (issue 9 item 6): from the live copy
+// when named serves the copy's serial (one SOA query, on every read), through the read cache
+// (built once per generation of the copy), else by AXFR, which then feeds the copy. Both give
+// the same answers, built by the same code from the same form (zonecopy.Canonical: the SOA
+// first, owners in lower case, canonical order), so an answer does not depend on where it came
+// from; the serial, and so the ETag, is the SOA's either way.
+func (s *Service) read(ctx context.Context, z string) (*prepared, error) {
 	if err := s.known(ctx, z); err != nil {
 		return nil, err
 	}
 	if s.copy != nil {
-		if c, ok := s.copy.Fresh(ctx, z); ok {
-			return c.RRs, nil
+		if v, ok := s.copy.Fresh(ctx, z); ok {
+			return s.cache.get(z, v), nil
 		}
 	}
 	rrs, err := s.dns.Transfer(ctx, z)
@@ -320,7 +312,7 @@ func (s *Service) read(ctx context.Context, z string) ([]dns.RR, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: AXFR of %s: %w", errInternal, z, err)
 	}
-	return out, nil
+	return fromTransfer(z, out), nil
 }
 
 // mapTransfer maps an AXFR failure: BIND refusing the transfer is the zone's configuration,
@@ -476,23 +468,11 @@ func (s *Service) Export(ctx context.Context, zone string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	rrs, err := s.read(ctx, z)
+	p, err := s.read(ctx, z)
 	if err != nil {
 		return "", err
 	}
-	var b strings.Builder
-	serial := ""
-	if len(rrs) > 0 {
-		if soa, ok := rrs[0].(*dns.SOA); ok {
-			serial = strconv.FormatUint(uint64(soa.Serial), 10)
-		}
-	}
-	fmt.Fprintf(&b, "; zone %s, serial %s, exported by bindgate\n$ORIGIN %s.\n", z, serial, z)
-	for _, rr := range rrs {
-		b.WriteString(rr.String())
-		b.WriteByte('\n')
-	}
-	return b.String(), nil
+	return p.exportText(), nil
 }
 
 // keyOf is the RRset key of rr.

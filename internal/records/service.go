@@ -46,6 +46,9 @@ type Config struct {
 	Copy Copy
 	// CopyTimeout bounds recording one update in the copy; 0 means 10 s.
 	CopyTimeout time.Duration
+	// ReadCacheBytes bounds the read cache of answers built from the copy (readcache.go);
+	// 0 means DefaultReadCacheBytes, negative turns the cache off.
+	ReadCacheBytes int64
 }
 
 // Copy is the live zone copy as the records service uses it (issue 9, items 2 and 6).
@@ -54,8 +57,8 @@ type Copy interface {
 	Hold(ctx context.Context, zone string) (release func(), err error)
 	// Record brings the copy up to named, attributing the change to actors (Hold held).
 	Record(ctx context.Context, zone string, actors []zonecopy.Actor) error
-	// Fresh returns the copy when named serves its serial.
-	Fresh(ctx context.Context, zone string) (zonecopy.Copy, bool)
+	// Fresh returns the copy, read-only, when named serves its serial.
+	Fresh(ctx context.Context, zone string) (zonecopy.Snapshot, bool)
 	// Offer stores a transfer made anyway, when it is still named's.
 	Offer(ctx context.Context, zone string, rrs []dns.RR)
 }
@@ -69,6 +72,7 @@ type Service struct {
 	// history is the zone copy (issue 9 item 5); nil without one.
 	history History
 	copy    Copy
+	cache   *readCache
 }
 
 // New returns a Service.
@@ -97,6 +101,7 @@ func New(cfg Config) (*Service, error) {
 		history: cfg.History,
 		commit:  c,
 		copy:    cfg.Copy,
+		cache:   newReadCache(cfg.ReadCacheBytes),
 	}, nil
 }
 

@@ -73,11 +73,15 @@ type RRset struct {
 	Records []string `json:"records"`
 }
 
-// ZoneData is the body of GET /zones/{name}/rrsets.
+// ZoneData is the body of GET /zones/{name}/rrsets. The RRsets of an answer from the read
+// cache are shared with it: read-only.
 type ZoneData struct {
 	Zone   string  `json:"zone"`
 	Serial uint32  `json:"serial"`
 	RRsets []RRset `json:"rrsets"`
+	// Encoded, when set, is this answer already encoded as the API encodes JSON (HTML not
+	// escaped, a final newline): the unfiltered answer from the read cache, written as is.
+	Encoded []byte `json:"-"`
 }
 
 // RRsetChange is one entry of a PATCH (and, without ChangeType, of a PUT). Name is relative

@@ -176,6 +176,7 @@ func (s *Store) loadZone(ctx context.Context, name string) (*zone, error) {
 			From: c.From, To: c.To, At: c.At, Actors: c.Actors, Added: len(add), Removed: len(rem)}})
 	}
 	s.trim(z)
+	z.gen = nextGen()
 	return z, nil
 }
 

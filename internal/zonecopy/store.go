@@ -121,6 +121,7 @@ type zone struct {
 	mu      sync.RWMutex
 	exists  bool
 	cur     state
+	gen     uint64   // cur's generation (nextGen), new whenever cur is
 	hist    []entry  // retained changes, oldest first
 	baseSOA *dns.SOA // SOA at hist[0].From (or the current one with no history)
 	baseAt  time.Time

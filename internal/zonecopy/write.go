@@ -177,7 +177,7 @@ func (s *Store) appendLocked(ctx context.Context, z *zone, ps []pending) error {
 	z.logBytes += int64(len(buf))
 	z.logExists = true
 	z.mu.Lock()
-	z.cur = st
+	z.cur, z.gen = st, nextGen()
 	z.hist = append(z.hist, ents...)
 	z.changed = ents[len(ents)-1].sum.At
 	s.trim(z)
@@ -300,6 +300,7 @@ func (s *Store) writeBase(ctx context.Context, z *zone, st state, now time.Time)
 	z.seq, z.snapBytes, z.logBytes, z.logExists, z.garbage, z.logBad = 0, int64(len(b)), 0, false, 0, false
 	z.mu.Lock()
 	z.exists, z.cur, z.hist, z.baseSOA, z.baseAt, z.changed, z.checked = true, st, nil, st.soa, now, now, time.Time{}
+	z.gen = nextGen()
 	z.mu.Unlock()
 	return nil
 }

@@ -57,8 +57,9 @@
 //     300 IXFRs of a small zone; the AXFR-style answer of a tiny zone is no larger. Not set.
 //
 // Reads (Fresh, Offer) let the RRset and export routes answer from the copy: Fresh returns the
-// copy when one SOA query shows named at the copy's serial; Offer stores a transfer the reader
-// made anyway, when named still serves that serial.
+// copy, as a read-only snapshot without copying a record, when one SOA query shows named at the
+// copy's serial; Offer stores a transfer the reader made anyway, when named still serves that
+// serial.
 //
 // The Syncer owns every goroutine it starts (the two servers, the workers, the sweep); Close
 // stops them and waits. It must be closed before the DNS client it uses. It never sends an

@@ -76,32 +76,32 @@ func (s *Syncer) store(ctx context.Context, zone string, rrs []dns.RR, actors []
 	return nil
 }
 
-// Fresh returns zone's copy (the SOA, then the records in canonical order, as
-// zonecopy.Current) when one SOA query shows named serving the copy's serial. ok is false
-// when there is no copy, named is elsewhere, or the query failed: read named then.
+// Fresh returns zone's copy, as a read-only zonecopy.Snapshot (no record is copied), when one
+// SOA query shows named serving the copy's serial. ok is false when there is no copy, named
+// is elsewhere, or the query failed: read named then.
 //
 // One SOA query, rather than trusting a recent NOTIFY, because NOTIFY is asynchronous: a
 // client that changes a record directly and reads at once must not get the old data with the
 // old ETag. The query costs about as much as any request's first exchange with named, and far
 // less than an AXFR of any zone worth caching.
-func (s *Syncer) Fresh(ctx context.Context, zone string) (zonecopy.Copy, bool) {
+func (s *Syncer) Fresh(ctx context.Context, zone string) (zonecopy.Snapshot, bool) {
 	have, ok := s.cfg.Copy.Serial(zone)
 	if !ok {
-		return zonecopy.Copy{}, false
+		return zonecopy.Snapshot{}, false
 	}
 	serial, err := s.cfg.DNS.Serial(ctx, zone)
 	if err != nil || serial != have {
 		if err == nil {
 			s.enqueue(zone, 0, false) // behind: let a worker catch up
 		}
-		return zonecopy.Copy{}, false
+		return zonecopy.Snapshot{}, false
 	}
-	c, ok := s.cfg.Copy.Current(zone)
-	if !ok || c.Serial != serial {
-		return zonecopy.Copy{}, false
+	v, ok := s.cfg.Copy.Snapshot(zone)
+	if !ok || v.Serial() != serial {
+		return zonecopy.Snapshot{}, false
 	}
 	s.cfg.Copy.Confirm(zone, serial)
-	return c, true
+	return v, true
 }
 
 // Offer stores rrs, a full transfer of zone a reader made anyway, when named still serves its

@@ -334,16 +334,16 @@ func TestSweepFillsAndFresh(t *testing.T) {
 	}
 	f.sync.Sweep(t.Context())
 	c, ok := f.sync.Fresh(t.Context(), "example.test")
-	if !ok || c.Serial != 10 {
-		t.Fatalf("after sweep: %v %v", c.Serial, ok)
+	if !ok || c.Serial() != 10 {
+		t.Fatalf("after sweep: %v %v", c.Serial(), ok)
 	}
 	f.zone.Add(t, "a.example.test. 300 IN A 192.0.2.10") // a lost NOTIFY
 	if _, ok := f.sync.Fresh(t.Context(), "example.test"); ok {
 		t.Fatal("a stale copy counted as fresh")
 	}
 	f.sync.Sweep(t.Context())
-	if c, ok := f.sync.Fresh(t.Context(), "example.test"); !ok || c.Serial != 11 {
-		t.Fatalf("the sweep did not catch up: %v %v", c.Serial, ok)
+	if c, ok := f.sync.Fresh(t.Context(), "example.test"); !ok || c.Serial() != 11 {
+		t.Fatalf("the sweep did not catch up: %v %v", c.Serial(), ok)
 	}
 }
 

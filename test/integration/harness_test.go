@@ -42,6 +42,9 @@ type stack struct {
 	cancel context.CancelFunc
 	done   chan error
 	client *http.Client
+	// noCopy starts the next bindgate with app.Options.NoCopy: reads by AXFR, as before the
+	// copy, to compare the copy's answers against.
+	noCopy bool
 }
 
 // startStack starts named and bindgate; both stop in t.Cleanup.
@@ -109,7 +112,7 @@ func (s *stack) startAPIWith(mod func(env map[string]string), keyCheck time.Dura
 	s.cancel, s.done = cancel, make(chan error, 1)
 	s.url = "http://" + ln.Addr().String()
 	logger := slog.New(slog.NewJSONHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	opts := app.Options{Version: "itest", Logger: logger, Listener: ln}
+	opts := app.Options{Version: "itest", Logger: logger, Listener: ln, NoCopy: s.noCopy}
 	if keyCheck > 0 {
 		opts.Reload = func() (config.Config, error) { return config.Load(nil, lookup) }
 		opts.KeyCheckInterval = keyCheck

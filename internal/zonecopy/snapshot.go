@@ -1,0 +1,77 @@
+package zonecopy
+
+import (
+	"iter"
+	"sync/atomic"
+
+	"github.com/miekg/dns"
+)
+
+// gens numbers the states a store installs, across stores, so that a generation never
+// repeats within a process.
+var gens atomic.Uint64
+
+func nextGen() uint64 { return gens.Add(1) }
+
+// Snapshot is a zone's copy as it stands when taken, read-only and free to take: it shares the
+// store's records, which are never modified once stored (a change builds new ones), and hands
+// them out only as values (a header and the presentation text), so no caller can change the
+// copy through it and none pays for a deep copy. Use Current for records to keep or modify.
+type Snapshot struct {
+	st  state
+	gen uint64
+}
+
+// Snapshot returns zone's copy as it stands; ok is false when there is none. It costs two
+// read locks whatever the zone's size.
+func (s *Store) Snapshot(zone string) (Snapshot, bool) {
+	s.mu.RLock()
+	z := s.zones[zone]
+	s.mu.RUnlock()
+	if z == nil {
+		return Snapshot{}, false
+	}
+	z.mu.RLock()
+	defer z.mu.RUnlock()
+	if !z.exists {
+		return Snapshot{}, false
+	}
+	return Snapshot{st: z.cur, gen: z.gen}, true
+}
+
+// Serial is the serial of the snapshot's SOA.
+func (v Snapshot) Serial() uint32 { return v.st.soa.Serial }
+
+// Generation identifies the snapshot's data: two snapshots with the same generation hold the
+// same records. Every stored change, every Replace (even one at the same serial, as when a zone
+// is deleted and created again) and every Open gives a new one; generations are never reused
+// within a process, across zones and stores. A cache of something derived from a copy keys on
+// it, not on the serial alone.
+func (v Snapshot) Generation() uint64 { return v.gen }
+
+// Len is the number of records, the SOA included.
+func (v Snapshot) Len() int {
+	if v.st.soa == nil {
+		return 0
+	}
+	return len(v.st.rrs) + 1
+}
+
+// All yields the records in the order Current returns them (the SOA, then the rest in
+// canonical order): each one's header, a copy, and its presentation text exactly as
+// dns.RR.String renders the record Current would return (owner in lower case).
+func (v Snapshot) All() iter.Seq2[dns.RR_Header, string] {
+	return func(yield func(dns.RR_Header, string) bool) {
+		if v.st.soa == nil {
+			return
+		}
+		if !yield(v.st.soa.Hdr, v.st.soa.String()) {
+			return
+		}
+		for _, it := range v.st.rrs {
+			if !yield(*it.rr.Header(), it.text()) {
+				return
+			}
+		}
+	}
+}
