@@ -19,7 +19,7 @@ func (s *Syncer) fetchLocked(ctx context.Context, zone string, actors []zonecopy
 	if !ok {
 		return s.full(ctx, zone, actors)
 	}
-	res, err := s.cfg.DNS.IXFR(ctx, zone, have)
+	res, err := s.ixfr(ctx, zone, have)
 	switch {
 	case errors.Is(err, dnsclient.ErrRefused), errors.Is(err, dnsclient.ErrNotAuth), errors.Is(err, dnsclient.ErrProtocol):
 		// named may refuse IXFR where it allows AXFR, or answer something we cannot read.
@@ -55,7 +55,7 @@ func (s *Syncer) fetchLocked(ctx context.Context, zone string, actors []zonecopy
 
 // full stores a fresh AXFR of zone.
 func (s *Syncer) full(ctx context.Context, zone string, actors []zonecopy.Actor) error {
-	rrs, err := s.cfg.DNS.Transfer(ctx, zone)
+	rrs, err := s.axfr(ctx, zone)
 	if err != nil {
 		return err
 	}

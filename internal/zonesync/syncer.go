@@ -52,7 +52,9 @@ type Config struct {
 	QueueSize int
 	// Timeout bounds one fetch (default 30 s).
 	Timeout time.Duration
-	Logger  *slog.Logger
+	// MaxTransfers bounds the IXFRs and AXFRs in flight at once (default DefaultMaxTransfers).
+	MaxTransfers int
+	Logger       *slog.Logger
 	// OnError, when set, counts a failed update of the copy by its source: "api" (Record),
 	// "notify", "sweep" or "read" (Offer).
 	OnError func(source string)
@@ -71,6 +73,8 @@ type Syncer struct {
 	qmu     sync.Mutex
 	pending map[string]waiting // queued and not yet taken by a worker
 	queue   chan string
+
+	slots chan struct{} // one per transfer in flight (MaxTransfers)
 
 	root   context.Context
 	cancel context.CancelFunc
@@ -96,13 +100,17 @@ func New(cfg Config) (*Syncer, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
+	if cfg.MaxTransfers <= 0 {
+		cfg.MaxTransfers = DefaultMaxTransfers
+	}
 	if cfg.Zones == nil {
 		cfg.Zones = func() []string { return nil }
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Syncer{cfg: cfg, log: cfg.Logger, pending: map[string]waiting{}, queue: make(chan string, cfg.QueueSize)}
+	s := &Syncer{cfg: cfg, log: cfg.Logger, pending: map[string]waiting{}, queue: make(chan string, cfg.QueueSize),
+		slots: make(chan struct{}, cfg.MaxTransfers)}
 	s.locks.m = map[string]*zoneLock{}
 	s.root, s.cancel = context.WithCancel(context.Background())
 	if cfg.NotifyAddr != "" {
