@@ -68,11 +68,11 @@ func describe(k bindkey.Key, at time.Time) Info {
 type Status struct {
 	Key   Info   `json:"key"`               // the rndc key in use
 	TSIG  *Info  `json:"tsigKey,omitempty"` // the TSIG key, when it is not the rndc key
-	State string `json:"state"`             // ok, pending, failed
+	State string `json:"keyState"`          // ok, pending, failed
 	// Next is the key waiting for named (state pending) or last refused (state failed).
-	Next *Info `json:"next,omitempty"`
+	Next *Info `json:"nextKey,omitempty"`
 	// Reason says why the state is not ok.
-	Reason string `json:"reason,omitempty"`
+	Reason string `json:"keyReason,omitempty"`
 }
 
 // Prober talks to named with a given key. The default uses short-lived rndc and DNS clients.
