@@ -258,7 +258,7 @@ func (r *Rotator) Refuse(err error) {
 func (r *Rotator) settle(result string, nw Set, err error, how string, extra ...any) {
 	r.mu.Lock()
 	note := result + "/" + Fingerprint(nw.RNDC) + "/" + Fingerprint(nw.TSIG)
-	if err != nil {
+	if nw.RNDC.Name == "" && err != nil { // content that did not load: one note per message
 		note += "/" + err.Error()
 	}
 	first := note != r.noted
