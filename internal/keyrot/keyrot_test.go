@@ -85,7 +85,7 @@ func TestSwitch(t *testing.T) {
 			[]string{"status"}, []string{Rotated}},
 		{"c: named.conf does not include the file; pending, reported once",
 			func(fakeNamed) {}, set(newKey), ErrPending, false, StatePending,
-			[]string{"reconfig", "reconfig"}, []string{Pending}},
+			[]string{"reconfig"}, []string{Pending}},
 		{"d: a new key name is refused without asking named",
 			func(fakeNamed) {}, set(key("renamed", "new")), ErrRenamed, false, StateFailed,
 			nil, []string{Refused}},
