@@ -70,6 +70,9 @@ type Config struct {
 	MaxInFlight int
 	// Audit receives one line per write and per refused request; nil writes none.
 	Audit *slog.Logger
+	// Keys reports the rndc/TSIG key in use and rotates it by hand (issue 10); nil leaves the
+	// key out of server status and readiness, and POST /api/v1/server/keys/reload out (404).
+	Keys KeyService
 }
 
 // Server serves the API. Create it with New; it is safe for concurrent use.
@@ -90,6 +93,7 @@ type Server struct {
 	access   *access.Policy
 	slots    chan struct{}
 	auditLog *slog.Logger
+	keys     KeyService
 
 	handler http.Handler
 }
@@ -119,6 +123,7 @@ func New(cfg Config) (*Server, error) {
 		allowed:  cfg.AllowedCIDRs,
 		access:   cfg.Access,
 		auditLog: cfg.Audit,
+		keys:     cfg.Keys,
 	}
 	if cfg.MaxInFlight <= 0 {
 		cfg.MaxInFlight = 256
@@ -164,6 +169,9 @@ func (s *Server) routes() []route {
 	}
 	rs = append(rs, s.recordRoutes()...)
 	rs = append(rs, s.historyRoutes()...)
+	if s.keys != nil {
+		rs = append(rs, route{pattern: "POST /api/v1/server/keys/reload", scope: scopeServer, h: s.reloadKeys})
+	}
 	return append(rs,
 		route{pattern: "GET /api/v1/server/status", scope: scopeServer, h: s.serverStatus},
 		route{pattern: "POST /api/v1/server/reload", scope: scopeServer, h: s.serverReload},

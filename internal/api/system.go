@@ -1,24 +1,58 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/bindgate/bindgate/internal/keyrot"
 	"github.com/bindgate/bindgate/internal/zones"
 )
 
-// serverStatus is GET /api/v1/server/status: {"status":"<rndc status text>"} (docs/contract.md §8.4).
+// serverStatus is GET /api/v1/server/status: {"status":"<rndc status text>"} (docs/contract.md
+// §8.4; bindy reads "status"), and [bindgate] the key in use: {"key":{name, algorithm,
+// fingerprint, loadedAt}, "keyState", …} (issue 10), never the secret.
 func (s *Server) serverStatus(w http.ResponseWriter, r *http.Request) error {
 	text, err := s.zones.ServerStatus(r.Context())
 	if err != nil {
 		return err
 	}
+	if s.keys == nil {
+		writeJSON(w, http.StatusOK, struct {
+			Status string `json:"status"`
+		}{text})
+		return nil
+	}
 	writeJSON(w, http.StatusOK, struct {
 		Status string `json:"status"`
-	}{text})
+		keyStatus
+	}{text, s.keys.Status()})
+	return nil
+}
+
+// keyStatus is embedded under its own name beside the "status" field: its fields join the
+// top level of the answer.
+type keyStatus = keyrot.Status
+
+// KeyService is the key rotation the API reports and triggers; *keyrot.Rotator implements it.
+type KeyService interface {
+	Status() keyrot.Status
+	Reload(ctx context.Context) (keyrot.Report, error)
+}
+
+// reloadKeys is POST /api/v1/server/keys/reload [bindgate]: read the key files now and, when
+// they changed, drive named onto the new key, as SIGHUP does (issue 10). It answers the result
+// (rotated, unchanged, pending, refused, failed) and the key in use; 200 whatever the result,
+// since the key in use keeps working.
+func (s *Server) reloadKeys(w http.ResponseWriter, r *http.Request) error {
+	rep, err := s.keys.Reload(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, rep)
 	return nil
 }
 
@@ -79,6 +113,11 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
 			state += " (" + c.Progress + ")"
 		}
 		out = append(out, c.Name+": "+state)
+	}
+	if s.keys != nil {
+		// Informational: a key waiting for named (pending) leaves the working key in use, so it
+		// never fails readiness (issue 10).
+		out = append(out, "key: "+s.keys.Status().State)
 	}
 	status := http.StatusOK
 	if !all {

@@ -24,6 +24,7 @@ import (
 	"github.com/bindgate/bindgate/internal/config"
 	"github.com/bindgate/bindgate/internal/dnsclient"
 	"github.com/bindgate/bindgate/internal/filewatch"
+	"github.com/bindgate/bindgate/internal/keyrot"
 	"github.com/bindgate/bindgate/internal/metrics"
 	"github.com/bindgate/bindgate/internal/ratelimit"
 	"github.com/bindgate/bindgate/internal/records"
@@ -46,10 +47,11 @@ type Options struct {
 	// Ready, when set, is called once the API accepts connections, with its address.
 	Ready func(addr string)
 	// Reload, when set, re-reads the configuration; bindgate uses it to pick up a replaced
-	// rndc key file (docs/contract.md §14.3) when a key file changes (checked every KeyCheckInterval)
-	// and on SIGHUP.
+	// rndc key file (docs/contract.md §14.3) when a key file changes (file events, a re-read
+	// every KeyCheckInterval), on SIGHUP and on POST /api/v1/server/keys/reload, and drives
+	// named onto it (package keyrot).
 	Reload func() (config.Config, error)
-	// KeyCheckInterval defaults to 30 s.
+	// KeyCheckInterval is the safety-net re-read of the key files; default 30 s.
 	KeyCheckInterval time.Duration
 	// NoCopy is for the benchmark that measures what the zone copy costs and saves (issue 9):
 	// the records service neither records changes in the copy before answering nor reads
@@ -139,8 +141,9 @@ func (h *handle) serve(ctx context.Context, cfg config.Config, opt Options, log 
 const shutdownTimeout = 30 * time.Second
 
 type handle struct {
-	keys    *filewatch.Watcher[keySet] // the rndc and TSIG keys, swapped on reload
-	tls     *tlsconf.Reloader          // nil: plaintext
+	keys    *filewatch.Watcher[keySet] // the rndc and TSIG keys, switched by rotator
+	rotator *keyrot.Rotator
+	tls     *tlsconf.Reloader // nil: plaintext
 	handler http.Handler
 	zones   *zones.Service
 	sync    *zonesync.Syncer // keeps the zone copy current; started by serve
@@ -199,13 +202,21 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 	}
 	h.closers = append(h.closers, copies.Close)
 
-	if h.keys, err = h.watchKeys(ctx, cfg, opt.Reload, opt.KeyCheckInterval, log); err != nil {
+	audit, err := api.OpenAudit(cfg.Access)
+	if err != nil {
 		return fail(err)
 	}
+	h.closers = append(h.closers, audit.Close) // its error reports audit lines lost: Run returns it
+	if h.keys, h.rotator, err = h.watchKeys(ctx, cfg, opt, audit.Logger, log); err != nil {
+		return fail(err)
+	}
+	// Both clients pass the rotator's gate and retry once with the other key (issue 10).
 	client, err := rndc.New(rndc.Config{
-		Addr:    cfg.RNDC.Addr,
-		Key:     func() bindkey.Key { return h.keys.Get().rndc },
-		Observe: h.metrics.ObserveRNDC,
+		Addr:     cfg.RNDC.Addr,
+		Key:      func() bindkey.Key { return h.keys.Get().RNDC },
+		Gate:     h.rotator.Gate(),
+		OtherKey: h.rotator.OtherRNDC,
+		Observe:  h.metrics.ObserveRNDC,
 	})
 	if err != nil {
 		return fail(fmt.Errorf("rndc client: %w", err))
@@ -213,8 +224,10 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 	h.closers = append(h.closers, client.Close)
 
 	dnsClient, err := dnsclient.New(dnsclient.Config{
-		Addr: cfg.NSUpdate.Addr,
-		Key:  func() bindkey.Key { return h.keys.Get().tsig },
+		Addr:     cfg.NSUpdate.Addr,
+		Key:      func() bindkey.Key { return h.keys.Get().TSIG },
+		Gate:     h.rotator.Gate(),
+		OtherKey: h.rotator.OtherTSIG,
 		// A zone listing sends zones.ProbeWorkers SOA queries at once; keep their connections.
 		MaxIdle: zones.ProbeWorkers,
 		Observe: func(op string, d time.Duration, err error) {
@@ -229,7 +242,7 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 	// before the copy store and the DNS client (closers run in reverse).
 	h.sync, err = zonesync.New(zonesync.Config{
 		NotifyAddr: cfg.Copy.NotifyAddr, Interval: cfg.Copy.SweepInterval,
-		Key: func() bindkey.Key { return h.keys.Get().tsig }, DNS: dnsClient, Copy: copies,
+		Key: func() bindkey.Key { return h.keys.Get().TSIG }, DNS: dnsClient, Copy: copies,
 		Managed: func(z string) bool { _, ok := reg.Get(z); return ok },
 		Zones: func() []string {
 			var out []string
@@ -296,11 +309,6 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 		return fail(err)
 	}
 	h.watch(policy)
-	audit, err := api.OpenAudit(cfg.Access)
-	if err != nil {
-		return fail(err)
-	}
-	h.closers = append(h.closers, audit.Close) // its error reports audit lines lost: Run returns it
 	if h.tls, err = tlsconf.FromConfig(ctx, cfg.TLS, h.metrics.TLSReloaded, log); err != nil {
 		return fail(err)
 	}
@@ -310,6 +318,7 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 		Zones: h.zones, Records: recs, History: recs, Auth: authn, Metrics: h.metrics, Logger: log, Version: opt.Version,
 		Access: policy, Limiter: ratelimit.FromConfig(cfg.RateLimit), Audit: audit.Logger,
 		AllowedCIDRs: cfg.Access.AllowedCIDRs, MaxInFlight: cfg.Access.MaxInFlight,
+		Keys: h.rotator,
 	})
 	if err != nil {
 		return fail(err)

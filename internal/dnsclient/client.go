@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +30,14 @@ type Config struct {
 	MaxIdle int                // pooled idle TCP connections; default 4 (negative: none)
 	// IdleTimeout closes a pooled connection idle this long; default 25 s (connpool.Config).
 	IdleTimeout time.Duration
+	// Gate, when set, is held shared around each exchange of an update or query (the key read
+	// with it); a key switch holds it exclusively, so exchanges wait for it instead of racing
+	// named's reconfiguration.
+	Gate *sync.RWMutex
+	// OtherKey, when set, is asked for another key after named refused the one an update or
+	// query was signed with (a TSIG error BADSIG or BADKEY: named ran nothing); the message is
+	// sent once more signed with the key it returns. It is called without the Gate held.
+	OtherKey func(ctx context.Context, refused bindkey.Key) (bindkey.Key, bool)
 	// Observe, if set, is called once per public call with the op ("update", "axfr" or
 	// "query"; Serial is a query), the call's duration and its error.
 	Observe func(op string, d time.Duration, err error)
@@ -140,7 +149,44 @@ func (c *Client) Serial(ctx context.Context, zone string) (serial uint32, err er
 // pooled one turns out closed) and returns the verified reply, whose rcode is NOERROR (or
 // NXDOMAIN, for a query).
 func (c *Client) exchange(ctx context.Context, op, zone string, m *dns.Msg) (*dns.Msg, error) {
+	c.rlock()
 	key := c.cfg.Key()
+	r, err := c.exchangeKey(ctx, op, zone, m, key)
+	c.runlock()
+	if err == nil || c.cfg.OtherKey == nil || !KeyRefused(err) || ctx.Err() != nil {
+		return r, err
+	}
+	alt, ok := c.cfg.OtherKey(ctx, key)
+	if !ok {
+		return r, err
+	}
+	c.rlock()
+	defer c.runlock()
+	return c.exchangeKey(ctx, op, zone, m, alt)
+}
+
+func (c *Client) rlock() {
+	if c.cfg.Gate != nil {
+		c.cfg.Gate.RLock()
+	}
+}
+
+func (c *Client) runlock() {
+	if c.cfg.Gate != nil {
+		c.cfg.Gate.RUnlock()
+	}
+}
+
+// KeyRefused reports whether err is named refusing the request's TSIG key: a reply whose TSIG
+// error is BADSIG or BADKEY (RFC 8945 §5.2; named answers NOTAUTH and runs nothing). BADTIME
+// is a clock problem, which another key does not fix.
+func KeyRefused(err error) bool {
+	e, ok := errors.AsType[*Error](err)
+	return ok && e.Kind == ErrTSIG && (e.TSIGError == dns.RcodeBadSig || e.TSIGError == dns.RcodeBadKey)
+}
+
+// exchangeKey is exchange with the key given.
+func (c *Client) exchangeKey(ctx context.Context, op, zone string, m *dns.Msg, key bindkey.Key) (*dns.Msg, error) {
 	base := Error{Op: op, Zone: zone, Key: key.Name, Rcode: -1}
 	if err := ctx.Err(); err != nil {
 		e := base

@@ -8,6 +8,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/bindgate/bindgate/internal/bindkey"
 	"github.com/bindgate/bindgate/internal/connpool"
 )
 
@@ -36,8 +37,24 @@ func (c *Client) transfer(ctx context.Context, zone string) ([]dns.RR, error) {
 
 // xfr sends the transfer request q (AXFR or IXFR) signed over a new TCP connection and returns
 // every RR of the answer in order, closing SOA included.
+//
+// A transfer does not hold the Gate (a long AXFR would hold up a key switch and every request
+// behind it); one refused for its key (BADSIG/BADKEY: named moved to another key meanwhile)
+// is made once more with the key OtherKey gives. A transfer only reads, so that is harmless.
 func (c *Client) xfr(ctx context.Context, op, zone string, q *dns.Msg) ([]dns.RR, error) {
 	key := c.cfg.Key()
+	rrs, err := c.xfrKey(ctx, op, zone, q, key)
+	if err == nil || c.cfg.OtherKey == nil || !KeyRefused(err) || ctx.Err() != nil {
+		return rrs, err
+	}
+	alt, ok := c.cfg.OtherKey(ctx, key)
+	if !ok {
+		return rrs, err
+	}
+	return c.xfrKey(ctx, op, zone, q.Copy(), alt)
+}
+
+func (c *Client) xfrKey(ctx context.Context, op, zone string, q *dns.Msg, key bindkey.Key) ([]dns.RR, error) {
 	e := &Error{Op: op, Zone: zone, Key: key.Name, Rcode: -1}
 	if err := ctx.Err(); err != nil {
 		return nil, e.transport(ctx, err, false)

@@ -72,18 +72,31 @@ type Config[T any] struct {
 	Read func() ([]File, error)
 	// Parse builds the value from what Read returned.
 	Parse func([]File) (T, error)
-	// Switch, when set, is called with the value in use and the new one before the swap; an
-	// error keeps the value in use and reports Failed, and the same content is tried again on
-	// the next Reload. It is where a change that must be coordinated with someone else (named
-	// loading a new key) happens.
-	Switch func(ctx context.Context, old, new T) error
+	// Switch, when set, is called with the value in use and the new one instead of a plain
+	// swap. It calls commit (at most once) to make new the value Get returns, at the moment
+	// of its choosing (under a lock of its own, say); returning nil without calling commit
+	// commits after it returns. An error keeps the value in use (commit must not have been
+	// called), is logged and reported Failed once per content, and the same content is tried
+	// again on the next Reload and by Watch after a backoff. It is where a change that must be
+	// coordinated with someone else (named loading a new key) happens.
+	Switch func(ctx context.Context, old, new T, commit func()) error
 	// OnResult, when set, is called after each reload that found new content (metrics). It
 	// must not block.
 	OnResult func(Event[T])
 	// Attrs, when set, adds log attributes describing a new value (never secrets).
 	Attrs func(old, new T) []any
-	// Interval is Watch's period; 0 leaves reloads to Reload.
+	// Interval is the period of Watch's re-read, the safety net behind file events; 0 leaves
+	// reloads to file events and Reload.
 	Interval time.Duration
+	// NoEvents turns Watch's file events off (tests of the timer under testing/synctest,
+	// where fsnotify's blocking reads would never let the bubble settle).
+	NoEvents bool
+	// Debounce is how long Watch waits after the last file event before reloading, so that a
+	// rotation writing several files is read once; default 250 ms.
+	Debounce time.Duration
+	// RetryMin and RetryMax bound Watch's backoff after Switch refused a value; defaults 1 s
+	// and 60 s.
+	RetryMin, RetryMax time.Duration
 	// Logger defaults to discarding.
 	Logger *slog.Logger
 }
@@ -99,6 +112,10 @@ type Watcher[T any] struct {
 	paths  []string
 	bad    [sha256.Size]byte // content that failed to parse, so it is reported once
 	badErr error
+	// content Switch refused, so it is reported once (and tried again every time)
+	refused    [sha256.Size]byte
+	refusedErr error
+	switchFail bool // the last Reload's failure came from Switch: Watch retries with backoff
 }
 
 // New reads and parses the files; an error (naming cfg.Name) means there is no value to serve.
@@ -149,6 +166,7 @@ func (w *Watcher[T]) Reload(ctx context.Context) (changed bool, err error) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.switchFail = false
 	files, h, err := w.read()
 	if err != nil {
 		w.failed(err)
@@ -168,14 +186,27 @@ func (w *Watcher[T]) Reload(ctx context.Context) (changed bool, err error) {
 	}
 	w.bad, w.badErr = [sha256.Size]byte{}, nil
 	old := w.Get()
+	committed := false
+	commit := func() {
+		if !committed {
+			committed = true
+			w.store(&v, files, h)
+		}
+	}
+	w.switchFail = false
 	if w.cfg.Switch != nil {
-		if err := w.cfg.Switch(ctx, old, v); err != nil {
+		if err := w.cfg.Switch(ctx, old, v, commit); err != nil && !committed {
 			err = fmt.Errorf("%s: %w", w.cfg.Name, err)
-			w.failed(err)
+			w.switchFail = true
+			if h != w.refused || w.refusedErr == nil || w.refusedErr.Error() != err.Error() {
+				w.refused, w.refusedErr = h, err
+				w.failed(err)
+			}
 			return false, err
 		}
 	}
-	w.store(&v, files, h)
+	commit()
+	w.refused, w.refusedErr = [sha256.Size]byte{}, nil
 	attrs := []any{"files", w.paths}
 	if w.cfg.Attrs != nil {
 		attrs = append(attrs, w.cfg.Attrs(old, v)...)
@@ -183,24 +214,6 @@ func (w *Watcher[T]) Reload(ctx context.Context) (changed bool, err error) {
 	w.cfg.Logger.Info(w.cfg.Name+" reloaded", attrs...)
 	w.report(Event[T]{Result: Changed, Old: old, New: v})
 	return true, nil
-}
-
-// Watch calls Reload every Interval until ctx ends; with no Interval it returns at once.
-// Failures are logged and reported by Reload.
-func (w *Watcher[T]) Watch(ctx context.Context) {
-	if w.cfg.Interval <= 0 || w.cfg.Read == nil {
-		return
-	}
-	t := time.NewTicker(w.cfg.Interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			_, _ = w.Reload(ctx)
-		}
-	}
 }
 
 // read reads the files and hashes paths and content together, so a file moving to another

@@ -28,6 +28,8 @@ type Metrics struct {
 	DNSMessages  *prometheus.CounterVec // bindgate_dns_messages_total{op,result}: update/axfr/query by outcome
 	UpdateParts  prometheus.Histogram   // bindgate_update_batch_parts: callers' changes per update message
 	KeyReloads   *prometheus.CounterVec // bindgate_key_reloads_total{result}: changed, failed
+	KeyRotations *prometheus.CounterVec // bindgate_key_rotations_total{result}: rotated, refused, pending, failed
+	KeyInfo      *prometheus.GaugeVec   // bindgate_key_info{name,algorithm,fingerprint}, value 1 for the key in use
 	TLSReloads   *prometheus.CounterVec // bindgate_tls_reloads_total{result}: changed, failed
 	Bookkeeping  *prometheus.CounterVec // bindgate_bookkeeping_failures_total{op}
 	CopyErrors   *prometheus.CounterVec // bindgate_copy_errors_total{source}: api, notify, sweep, read
@@ -41,6 +43,14 @@ func New(version string) *Metrics {
 		KeyReloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "bindgate_key_reloads_total", Help: "rndc key reloads by result (changed, failed).",
 		}, []string{"result"}),
+		KeyRotations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bindgate_key_rotations_total",
+			Help: "rndc/TSIG key rotations by result: rotated, refused (does not parse, weak, renamed), pending (named does not load it), failed (named unreachable or refusing both keys); once per new key content.",
+		}, []string{"result"}),
+		KeyInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "bindgate_key_info",
+			Help: "The rndc key in use (fingerprint: first 8 hex digits of SHA-256 of the secret); the value is always 1.",
+		}, []string{"name", "algorithm", "fingerprint"}),
 		Bookkeeping: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "bindgate_bookkeeping_failures_total",
 			Help: "Registry, zone file or zone copy writes around a BIND change that failed, by operation.",
@@ -117,6 +127,7 @@ func New(version string) *Metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.HTTPRequests, m.HTTPDuration, m.ZoneOps, m.RNDCCommands, m.RNDCDuration,
 		m.ZonesManaged, m.ZonesManagedTotal, m.AppInfo, m.RateLimit,
+		m.KeyRotations, m.KeyInfo,
 		m.RNDCResults, m.AuthFailures, m.Reconcile, m.DNSMessages, m.UpdateParts,
 		m.KeyReloads, m.TLSReloads, m.Bookkeeping, m.CopyErrors,
 	)
@@ -131,6 +142,9 @@ func New(version string) *Metrics {
 	}
 	for _, s := range []string{"api", "notify", "sweep", "read"} {
 		m.CopyErrors.WithLabelValues(s)
+	}
+	for _, r := range []string{"rotated", "refused", "pending", "failed"} {
+		m.KeyRotations.WithLabelValues(r)
 	}
 	return m
 }
@@ -189,6 +203,15 @@ func (m *Metrics) ObserveDNS(op, result string, d time.Duration) {
 
 // ObserveBatch records how many callers' changes one update message carried.
 func (m *Metrics) ObserveBatch(parts int) { m.UpdateParts.Observe(float64(parts)) }
+
+// KeyRotated counts one rotation outcome (rotated, refused, pending, failed).
+func (m *Metrics) KeyRotated(result string) { m.KeyRotations.WithLabelValues(result).Inc() }
+
+// SetKeyInfo makes the key described the only bindgate_key_info series.
+func (m *Metrics) SetKeyInfo(name, algorithm, fingerprint string) {
+	m.KeyInfo.Reset()
+	m.KeyInfo.WithLabelValues(name, algorithm, fingerprint).Set(1)
+}
 
 // KeyReloaded counts one reload of the rndc or TSIG key by result (changed, failed).
 func (m *Metrics) KeyReloaded(result string) { m.KeyReloads.WithLabelValues(result).Inc() }

@@ -98,8 +98,12 @@ func (n *Named) configFiles() (keyText, conf, rndcConf string, err error) {
 		fmt.Fprintf(&kt, "key %s {\n\talgorithm %s;\n\tsecret \"%s\";\n};\n", names[i], k.Algorithm, k.SecretBase64())
 	}
 	keyText = kt.String()
+	keyClause := "include " + keyPath + ";"
+	if n.opts.InlineKey {
+		keyClause = strings.TrimSuffix(keyText, "\n")
+	}
 	conf = fmt.Sprintf(`// Written by bindgate (internal/namedproc). named -g logs to stderr; no logging clause.
-include %s;
+%s
 
 options {
 	directory %s;
@@ -117,7 +121,7 @@ options {
 controls {
 	inet 127.0.0.1 port %d allow { 127.0.0.1; } keys { %s; };
 };
-`, keyPath, zoneDir, pidFile, sessionKey, n.dnsPort(), extra, n.ctlPort(), strings.Join(names, "; "))
+`, keyClause, zoneDir, pidFile, sessionKey, n.dnsPort(), extra, n.ctlPort(), strings.Join(names, "; "))
 	rndcConf = fmt.Sprintf(`// Written by bindgate (internal/namedproc). Try: rndc -c %s status
 include %s;
 

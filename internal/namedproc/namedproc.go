@@ -40,6 +40,10 @@ type Options struct {
 	ExtraOptions string        // appended inside options { }; may set allow-new-zones or dnssec-validation itself
 	ControlKeys  []bindkey.Key // more keys the control channel accepts beside Key (one per algorithm, say); written to KeyPath too
 	StartTimeout time.Duration // per start attempt; default 15s
+	// InlineKey writes the keys into named.conf instead of including KeyPath: a rotated key
+	// file is then never loaded by named (issue 10's "named.conf does not include the file").
+	// By default named.conf includes KeyPath, so `rndc reconfig` loads a replaced key.
+	InlineKey bool
 }
 
 // Named is a private named started by Start. Its exported fields are fixed by Start and only

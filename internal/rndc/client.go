@@ -42,6 +42,16 @@ type Config struct {
 	MaxIdle int
 	// IdleTimeout closes a connection idle for this long; default 25 s (connpool.Config).
 	IdleTimeout time.Duration
+	// Gate, when set, is held shared around each attempt of a command (the key read with
+	// it); a key switch holds it exclusively, so commands wait for the switch to end instead
+	// of racing named's reconfiguration.
+	Gate *sync.RWMutex
+	// OtherKey, when set, is asked for another key after named refused the one a command was
+	// sent with (a fresh connection closed without a reply, or a dropped change whose key a
+	// fresh handshake then shows refused: named checks the signature before it runs
+	// anything); the command is sent once more with the key it returns. It is called without
+	// the Gate held, so it may switch keys itself.
+	OtherKey func(ctx context.Context, refused bindkey.Key) (bindkey.Key, bool)
 	// Observe, when set, is called once per command with the command's first word, its
 	// ErrorClass and its duration (not for arguments refused with ErrBadArgument, which are
 	// never attempted).
@@ -178,17 +188,71 @@ func (c *Client) do(ctx context.Context, verb, command string) (Response, error)
 	if err := ctx.Err(); err != nil {
 		return Response{}, ctxError(err)
 	}
+	c.rlock()
+	key := c.cfg.Key()
+	resp, err := c.attempt(ctx, verb, command, key, true)
+	c.runlock()
+	if err == nil || c.cfg.OtherKey == nil || !c.keyRefused(ctx, err, key) {
+		return resp, err
+	}
+	alt, ok := c.cfg.OtherKey(ctx, key)
+	if !ok {
+		return resp, err
+	}
+	c.rlock()
+	defer c.runlock()
+	return c.attempt(ctx, verb, command, alt, false)
+}
+
+func (c *Client) rlock() {
+	if c.cfg.Gate != nil {
+		c.cfg.Gate.RLock()
+	}
+}
+
+func (c *Client) runlock() {
+	if c.cfg.Gate != nil {
+		c.cfg.Gate.RUnlock()
+	}
+}
+
+// keyRefused reports whether err is named refusing key: a fresh connection closed without a
+// reply, or a change dropped after it was sent when a fresh handshake with key is refused too
+// (named verifies a message before running it, so the change did not run).
+func (c *Client) keyRefused(ctx context.Context, err error, key bindkey.Key) bool {
+	switch {
+	case ctx.Err() != nil:
+		return false
+	case errors.Is(err, ErrRejected):
+		return true
+	case !errors.Is(err, ErrDropped):
+		return false
+	}
+	pctx, cancel := context.WithTimeout(ctx, c.cfg.DialTimeout)
+	defer cancel()
+	cn, perr := c.dial(pctx, key)
+	if perr == nil {
+		cn.close()
+	}
+	return errors.Is(perr, ErrRejected)
+}
+
+// attempt sends command once with key (retrying a read-only one on a fresh connection when a
+// pooled one turns out closed). note makes key the pool's generation; an alternative key
+// tried once does not.
+func (c *Client) attempt(ctx context.Context, verb, command string, key bindkey.Key, note bool) (Response, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.CallTimeout)
 	defer cancel()
-	key := c.cfg.Key()
 	if err := key.Validate(); err != nil {
 		return Response{}, fmt.Errorf("rndc: key: %w", err)
 	}
-	c.noteKey(key)
+	if note {
+		c.noteKey(key)
+	}
 	dial := func(ctx context.Context) (*conn, error) { return c.dial(ctx, key) }
 	l, err := c.pool.Get(ctx, dial)
 	if err == nil && l.Reused && !l.Conn.key.Equal(key) {
-		// Made with the old key by a command that raced with the change: never reuse it.
+		// Made with another key by a command that raced with the change: never reuse it.
 		l.Conn.close()
 		l, err = c.pool.Dial(ctx, dial)
 	}

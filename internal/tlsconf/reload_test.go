@@ -187,6 +187,7 @@ func TestReloadInterval(t *testing.T) {
 				ev := new(events)
 				cfg := config(st, false, ev)
 				cfg.ReloadInterval = tc.interval
+				cfg.NoEvents = true
 				r, err := New(t.Context(), cfg, nil)
 				if err != nil {
 					t.Fatal(err)
@@ -214,7 +215,7 @@ func TestCloseStopsPolling(t *testing.T) {
 	st.update(pairFiles(ca.Server(t, 100)))
 	synctest.Test(t, func(t *testing.T) {
 		cfg := config(st, false, nil)
-		cfg.ReloadInterval = time.Second
+		cfg.ReloadInterval, cfg.NoEvents = time.Second, true
 		r, err := New(t.Context(), cfg, nil)
 		if err != nil {
 			t.Fatal(err)

@@ -22,7 +22,9 @@ const (
 type Config struct {
 	CertFile, KeyFile string        // BIND_TLS_CERT, BIND_TLS_KEY: PEM, both required
 	ClientCAFile      string        // BIND_TLS_CLIENT_CA: PEM; when set, clients must present a certificate
-	ReloadInterval    time.Duration // BIND_TLS_RELOAD_INTERVAL: 0 = only on Check
+	ReloadInterval    time.Duration // BIND_TLS_RELOAD_INTERVAL: 0 = only on Check; else file events too
+	// NoEvents leaves the checks to the interval (tests under testing/synctest).
+	NoEvents bool
 	// OnReload, when set, is called after each check that found changed files, with
 	// ResultChanged or ResultFailed (a metrics hook). It must not block.
 	OnReload func(result string)
@@ -63,6 +65,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Reloader, error) {
 		Parse:    func(f []filewatch.File) (*bundle, error) { return parse(r.paths, f) },
 		Attrs:    r.attrs,
 		Interval: cfg.ReloadInterval,
+		NoEvents: cfg.NoEvents,
 		Logger:   log,
 		OnResult: func(e filewatch.Event[*bundle]) {
 			if cfg.OnReload != nil {

@@ -50,6 +50,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	key      bindkey.Key
+	staged   *bindkey.Key // loaded by the next reconfig
 	handlers map[string]Handler
 	mode     Mode
 	delay    time.Duration
@@ -134,6 +135,15 @@ func (s *Server) SetKey(k bindkey.Key) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.key = k
+}
+
+// StageKey makes the next `reconfig` switch the server to k, as named does when its
+// named.conf includes a key file that was replaced: the reconfig itself is answered with the
+// old key, every later message must use k.
+func (s *Server) StageKey(k bindkey.Key) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.staged = &k
 }
 
 // CloseIdle closes every connection that is waiting for a message, as named does when it
@@ -262,6 +272,9 @@ func (s *Server) conn(c net.Conn) {
 			drop := s.drops[verb] > 0
 			if drop {
 				s.drops[verb]--
+			}
+			if verb == "reconfig" && s.staged != nil {
+				s.key, s.staged = *s.staged, nil
 			}
 			s.mu.Unlock()
 			if mode == CloseSilently {
