@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bindgate/bindgate/internal/dnsclient"
 	"github.com/bindgate/bindgate/internal/errs"
 	"github.com/bindgate/bindgate/internal/registry"
 	"github.com/bindgate/bindgate/internal/rndc"
@@ -103,12 +104,17 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (Result, error)
 	// A 201 means the zone is recorded everywhere, its copy included (issue 9): without its
 	// initial copy, the first change after the create would become part of the copy's base
 	// snapshot and be missing from the history. Secondaries are copied by the sweep once they
-	// have transferred. A copy that cannot be taken undoes the create.
+	// have transferred. A copy that cannot be taken undoes the create, except when named
+	// rejects bindgate's TSIG key: the same key signs every record change, so none can reach
+	// the zone through bindgate before the key is fixed, and the sweep then takes the copy.
+	// That failure is logged and counted, and the create stands.
 	if p.typ == "primary" {
 		if err := s.takeCopy(ctx, p.zone, true); err != nil {
 			err = s.bookkeepingErr("create", p.zone, fmt.Errorf("zone copy: %w", err))
-			s.undoAdd(ctx, p.zone)
-			return Result{}, err
+			if !errors.Is(err, dnsclient.ErrTSIG) {
+				s.undoAdd(ctx, p.zone)
+				return Result{}, err
+			}
 		}
 	}
 	return Result{Message: fmt.Sprintf("Zone %s created successfully", p.zone), Details: resp.Text}, nil
