@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -116,14 +117,14 @@ func TestDurabDeleteOfLostZoneForgetsIt(t *testing.T) {
 func TestDurabAddzoneDroppedAsksBIND(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	added := false
+	var added atomic.Bool // handlers run on the fake's connection goroutines
 	f.srv.Handle("zonestatus", func(string) rndc.Response {
-		if !added {
+		if !added.Load() {
 			return notFound("")
 		}
 		return rndc.Response{Text: "type: primary\nfiles: " + filepath.Join(f.dir, "a.test.zone")}
 	})
-	f.srv.Handle("addzone", func(string) rndc.Response { added = true; return rndc.Response{} })
+	f.srv.Handle("addzone", func(string) rndc.Response { added.Store(true); return rndc.Response{} })
 	f.srv.DropAfter("addzone", 1)
 	if _, err := f.svc.Create(t.Context(), primary("a.test")); err != nil {
 		t.Fatalf("create: %v", err)
@@ -158,9 +159,9 @@ func TestDurabDeletedZoneStaysDeleted(t *testing.T) {
 		t.Fatal("no tombstone after a delete")
 	}
 	// named still serves it (its NZD kept the zone): zonestatus and the SOA say so.
-	deleted := false
+	var deleted atomic.Bool
 	f.srv.Handle("delzone", func(string) rndc.Response {
-		deleted = true
+		deleted.Store(true)
 		f.srv.Handle("zonestatus", notFound)
 		f.dns.drop("a.test")
 		return rndc.Response{}
@@ -169,8 +170,8 @@ func TestDurabDeletedZoneStaysDeleted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !deleted || len(rep.Removed) != 1 || rep.Removed[0] != "a.test" {
-		t.Fatalf("reconcile: delzone sent %v, report %+v; want a.test removed", deleted, rep)
+	if !deleted.Load() || len(rep.Removed) != 1 || rep.Removed[0] != "a.test" {
+		t.Fatalf("reconcile: delzone sent %v, report %+v; want a.test removed", deleted.Load(), rep)
 	}
 	// Nothing left to do: the next pass removes nothing.
 	if rep, err := f.svc.Reconcile(t.Context()); err != nil || len(rep.Removed) != 0 {
