@@ -32,6 +32,8 @@ func (e *httpError) Unwrap() error { return e.cause }
 const (
 	msgInternal    = "Internal server error"
 	msgUnavailable = "Service unavailable"
+	// msgInsufficientStorage is the 507 of a full disk or quota with no more specific message.
+	msgInsufficientStorage = "Insufficient storage"
 )
 
 // errorBody is the one error shape of docs/contract.md §3.3, for every non-2xx response.
@@ -69,11 +71,21 @@ func statusOf(k errs.Kind) int {
 //   - an *errs.Error gets its kind's status and keeps its public message (also for 5xx such as
 //     the typed 503 "Zone not loaded: {z}", whose message is safe by construction); without a
 //     message, 5xx kinds get the fixed texts of docs/contract.md §3.3 and 4xx kinds the status text;
+//   - a full disk or quota in the chain (errs.StorageFull) of an error of no specific kind is
+//     507 "Insufficient storage";
 //   - context.DeadlineExceeded is 503 "Service unavailable";
 //   - anything else is 500 "Internal server error".
 func classify(err error) (int, string) {
 	if he, ok := errors.AsType[*httpError](err); ok && he.status >= 400 && he.status <= 599 && he.msg != "" {
 		return he.status, he.msg
+	}
+	if errs.KindOfStorage(err) == errs.InsufficientStorage {
+		// A full disk or quota anywhere in the chain (a zone file, registry or copy write
+		// that failed with ENOSPC or EDQUOT) is 507, whichever path it came through.
+		if e, ok := errors.AsType[*errs.Error](err); ok && e.Kind == errs.InsufficientStorage && e.Msg != "" {
+			return http.StatusInsufficientStorage, e.Msg
+		}
+		return http.StatusInsufficientStorage, msgInsufficientStorage
 	}
 	if e, ok := errors.AsType[*errs.Error](err); ok {
 		status := statusOf(e.Kind)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -152,6 +154,9 @@ func TestClassify(t *testing.T) {
 		{"unavailable wrapped", fmt.Errorf("%w: dial: %w", zones.ErrUnavailable, errors.New("refused")), 503, "Service unavailable"},
 		{"typed 503", zones.NotLoaded("a.test"), 503, "Zone not loaded: a.test"},
 		{"insufficient storage", errs.New(errs.InsufficientStorage, "Insufficient storage"), 507, "Insufficient storage"},
+		{"ENOSPC in a plain chain", fmt.Errorf("create a.test: %w", &os.PathError{Op: "write", Path: "/z/.a.tmp", Err: syscall.ENOSPC}), 507, "Insufficient storage"},
+		{"EDQUOT inside an internal error", errs.Wrap(errs.Internal, fmt.Errorf("sync: %w", syscall.EDQUOT), "BIND refused to add the zone again"), 507, "Insufficient storage"},
+		{"a specific kind wins over ENOSPC", errs.Wrap(errs.Unavailable, syscall.ENOSPC, "later"), 503, "later"},
 		{"internal without message", &errs.Error{Err: errors.New("x")}, 500, "Internal server error"},
 		{"4xx kind without message gets the status text", &errs.Error{Kind: errs.NotFound}, 404, "Not Found"},
 		{"unknown kind is internal", &errs.Error{Kind: errs.Kind(99), Msg: "m"}, 500, "m"},

@@ -91,12 +91,12 @@ func TestRoutes(t *testing.T) {
 					Restored: []zones.RestoredZone{{Zone: "a.test", Source: zones.SourceCopy, Serial: new(uint32(7)), CopyAgeSeconds: new(int64(3)), Stale: true}}}
 			},
 			r: req{method: "POST", target: "/api/v1/server/reconcile"}, status: 200,
-			body:  `{"registered":3,"present":1,"readded":["a.test"],"failed":[{"zone":"b.test","reason":"zone file missing"}],"restored":[{"zone":"a.test","source":"copy","serial":7,"copyAgeSeconds":3,"stale":true}]}`,
+			body:  `{"registered":3,"present":1,"readded":["a.test"],"failed":[{"zone":"b.test","reason":"zone file missing"}],"restored":[{"zone":"a.test","source":"copy","serial":7,"copyAgeSeconds":3,"stale":true}],"removed":[]}`,
 			calls: []call{{Method: "Reconcile"}},
 		},
 		{
 			name: "reconcile with nothing to do has empty lists", r: req{method: "POST", target: "/api/v1/server/reconcile"}, status: 200,
-			body: `{"registered":0,"present":0,"readded":[],"failed":[],"restored":[]}`, calls: []call{{Method: "Reconcile"}},
+			body: `{"registered":0,"present":0,"readded":[],"failed":[],"restored":[],"removed":[]}`, calls: []call{{Method: "Reconcile"}},
 		},
 		{
 			name: "health needs no token", r: req{method: "GET", target: "/api/v1/health", auth: "-"}, status: 200,

@@ -84,6 +84,9 @@ func (s *Server) reconcile(w http.ResponseWriter, r *http.Request) error {
 	if rep.Restored == nil {
 		rep.Restored = []zones.RestoredZone{}
 	}
+	if rep.Removed == nil {
+		rep.Removed = []string{}
+	}
 	writeJSON(w, http.StatusOK, rep)
 	return nil
 }

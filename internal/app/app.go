@@ -154,6 +154,8 @@ type handle struct {
 	reloaders []func(ctx context.Context)
 	// restarted receives a value when readiness sees named's boot time change.
 	restarted chan struct{}
+	// healthInterval is how often watchNamed runs the readiness checks.
+	healthInterval time.Duration
 }
 
 // close runs the closers in reverse order of construction, logs each failure and returns
@@ -262,8 +264,16 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 		ip, _ := netip.AddrFromSlice(a.IP)
 		selfNotify = &zoneconf.NotifyTarget{Endpoint: zoneconf.Endpoint{Addr: ip.Unmap(), Port: uint16(a.Port)}, Key: cfg.NSUpdate.Key.Name}
 	}
+	h.healthInterval = cfg.HealthInterval
+	if h.healthInterval <= 0 {
+		h.healthInterval = 10 * time.Second
+	}
 	h.zones, err = zones.New(zones.Config{
 		RNDC: client, DNS: dnsClient, Files: files, Registry: reg, Logger: log,
+		// Readiness results are cached at most 5 s (docs/contract.md §13), and never longer
+		// than the background checks' period, so each of them sees a fresh `status`.
+		ReadyTTL:    min(5*time.Second, h.healthInterval),
+		Sync:        h.sync,
 		OnZoneCount: h.metrics.SetZonesManaged,
 		TransferKey: cfg.NSUpdate.Key.Name,
 		Copies:      copies,
@@ -339,15 +349,12 @@ func historyAge(d time.Duration) time.Duration {
 // startupWait bounds how long readiness waits for the startup reconcile (issue 9 item 3).
 const startupWait = 5 * time.Minute
 
-// healthInterval is how often the readiness checks run without anyone asking: they check that
-// the state and zone directories take writes, and their `status` tells that named restarted.
-const healthInterval = 10 * time.Second
-
-// watchNamed runs the readiness checks every healthInterval and reconciles whenever they saw
-// named restart (its boot time changed), so zones a restarted named lost come back without a
-// person calling reconcile.
+// watchNamed runs the readiness checks every BINDGATE_HEALTH_INTERVAL (default 10 s; they
+// check that the state and zone directories take writes, and their `status` tells that named
+// restarted) and reconciles whenever they saw named restart (its boot time changed), so zones
+// a restarted named lost come back without a person calling reconcile.
 func (h *handle) watchNamed(ctx context.Context, log *slog.Logger) {
-	t := time.NewTicker(healthInterval)
+	t := time.NewTicker(h.healthInterval)
 	defer t.Stop()
 	for {
 		select {

@@ -55,6 +55,7 @@ const (
 	SettingHistoryMaxChanges = "BINDGATE_HISTORY_MAX_CHANGES"
 	SettingHistoryMaxAge     = "BINDGATE_HISTORY_MAX_AGE"
 	SettingNotifyAddr        = "BINDGATE_NOTIFY_ADDR"
+	SettingHealthInterval    = "BINDGATE_HEALTH_INTERVAL"
 )
 
 // Errorf returns a *SettingError about setting (one of the Setting constants) whose cause is

@@ -67,6 +67,7 @@ func settings() []setting {
 		{env: "BIND_STATS_URL", flag: "stats-url", usage: "named's statistics channel, http(s) `URL`; validated, not used yet"},
 		{env: SettingNotifyAddr, flag: "notify-addr", def: "127.0.0.1:5399", usage: "loopback `host:port` where bindgate receives named's NOTIFYs (UDP and TCP) to keep its zone copy current; added to every managed zone's also-notify"},
 		{env: "BINDGATE_COPY_SWEEP_INTERVAL", flag: "copy-sweep-interval", def: "60", usage: "`seconds` between serial checks of every managed zone against the zone copy, 1-86400"},
+		{env: SettingHealthInterval, flag: "health-interval", def: "10", usage: "`seconds` between background readiness checks (directories writable, named's `status`); a changed boot time in it means named restarted and bindgate reconciles, 1-3600"},
 		{env: "TMPDIR", usage: "accepted and unused: bindgate writes temporary files only in BIND_ZONE_DIR and its state dir"},
 	}
 }

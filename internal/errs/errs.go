@@ -3,6 +3,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"syscall"
 )
 
 // Kind is the class of a failure, as the caller should see it.
@@ -101,4 +102,22 @@ func Public(err error) string {
 		return e.Msg
 	}
 	return ""
+}
+
+// StorageFull reports whether err's chain says a disk or a quota is full: syscall.ENOSPC or
+// syscall.EDQUOT however deeply wrapped (an *os.PathError from a write, an fsync, a rename),
+// or an *Error of kind InsufficientStorage. Write paths need not map these themselves: the
+// HTTP layer asks StorageFull of every failure that carries no more specific kind.
+func StorageFull(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || Is(err, InsufficientStorage)
+}
+
+// KindOfStorage is KindOf, except that a failure of no specific kind (Internal) whose chain
+// holds a full disk or quota (StorageFull) is InsufficientStorage.
+func KindOfStorage(err error) Kind {
+	k := KindOf(err)
+	if k == Internal && StorageFull(err) {
+		return InsufficientStorage
+	}
+	return k
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"syscall"
 	"testing"
 
 	"github.com/bindgate/bindgate/internal/errs"
@@ -60,5 +62,31 @@ func TestErrorKeepsCause(t *testing.T) {
 	}
 	if got := (&errs.Error{Kind: errs.Conflict}).Error(); got != "conflict" {
 		t.Errorf("empty Error() = %q", got)
+	}
+}
+
+func TestStorageFull(t *testing.T) {
+	t.Parallel()
+	full := &os.PathError{Op: "fsync", Path: "/state/x", Err: syscall.ENOSPC}
+	tests := []struct {
+		name string
+		err  error
+		full bool
+		kind errs.Kind
+	}{
+		{"ENOSPC wrapped", fmt.Errorf("registry: %w", full), true, errs.InsufficientStorage},
+		{"EDQUOT", fmt.Errorf("x: %w", syscall.EDQUOT), true, errs.InsufficientStorage},
+		{"typed", errs.New(errs.InsufficientStorage, "full"), true, errs.InsufficientStorage},
+		{"internal wrapping ENOSPC", errs.Wrap(errs.Internal, full, "could not"), true, errs.InsufficientStorage},
+		{"a specific kind is kept", errs.Wrap(errs.Conflict, full, "c"), true, errs.Conflict},
+		{"other errno", fmt.Errorf("x: %w", syscall.EROFS), false, errs.Internal},
+	}
+	for _, tc := range tests {
+		if got := errs.StorageFull(tc.err); got != tc.full {
+			t.Errorf("%s: StorageFull = %v, want %v", tc.name, got, tc.full)
+		}
+		if got := errs.KindOfStorage(tc.err); got != tc.kind {
+			t.Errorf("%s: KindOfStorage = %v, want %v", tc.name, got, tc.kind)
+		}
 	}
 }

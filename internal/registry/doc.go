@@ -36,13 +36,29 @@
 // The registry records intent first, so that no failure or cancellation after BIND changed can
 // leave an entry that disagrees with what the API answered:
 //
-//   - create: the entry (and zone file) are written before addzone; a failed addzone removes them.
+//   - create: the entry, then the zone file, are written before addzone; a failed addzone removes
+//     them. The entry comes first (not in parallel with the file), so a crash never leaves a file
+//     bindgate wrote that no entry accounts for; the zone's tombstone, if any, is then removed.
 //   - modify: the new block is written before modzone; a failed modzone puts the previous entry
 //     back. A registry failure answers 507/500 and BIND is not touched.
-//   - delete: the entry is removed before delzone (no tombstone: remove first, re-put on
-//     failure); a failed delzone puts it back. So a delzone can never leave an entry behind
-//     for reconcile to re-add. A DELETE of a zone BIND no longer has removes a leftover entry
-//     and answers 404.
+//   - delete: a tombstone is written, then the entry removed, before delzone; a failed delzone
+//     puts the entry back and removes the tombstone. So a delzone can never leave an entry
+//     behind for reconcile to re-add. A DELETE of a zone BIND no longer has removes a leftover
+//     entry (tombstoning it first) and answers 404.
+//
+// # Tombstones
+//
+// A deleted zone can come back without bindgate: named killed right after it answered delzone
+// ("scheduled for removal") still has the zone in its NZD, and serves it again when it starts.
+// So each delete leaves a tombstone, <dir>/tombstones/<zone>, holding the time of the delete
+// (RFC 3339), written with atomicfile before delzone. Reconcile (startup, named restart,
+// manual) deletes every zone named serves that has a tombstone and no entry, and removes the
+// zone file and copy a delete killed before its clean-up left; only tombstoned zones are
+// touched, never a zone file of a zone bindgate has no record of deleting (bindcar's zones are
+// <zone>.zone files without entries that named does serve). A create of the name removes the
+// tombstone. Tombstones expire after TombstoneTTL (7 days): Open and each reconcile remove
+// older ones, so the directory stays bounded by the deletes of a week. A tombstone that cannot
+// be parsed is kept, dated by its file's modification time.
 //
 // The zones package runs the BIND change and everything after it on a context detached from
 // the request, with its own timeout, and reports every failure (log, metric, non-2xx).

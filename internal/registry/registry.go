@@ -52,14 +52,17 @@ type Registry struct {
 	root *os.Root
 	mu   sync.RWMutex
 	m    map[string]Entry
+	dead map[string]time.Time // tombstones: deleted zones and when (tombstone.go)
 }
 
-// Open opens the registry in dir, creating dir and dir/zones (mode 0700) if missing, and loads
-// every entry. Temp files of interrupted writes are removed. An entry file that cannot be read
+// Open opens the registry in dir, creating dir, dir/zones and dir/tombstones (mode 0700) if
+// missing, and loads every entry and tombstone (removing those past TombstoneTTL). Temp files of interrupted writes are removed. An entry file that cannot be read
 // stops Open with an error naming the file (see the package comment).
 func Open(ctx context.Context, dir string) (*Registry, error) {
-	if err := os.MkdirAll(filepath.Join(dir, entriesDir), 0o700); err != nil {
-		return nil, fmt.Errorf("registry: %w", err)
+	for _, sub := range []string{entriesDir, tombstonesDir} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
+			return nil, fmt.Errorf("registry: %w", err)
+		}
 	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
@@ -70,8 +73,16 @@ func Open(ctx context.Context, dir string) (*Registry, error) {
 		root.Close()
 		return nil, fmt.Errorf("registry: %w", err)
 	}
-	r := &Registry{root: root, m: map[string]Entry{}}
+	r := &Registry{root: root, m: map[string]Entry{}, dead: map[string]time.Time{}}
 	if err := r.load(ctx); err != nil {
+		root.Close()
+		return nil, err
+	}
+	if err := r.loadTombstones(ctx); err != nil {
+		root.Close()
+		return nil, err
+	}
+	if _, err := r.PruneTombstones(ctx, time.Now()); err != nil {
 		root.Close()
 		return nil, err
 	}

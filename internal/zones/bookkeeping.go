@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"syscall"
 	"time"
 
 	"github.com/bindgate/bindgate/internal/errs"
@@ -18,6 +17,36 @@ import (
 type Copies interface {
 	Current(zone string) (zonecopy.Copy, bool)
 	Delete(ctx context.Context, zone string) error
+}
+
+// CopySync takes a zone's copy from named (*zonesync.Syncer implements it): Hold keeps NOTIFY
+// and sweep fetches of the zone out while Record brings its copy to named's serial (a full
+// transfer, zonecopy.Replace, when there is no copy yet). A create takes the zone's initial
+// copy before it answers, so the first change after it is a change in the history and not
+// part of the copy's base snapshot.
+type CopySync interface {
+	Hold(ctx context.Context, zone string) (release func(), err error)
+	Record(ctx context.Context, zone string, actors []zonecopy.Actor) error
+}
+
+// takeCopy brings zone z's copy to named's serial on a detached, bounded context; attributed to
+// the request's caller when byCaller. nil when there is no CopySync.
+func (s *Service) takeCopy(ctx context.Context, z string, byCaller bool) error {
+	if s.sync == nil {
+		return nil
+	}
+	var actors []zonecopy.Actor
+	if a, ok := zonecopy.ActorFrom(ctx); ok && byCaller {
+		actors = []zonecopy.Actor{a}
+	}
+	ctx, cancel := detached(ctx, bookkeepingTimeout)
+	defer cancel()
+	release, err := s.sync.Hold(ctx, z)
+	if err != nil {
+		return fmt.Errorf("%w: zone copy of %s: %w", ErrUnavailable, z, err)
+	}
+	defer release()
+	return s.sync.Record(ctx, z, actors)
 }
 
 // bookkeepingTimeout bounds the writes that follow a change BIND has applied (registry, zone
@@ -46,9 +75,7 @@ func (s *Service) bookkeepingErr(op, z string, err error) error {
 }
 
 // storageFull reports a full disk or quota (ENOSPC, EDQUOT), however it is wrapped.
-func storageFull(err error) bool {
-	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errs.Is(err, errs.InsufficientStorage)
-}
+func storageFull(err error) bool { return errs.StorageFull(err) }
 
 // outcome is what BIND says about a change whose reply was lost (rndc.ErrDropped).
 type outcome int

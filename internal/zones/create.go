@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/bindgate/bindgate/internal/dnsclient"
 	"github.com/bindgate/bindgate/internal/errs"
 	"github.com/bindgate/bindgate/internal/registry"
 	"github.com/bindgate/bindgate/internal/rndc"
@@ -70,23 +70,28 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (Result, error)
 	// The registry entry is durable before addzone: a crash after addzone but before an entry
 	// existed would leave a zone that reconcile could not restore. A crash after the entry but
 	// before addzone leaves one that reconcile re-adds, which a retried create then sees as
-	// 409, the idempotent success bindy expects. The entry and the zone file live in different
-	// directories, so their fsyncs run in parallel.
+	// 409, the idempotent success bindy expects. The entry is written before the zone file, so
+	// a crash never leaves a file bindgate wrote without an entry that accounts for it (an
+	// orphan a DELETE's 404 would leave behind). Then the zone's tombstone of an earlier delete
+	// goes, and a copy an earlier zone of the name left (its delete's clean-up failed).
 	now := s.now().UTC()
 	entry := registry.Entry{Zone: p.zone, Type: p.typ, Block: p.block, ZoneFile: p.zoneFile, Created: now, Modified: now}
-	var regErr, fileErr error
-	var wg sync.WaitGroup
-	wg.Go(func() { regErr = s.reg.Put(ctx, entry) })
-	if p.typ == "primary" {
+	err = s.reg.Put(ctx, entry)
+	if err == nil {
+		err = s.reg.ClearTombstone(ctx, p.zone)
+	}
+	if _, stale := s.copyOf(p.zone); err == nil && stale {
+		err = s.copies.Delete(ctx, p.zone)
+	}
+	if err == nil && p.typ == "primary" {
 		// Step 4: BIND just said it does not serve this zone, so journals of an earlier zone of
 		// the same name are stale and would be replayed onto the new file.
-		fileErr = s.files.RemoveJournals(ctx, p.zone)
-		if fileErr == nil {
-			fileErr = s.files.Write(ctx, p.zone, p.zoneFile)
+		err = s.files.RemoveJournals(ctx, p.zone)
+		if err == nil {
+			err = s.files.Write(ctx, p.zone, p.zoneFile)
 		}
 	}
-	wg.Wait()
-	if err := errors.Join(regErr, fileErr); err != nil {
+	if err != nil {
 		s.undoCreate(p.zone, p.typ == "primary")
 		return Result{}, fmt.Errorf("create %s: %w", p.zone, err)
 	}
@@ -94,7 +99,23 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (Result, error)
 	resp, err := s.change(ctx, "addzone", p.zone, p.block, nil)
 	if err != nil {
 		s.undoCreate(p.zone, p.typ == "primary")
-		return Result{}, s.addzoneErr(p.zone, err, glueHint(p.zone, req.ZoneConfig))
+		return Result{}, s.addzoneErr(ctx, p.zone, err, glueHint(p.zone, req.ZoneConfig))
+	}
+	// A 201 means the zone is recorded everywhere, its copy included (issue 9): without its
+	// initial copy, the first change after the create would become part of the copy's base
+	// snapshot and be missing from the history. Secondaries are copied by the sweep once they
+	// have transferred. A copy that cannot be taken undoes the create, except when named
+	// rejects bindgate's TSIG key: the same key signs every record change, so none can reach
+	// the zone through bindgate before the key is fixed, and the sweep then takes the copy.
+	// That failure is logged and counted, and the create stands.
+	if p.typ == "primary" {
+		if err := s.takeCopy(ctx, p.zone, true); err != nil {
+			err = s.bookkeepingErr("create", p.zone, fmt.Errorf("zone copy: %w", err))
+			if !errors.Is(err, dnsclient.ErrTSIG) {
+				s.undoAdd(ctx, p.zone)
+				return Result{}, err
+			}
+		}
 	}
 	return Result{Message: fmt.Sprintf("Zone %s created successfully", p.zone), Details: resp.Text}, nil
 }
@@ -114,9 +135,30 @@ func (s *Service) undoCreate(zone string, file bool) {
 	}
 }
 
+// undoAdd removes a zone whose addzone succeeded but whose create could not be completed: delzone,
+// then its copy, file and registry entry. If delzone fails the zone stays, registered and
+// served (a retried create answers 409), and that is logged.
+func (s *Service) undoAdd(ctx context.Context, z string) {
+	if _, err := s.change(ctx, "delzone", z, "", nil); err != nil {
+		s.log.Error("failed create: the zone could not be removed from BIND again; it stays registered", "zone", z, "err", err)
+		return
+	}
+	if _, ok := s.copyOf(z); ok {
+		dctx, cancel := detached(ctx, bookkeepingTimeout)
+		if err := s.copies.Delete(dctx, z); err != nil {
+			s.log.Error("failed create: could not remove the zone copy", "zone", z, "err", err)
+		}
+		cancel()
+	}
+	s.undoCreate(z, true)
+}
+
 // addzoneErr maps addzone failures per docs/contract.md §5 step 5 and §18.21: "not found" from addzone
 // means a referenced dnssec-policy or key is missing, never a missing zone.
-func (s *Service) addzoneErr(zone string, err error, hint string) error {
+func (s *Service) addzoneErr(ctx context.Context, zone string, err error, hint string) error {
+	if full := s.bindStorageFull(ctx, err); full != nil {
+		return full
+	}
 	switch {
 	case errors.Is(err, rndc.ErrExists):
 		return Exists(zone)
@@ -132,6 +174,27 @@ func (s *Service) addzoneErr(zone string, err error, hint string) error {
 		}
 	}
 	return bindErr("addzone", zone, err)
+}
+
+// bindStorageFull answers a change named refused with a bare "failure" when the zone directory
+// is full: named writes its NZD (the database of added zones) in its working directory, the
+// zone directory in bindgate's layout, and a modzone or addzone whose NZD commit fails with
+// ENOSPC is answered "failure" (named logs "Error committing NZD database: No space left on
+// device"). The request is not to blame: the readiness probe of the zone directory (a written,
+// fsynced byte) tells, and a full disk is 507. nil when err is another failure or the
+// directory takes writes.
+func (s *Service) bindStorageFull(ctx context.Context, err error) error {
+	if !errors.Is(err, rndc.ErrFailure) {
+		return nil
+	}
+	pctx, cancel := detached(ctx, 5*time.Second)
+	defer cancel()
+	perr := s.files.CheckWritable(pctx)
+	if perr == nil || !storageFull(perr) {
+		return nil
+	}
+	s.log.Error("BIND refused a change and the zone directory is full (named's NZD lives there)", "err", err, "probe", perr)
+	return errs.Wrap(errs.InsufficientStorage, errors.Join(err, perr), "Insufficient storage")
 }
 
 // glueHint names the usual cause of a "bad zone" answer for a new primary: with 9.18's default

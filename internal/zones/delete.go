@@ -31,6 +31,12 @@ func (s *Service) Delete(ctx context.Context, name string) (Result, error) {
 	defer release()
 	owns := s.ownsFile(z, zs)
 
+	// The tombstone comes first: named killed right after delzone keeps the zone in its NZD
+	// and serves it again when it restarts; reconcile deletes a tombstoned zone that is not
+	// registered (registry/tombstone.go).
+	if err := s.reg.Tombstone(ctx, z, s.now()); err != nil {
+		return Result{}, s.bookkeepingErr("delete", z, fmt.Errorf("tombstone: %w", err))
+	}
 	prev, registered := s.reg.Get(z)
 	if registered {
 		if err := s.reg.Delete(ctx, z); err != nil {
@@ -49,6 +55,7 @@ func (s *Service) Delete(ctx context.Context, name string) (Result, error) {
 		if registered {
 			s.putBack(ctx, "delete", prev)
 		}
+		s.untomb(ctx, z)
 		return Result{}, zoneCmdErr("delzone", z, err)
 	}
 	if err := s.cleanUp(ctx, z, owns); err != nil {
@@ -69,18 +76,25 @@ func (s *Service) forgetLost(ctx context.Context, z string, notFound error) erro
 	defer s.facts.forget(z)
 	e, registered := s.reg.Get(z)
 	_, copied := s.copyOf(z)
-	if !registered && !copied {
+	_, dead := s.reg.Tombstoned(z)
+	left := dead && !registered && s.fileLeft(z) // a delete killed before its clean-up
+	if !registered && !copied && !left {
 		return notFound
 	}
 	if registered {
 		bctx, cancel := detached(ctx, bookkeepingTimeout)
 		defer cancel()
+		// As in Delete: the tombstone first, in case a delzone of an earlier, interrupted DELETE
+		// is still in named's NZD and comes back at its next restart.
+		if err := s.reg.Tombstone(bctx, z, s.now()); err != nil {
+			return s.bookkeepingErr("delete", z, fmt.Errorf("tombstone: %w", err))
+		}
 		if err := s.reg.Delete(bctx, z); err != nil {
 			return s.bookkeepingErr("delete", z, fmt.Errorf("registry: %w", err))
 		}
 		s.log.Info("delete: zone was gone from BIND but registered; entry removed", "zone", z)
 	}
-	if err := s.cleanUp(ctx, z, registered && e.Type == "primary"); err != nil {
+	if err := s.cleanUp(ctx, z, (registered && e.Type == "primary") || left); err != nil {
 		return err
 	}
 	return notFound
@@ -106,6 +120,17 @@ func (s *Service) cleanUp(ctx context.Context, z string, files bool) error {
 		}
 	}
 	return nil
+}
+
+// untomb removes the tombstone a delete wrote when its delzone did not happen: the zone stays,
+// and reconcile must not delete it. A failure is reported; a registered zone is never deleted
+// by reconcile, so the tombstone is harmless while the entry exists.
+func (s *Service) untomb(ctx context.Context, z string) {
+	ctx, cancel := detached(ctx, bookkeepingTimeout)
+	defer cancel()
+	if err := s.reg.ClearTombstone(ctx, z); err != nil {
+		_ = s.bookkeepingErr("delete", z, fmt.Errorf("tombstone: remove it again: %w", err))
+	}
 }
 
 // putBack restores a registry entry after the change it announced did not happen. Its failure

@@ -4,7 +4,9 @@ import (
 	"context"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/bindgate/bindgate/internal/errs"
 	"github.com/bindgate/bindgate/internal/namedtest"
@@ -115,14 +117,14 @@ func TestDurabDeleteOfLostZoneForgetsIt(t *testing.T) {
 func TestDurabAddzoneDroppedAsksBIND(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	added := false
+	var added atomic.Bool // handlers run on the fake's connection goroutines
 	f.srv.Handle("zonestatus", func(string) rndc.Response {
-		if !added {
+		if !added.Load() {
 			return notFound("")
 		}
 		return rndc.Response{Text: "type: primary\nfiles: " + filepath.Join(f.dir, "a.test.zone")}
 	})
-	f.srv.Handle("addzone", func(string) rndc.Response { added = true; return rndc.Response{} })
+	f.srv.Handle("addzone", func(string) rndc.Response { added.Store(true); return rndc.Response{} })
 	f.srv.DropAfter("addzone", 1)
 	if _, err := f.svc.Create(t.Context(), primary("a.test")); err != nil {
 		t.Fatalf("create: %v", err)
@@ -138,5 +140,59 @@ func TestDurabAddzoneDroppedAsksBIND(t *testing.T) {
 	}
 	if _, ok := f.reg.Get("a.test"); !ok {
 		t.Fatal("registry entry removed although the zone was added")
+	}
+}
+
+// named is killed right after delzone and comes back with the zone in its NZD: reconcile
+// deletes it again, because the delete left a tombstone; a create of the name clears it.
+func TestDurabDeletedZoneStaysDeleted(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	registerA(t, f)
+	f.srv.Handle("delzone", func(string) rndc.Response {
+		return rndc.Response{Text: "zone 'a.test' scheduled for removal"}
+	})
+	if _, err := f.svc.Delete(t.Context(), "a.test"); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	if _, ok := f.reg.Tombstoned("a.test"); !ok {
+		t.Fatal("no tombstone after a delete")
+	}
+	// named still serves it (its NZD kept the zone): zonestatus and the SOA say so.
+	var deleted atomic.Bool
+	f.srv.Handle("delzone", func(string) rndc.Response {
+		deleted.Store(true)
+		f.srv.Handle("zonestatus", notFound)
+		f.dns.drop("a.test")
+		return rndc.Response{}
+	})
+	rep, err := f.svc.Reconcile(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !deleted.Load() || len(rep.Removed) != 1 || rep.Removed[0] != "a.test" {
+		t.Fatalf("reconcile: delzone sent %v, report %+v; want a.test removed", deleted.Load(), rep)
+	}
+	// Nothing left to do: the next pass removes nothing.
+	if rep, err := f.svc.Reconcile(t.Context()); err != nil || len(rep.Removed) != 0 {
+		t.Fatalf("second reconcile: %+v, %v", rep, err)
+	}
+}
+
+// A registered zone is never deleted by reconcile, tombstone or not (a create of the name
+// after a delete registers it first).
+func TestDurabTombstoneOfRegisteredZoneIsIgnored(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	registerA(t, f)
+	if err := f.reg.Tombstone(t.Context(), "a.test", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	f.srv.Handle("delzone", func(string) rndc.Response {
+		t.Error("reconcile deleted a registered zone")
+		return rndc.Response{}
+	})
+	if rep, err := f.svc.Reconcile(t.Context()); err != nil || len(rep.Removed) != 0 {
+		t.Fatalf("reconcile: %+v, %v", rep, err)
 	}
 }

@@ -71,6 +71,9 @@ func (s *Service) Modify(ctx context.Context, name string, req ModifyRequest) (R
 		} else {
 			s.unregister(ctx, z)
 		}
+		if full := s.bindStorageFull(ctx, err); full != nil {
+			return Result{}, full
+		}
 		switch {
 		case errors.Is(err, rndc.ErrBadZone):
 			return Result{}, Invalid("BIND could not load zone %s with the new configuration; the previous one was restored", z)

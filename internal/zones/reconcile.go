@@ -25,7 +25,7 @@ import (
 // loaded) costs control messages, a zonestatus and, when BIND does not know it, an addzone.
 func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 	entries := s.reg.List()
-	rep := ReconcileReport{Registered: len(entries), Readded: []string{}, Failed: []ReconcileError{}, Restored: []RestoredZone{}}
+	rep := ReconcileReport{Registered: len(entries), Readded: []string{}, Failed: []ReconcileError{}, Restored: []RestoredZone{}, Removed: []string{}}
 	s.startup.begin(len(entries))
 	names := make([]string, len(entries))
 	for i, e := range entries {
@@ -67,13 +67,18 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 	if err != nil {
 		return rep, err
 	}
+	removed, err := s.buryDeleted(ctx)
+	if err != nil {
+		return rep, err
+	}
+	rep.Removed = removed
 	s.addSelfNotify(ctx, entries)
 	slices.Sort(rep.Readded)
 	slices.SortFunc(rep.Restored, func(a, b RestoredZone) int { return strings.Compare(a.Zone, b.Zone) })
 	slices.SortFunc(rep.Failed, func(a, b ReconcileError) int { return strings.Compare(a.Zone, b.Zone) })
-	if len(rep.Readded)+len(rep.Failed) > 0 {
+	if len(rep.Readded)+len(rep.Failed)+len(rep.Removed) > 0 {
 		s.log.Info("reconcile", "registered", rep.Registered, "present", rep.Present,
-			"readded", len(rep.Readded), "failed", len(rep.Failed))
+			"readded", len(rep.Readded), "failed", len(rep.Failed), "removed", len(rep.Removed))
 	}
 	return rep, nil
 }
@@ -170,4 +175,98 @@ func (s *Service) addSelfNotifyOne(ctx context.Context, z string) error {
 	}
 	s.log.Info("reconcile: bindgate's also-notify entry added", "zone", z)
 	return nil
+}
+
+// buryDeleted keeps deleted zones deleted (registry/tombstone.go). For every zone with a
+// tombstone and no registry entry: if named serves it again (a named killed right after
+// delzone keeps the zone in its NZD and loads it at its next start), delzone; and when named
+// does not serve it, the zone file bindgate wrote for it and its copy are removed if a killed
+// delete left them. Expired tombstones are pruned first. One SOA query per tombstone; control
+// messages only for zones that came back. It returns the zones deleted again.
+func (s *Service) buryDeleted(ctx context.Context) ([]string, error) {
+	if _, err := s.reg.PruneTombstones(ctx, s.now()); err != nil {
+		s.log.Warn("reconcile: could not remove expired tombstones", "err", err)
+	}
+	var dead []string
+	for _, z := range s.reg.Tombstones() {
+		if _, registered := s.reg.Get(z); !registered {
+			dead = append(dead, z)
+		}
+	}
+	if len(dead) == 0 {
+		return []string{}, nil
+	}
+	states, err := s.probe(ctx, dead)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		mu      sync.Mutex
+		removed = []string{}
+	)
+	idx := make([]int, len(dead))
+	for i := range idx {
+		idx[i] = i
+	}
+	err = parallel(idx, 8, func(i int) error {
+		again, err := s.buryOne(ctx, dead[i], states[i] != notServed)
+		if again {
+			mu.Lock()
+			removed = append(removed, dead[i])
+			mu.Unlock()
+		}
+		return err
+	})
+	slices.Sort(removed)
+	return removed, err
+}
+
+// buryOne handles one tombstoned zone under its lock; inBIND is what its SOA query suggested.
+func (s *Service) buryOne(ctx context.Context, z string, inBIND bool) (deleted bool, err error) {
+	unlock, err := s.locks.lock(ctx, z)
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
+	defer s.facts.forget(z)
+	if _, registered := s.reg.Get(z); registered {
+		return false, nil // created again meanwhile
+	}
+	if _, dead := s.reg.Tombstoned(z); !dead {
+		return false, nil
+	}
+	owns := true
+	if inBIND {
+		zs, err := s.addedZone(ctx, z, "bindgate cannot delete it")
+		switch {
+		case errs.Is(err, errs.NotFound):
+			// gone after all: clean up below
+		case errors.Is(err, ErrUnavailable):
+			return false, err
+		case err != nil:
+			s.log.Warn("reconcile: a deleted zone is served again and cannot be deleted", "zone", z, "err", err)
+			return false, nil
+		default:
+			owns = s.ownsFile(z, zs)
+			if _, err := s.change(ctx, "delzone", z, "", nil); err != nil {
+				if mapped := zoneCmdErr("delzone", z, err); errors.Is(mapped, ErrUnavailable) {
+					return false, mapped
+				}
+				s.log.Error("reconcile: a deleted zone is served again; delzone failed", "zone", z, "err", err)
+				return false, nil
+			}
+			s.log.Warn("reconcile: a zone deleted through bindgate was served again (named restarted with it in its NZD); deleted again", "zone", z)
+			deleted = true
+		}
+	}
+	if err := s.cleanUp(ctx, z, owns && s.fileLeft(z)); err != nil {
+		s.log.Error("reconcile: could not clean up after a deleted zone", "zone", z, "err", err)
+	}
+	return deleted, nil
+}
+
+// fileLeft reports whether z's zone file is still in the zone directory.
+func (s *Service) fileLeft(z string) bool {
+	ok, err := s.files.Exists(z)
+	return err == nil && ok
 }

@@ -41,6 +41,21 @@ const restoreTimeout = 30 * time.Second
 func (s *Service) restoreZone(ctx context.Context, e registry.Entry) (RestoredZone, error) {
 	ctx, cancel := detached(ctx, restoreTimeout)
 	defer cancel()
+	r, err := s.restoreData(ctx, e)
+	if err == nil && e.Type == "primary" {
+		// The copy follows the restored zone at once, from the serial it had: a copy is never
+		// replaced by a new base, so its history runs on across the restore (a restored serial
+		// above the copy's is one change in it). A zone without a copy gets its base now, so
+		// the next change is history too. A failure leaves it to NOTIFY and the sweep.
+		if cerr := s.takeCopy(ctx, e.Zone, false); cerr != nil {
+			s.log.Warn("restore: the zone copy could not be brought up to the restored zone yet", "zone", e.Zone, "err", cerr)
+		}
+	}
+	return r, err
+}
+
+// restoreData is restoreZone without the copy's update.
+func (s *Service) restoreData(ctx context.Context, e registry.Entry) (RestoredZone, error) {
 	r := RestoredZone{Zone: e.Zone}
 	if e.Type != "primary" {
 		// Secondaries are not written from the copy: 9.18 keeps a secondary's file in raw

@@ -46,6 +46,10 @@ type Config struct {
 	// Copies is the durable copy of the zones' data (*zonecopy.Store); nil means none, and a
 	// lost primary is then restored from its file or the registry only.
 	Copies Copies
+	// Sync, when set, takes a zone's copy from named (*zonesync.Syncer): a create of a primary
+	// answers 201 only once the copy holds the zone, and a restored zone's copy is brought up
+	// to the restored serial at once.
+	Sync CopySync
 	// OnBookkeepingFailure, when set, is called with the operation each time a registry, zone
 	// file or copy write around a BIND change fails (bindgate_bookkeeping_failures_total).
 	OnBookkeepingFailure func(op string)
@@ -72,6 +76,7 @@ type Service struct {
 	readyTTL      time.Duration
 	transferKey   string
 	copies        Copies
+	sync          CopySync
 	onBookkeeping func(op string)
 	onRestart     func()
 	selfNotify    *zoneconf.NotifyTarget
@@ -95,7 +100,7 @@ func New(cfg Config) (*Service, error) {
 	s := &Service{
 		rndc: cfg.RNDC, dns: cfg.DNS, files: cfg.Files, reg: cfg.Registry, log: cfg.Logger,
 		now: cfg.Now, onCount: cfg.OnZoneCount, readyTTL: cfg.ReadyTTL, transferKey: cfg.TransferKey,
-		copies: cfg.Copies, onBookkeeping: cfg.OnBookkeepingFailure,
+		copies: cfg.Copies, sync: cfg.Sync, onBookkeeping: cfg.OnBookkeepingFailure,
 		onRestart: cfg.OnNamedRestart, seen: map[string]uint32{},
 		selfNotify: cfg.SelfNotify,
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -148,10 +149,9 @@ func TestModifyRestoresAfterFailedModzone(t *testing.T) {
 		return rndc.Response{Text: "type: primary\nreconfigurable via modzone: yes"}
 	})
 	f.srv.Handle("showzone", func(string) rndc.Response { return rndc.Response{Text: show} })
-	calls := 0
+	var calls atomic.Int32 // handlers run on the fake's connection goroutines
 	f.srv.Handle("modzone", func(string) rndc.Response {
-		calls++
-		if calls == 1 {
+		if calls.Add(1) == 1 {
 			return rndc.Response{Result: 25, Err: "failure", Text: "dns_zone_loadnew failed: bad zone"}
 		}
 		return rndc.Response{}

@@ -129,6 +129,10 @@ type ReconcileReport struct {
 	Failed     []ReconcileError `json:"failed"`
 	// Restored says, per re-added zone, what it was restored from (issue 9 item 4).
 	Restored []RestoredZone `json:"restored"`
+	// Removed lists the zones deleted with a 2xx that named served again (a named killed
+	// right after delzone keeps the zone in its NZD), which reconcile deleted once more
+	// (their tombstones, registry/tombstone.go).
+	Removed []string `json:"removed"`
 }
 
 // RestoredZone is one zone a reconcile (or a replayed create) added back.

@@ -93,6 +93,10 @@ func startBindgate(t *testing.T, n *namedproc.Named, mod func(env map[string]str
 	env["RATE_LIMIT_ENABLED"] = "false"
 	env["BINDGATE_AUDIT_LOG"] = filepath.Join(n.Dir, "audit.log")
 	env["PATH"] = os.Getenv("PATH")
+	// One NOTIFY port for the child's whole life: with port 0 every restart would get a new
+	// one, and the startup reconcile would rewrite every zone's also-notify (a modzone per zone
+	// per restart).
+	env["BINDGATE_NOTIFY_ADDR"] = freeNotifyAddr(t)
 	if mod != nil {
 		mod(env)
 	}
@@ -109,6 +113,28 @@ func startBindgate(t *testing.T, n *namedproc.Named, mod func(env map[string]str
 		}
 	})
 	return p
+}
+
+// freeNotifyAddr picks a loopback port free for both UDP and TCP (the NOTIFY listener binds
+// both), for the child to keep across restarts.
+func freeNotifyAddr(t *testing.T) string {
+	t.Helper()
+	for range 20 {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := pc.LocalAddr().String()
+		ln, err := net.Listen("tcp", addr)
+		pc.Close()
+		if err != nil {
+			continue // its TCP twin is taken: another
+		}
+		ln.Close()
+		return addr
+	}
+	t.Fatal("no loopback port free for both UDP and TCP")
+	return ""
 }
 
 func tail(s string, n int) string {

@@ -69,18 +69,17 @@ func fill(t *testing.T, dir string) string {
 	return p
 }
 
-// requireRefusedForSpace: a write that cannot be saved is a 5xx with the JSON error body,
-// never a 2xx.
-// TODO(issue 9 item 1): tighten to 507 once bookkeeping reports a full disk as such.
+// requireRefusedForSpace: a write that cannot be saved is a 507 "Insufficient storage" with
+// the JSON error body, never a 2xx, nor a 4xx that blames the request.
 func requireRefusedForSpace(t *testing.T, what string, r response) {
 	t.Helper()
 	t.Logf("full disk: %s answered %d %s", what, r.Status, strings.TrimSpace(r.Raw))
-	if r.Status < 500 || r.Status > 599 {
-		t.Errorf("full disk: %s answered %d, want a 5xx (507 or 503); body %s", what, r.Status, r.Raw)
+	if r.Status != http.StatusInsufficientStorage {
+		t.Errorf("full disk: %s answered %d, want 507; body %s", what, r.Status, r.Raw)
 		return
 	}
-	if _, ok := r.Body["error"].(string); !ok || r.Body["requestId"] == nil {
-		t.Errorf("full disk: %s: 5xx without the JSON error body: %s", what, r.Raw)
+	if msg, ok := r.Body["error"].(string); !ok || msg != "Insufficient storage" || r.Body["requestId"] == nil {
+		t.Errorf("full disk: %s: 507 without the JSON error body \"Insufficient storage\": %s", what, r.Raw)
 	}
 }
 
@@ -149,9 +148,9 @@ func fullDisk(t *testing.T, f *faultStack, full string) {
 	if _, ok := soa(t, f.named.DNSAddr, "full.disk.test"); ok {
 		t.Error("a create refused for a full disk left the zone in named")
 	}
-	// A zone PATCH must be saved (modzone, then the registry) or refused: issue 9 says it
-	// answers 200 today with the registry still holding the old block, which the next restore
-	// brings back. This fails until issue 9 item 1 lands.
+	// A zone PATCH must be saved (the registry, then modzone) or refused with 507: with the
+	// zone dir full, named cannot commit its NZD there and answers "failure", which bindgate
+	// tells from a rejected configuration by probing the zone dir.
 	requireRefusedForSpace(t, "PATCH /zones/{name}", f.do(http.MethodPatch, "/api/v1/zones/before.disk.test",
 		map[string]any{"allowTransfer": []string{"127.0.0.1"}}))
 	// A record change lives in named's journal (zone dir) and, once issue 9 item 2 lands, in the
