@@ -35,7 +35,7 @@ func (s *Service) Act(ctx context.Context, name string, a Action) (Result, error
 		return Result{}, fmt.Errorf("unknown zone action %q", a)
 	}
 	if a != ActionNotify {
-		unlock, err := s.locks.lock(ctx, z)
+		unlock, err := s.lockZone(ctx, z)
 		if err != nil {
 			return Result{}, err
 		}

@@ -41,7 +41,7 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (Result, error)
 	if err != nil {
 		return Result{}, err
 	}
-	unlock, err := s.locks.lock(ctx, p.zone)
+	unlock, err := s.lockZone(ctx, p.zone)
 	if err != nil {
 		return Result{}, err
 	}

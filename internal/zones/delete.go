@@ -68,7 +68,7 @@ func (s *Service) Delete(ctx context.Context, name string) (Result, error) {
 // still keeps of it (a zone named lost and reconcile has not restored yet, or a delete whose
 // bookkeeping failed). Without this, a later reconcile would bring the deleted zone back.
 func (s *Service) forgetLost(ctx context.Context, z string, notFound error) error {
-	unlock, err := s.locks.lock(ctx, z)
+	unlock, err := s.lockZone(ctx, z)
 	if err != nil {
 		return err
 	}

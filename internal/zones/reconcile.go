@@ -86,7 +86,7 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 // reconcileOne restores one zone if BIND lost it. err is for failures that stop the pass
 // (BIND unreachable); reason is a safe, per-zone explanation of why this zone was not restored.
 func (s *Service) reconcileOne(ctx context.Context, e registry.Entry) (r RestoredZone, readded bool, reason string, err error) {
-	unlock, err := s.locks.lock(ctx, e.Zone)
+	unlock, err := s.lockZone(ctx, e.Zone)
 	if err != nil {
 		return r, false, "", err
 	}
@@ -146,7 +146,7 @@ func (s *Service) addSelfNotify(ctx context.Context, entries []registry.Entry) {
 }
 
 func (s *Service) addSelfNotifyOne(ctx context.Context, z string) error {
-	unlock, err := s.locks.lock(ctx, z)
+	unlock, err := s.lockZone(ctx, z)
 	if err != nil {
 		return err
 	}
@@ -223,7 +223,7 @@ func (s *Service) buryDeleted(ctx context.Context) ([]string, error) {
 
 // buryOne handles one tombstoned zone under its lock; inBIND is what its SOA query suggested.
 func (s *Service) buryOne(ctx context.Context, z string, inBIND bool) (deleted bool, err error) {
-	unlock, err := s.locks.lock(ctx, z)
+	unlock, err := s.lockZone(ctx, z)
 	if err != nil {
 		return false, err
 	}

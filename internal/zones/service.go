@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bindgate/bindgate/internal/errs"
+	"github.com/bindgate/bindgate/internal/keylock"
 	"github.com/bindgate/bindgate/internal/registry"
 	"github.com/bindgate/bindgate/internal/rndc"
 	"github.com/bindgate/bindgate/internal/zoneconf"
@@ -71,7 +72,7 @@ type Service struct {
 	log           *slog.Logger
 	now           func() time.Time
 	onCount       func(int)
-	locks         zoneLocks
+	locks         keylock.Locks
 	facts         factCache // showzone answers for zones the registry does not hold
 	readyTTL      time.Duration
 	transferKey   string
@@ -113,48 +114,17 @@ func New(cfg Config) (*Service, error) {
 	if s.readyTTL <= 0 {
 		s.readyTTL = 5 * time.Second
 	}
-	s.locks.m = make(map[string]*zoneLock)
 	return s, nil
 }
 
-// zoneLocks hands out one lock per zone name. Entries are reference counted and dropped when
-// unused, so 10,000 zones cost nothing at rest. Waiting honours the context, so a request stuck
-// behind a slow operation on the same zone gets a 503 in bounded time instead of hanging.
-type zoneLocks struct {
-	mu sync.Mutex
-	m  map[string]*zoneLock
-}
-
-type zoneLock struct {
-	ch   chan struct{}
-	refs int
-}
-
-func (l *zoneLocks) lock(ctx context.Context, zone string) (unlock func(), err error) {
-	l.mu.Lock()
-	e := l.m[zone]
-	if e == nil {
-		e = &zoneLock{ch: make(chan struct{}, 1)}
-		l.m[zone] = e
+// lockZone takes zone z's lock (keylock). Waiting honours ctx, so a request stuck behind a
+// slow operation on the same zone gets a 503 in bounded time instead of hanging.
+func (s *Service) lockZone(ctx context.Context, z string) (unlock func(), err error) {
+	unlock, err = s.locks.Lock(ctx, z)
+	if err != nil {
+		return nil, fmt.Errorf("%w: waiting for the lock of zone %s: %w", ErrUnavailable, z, err)
 	}
-	e.refs++
-	l.mu.Unlock()
-
-	release := func() {
-		l.mu.Lock()
-		e.refs--
-		if e.refs == 0 {
-			delete(l.m, zone)
-		}
-		l.mu.Unlock()
-	}
-	select {
-	case e.ch <- struct{}{}:
-		return func() { <-e.ch; release() }, nil
-	case <-ctx.Done():
-		release()
-		return nil, fmt.Errorf("%w: waiting for the lock of zone %s: %w", ErrUnavailable, zone, ctx.Err())
-	}
+	return unlock, nil
 }
 
 // normalize re-validates a zone name at the service boundary (docs/contract.md §4: sink re-validation).
@@ -226,7 +196,7 @@ func (s *Service) zoneStatus(ctx context.Context, z string) (zoneStatusInfo, err
 // lockExisting takes z's lock for a change to an existing zone, which must be one bindgate may
 // change (see addedZone). The caller defers release, which also drops the zone's cached facts.
 func (s *Service) lockExisting(ctx context.Context, z, why string) (zs zoneStatusInfo, release func(), err error) {
-	unlock, err := s.locks.lock(ctx, z)
+	unlock, err := s.lockZone(ctx, z)
 	if err != nil {
 		return zs, nil, err
 	}

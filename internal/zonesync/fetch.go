@@ -121,7 +121,7 @@ func (s *Syncer) Offer(ctx context.Context, zone string, rrs []dns.RR) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.Timeout)
 	defer cancel()
-	unlock, err := s.locks.lock(ctx, zone)
+	unlock, err := s.locks.Lock(ctx, zone)
 	if err != nil {
 		return
 	}

@@ -67,7 +67,7 @@ func (s *Syncer) work() {
 func (s *Syncer) sync(ctx context.Context, zone string, w waiting) error {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
-	unlock, err := s.locks.lock(ctx, zone)
+	unlock, err := s.locks.Lock(ctx, zone)
 	if err != nil {
 		return err
 	}

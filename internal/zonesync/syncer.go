@@ -13,6 +13,7 @@ import (
 
 	"github.com/bindgate/bindgate/internal/bindkey"
 	"github.com/bindgate/bindgate/internal/dnsclient"
+	"github.com/bindgate/bindgate/internal/keylock"
 	"github.com/bindgate/bindgate/internal/zonecopy"
 )
 
@@ -64,7 +65,7 @@ type Config struct {
 type Syncer struct {
 	cfg   Config
 	log   *slog.Logger
-	locks zoneLocks
+	locks keylock.Locks
 
 	udp  net.PacketConn
 	tcp  net.Listener
@@ -111,7 +112,6 @@ func New(cfg Config) (*Syncer, error) {
 	}
 	s := &Syncer{cfg: cfg, log: cfg.Logger, pending: map[string]waiting{}, queue: make(chan string, cfg.QueueSize),
 		slots: make(chan struct{}, cfg.MaxTransfers)}
-	s.locks.m = map[string]*zoneLock{}
 	s.root, s.cancel = context.WithCancel(context.Background())
 	if cfg.NotifyAddr != "" {
 		if err := s.listen(cfg.NotifyAddr); err != nil {
@@ -187,7 +187,7 @@ func (s *Syncer) failed(source, zone string, err error) {
 // Hold takes zone's copy lock: no fetch of zone runs until release is called. The records
 // committer holds it from before it sends an UPDATE until Record has stored the change.
 func (s *Syncer) Hold(ctx context.Context, zone string) (release func(), err error) {
-	return s.locks.lock(ctx, zone)
+	return s.locks.Lock(ctx, zone)
 }
 
 // Record brings zone's copy up to named's serial, attributing the last change it fetches to
