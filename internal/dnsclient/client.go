@@ -149,33 +149,14 @@ func (c *Client) Serial(ctx context.Context, zone string) (serial uint32, err er
 // pooled one turns out closed) and returns the verified reply, whose rcode is NOERROR (or
 // NXDOMAIN, for a query).
 func (c *Client) exchange(ctx context.Context, op, zone string, m *dns.Msg) (*dns.Msg, error) {
-	c.rlock()
-	key := c.cfg.Key()
-	r, err := c.exchangeKey(ctx, op, zone, m, key)
-	c.runlock()
-	if err == nil || c.cfg.OtherKey == nil || !KeyRefused(err) || ctx.Err() != nil {
-		return r, err
-	}
-	alt, ok := c.cfg.OtherKey(ctx, key)
-	if !ok {
-		return r, err
-	}
-	c.rlock()
-	defer c.runlock()
-	return c.exchangeKey(ctx, op, zone, m, alt)
+	sw := bindkey.Switchable{Gate: c.cfg.Gate, Other: c.cfg.OtherKey}
+	return bindkey.Do(ctx, sw, c.cfg.Key, keyRefused, func(key bindkey.Key, _ bool) (*dns.Msg, error) {
+		return c.exchangeKey(ctx, op, zone, m, key)
+	})
 }
 
-func (c *Client) rlock() {
-	if c.cfg.Gate != nil {
-		c.cfg.Gate.RLock()
-	}
-}
-
-func (c *Client) runlock() {
-	if c.cfg.Gate != nil {
-		c.cfg.Gate.RUnlock()
-	}
-}
+// keyRefused is KeyRefused in bindkey.Do's form.
+func keyRefused(err error, _ bindkey.Key) bool { return KeyRefused(err) }
 
 // KeyRefused reports whether err is named refusing the request's TSIG key: a reply whose TSIG
 // error is BADSIG or BADKEY (RFC 8945 §5.2; named answers NOTAUTH and runs nothing). BADTIME

@@ -42,16 +42,13 @@ func (c *Client) transfer(ctx context.Context, zone string) ([]dns.RR, error) {
 // behind it); one refused for its key (BADSIG/BADKEY: named moved to another key meanwhile)
 // is made once more with the key OtherKey gives. A transfer only reads, so that is harmless.
 func (c *Client) xfr(ctx context.Context, op, zone string, q *dns.Msg) ([]dns.RR, error) {
-	key := c.cfg.Key()
-	rrs, err := c.xfrKey(ctx, op, zone, q, key)
-	if err == nil || c.cfg.OtherKey == nil || !KeyRefused(err) || ctx.Err() != nil {
-		return rrs, err
-	}
-	alt, ok := c.cfg.OtherKey(ctx, key)
-	if !ok {
-		return rrs, err
-	}
-	return c.xfrKey(ctx, op, zone, q.Copy(), alt)
+	sw := bindkey.Switchable{Other: c.cfg.OtherKey} // no Gate: see above
+	return bindkey.Do(ctx, sw, c.cfg.Key, keyRefused, func(key bindkey.Key, first bool) ([]dns.RR, error) {
+		if !first {
+			q = q.Copy()
+		}
+		return c.xfrKey(ctx, op, zone, q, key)
+	})
 }
 
 func (c *Client) xfrKey(ctx context.Context, op, zone string, q *dns.Msg, key bindkey.Key) ([]dns.RR, error) {

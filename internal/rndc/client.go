@@ -188,32 +188,11 @@ func (c *Client) do(ctx context.Context, verb, command string) (Response, error)
 	if err := ctx.Err(); err != nil {
 		return Response{}, ctxError(err)
 	}
-	c.rlock()
-	key := c.cfg.Key()
-	resp, err := c.attempt(ctx, verb, command, key, true)
-	c.runlock()
-	if err == nil || c.cfg.OtherKey == nil || !c.keyRefused(ctx, err, key) {
-		return resp, err
-	}
-	alt, ok := c.cfg.OtherKey(ctx, key)
-	if !ok {
-		return resp, err
-	}
-	c.rlock()
-	defer c.runlock()
-	return c.attempt(ctx, verb, command, alt, false)
-}
-
-func (c *Client) rlock() {
-	if c.cfg.Gate != nil {
-		c.cfg.Gate.RLock()
-	}
-}
-
-func (c *Client) runlock() {
-	if c.cfg.Gate != nil {
-		c.cfg.Gate.RUnlock()
-	}
+	sw := bindkey.Switchable{Gate: c.cfg.Gate, Other: c.cfg.OtherKey}
+	refused := func(err error, key bindkey.Key) bool { return c.keyRefused(ctx, err, key) }
+	return bindkey.Do(ctx, sw, c.cfg.Key, refused, func(key bindkey.Key, first bool) (Response, error) {
+		return c.attempt(ctx, verb, command, key, first)
+	})
 }
 
 // keyRefused reports whether err is named refusing key: a fresh connection closed without a
