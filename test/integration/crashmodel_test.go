@@ -360,7 +360,10 @@ func (w *writer) patch(z *zoneModel) outcome {
 	o := httpOutcome(r, err)
 	w.m.note("patch", o)
 	w.setFact(z, owner, values, "PATCH "+change, o)
-	if serial, ok := r.Body["serial"].(float64); o == acked && ok {
+	// A PATCH whose changes were all true already sends no update (docs/contract.md §12.5): its
+	// answer is the zone's current serial, which may be the base the history starts from.
+	applied, _ := r.Body["changes"].([]any)
+	if serial, ok := r.Body["serial"].(float64); o == acked && ok && len(applied) > 0 {
 		w.m.mu.Lock()
 		z.patchSerials = append(z.patchSerials, uint32(serial))
 		w.m.mu.Unlock()
