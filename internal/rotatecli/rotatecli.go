@@ -344,7 +344,7 @@ func (r *rotation) rotate(ctx context.Context) int {
 		why = r.switchBindgate(ctx)
 	}
 	if why == "" {
-		fmt.Fprintf(r.env.Stdout, "rotated: named uses key %q fingerprint %s; the old key (fingerprint %s) is refused\n",
+		fmt.Fprintf(r.env.Stdout, "rotated: named uses key %q fingerprint %s; the old key (fingerprint %s) is retired\n",
 			r.nw.Name, nfp, keyrot.Fingerprint(r.old))
 		return ExitRotated
 	}
