@@ -108,6 +108,7 @@ func check(objs []object) []string {
 				spec = get(o, "spec")
 			}
 			checkPod(name, spec, fail)
+			checkKeyLayout(name, spec, objs, fail)
 		}
 	}
 	for _, k := range []string{"Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "NetworkPolicy", "Deployment"} {
@@ -116,6 +117,53 @@ func check(objs []object) []string {
 		}
 	}
 	return bad
+}
+
+// checkKeyLayout: the layout key rotation without a restart needs (issue 10, README "Key
+// rotation"): the key Secret mounted in both containers as a directory (kubelet never
+// refreshes a subPath mount, so a rotated key would never arrive), named.conf including the
+// key file from that mount (so `rndc reconfig` loads the new key) and rndc.conf, which
+// bindgate reads, including it too.
+func checkKeyLayout(name string, spec any, objs []object, fail func(string, ...any)) {
+	secrets := map[string]bool{}
+	for _, v := range list(get(spec, "volumes")) {
+		if get(v, "secret") != nil {
+			secrets[fmt.Sprint(get(v, "name"))] = true
+		}
+	}
+	mounts := map[string]string{} // container -> the key Secret's mount path
+	for _, c := range list(get(spec, "containers")) {
+		cname := fmt.Sprint(get(c, "name"))
+		for _, m := range list(get(c, "volumeMounts")) {
+			if !secrets[fmt.Sprint(get(m, "name"))] {
+				continue
+			}
+			if get(m, "subPath") != nil {
+				fail("%s: container %s mounts the key Secret with subPath, which kubelet never refreshes: a rotated key never arrives", name, cname)
+				continue
+			}
+			mounts[cname] = fmt.Sprint(get(m, "mountPath"))
+		}
+	}
+	var confs strings.Builder
+	for _, o := range objs {
+		if o["kind"] == "ConfigMap" {
+			for k, v := range get(o, "data").(map[string]any) {
+				fmt.Fprintf(&confs, "%s\x00%s\x00", k, v)
+			}
+		}
+	}
+	for cname, file := range map[string]string{"bind9": "named.conf", "api": "rndc.conf"} {
+		dir, ok := mounts[cname]
+		if !ok {
+			fail("%s: container %s does not mount the key Secret (both containers read the key file)", name, cname)
+			continue
+		}
+		re := regexp.MustCompile(regexp.QuoteMeta(file) + `\x00[^\x00]*include "` + regexp.QuoteMeta(strings.TrimSuffix(dir, "/")+"/"))
+		if !re.MatchString(confs.String()) {
+			fail("%s: %s does not include the key file from %s, where the Secret is mounted (a rotated key would not load)", name, file, dir)
+		}
+	}
 }
 
 func checkPod(name string, spec any, fail func(string, ...any)) {
@@ -294,6 +342,23 @@ func TestCheckerRejects(t *testing.T) {
 			return setContainer(o, "api", func(c map[string]any) {
 				c["securityContext"].(map[string]any)["capabilities"] = map[string]any{"drop": []any{"ALL"}, "add": []any{"NET_ADMIN"}}
 			})
+		},
+		"key Secret mounted with subPath": func(o object) bool {
+			return setContainer(o, "bind9", func(c map[string]any) {
+				for _, m := range list(c["volumeMounts"]) {
+					if m.(map[string]any)["name"] == "rndc-key" {
+						m.(map[string]any)["subPath"] = "rndc.key"
+					}
+				}
+			})
+		},
+		"named.conf does not include the key file": func(o object) bool {
+			if o["kind"] != "ConfigMap" {
+				return false
+			}
+			d := o["data"].(map[string]any)
+			d["named.conf"] = strings.ReplaceAll(d["named.conf"].(string), `include "/etc/bind/keys/rndc.key";`, "")
+			return true
 		},
 		"host network": func(o object) bool {
 			if o["kind"] != "Deployment" {

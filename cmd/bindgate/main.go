@@ -16,6 +16,7 @@ import (
 	"github.com/bindgate/bindgate/internal/app"
 	"github.com/bindgate/bindgate/internal/config"
 	"github.com/bindgate/bindgate/internal/devmode"
+	"github.com/bindgate/bindgate/internal/rotatecli"
 )
 
 // version is set at link time: go build -ldflags "-X main.version=$(VERSION)" (docs/contract.md §13).
@@ -27,6 +28,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	if len(args) > 0 && args[0] == "rotate-key" {
+		return rotatecli.Run(ctx, args[1:], rotatecli.Env{Stdout: stdout, Stderr: stderr, Getenv: os.LookupEnv})
+	}
 	if len(args) > 0 && args[0] == "dev" {
 		opts, err := devmode.ParseFlags(args[1:], stderr)
 		if errors.Is(err, flag.ErrHelp) {

@@ -35,12 +35,23 @@ const (
 // file, if any, is untouched and the temp file is removed. An error from the final directory
 // fsync means the new content is in place but may not survive a crash.
 func Write(ctx context.Context, root *os.Root, name string, data []byte, perm os.FileMode) error {
-	return write(ctx, root, name, data, perm, nil)
+	return write(ctx, root, name, data, perm, noOwner, noOwner, nil)
+}
+
+// noOwner leaves a temp file's owner or group as created (chown's -1).
+const noOwner = -1
+
+// WriteOwned is Write that also gives the new file uid and gid (-1 leaves either as created)
+// before the rename, so a key file replaced by root for the bind user never exists, even for a
+// moment, with an owner its reader cannot read. Changing the owner needs the privilege to; the
+// error comes before the rename, with the old file untouched.
+func WriteOwned(ctx context.Context, root *os.Root, name string, data []byte, perm os.FileMode, uid, gid int) error {
+	return write(ctx, root, name, data, perm, uid, gid, nil)
 }
 
 // write is Write with a fault hook: fail, when not nil, is called before each step and its
 // error stands in for that step's.
-func write(ctx context.Context, root *os.Root, name string, data []byte, perm os.FileMode, fail func(step) error) (err error) {
+func write(ctx context.Context, root *os.Root, name string, data []byte, perm os.FileMode, uid, gid int, fail func(step) error) (err error) {
 	hook := func(s step) error {
 		if fail == nil {
 			return nil
@@ -72,6 +83,11 @@ func write(ctx context.Context, root *os.Root, name string, data []byte, perm os
 	}
 	if err != nil {
 		return fmt.Errorf("write %s: %w", tmp, err)
+	}
+	if uid != noOwner || gid != noOwner {
+		if err = f.Chown(uid, gid); err != nil {
+			return fmt.Errorf("chown %s: %w", tmp, err)
+		}
 	}
 	if err = f.Chmod(perm); err != nil {
 		return fmt.Errorf("chmod %s: %w", tmp, err)

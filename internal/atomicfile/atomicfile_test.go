@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -118,7 +119,7 @@ func TestWriteFailureKeepsOldContent(t *testing.T) {
 			if err := Write(t.Context(), root, "a.zone", []byte("old"), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			err := write(t.Context(), root, "a.zone", []byte("new"), 0o644, func(s step) error {
+			err := write(t.Context(), root, "a.zone", []byte("new"), 0o644, noOwner, noOwner, func(s step) error {
 				if s == tc.fail {
 					return boom
 				}
@@ -216,5 +217,47 @@ func TestIsTemp(t *testing.T) {
 		if got := IsTemp(tc.name); got != tc.want {
 			t.Errorf("IsTemp(%q) = %v, want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestWriteOwned: the new file has the owner asked for; without the privilege to give it, the
+// write fails before the rename and the old file stays.
+func TestWriteOwned(t *testing.T) {
+	dir, root := openRoot(t)
+	if err := os.WriteFile(filepath.Join(dir, "k.key"), []byte("old"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	owner := func() (int, int) {
+		fi, err := os.Stat(filepath.Join(dir, "k.key"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := fi.Sys().(*syscall.Stat_t)
+		return int(st.Uid), int(st.Gid)
+	}
+	if os.Geteuid() != 0 {
+		err := WriteOwned(t.Context(), root, "k.key", []byte("new"), 0o640, os.Geteuid()+1, -1)
+		if err == nil {
+			t.Fatal("chown to another user succeeded without privilege")
+		}
+		if b, _ := os.ReadFile(filepath.Join(dir, "k.key")); string(b) != "old" {
+			t.Errorf("content %q after a failed chown", b)
+		}
+		if got := names(t, dir); len(got) != 1 {
+			t.Errorf("left behind: %v", got)
+		}
+		return
+	}
+	if err := WriteOwned(t.Context(), root, "k.key", []byte("new"), 0o640, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	if uid, gid := owner(); uid != 65534 || gid != 65534 {
+		t.Errorf("owner %d:%d, want 65534:65534", uid, gid)
+	}
+	if err := WriteOwned(t.Context(), root, "k.key", []byte("newer"), 0o640, -1, -1); err != nil {
+		t.Fatal(err)
+	}
+	if uid, _ := owner(); uid != os.Geteuid() {
+		t.Errorf("-1 gave owner %d, want the writer %d", uid, os.Geteuid())
 	}
 }

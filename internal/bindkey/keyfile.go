@@ -2,6 +2,7 @@ package bindkey
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -94,4 +95,17 @@ func (ks *keySet) add(f *file, off int, k Key) error {
 	}
 	ks.keys = append(ks.keys, k)
 	return nil
+}
+
+// KeyFileText renders k as a BIND key file, as tsig-keygen and rndc-confgen -a write it:
+// `key "name" { algorithm ...; secret "..."; };`. LoadRNDCConf reads it back. The name must be
+// ValidKeyName (nothing in it needs quoting) and the algorithm valid.
+func KeyFileText(k Key) ([]byte, error) {
+	if !ValidKeyName(k.Name) {
+		return nil, fmt.Errorf("%w: key name must be 1-253 letters, digits, '.', '_' or '-'", ErrSyntax)
+	}
+	if err := k.Validate(); err != nil {
+		return nil, err
+	}
+	return fmt.Appendf(nil, "key \"%s\" {\n\talgorithm %s;\n\tsecret \"%s\";\n};\n", k.Name, k.Algorithm, k.SecretBase64()), nil
 }

@@ -113,3 +113,42 @@ func parseKeyFile(data []byte, name string) ([]Key, error) {
 	}
 	return ks.keys, nil
 }
+
+// TestKeyFileText: a rendered key file reads back as the same key; a bad name or algorithm
+// is not rendered.
+func TestKeyFileText(t *testing.T) {
+	t.Parallel()
+	secret, _ := DecodeSecret(testSecret)
+	tests := []struct {
+		name string
+		key  Key
+		err  error
+	}{
+		{"sha256", Key{Name: "bindy-operator", Algorithm: HMACSHA256, Secret: secret}, nil},
+		{"sha512 dotted name", Key{Name: "t.example.", Algorithm: HMACSHA512, Secret: secret}, nil},
+		{"name with a quote", Key{Name: `a"b`, Algorithm: HMACSHA256, Secret: secret}, ErrSyntax},
+		{"no algorithm", Key{Name: "k", Secret: secret}, ErrAlgorithm},
+		{"no secret", Key{Name: "k", Algorithm: HMACSHA256}, ErrSecret},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			text, err := KeyFileText(tc.key)
+			if tc.err != nil {
+				if !errors.Is(err, tc.err) {
+					t.Fatalf("err %v, want %v", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := parseRNDCConf(text, "k.key", nil)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, text)
+			}
+			if len(c.Keys) != 1 || !c.Keys[0].Equal(tc.key) {
+				t.Errorf("read back %v from\n%s", c.Keys, text)
+			}
+		})
+	}
+}

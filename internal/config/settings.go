@@ -178,6 +178,7 @@ func collect(args []string, env func(string) (string, bool)) (values, cliFlags, 
 func Usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: bindgate [run|drone] [flags]")
 	fmt.Fprintln(w, "       bindgate dev [--dir D] [--api-port P] [--dns-port P] [--control-port P] [flags]")
+	fmt.Fprintln(w, "       bindgate rotate-key --key-file PATH [...]   (bindgate rotate-key --help)")
 	fmt.Fprintln(w, "\nEvery flag has an environment variable; the flag wins. Booleans: true/false, 1/0, yes/no.")
 	fs, _, _ := newFlagSet()
 	fs.SetOutput(w)

@@ -83,7 +83,10 @@ func fixedSettings(named *namedproc.Named, apiPort int, token string) map[string
 	fixed := named.BindgateEnv()
 	fixed["API_PORT"] = strconv.Itoa(apiPort)
 	fixed["BIND_API_TOKEN"] = token
-	for _, k := range []string{"BIND_API_TOKEN_FILE", "DISABLE_AUTH", "RNDC_SECRET_FILE", "NSUPDATE_KEY_NAME",
+	// The key comes from the files (rndc.conf including named's key file, which named.conf
+	// includes too), not the environment: bindgate then follows a rotated key file, so
+	// `bindgate rotate-key --key-file` on it works without a restart (issue 10).
+	for _, k := range []string{"RNDC_SECRET", "RNDC_ALGORITHM", "RNDC_KEY_NAME", "BIND_API_TOKEN_FILE", "DISABLE_AUTH", "RNDC_SECRET_FILE", "NSUPDATE_KEY_NAME",
 		"NSUPDATE_ALGORITHM", "NSUPDATE_SECRET", "NSUPDATE_SECRET_FILE", "BIND_TLS_CERT", "BIND_TLS_KEY", "BIND_TLS_CLIENT_CA"} {
 		fixed[k] = ""
 	}
@@ -146,7 +149,8 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := config.LoadFixed(o.Args, env, fixedSettings(named, ln.Addr().(*net.TCPAddr).Port, token))
+	fixed := fixedSettings(named, ln.Addr().(*net.TCPAddr).Port, token)
+	cfg, err := config.LoadFixed(o.Args, env, fixed)
 	if err == nil {
 		err = cfg.Guard()
 	}
@@ -159,6 +163,8 @@ func Run(ctx context.Context, o Options) error {
 		Version:  o.Version,
 		Logger:   log,
 		Listener: ln,
+		// Re-read on SIGHUP and when the key file changes (rotate-key).
+		Reload: func() (config.Config, error) { return config.LoadFixed(o.Args, env, fixed) },
 		Ready: func(addr string) {
 			printBanner(o.Stdout, "http://"+addr, token, named, dir, o.Dir == "")
 		},
@@ -233,6 +239,10 @@ Add a record (a signed dynamic update), read the zone back:
   dig @%[8]s -p %[9]s www.example.test A +short
   curl -sS -H "Authorization: Bearer $TOKEN" %[1]s/api/v1/zones/example.test/rrsets
 
+Rotate the rndc/TSIG key (named and bindgate switch without a restart):
+
+  BINDGATE_URL=%[1]s BINDGATE_TOKEN=$TOKEN bindgate rotate-key --key-file %[11]s
+
 Press Ctrl-C to stop; named is stopped with bindgate.
-`, url, token, n.PID(), n.DNSAddr, n.ControlAddr, dir, keep, host, port, n.Key.Name)
+`, url, token, n.PID(), n.DNSAddr, n.ControlAddr, dir, keep, host, port, n.Key.Name, n.KeyPath)
 }

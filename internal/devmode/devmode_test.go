@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -18,6 +20,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/bindgate/bindgate/internal/namedtest"
+	"github.com/bindgate/bindgate/internal/rotatecli"
 )
 
 type syncBuf struct {
@@ -126,4 +129,75 @@ func freePort(t *testing.T) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// bannerWriter signals once the banner is complete.
+type bannerWriter struct {
+	syncBuf
+	once sync.Once
+	done chan struct{}
+}
+
+func (b *bannerWriter) Write(p []byte) (int, error) {
+	n, err := b.syncBuf.Write(p)
+	if strings.Contains(b.String(), "Press Ctrl-C") {
+		b.once.Do(func() { close(b.done) })
+	}
+	return n, err
+}
+
+// TestDevModeRotateKey: the rotate-key line the banner prints works as printed: named and
+// bindgate move to the new key without a restart and the API keeps working.
+func TestDevModeRotateKey(t *testing.T) {
+	namedtest.Require(t)
+	out := &bannerWriter{done: make(chan struct{})}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	dir := t.TempDir()
+	go func() {
+		done <- Run(ctx, Options{Dir: dir, Args: []string{"--audit-log", "off"}, Version: "t", Stdout: out, Logger: slog.New(slog.DiscardHandler)})
+	}()
+	select {
+	case <-out.done:
+	case err := <-done:
+		t.Fatalf("dev stopped: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no banner: %q", out.String())
+	}
+	banner := out.String()
+	m := regexp.MustCompile(`BINDGATE_URL=(\S+) BINDGATE_TOKEN=\$TOKEN bindgate rotate-key --key-file (\S+)`).FindStringSubmatch(banner)
+	if m == nil {
+		t.Fatalf("banner lacks the rotate-key line:\n%s", banner)
+	}
+	url, keyFile := m[1], m[2]
+	token := regexp.MustCompile(`export TOKEN=(\S+)`).FindStringSubmatch(banner)[1]
+	conf, err := os.ReadFile(filepath.Join(dir, "named", "named.conf"))
+	if err != nil || !strings.Contains(string(conf), `include "`+keyFile+`";`) {
+		t.Fatalf("named.conf does not include %s: %v\n%s", keyFile, err, conf)
+	}
+	env := map[string]string{"BINDGATE_URL": url, "BINDGATE_TOKEN": token}
+	var stdout, stderr bytes.Buffer
+	code := rotatecli.Run(t.Context(), []string{"--key-file", keyFile}, rotatecli.Env{Stdout: &stdout, Stderr: &stderr,
+		Getenv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
+	if code != rotatecli.ExitRotated {
+		t.Fatalf("rotate-key exit %d:\n%s%s", code, stdout.String(), stderr.String())
+	}
+	body := regexp.MustCompile(`(?s)-d '(\{.*\}\}\})'`).FindStringSubmatch(banner)[1]
+	req, _ := http.NewRequest("POST", url+"/api/v1/zones", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("create after rotate-key: %d %s", resp.StatusCode, b)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
 }

@@ -178,6 +178,9 @@ func (r *Rotator) Reload(ctx context.Context) (Report, error) {
 		return Report{Result: Unchanged, Status: r.Status()}, nil
 	}
 	changed, err := r.reload(ctx)
+	if !changed && err == nil {
+		r.withdrawn()
+	}
 	rep := Report{Result: Unchanged, Status: r.Status()}
 	switch {
 	case changed:
@@ -190,6 +193,19 @@ func (r *Rotator) Reload(ctx context.Context) (Report, error) {
 		rep.Result = Refused
 	}
 	return rep, nil
+}
+
+// withdrawn clears a pending or failed state once the files hold the key in use again (a new
+// key put back, as `bindgate rotate-key` does when named could not be moved): nothing waits.
+func (r *Rotator) withdrawn() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.state == StateOK {
+		return
+	}
+	r.cfg.Logger.Info("key rotation: new key withdrawn; the key files hold the key in use again",
+		"action", "key.rotate", "name", r.cur.RNDC.Name, "fingerprint", Fingerprint(r.cur.RNDC))
+	r.state, r.reason, r.next, r.noted = StateOK, "", nil, ""
 }
 
 // Switch is the watcher's Switch (filewatch.Config.Switch): it drives named onto nw while

@@ -151,6 +151,31 @@ func TestSwitchFailed(t *testing.T) {
 	}
 }
 
+// TestReloadWithdrawn: a failed new key that the files no longer hold (rotate-key put the
+// old one back) leaves the failed state at the next hand reload.
+func TestReloadWithdrawn(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	r, err := New(Config{Prober: NewProber(addr, addr)}, set(oldKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = r.Switch(t.Context(), set(oldKey), set(newKey), func() {})
+	r.Bind(func(context.Context) (bool, error) { return false, nil }) // the files hold oldKey
+	rep, err := r.Reload(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Result != Unchanged || rep.State != StateOK || rep.Next != nil || rep.Reason != "" {
+		t.Errorf("report %+v", rep)
+	}
+}
+
 // TestOther: a refused key gets the current, next or previous one, after one reload for a
 // burst of refusals.
 func TestOther(t *testing.T) {
