@@ -188,14 +188,15 @@ func (c *committer) take(q *queue) []*job {
 // a reason that may be one part's.
 func (c *committer) send(zone string, batch []*job) {
 	if len(batch) > 1 {
-		err := c.exchange(zone, batch)
+		serial, err := c.exchange(zone, batch)
 		if err == nil || !perPart(err) {
-			c.finish(zone, batch, err)
+			c.finish(zone, batch, serial, err)
 			return
 		}
 	}
 	for _, j := range batch {
-		c.finish(zone, []*job{j}, c.exchange(zone, []*job{j}))
+		serial, err := c.exchange(zone, []*job{j})
+		c.finish(zone, []*job{j}, serial, err)
 	}
 }
 
@@ -233,14 +234,15 @@ func fits(zone string, jobs ...*job) error {
 	return nil
 }
 
-// exchange builds and sends one message for jobs.
-func (c *committer) exchange(zone string, jobs []*job) error {
+// exchange builds and sends one message for jobs. With the zone copy, serial is the serial
+// the message brought the zone to (zonesync's RecordUpdate), else nil: read it then.
+func (c *committer) exchange(zone string, jobs []*job) (serial *uint32, err error) {
 	m := build(zone, jobs...)
 	records := len(m.Answer) + len(m.Ns)
 	if n := m.Len(); n > maxUpdateSize {
 		err := &tooLargeError{records: records, bytes: n}
 		c.observe(len(jobs), records, err)
-		return err
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(c.root, c.timeout)
 	defer cancel()
@@ -252,26 +254,30 @@ func (c *committer) exchange(zone string, jobs []*job) error {
 		if err != nil {
 			err = unavailable(fmt.Errorf("update of zone %s: waiting for the zone copy: %w", zone, err))
 			c.observe(len(jobs), records, err)
-			return err
+			return nil, err
 		}
 		defer release()
 	}
-	err := c.dns.Update(ctx, m)
+	err = c.dns.Update(ctx, m)
 	if err != nil && c.root.Err() != nil {
 		err = unavailable(fmt.Errorf("update of zone %s: %w: %w", zone, errClosed, err))
 	}
 	c.observe(len(jobs), records, err)
-	if err == nil && c.copy != nil {
-		err = c.record(zone, jobs)
+	if err != nil || c.copy == nil {
+		return nil, err
 	}
-	return err
+	s, err := c.record(zone, jobs, m)
+	if err != nil {
+		return nil, err
+	}
+	return &s, nil
 }
 
-// record stores the update named just applied in the zone copy, attributed to the jobs'
-// callers. BIND has the change already, so this never runs on a context a caller or the
+// record stores the update m named just applied in the zone copy, attributed to the jobs'
+// callers, and returns the serial m brought the zone to. BIND has the change already, so this never runs on a context a caller or the
 // committer's close can cancel (STYLE.md §3a); its failure becomes the callers' answer
 // (InsufficientStorage for a full disk, else Unavailable) and zonesync logs and counts it.
-func (c *committer) record(zone string, jobs []*job) error {
+func (c *committer) record(zone string, jobs []*job, m *dns.Msg) (uint32, error) {
 	var actors []zonecopy.Actor
 	for _, j := range jobs {
 		if j.actor != (zonecopy.Actor{}) && !slices.Contains(actors, j.actor) {
@@ -280,14 +286,14 @@ func (c *committer) record(zone string, jobs []*job) error {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.root), c.copyTimeout)
 	defer cancel()
-	err := c.copy.Record(ctx, zone, actors)
+	serial, err := c.copy.RecordUpdate(ctx, zone, actors, m)
 	if err == nil {
-		return nil
+		return serial, nil
 	}
 	if errs.Is(err, errs.InsufficientStorage) {
-		return &errs.Error{Kind: errs.InsufficientStorage, Msg: "The change was applied in BIND but bindgate's zone copy storage is full", Err: err}
+		return 0, &errs.Error{Kind: errs.InsufficientStorage, Msg: "The change was applied in BIND but bindgate's zone copy storage is full", Err: err}
 	}
-	return &errs.Error{Kind: errs.Unavailable, Msg: "The change was applied in BIND but could not be recorded in bindgate's zone copy", Err: err}
+	return 0, &errs.Error{Kind: errs.Unavailable, Msg: "The change was applied in BIND but could not be recorded in bindgate's zone copy", Err: err}
 }
 
 func (c *committer) observe(parts, records int, err error) {
@@ -303,11 +309,16 @@ func (e *tooLargeError) Error() string {
 	return fmt.Sprintf("update message of %d records is %d bytes, more than %d", e.records, e.bytes, maxUpdateSize)
 }
 
-// finish hands each job its result, reading the new serial once for the batch when a caller
-// wants it.
-func (c *committer) finish(zone string, jobs []*job, err error) {
+// finish hands each job its result. The serial is the one the zone copy's record of the
+// update found (known, the update's own, even when another change followed at once); without
+// a copy it is read once for the batch when a caller wants it.
+func (c *committer) finish(zone string, jobs []*job, known *uint32, err error) {
 	var serial uint32
-	if err == nil && slices.ContainsFunc(jobs, func(j *job) bool { return j.wantSerial }) {
+	switch {
+	case err != nil:
+	case known != nil:
+		serial = *known
+	case slices.ContainsFunc(jobs, func(j *job) bool { return j.wantSerial }):
 		serial, err = c.serial(zone)
 	}
 	for _, j := range jobs {

@@ -26,6 +26,9 @@ func (c *storeCopy) Hold(context.Context, string) (func(), error) { return func(
 func (c *storeCopy) Record(context.Context, string, []zonecopy.Actor) error {
 	return nil
 }
+func (c *storeCopy) RecordUpdate(context.Context, string, []zonecopy.Actor, *dns.Msg) (uint32, error) {
+	return c.serial(), nil
+}
 func (c *storeCopy) Offer(context.Context, string, []dns.RR) {}
 func (c *storeCopy) Fresh(_ context.Context, zone string) (zonecopy.Snapshot, bool) {
 	c.mu.Lock()

@@ -57,6 +57,9 @@ type Copy interface {
 	Hold(ctx context.Context, zone string) (release func(), err error)
 	// Record brings the copy up to named, attributing the change to actors (Hold held).
 	Record(ctx context.Context, zone string, actors []zonecopy.Actor) error
+	// RecordUpdate is Record for the UPDATE m just applied: actors get m's own serial step,
+	// whose serial it returns (Hold held since before m was sent).
+	RecordUpdate(ctx context.Context, zone string, actors []zonecopy.Actor, m *dns.Msg) (uint32, error)
 	// Fresh returns the copy, read-only, when named serves its serial.
 	Fresh(ctx context.Context, zone string) (zonecopy.Snapshot, bool)
 	// Offer stores a transfer made anyway, when it is still named's.

@@ -70,7 +70,7 @@ func Merge(z Zone, m Modification) (block string, changed bool, err error) {
 		}
 	}
 	// Statements the zone did not have go last, in docs/contract.md §7.1's order.
-	for _, kw := range [...]string{"primaries", "allow-update", "also-notify", "allow-transfer", "notify-delay", "dnssec-policy", "inline-signing"} {
+	for _, kw := range [...]string{"primaries", "allow-update", "also-notify", "allow-transfer", "max-ixfr-ratio", "notify-delay", "dnssec-policy", "inline-signing"} {
 		if r, ok := repl[kw]; ok && !placed[kw] && r != "" {
 			out = append(out, r)
 			changed = true
@@ -130,6 +130,9 @@ func replacements(z Zone, m Modification) (map[string]string, error) {
 	}
 	if m.SelfNotify != nil && !z.Has("notify-delay") {
 		repl["notify-delay"] = selfNotifyDelay
+	}
+	if m.SelfNotify != nil && !z.Has("max-ixfr-ratio") {
+		repl["max-ixfr-ratio"] = selfIXFRRatio
 	}
 	if m.DNSSECPolicy != nil {
 		if !IsIdentifier(*m.DNSSECPolicy) {
@@ -212,10 +215,11 @@ func notifyReplacement(z Zone, eps *[]Endpoint, self *NotifyTarget) (string, err
 	return notifyList(cur.header, kept, nil), nil
 }
 
-// HasSelfNotify reports whether z's also-notify holds exactly bindgate's entry self (as
-// Render or Merge wrote it): a reconcile adds it to zones that lack it, once.
+// HasSelfNotify reports whether z's also-notify holds exactly bindgate's entry self and z has
+// the statements that go with it (notify-delay, max-ixfr-ratio), as Render or Merge wrote
+// them: a reconcile adds what is missing to zones that lack it, once.
 func HasSelfNotify(z Zone, self NotifyTarget) bool {
-	if !z.Has("notify-delay") {
+	if !z.Has("notify-delay") || !z.Has("max-ixfr-ratio") {
 		return false
 	}
 	for _, st := range z.Statements {

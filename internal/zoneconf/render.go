@@ -93,7 +93,7 @@ func Render(s Spec) (string, error) {
 		st = append(st, aclList("allow-transfer", "", kept, s.AllowTransfer))
 	}
 	if s.SelfNotify != nil {
-		st = append(st, selfNotifyDelay)
+		st = append(st, selfIXFRRatio, selfNotifyDelay) // named 9.18 prints them in this order
 	}
 	if s.DNSSECPolicy != "" {
 		if !IsIdentifier(s.DNSSECPolicy) {
@@ -141,6 +141,14 @@ func checkACL(field string, l []ACLEntry) error {
 // zone's later changes at most every notify-delay seconds (default 5), which would put
 // changes made outside bindgate up to 5 s behind in the copy (issue 9 wants 2 s).
 const selfNotifyDelay = "notify-delay 0;"
+
+// selfIXFRRatio goes with it too: named answers an IXFR AXFR-style when the differences are
+// larger than max-ixfr-ratio (default 100%) of the zone, which for a small zone already
+// happens with two steps, and bindgate's copy then keeps one change for several: an API
+// change's serial would be missing from the history and attributed with another writer's
+// change (issue 9: no gap in the history of API changes). Unlimited keeps one step per
+// transaction; the journal already bounds how far back an IXFR reaches.
+const selfIXFRRatio = "max-ixfr-ratio unlimited;"
 
 // NotifyTarget is an also-notify entry with a TSIG key: named signs its NOTIFYs to Endpoint
 // with Key. bindgate's own entry is the one carrying its transfer key.

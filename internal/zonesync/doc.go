@@ -22,13 +22,17 @@
 //     startup and catches a lost NOTIFY.
 //
 // One lock per zone serialises every writer of that zone's copy. The records committer holds
-// it (Hold) from before it sends an UPDATE until the copy has recorded the change (Record),
-// so a change is attributed to the API callers who made it even when named's NOTIFY for it
-// arrives first: the NOTIFY's fetch waits, then finds the copy up to date. Record attributes
-// the callers to the last serial step it fetches; earlier steps it finds are external changes
-// that had not been fetched yet. When named answers AXFR-style (small zones: named's
-// max-ixfr-ratio), the copy stores the difference as one change and it is attributed to the
-// callers, external changes not yet fetched included.
+// it (Hold) from before it sends an UPDATE until the copy has recorded the change
+// (RecordUpdate), so a change is attributed to the API callers who made it even when named's
+// NOTIFY for it arrives first: the NOTIFY's fetch waits, then finds the copy up to date.
+// Writers that do not take the lock (bindy's direct updates, named's signing) may add steps
+// before and after the API's own, so RecordUpdate picks the step that is the UPDATE's by
+// content (attrib.go), attributes the callers to it alone and returns its serial, which the
+// committer answers without another query. That needs one step per transaction: bindgate
+// sets max-ixfr-ratio unlimited on its zones (package zoneconf), since named otherwise
+// answers a small zone's IXFR AXFR-style and the copy stores one change for several. When it
+// still does (a journal that does not reach back), or no step matches, the last step is the
+// callers', as Record does.
 //
 // # What recording an API change costs, and why it is done this way
 //
@@ -54,7 +58,11 @@
 //     add) would also differ. It would save 0.4 ms at the price of the guarantee.
 //   - The fsync is already grouped: one Append, one fsync per committed batch.
 //   - max-ixfr-ratio: with a one-record change named already answered with deltas in 299 of
-//     300 IXFRs of a small zone; the AXFR-style answer of a tiny zone is no larger. Not set.
+//     300 IXFRs of a small zone, but two steps (an API change and a direct update) exceed the
+//     ratio, and one stored change for both leaves the API change's serial out of the
+//     history. Set to unlimited on bindgate's zones.
+//   - The answer's serial comes from the IXFR (RecordUpdate), not from a SOA query after it:
+//     one round trip less, and the update's own serial even when a direct update follows.
 //
 // Reads (Fresh, Offer) let the RRset and export routes answer from the copy: Fresh returns the
 // copy, as a read-only snapshot without copying a record, when one SOA query shows named at the

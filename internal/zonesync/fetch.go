@@ -13,67 +13,86 @@ import (
 
 // fetchLocked brings zone's copy to named's serial (zone's lock held): IXFR from the copy's
 // serial, or a full transfer when there is no copy, IXFR is refused or answered AXFR-style,
-// or the differences do not apply to the copy. actors get the last change.
-func (s *Syncer) fetchLocked(ctx context.Context, zone string, actors []zonecopy.Actor) error {
+// or the differences do not apply to the copy. It returns the serial of the step actors get:
+// with m (the UPDATE the committer just sent) the step that is m's (attrib.go), else the
+// last; after a full transfer, the serial it brought.
+func (s *Syncer) fetchLocked(ctx context.Context, zone string, actors []zonecopy.Actor, m *dns.Msg) (uint32, error) {
 	have, ok := s.cfg.Copy.Serial(zone)
 	if !ok {
-		return s.full(ctx, zone, actors)
+		return s.full(ctx, zone, actors, m)
 	}
 	res, err := s.ixfr(ctx, zone, have)
 	switch {
 	case errors.Is(err, dnsclient.ErrRefused), errors.Is(err, dnsclient.ErrNotAuth), errors.Is(err, dnsclient.ErrProtocol):
 		// named may refuse IXFR where it allows AXFR, or answer something we cannot read.
 		s.log.Debug("zonesync: IXFR failed, transferring the whole zone", "zone", zone, "err", err)
-		return s.full(ctx, zone, actors)
+		return s.full(ctx, zone, actors, m)
 	case err != nil:
-		return err
+		return 0, err
 	case res.Full != nil:
+		if m != nil {
+			s.log.Debug("zonesync: IXFR answered AXFR-style; the update is attributed the whole difference", "zone", zone)
+		}
 		return s.store(ctx, zone, res.Full, actors)
 	case len(res.Deltas) == 0:
 		if res.Serial != have { // named's zone went back: the copy is not named's any more
-			return s.full(ctx, zone, actors)
+			return s.full(ctx, zone, actors, m)
 		}
 		s.cfg.Copy.Confirm(zone, res.Serial)
-		return nil
+		return res.Serial, nil
+	}
+	mine := len(res.Deltas) - 1
+	if m != nil {
+		var found bool
+		if mine, found = pick(m, res.Deltas); !found {
+			s.log.Debug("zonesync: no IXFR step matches the update; attributing the last", "zone", zone,
+				"from", have, "to", res.Serial, "steps", len(res.Deltas))
+		}
 	}
 	changes := make([]zonecopy.Change, len(res.Deltas))
 	for i, d := range res.Deltas {
 		changes[i] = zonecopy.Change{From: d.From, To: d.To, SOA: d.SOA, Removed: d.Removed, Added: d.Added}
 	}
-	changes[len(changes)-1].Actors = actors
+	changes[mine].Actors = actors
 	err = s.cfg.Copy.Append(ctx, zone, changes)
 	if errors.Is(err, zonecopy.ErrGap) || errors.Is(err, zonecopy.ErrDiverged) {
 		s.log.Warn("zonesync: IXFR does not apply to the copy; transferring the whole zone", "zone", zone, "err", err)
-		return s.full(ctx, zone, actors)
+		return s.full(ctx, zone, actors, m)
 	}
 	if err != nil {
-		return err
+		return 0, err
 	}
 	s.cfg.Copy.Confirm(zone, res.Serial)
-	return nil
+	return res.Deltas[mine].To, nil
 }
 
 // full stores a fresh AXFR of zone.
-func (s *Syncer) full(ctx context.Context, zone string, actors []zonecopy.Actor) error {
+func (s *Syncer) full(ctx context.Context, zone string, actors []zonecopy.Actor, m *dns.Msg) (uint32, error) {
+	if m != nil {
+		s.log.Debug("zonesync: whole-zone transfer; the update is attributed the whole difference", "zone", zone)
+	}
 	rrs, err := s.axfr(ctx, zone)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	return s.store(ctx, zone, rrs, actors)
 }
 
-// store replaces zone's copy with a full transfer and confirms its serial.
-func (s *Syncer) store(ctx context.Context, zone string, rrs []dns.RR, actors []zonecopy.Actor) error {
+// store replaces zone's copy with a full transfer, confirms its serial and returns it.
+func (s *Syncer) store(ctx context.Context, zone string, rrs []dns.RR, actors []zonecopy.Actor) (uint32, error) {
 	if len(rrs) == 0 {
-		return fmt.Errorf("zonesync: empty transfer of %s", zone)
+		return 0, fmt.Errorf("zonesync: empty transfer of %s", zone)
 	}
-	if _, err := s.cfg.Copy.Replace(ctx, zone, rrs, actors); err != nil {
-		return err
+	c, err := s.cfg.Copy.Replace(ctx, zone, rrs, actors)
+	if err != nil {
+		return 0, err
 	}
+	serial := c.To
 	if soa, ok := rrs[0].(*dns.SOA); ok {
-		s.cfg.Copy.Confirm(zone, soa.Serial)
+		serial = soa.Serial
+		s.cfg.Copy.Confirm(zone, serial)
 	}
-	return nil
+	return serial, nil
 }
 
 // Fresh returns zone's copy, as a read-only zonecopy.Snapshot (no record is copied), when one
@@ -132,7 +151,7 @@ func (s *Syncer) Offer(ctx context.Context, zone string, rrs []dns.RR) {
 	if cur, err := s.cfg.DNS.Serial(ctx, zone); err != nil || cur != soa.Serial {
 		return // named moved on: its NOTIFY or the sweep brings the copy along
 	}
-	if err := s.store(ctx, zone, rrs, nil); err != nil {
+	if _, err := s.store(ctx, zone, rrs, nil); err != nil {
 		s.failed("read", zone, err)
 	}
 }

@@ -75,5 +75,6 @@ func (s *Syncer) sync(ctx context.Context, zone string, w waiting) error {
 	if have, ok := s.cfg.Copy.Serial(zone); ok && w.hinted && have == w.serial {
 		return nil
 	}
-	return s.fetchLocked(ctx, zone, nil)
+	_, err = s.fetchLocked(ctx, zone, nil, nil)
+	return err
 }

@@ -194,9 +194,26 @@ func (s *Syncer) Hold(ctx context.Context, zone string) (release func(), err err
 // actors; the caller holds zone's lock (Hold). A failure is logged and counted here and
 // returned with the copy's error kind (a full disk stays InsufficientStorage).
 func (s *Syncer) Record(ctx context.Context, zone string, actors []zonecopy.Actor) error {
-	if err := s.fetchLocked(ctx, zone, actors); err != nil {
+	_, err := s.record(ctx, zone, actors, nil)
+	return err
+}
+
+// RecordUpdate is Record for the UPDATE m the caller just had named apply (zone's lock held
+// since before it was sent): actors get the serial step that is m's, found by content
+// (attrib.go), not the last one, so a direct update landing just before or after it stays
+// external. It returns the serial m brought the zone to, which is the answer's serial
+// without another query. When no step matches, or named answered AXFR-style (one
+// difference for several steps), the last step is attributed and its serial returned, as
+// Record does.
+func (s *Syncer) RecordUpdate(ctx context.Context, zone string, actors []zonecopy.Actor, m *dns.Msg) (serial uint32, err error) {
+	return s.record(ctx, zone, actors, m)
+}
+
+func (s *Syncer) record(ctx context.Context, zone string, actors []zonecopy.Actor, m *dns.Msg) (uint32, error) {
+	serial, err := s.fetchLocked(ctx, zone, actors, m)
+	if err != nil {
 		s.failed("api", zone, err)
-		return fmt.Errorf("zone %s: recording the change in the zone copy: %w", zone, err)
+		return 0, fmt.Errorf("zone %s: recording the change in the zone copy: %w", zone, err)
 	}
-	return nil
+	return serial, nil
 }
