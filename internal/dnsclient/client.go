@@ -36,7 +36,9 @@ type Config struct {
 	Gate *sync.RWMutex
 	// OtherKey, when set, is asked for another key after named refused the one an update or
 	// query was signed with (a TSIG error BADSIG or BADKEY: named ran nothing); the message is
-	// sent once more signed with the key it returns. It is called without the Gate held.
+	// sent once more signed with the key it returns, or with the key in use if a switch
+	// committed one meanwhile, and again with a newer key if named moved on during that retry
+	// (bindkey.Do). It is called without the Gate held.
 	OtherKey func(ctx context.Context, refused bindkey.Key) (bindkey.Key, bool)
 	// Observe, if set, is called once per public call with the op ("update", "axfr" or
 	// "query"; Serial is a query), the call's duration and its error.

@@ -40,7 +40,8 @@ func (c *Client) transfer(ctx context.Context, zone string) ([]dns.RR, error) {
 //
 // A transfer does not hold the Gate (a long AXFR would hold up a key switch and every request
 // behind it); one refused for its key (BADSIG/BADKEY: named moved to another key meanwhile)
-// is made once more with the key OtherKey gives. A transfer only reads, so that is harmless.
+// is made once more with the key OtherKey gives (or a newer one, bindkey.Do). A transfer only
+// reads, so that is harmless.
 func (c *Client) xfr(ctx context.Context, op, zone string, q *dns.Msg) ([]dns.RR, error) {
 	sw := bindkey.Switchable{Other: c.cfg.OtherKey} // no Gate: see above
 	return bindkey.Do(ctx, sw, c.cfg.Key, keyRefused, func(key bindkey.Key, first bool) ([]dns.RR, error) {

@@ -49,8 +49,9 @@ type Config struct {
 	// OtherKey, when set, is asked for another key after named refused the one a command was
 	// sent with (a fresh connection closed without a reply, or a dropped change whose key a
 	// fresh handshake then shows refused: named checks the signature before it runs
-	// anything); the command is sent once more with the key it returns. It is called without
-	// the Gate held, so it may switch keys itself.
+	// anything); the command is sent once more with the key it returns, or with the key in use
+	// if a switch committed one meanwhile, and again with a newer key if named moved on during
+	// that retry (bindkey.Do). It is called without the Gate held, so it may switch keys itself.
 	OtherKey func(ctx context.Context, refused bindkey.Key) (bindkey.Key, bool)
 	// Observe, when set, is called once per command with the command's first word, its
 	// ErrorClass and its duration (not for arguments refused with ErrBadArgument, which are
