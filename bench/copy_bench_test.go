@@ -35,8 +35,8 @@ func BenchmarkZoneCopy(b *testing.B) {
 	namedtest.Require(b)
 	withN := namedtest.Start(b, namedproc.Options{})
 	withoutN := namedtest.Start(b, namedproc.Options{})
-	with := startAPIWith(b, withN, app.Options{})
-	without := startAPIWith(b, withoutN, app.Options{NoCopy: true})
+	with := startAPIWith(b, withN, app.Options{}, nil, false)
+	without := startAPIWith(b, withoutN, app.Options{NoCopy: true}, nil, false)
 	hc := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
 	iters := min(b.N, maxIterations)
 	b.ResetTimer()

@@ -2,13 +2,11 @@ package bench
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -21,24 +19,11 @@ import (
 
 	"github.com/bindgate/bindgate/internal/app"
 	"github.com/bindgate/bindgate/internal/bindkey"
-	"github.com/bindgate/bindgate/internal/config"
 	"github.com/bindgate/bindgate/internal/keyrot"
+	"github.com/bindgate/bindgate/internal/logbuf"
 	"github.com/bindgate/bindgate/internal/namedproc"
 	"github.com/bindgate/bindgate/internal/namedtest"
 )
-
-// lockedBuf collects bindgate's JSON log, to read the rotations' pause attribute.
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuf) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 // envInt reads a positive integer from the environment, else def.
 func envInt(k string, def int) int {
@@ -57,7 +42,7 @@ func envInt(k string, def int) int {
 func BenchmarkKeyRotationPause(b *testing.B) {
 	namedtest.Require(b)
 	n := namedtest.Start(b, namedproc.Options{}) // named.conf includes the key file
-	logs := &lockedBuf{}
+	logs := &logbuf.Buffer{}                     // bindgate's JSON log, to read the rotations' pause attribute
 	url := startKeyAPI(b, n, logs)
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 128}}
 	writers, rotations := envInt("ROT_WRITERS", 16), envInt("ROT_COUNT", 5)
@@ -229,33 +214,12 @@ func waitFingerprint(b *testing.B, hc *http.Client, url, fp string) {
 // startKeyAPI runs bindgate with its key from the files (rndc.conf including named's key
 // file), following them, and its log in logs.
 func startKeyAPI(b *testing.B, n *namedproc.Named, logs io.Writer) string {
-	env := n.BindgateEnv()
-	for _, k := range []string{"RNDC_SECRET", "RNDC_ALGORITHM", "RNDC_KEY_NAME"} {
-		delete(env, k)
-	}
-	env["BIND_API_TOKEN"] = benchToken
-	env["RATE_LIMIT_ENABLED"] = "false"
-	env["BINDGATE_AUDIT_LOG"] = "off"
-	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	cfg, err := config.Load(nil, lookup)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		opt := app.Options{Version: "bench", Listener: ln, KeyCheckInterval: time.Minute,
-			Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
-			Reload: func() (config.Config, error) { return config.Load(nil, lookup) }}
-		if err := app.Run(ctx, cfg, opt); err != nil {
-			b.Error(err)
+	opt := app.Options{KeyCheckInterval: time.Minute,
+		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+	fromFiles := func(env map[string]string) {
+		for _, k := range []string{"RNDC_SECRET", "RNDC_ALGORITHM", "RNDC_KEY_NAME"} {
+			delete(env, k)
 		}
-	}()
-	b.Cleanup(func() { cancel(); <-done })
-	return "http://" + ln.Addr().String()
+	}
+	return startAPIWith(b, n, opt, fromFiles, true)
 }

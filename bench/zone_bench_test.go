@@ -180,17 +180,22 @@ func pct(d []time.Duration, p int) time.Duration {
 }
 
 func startAPI(b *testing.B, n *namedproc.Named) string {
-	return startAPIWith(b, n, app.Options{})
+	return startAPIWith(b, n, app.Options{}, nil, false)
 }
 
-// startAPIWith runs bindgate in front of n with opt (its Version, Logger and Listener are
-// set here) and returns its URL.
-func startAPIWith(b *testing.B, n *namedproc.Named, opt app.Options) string {
+// startAPIWith runs bindgate in front of n with opt (its Version and Listener are set here,
+// and a discarding Logger when it has none) and returns its URL. mod, when set, changes the
+// environment first; follow makes bindgate re-read that environment's key files (Reload).
+func startAPIWith(b *testing.B, n *namedproc.Named, opt app.Options, mod func(env map[string]string), follow bool) string {
 	env := n.BindgateEnv()
 	env["BIND_API_TOKEN"] = benchToken
 	env["RATE_LIMIT_ENABLED"] = "false" // one client sends thousands of requests
 	env["BINDGATE_AUDIT_LOG"] = "off"
-	cfg, err := config.Load(nil, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if mod != nil {
+		mod(env)
+	}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	cfg, err := config.Load(nil, lookup)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -198,11 +203,17 @@ func startAPIWith(b *testing.B, n *namedproc.Named, opt app.Options) string {
 	if err != nil {
 		b.Fatal(err)
 	}
+	opt.Version, opt.Listener = "bench", ln
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if follow {
+		opt.Reload = func() (config.Config, error) { return config.Load(nil, lookup) }
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		opt.Version, opt.Logger, opt.Listener = "bench", slog.New(slog.DiscardHandler), ln
 		if err := app.Run(ctx, cfg, opt); err != nil {
 			b.Error(err)
 		}
