@@ -59,17 +59,8 @@ func TestDevMode(t *testing.T) {
 	url := regexp.MustCompile(`API +(http://\S+)`).FindStringSubmatch(banner)[1]
 	token := regexp.MustCompile(`export TOKEN=(\S+)`).FindStringSubmatch(banner)[1]
 	m := regexp.MustCompile(`dig @(\S+) -p (\d+)`).FindStringSubmatch(banner)
-	body := regexp.MustCompile(`(?s)-d '(\{.*\}\}\})'`).FindStringSubmatch(banner)[1]
 
-	req, _ := http.NewRequest("POST", url+"/api/v1/zones", strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, b := post(t, url+"/api/v1/zones", token, createBody(banner))
 	var got map[string]any
 	json.Unmarshal(b, &got)
 	if resp.StatusCode != 201 || got["message"] != "Zone example.test created successfully" {
@@ -84,14 +75,7 @@ func TestDevMode(t *testing.T) {
 	}
 	// The printed record example works too: the zone accepts updates with the dev key.
 	rec := regexp.MustCompile(`-d '(\{"name":[^']*\})'`).FindStringSubmatch(banner)[1]
-	req, _ = http.NewRequest("POST", url+"/api/v1/zones/example.test/records", strings.NewReader(rec))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	if resp, err = http.DefaultClient.Do(req); err != nil {
-		t.Fatal(err)
-	}
-	b, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, b = post(t, url+"/api/v1/zones/example.test/records", token, rec)
 	if resp.StatusCode != 201 {
 		t.Fatalf("printed record curl answered %d %s", resp.StatusCode, b)
 	}
@@ -100,9 +84,10 @@ func TestDevMode(t *testing.T) {
 	}
 	// Requests 3 and 4 from this client: the configured burst of 3 is spent.
 	for i, want := range []int{200, 429} {
-		req, _ = http.NewRequest("GET", url+"/api/v1/zones", nil)
+		req, _ := http.NewRequest("GET", url+"/api/v1/zones", nil)
 		req.Header.Set("Authorization", "Bearer "+token)
-		if resp, err = http.DefaultClient.Do(req); err != nil {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
@@ -119,6 +104,26 @@ func TestDevMode(t *testing.T) {
 	case <-time.After(40 * time.Second):
 		t.Fatal("dev mode did not stop")
 	}
+}
+
+// createBody is the zone create's JSON body as the banner prints it.
+func createBody(banner string) string {
+	return regexp.MustCompile(`(?s)-d '(\{.*\}\}\})'`).FindStringSubmatch(banner)[1]
+}
+
+// post sends body to url with the banner's token, as the printed curl lines do.
+func post(t *testing.T, url, token, body string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, b
 }
 
 func freePort(t *testing.T) int {
@@ -183,16 +188,7 @@ func TestDevModeRotateKey(t *testing.T) {
 	if code != rotatecli.ExitRotated {
 		t.Fatalf("rotate-key exit %d:\n%s%s", code, stdout.String(), stderr.String())
 	}
-	body := regexp.MustCompile(`(?s)-d '(\{.*\}\}\})'`).FindStringSubmatch(banner)[1]
-	req, _ := http.NewRequest("POST", url+"/api/v1/zones", strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, b := post(t, url+"/api/v1/zones", token, createBody(banner))
 	if resp.StatusCode != 201 {
 		t.Fatalf("create after rotate-key: %d %s", resp.StatusCode, b)
 	}

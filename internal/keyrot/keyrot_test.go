@@ -130,9 +130,9 @@ func TestSwitch(t *testing.T) {
 	}
 }
 
-// TestSwitchFailed: named unreachable; nothing switches and the outcome is failed.
-func TestSwitchFailed(t *testing.T) {
-	t.Parallel()
+// unreachableRotator is a Rotator on oldKey whose named listens nowhere (a closed loopback port).
+func unreachableRotator(t *testing.T) *Rotator {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -143,6 +143,13 @@ func TestSwitchFailed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return r
+}
+
+// TestSwitchFailed: named unreachable; nothing switches and the outcome is failed.
+func TestSwitchFailed(t *testing.T) {
+	t.Parallel()
+	r := unreachableRotator(t)
 	if err := r.Switch(t.Context(), set(oldKey), set(newKey), func() { t.Error("committed") }); !errors.Is(err, ErrFailed) {
 		t.Fatalf("Switch: %v, want ErrFailed", err)
 	}
@@ -155,16 +162,7 @@ func TestSwitchFailed(t *testing.T) {
 // old one back) leaves the failed state at the next hand reload.
 func TestReloadWithdrawn(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	r, err := New(Config{Prober: NewProber(addr, addr)}, set(oldKey))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := unreachableRotator(t)
 	_ = r.Switch(t.Context(), set(oldKey), set(newKey), func() {})
 	r.Bind(func(context.Context) (bool, error) { return false, nil }) // the files hold oldKey
 	rep, err := r.Reload(t.Context())
