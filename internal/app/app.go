@@ -253,7 +253,7 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 			}
 			return out
 		},
-		Logger: log, OnError: h.metrics.CopyError,
+		Logger: log, OnError: h.metrics.CopyError, OnCheck: h.metrics.CopyChecked,
 	})
 	if err != nil {
 		return fail(config.Errorf(config.SettingNotifyAddr, "%w", err))

@@ -32,7 +32,8 @@ type Metrics struct {
 	KeyInfo      *prometheus.GaugeVec   // bindgate_key_info{name,algorithm,fingerprint}, value 1 for the key in use
 	TLSReloads   *prometheus.CounterVec // bindgate_tls_reloads_total{result}: changed, failed
 	Bookkeeping  *prometheus.CounterVec // bindgate_bookkeeping_failures_total{op}
-	CopyErrors   *prometheus.CounterVec // bindgate_copy_errors_total{source}: api, notify, sweep, read
+	CopyErrors   *prometheus.CounterVec // bindgate_copy_errors_total{source}: api, notify, sweep, read, verify
+	CopyChecks   *prometheus.CounterVec // bindgate_copy_local_checks_total{result}: match, differ
 }
 
 // New creates the metrics on a new private registry together with the Go and process
@@ -119,8 +120,12 @@ func New(version string) *Metrics {
 		}),
 		CopyErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "bindgate_copy_errors_total",
-			Help: "Failed updates of the live zone copy by source: api (after an API change BIND applied; the request got 503/507), notify, sweep, read.",
+			Help: "Failed updates of the live zone copy by source: api (after an API change BIND applied; the request got 503/507), notify, sweep, read, verify (a change applied to the copy ahead of named differed from named's; the zone was transferred whole).",
 		}, []string{"source"}),
+		CopyChecks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bindgate_copy_local_checks_total",
+			Help: "Comparisons of changes applied to the zone copy ahead of named with named's own record of them (IXFR), by result: match, differ (the zone was then transferred whole).",
+		}, []string{"result"}),
 	}
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
@@ -129,7 +134,7 @@ func New(version string) *Metrics {
 		m.ZonesManaged, m.ZonesManagedTotal, m.AppInfo, m.RateLimit,
 		m.KeyRotations, m.KeyInfo,
 		m.RNDCResults, m.AuthFailures, m.Reconcile, m.DNSMessages, m.UpdateParts,
-		m.KeyReloads, m.TLSReloads, m.Bookkeeping, m.CopyErrors,
+		m.KeyReloads, m.TLSReloads, m.Bookkeeping, m.CopyErrors, m.CopyChecks,
 	)
 	m.AppInfo.WithLabelValues(version).Set(1)
 	// [fix] docs/contract.md §16: bindcar never emitted its rate-limit metric; both series exist from the
@@ -140,8 +145,11 @@ func New(version string) *Metrics {
 	for _, r := range []string{"readded", "failed"} {
 		m.Reconcile.WithLabelValues(r)
 	}
-	for _, s := range []string{"api", "notify", "sweep", "read"} {
+	for _, s := range []string{"api", "notify", "sweep", "read", "verify"} {
 		m.CopyErrors.WithLabelValues(s)
+	}
+	for _, r := range []string{"match", "differ"} {
+		m.CopyChecks.WithLabelValues(r)
 	}
 	for _, r := range []string{"rotated", "refused", "pending", "failed"} {
 		m.KeyRotations.WithLabelValues(r)
@@ -180,6 +188,15 @@ func (m *Metrics) ZoneOp(op string, err error) {
 
 // CopyError counts one failed update of the zone copy (zonesync.Config.OnError).
 func (m *Metrics) CopyError(source string) { m.CopyErrors.WithLabelValues(source).Inc() }
+
+// CopyChecked counts one comparison of locally applied changes with named's (zonesync.Config.OnCheck).
+func (m *Metrics) CopyChecked(match bool) {
+	r := "differ"
+	if match {
+		r = "match"
+	}
+	m.CopyChecks.WithLabelValues(r).Inc()
+}
 
 // Reconciled counts one reconcile pass: zones re-added and zones that could not be restored.
 func (m *Metrics) Reconciled(readded, failed int) {

@@ -39,6 +39,9 @@ type committer struct {
 	// answered (issue 9 item 2), within copyTimeout.
 	copy        Copy
 	copyTimeout time.Duration
+	// local, when set, says whether a zone's updates may be applied to the copy ahead of
+	// named (exchangeLocal), and with which serial-update-method.
+	local func(zone string) (method string, ok bool)
 
 	root   context.Context // parent of every exchange; canceled by close
 	cancel context.CancelFunc
@@ -257,6 +260,13 @@ func (c *committer) exchange(zone string, jobs []*job) (serial *uint32, err erro
 			return nil, err
 		}
 		defer release()
+		if c.local != nil {
+			if method, ok := c.local(zone); ok {
+				if serial, done, err := c.exchangeLocal(ctx, zone, jobs, m, method); done {
+					return serial, err
+				}
+			}
+		}
 	}
 	err = c.dns.Update(ctx, m)
 	if err != nil && c.root.Err() != nil {
@@ -273,20 +283,94 @@ func (c *committer) exchange(zone string, jobs []*job) (serial *uint32, err erro
 	return &s, nil
 }
 
-// record stores the update m named just applied in the zone copy, attributed to the jobs'
-// callers, and returns the serial m brought the zone to. BIND has the change already, so this never runs on a context a caller or the
-// committer's close can cancel (STYLE.md §3a); its failure becomes the callers' answer
-// (InsufficientStorage for a full disk, else Unavailable) and zonesync logs and counts it.
-func (c *committer) record(zone string, jobs []*job, m *dns.Msg) (uint32, error) {
+// exchangeLocal sends m with the zone copy's change made ahead of named (zonesync's Local,
+// zonecopy.Tx): the message gets the copy's SOA as a prerequisite and the new SOA as its last
+// update, so named applies it to exactly the data the copy computed the change from, with
+// exactly the serial the copy records, or applies nothing; the copy's fsync runs while the
+// update is in flight. This spares the IXFR and most of the fsync the ordinary path waits for
+// after the update (doc.go of zonesync). done is false when the ordinary path must run: the
+// copy cannot take the update locally, the message would not fit, or a prerequisite failed
+// (the zone may have moved under a direct update, or one of the callers' own prerequisites
+// failed; the ordinary path tells which). The zone's copy lock is held (Hold).
+func (c *committer) exchangeLocal(ctx context.Context, zone string, jobs []*job, m *dns.Msg, method string) (serial *uint32, done bool, err error) {
+	actors := jobActors(jobs)
+	tx, err := c.copy.Local(ctx, zone, m.Ns, method, actors)
+	if err != nil {
+		return nil, false, nil
+	}
+	lm := m.Copy()
+	own := slices.IndexFunc(lm.Answer, func(rr dns.RR) bool {
+		return rr.Header().Rrtype == dns.TypeSOA && rr.Header().Class == dns.ClassINET
+	})
+	if own >= 0 {
+		// A caller's If-Match prerequisite already names the SOA: it must be the copy's.
+		if soa, ok := lm.Answer[own].(*dns.SOA); !ok || soa.Serial != tx.From().Serial {
+			tx.Abort()
+			return nil, false, nil
+		}
+	} else {
+		pre := dns.Copy(tx.From()).(*dns.SOA)
+		pre.Hdr.Ttl = 0
+		lm.Answer = append(lm.Answer, pre)
+	}
+	lm.Ns = append(lm.Ns, tx.SOA())
+	if lm.Len() > maxUpdateSize {
+		tx.Abort()
+		return nil, false, nil
+	}
+	written := make(chan error, 1)
+	go func() { written <- tx.Write() }()
+	err = c.dns.Update(ctx, lm)
+	werr := <-written
+	if err != nil && c.root.Err() != nil {
+		err = unavailable(fmt.Errorf("update of zone %s: %w: %w", zone, errClosed, err))
+	}
+	switch {
+	case err == nil && werr == nil:
+		c.observe(len(jobs), len(m.Answer)+len(m.Ns), nil)
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(c.root), c.copyTimeout)
+		tx.Commit(cctx)
+		cancel()
+		s := tx.Serial()
+		return &s, true, nil
+	case err == nil:
+		// named applied the update but the copy's write failed: the ordinary record
+		// (a transfer) reports the copy's trouble, as after any update.
+		tx.Abort()
+		c.observe(len(jobs), len(m.Answer)+len(m.Ns), nil)
+		s, rerr := c.record(zone, jobs, lm)
+		if rerr != nil {
+			return nil, true, rerr
+		}
+		return &s, true, nil
+	case errors.Is(err, dnsclient.ErrPrereq):
+		tx.Abort()
+		return nil, false, nil
+	default:
+		tx.Abort()
+		c.observe(len(jobs), len(m.Answer)+len(m.Ns), err)
+		return nil, true, err
+	}
+}
+
+func jobActors(jobs []*job) []zonecopy.Actor {
 	var actors []zonecopy.Actor
 	for _, j := range jobs {
 		if j.actor != (zonecopy.Actor{}) && !slices.Contains(actors, j.actor) {
 			actors = append(actors, j.actor)
 		}
 	}
+	return actors
+}
+
+// record stores the update m named just applied in the zone copy, attributed to the jobs'
+// callers, and returns the serial m brought the zone to. BIND has the change already, so this never runs on a context a caller or the
+// committer's close can cancel (STYLE.md §3a); its failure becomes the callers' answer
+// (InsufficientStorage for a full disk, else Unavailable) and zonesync logs and counts it.
+func (c *committer) record(zone string, jobs []*job, m *dns.Msg) (uint32, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.root), c.copyTimeout)
 	defer cancel()
-	serial, err := c.copy.RecordUpdate(ctx, zone, actors, m)
+	serial, err := c.copy.RecordUpdate(ctx, zone, jobActors(jobs), m)
 	if err == nil {
 		return serial, nil
 	}

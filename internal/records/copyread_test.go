@@ -29,6 +29,9 @@ func (c *storeCopy) Record(context.Context, string, []zonecopy.Actor) error {
 func (c *storeCopy) RecordUpdate(context.Context, string, []zonecopy.Actor, *dns.Msg) (uint32, error) {
 	return c.serial(), nil
 }
+func (c *storeCopy) Local(context.Context, string, []dns.RR, string, []zonecopy.Actor) (*zonecopy.Tx, error) {
+	return nil, zonecopy.ErrNotLocal // the ordinary path: these tests read, they do not check the fast path
+}
 func (c *storeCopy) Offer(context.Context, string, []dns.RR) {}
 func (c *storeCopy) Fresh(_ context.Context, zone string) (zonecopy.Snapshot, bool) {
 	c.mu.Lock()

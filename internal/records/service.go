@@ -60,6 +60,10 @@ type Copy interface {
 	// RecordUpdate is Record for the UPDATE m just applied: actors get m's own serial step,
 	// whose serial it returns (Hold held since before m was sent).
 	RecordUpdate(ctx context.Context, zone string, actors []zonecopy.Actor, m *dns.Msg) (uint32, error)
+	// Local applies the update section upd to the copy ahead of named (Hold held), as a
+	// zonecopy.Tx to write while the update is in flight and commit once named applied it;
+	// zonecopy.ErrNotLocal or ErrNotFound when it cannot (send the ordinary way then).
+	Local(ctx context.Context, zone string, upd []dns.RR, method string, actors []zonecopy.Actor) (*zonecopy.Tx, error)
 	// Fresh returns the copy, read-only, when named serves its serial.
 	Fresh(ctx context.Context, zone string) (zonecopy.Snapshot, bool)
 	// Offer stores a transfer made anyway, when it is still named's.
@@ -97,6 +101,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	c := newCommitter(cfg.DNS, cfg.MaxBatchRecords, cfg.SendTimeout, cfg.OnSend)
 	c.copy, c.copyTimeout = cfg.Copy, cfg.CopyTimeout
+	c.local = func(zone string) (string, bool) { return localMethod(cfg.Zones, zone) }
 	return &Service{
 		dns:     cfg.DNS,
 		log:     cfg.Logger,

@@ -3,6 +3,7 @@ package records
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/bindgate/bindgate/internal/errs"
 
@@ -70,4 +71,25 @@ func typeWord(t string) string {
 		return "unknown"
 	}
 	return t
+}
+
+// localMethod reports whether an update of zone may be applied to the zone copy ahead of named
+// (zonesync.Syncer.Local), and the zone's serial-update-method: only for a primary bindgate
+// manages whose records named serves as sent (no DNSSEC signing, which adds records and
+// serials of its own). The facts of a managed zone are in memory.
+func localMethod(zf ZoneFacts, zone string) (string, bool) {
+	if zf == nil {
+		return "", false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	f, err := zf.Facts(ctx, zone)
+	if err != nil || !f.Managed || f.Type != "primary" || f.Signed() || f.InlineSigning {
+		return "", false
+	}
+	switch f.SerialUpdateMethod {
+	case "", "increment", "unixtime", "date":
+		return f.SerialUpdateMethod, true
+	}
+	return "", false
 }

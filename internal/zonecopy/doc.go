@@ -39,6 +39,13 @@
 // (ENOSPC, EDQUOT) is errs.InsufficientStorage; a read-only filesystem (EROFS) is
 // errs.Unavailable; other failures are internal. Confirm's Checked time is memory only.
 //
+// A change made ahead of named (BeginUpdate, Tx) follows the same rule: Tx.Write appends and
+// fsyncs it while the update is in flight, memory changes at Commit, and Abort cuts the log
+// back (and fsyncs that, so a refused update cannot reappear after a crash). A crash between
+// Write and Commit leaves a change whose update got no answer; the copy then has it, and the
+// next fetch from named keeps or undoes it (an IXFR from a serial named does not have falls
+// back to a full transfer).
+//
 // # Crashes and damage
 //
 // At Open a torn last record of a change log (cut short by a crash during a write that was

@@ -127,6 +127,10 @@ type zone struct {
 	baseAt  time.Time
 	changed time.Time
 	checked time.Time
+	// local is the serial before the oldest change applied locally (Tx) that named's own
+	// record of it has not yet confirmed; hasLocal says there is one.
+	local    uint32
+	hasLocal bool
 }
 
 // Open opens (creating if needed) the store in cfg.Dir and loads every zone's copy. A torn

@@ -78,11 +78,13 @@ func (s *Store) Replace(ctx context.Context, zone string, rrs []dns.RR, actors [
 	rem, add := diff(cur.rrs, its)
 	if len(rem) == 0 && len(add) == 0 && cur.soa.String() == soa.String() {
 		c.SOA = dns.Copy(soa).(*dns.SOA)
+		s.clearLocal(z)
 		return c, nil
 	}
 	if err := s.appendLocked(ctx, z, []pending{{c, soa, rem, add}}); err != nil {
 		return Change{}, err
 	}
+	s.clearLocal(z) // the copy is named's transfer now
 	c.SOA = dns.Copy(soa).(*dns.SOA)
 	c.Removed, c.Added = copyRRs(rem), copyRRs(add)
 	return c, nil
@@ -143,24 +145,9 @@ func (s *Store) Append(ctx context.Context, zone string, changes []Change) error
 
 // appendLocked writes ps to z's change log and then, once durable, to memory. z.wmu is held.
 func (s *Store) appendLocked(ctx context.Context, z *zone, ps []pending) error {
-	st := z.cur
-	seq := z.seq
-	var buf []byte
-	ents := make([]entry, 0, len(ps))
-	for _, p := range ps {
-		rrs, err := apply(st.rrs, p.rem, p.add)
-		if err != nil {
-			return fmt.Errorf("zone %s, change to serial %d: %w", z.name, p.c.To, err)
-		}
-		st = state{p.soa, rrs}
-		seq++
-		fr, err := frame(seq, p.c, p.soa, p.rem, p.add)
-		if err != nil {
-			return fmt.Errorf("zonecopy: encode change: %w", err)
-		}
-		buf = append(buf, fr...)
-		ents = append(ents, entry{seq: seq, soa: p.soa, frame: fr, sum: Summary{
-			From: p.c.From, To: p.c.To, At: p.c.At, Actors: p.c.Actors, Added: len(p.add), Removed: len(p.rem)}})
+	p, err := s.prepare(z, ps)
+	if err != nil {
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -170,16 +157,55 @@ func (s *Store) appendLocked(ctx context.Context, z *zone, ps []pending) error {
 			return err
 		}
 	}
-	if err := s.writeLog(z, buf); err != nil {
+	if err := s.writeLog(z, p.buf); err != nil {
 		return err
 	}
-	z.seq = seq
-	z.logBytes += int64(len(buf))
+	s.install(ctx, z, p)
+	return nil
+}
+
+// prepared is a batch of changes encoded for the log, with the state it leads to.
+type prepared struct {
+	st   state
+	seq  uint64
+	buf  []byte
+	ents []entry
+}
+
+// prepare applies ps to z's current state and encodes them (z.wmu held); nothing is written.
+func (s *Store) prepare(z *zone, ps []pending) (prepared, error) {
+	st := z.cur
+	seq := z.seq
+	var buf []byte
+	ents := make([]entry, 0, len(ps))
+	for _, p := range ps {
+		rrs, err := apply(st.rrs, p.rem, p.add)
+		if err != nil {
+			return prepared{}, fmt.Errorf("zone %s, change to serial %d: %w", z.name, p.c.To, err)
+		}
+		st = state{p.soa, rrs}
+		seq++
+		fr, err := frame(seq, p.c, p.soa, p.rem, p.add)
+		if err != nil {
+			return prepared{}, fmt.Errorf("zonecopy: encode change: %w", err)
+		}
+		buf = append(buf, fr...)
+		ents = append(ents, entry{seq: seq, soa: p.soa, frame: fr, sum: Summary{
+			From: p.c.From, To: p.c.To, At: p.c.At, Actors: p.c.Actors, Added: len(p.add), Removed: len(p.rem)}})
+	}
+	return prepared{st: st, seq: seq, buf: buf, ents: ents}, nil
+}
+
+// install makes p, already durable in the log, the zone's state in memory (z.wmu held), then
+// compacts the log when retention left enough garbage.
+func (s *Store) install(ctx context.Context, z *zone, p prepared) {
+	z.seq = p.seq
+	z.logBytes += int64(len(p.buf))
 	z.logExists = true
 	z.mu.Lock()
-	z.cur, z.gen = st, nextGen()
-	z.hist = append(z.hist, ents...)
-	z.changed = ents[len(ents)-1].sum.At
+	z.cur, z.gen = p.st, nextGen()
+	z.hist = append(z.hist, p.ents...)
+	z.changed = p.ents[len(p.ents)-1].sum.At
 	s.trim(z)
 	z.mu.Unlock()
 	if live := z.snapBytes + z.logBytes - z.garbage; z.garbage > 0 && z.garbage >= max(live, s.minCompact()) {
@@ -188,7 +214,6 @@ func (s *Store) appendLocked(ctx context.Context, z *zone, ps []pending) error {
 			s.log.Warn("zonecopy: compaction failed", "zone", z.name, "err", err)
 		}
 	}
-	return nil
 }
 
 func (s *Store) minCompact() int64 {
@@ -300,6 +325,7 @@ func (s *Store) writeBase(ctx context.Context, z *zone, st state, now time.Time)
 	z.seq, z.snapBytes, z.logBytes, z.logExists, z.garbage, z.logBad = 0, int64(len(b)), 0, false, 0, false
 	z.mu.Lock()
 	z.exists, z.cur, z.hist, z.baseSOA, z.baseAt, z.changed, z.checked = true, st, nil, st.soa, now, now, time.Time{}
+	z.hasLocal = false
 	z.gen = nextGen()
 	z.mu.Unlock()
 	return nil
@@ -393,4 +419,11 @@ func (s *Store) removeDir(dir string) error {
 		return storageErr("fsync directory", err)
 	}
 	return nil
+}
+
+// clearLocal forgets z's unverified local changes: the copy was just made named's (z.wmu held).
+func (s *Store) clearLocal(z *zone) {
+	z.mu.Lock()
+	z.hasLocal = false
+	z.mu.Unlock()
 }

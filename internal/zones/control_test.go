@@ -156,7 +156,7 @@ func TestControlMessagesPerOperation(t *testing.T) {
 		})
 		run("facts of a registered zone", func() error {
 			fs, err := f.svc.Facts(t.Context(), "z0001.test")
-			if want := (zones.Facts{Type: "primary", Updatable: true}); fs != want {
+			if want := (zones.Facts{Type: "primary", Updatable: true, Managed: true}); fs != want {
 				t.Errorf("facts = %+v, want %+v", fs, want)
 			}
 			return err

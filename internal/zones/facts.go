@@ -2,6 +2,8 @@ package zones
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,6 +20,12 @@ type Facts struct {
 	Updatable bool
 	// DNSSECPolicy is the dnssec-policy name, "" without one.
 	DNSSECPolicy string
+	// InlineSigning: inline-signing yes (named serves a signed copy with its own serials).
+	InlineSigning bool
+	// SerialUpdateMethod is the serial-update-method ("" without one: increment).
+	SerialUpdateMethod string
+	// Managed: the facts come from bindgate's registry (a zone bindgate manages and copies).
+	Managed bool
 }
 
 // Signed reports whether the zone has a dnssec-policy other than "none".
@@ -25,9 +33,11 @@ func (f Facts) Signed() bool { return f.DNSSECPolicy != "" && f.DNSSECPolicy != 
 
 func factsOf(z zoneconf.Zone) Facts {
 	return Facts{
-		Type:         z.Type(),
-		Updatable:    z.Has("allow-update") || z.Has("update-policy"),
-		DNSSECPolicy: z.Arg("dnssec-policy"),
+		Type:               z.Type(),
+		Updatable:          z.Has("allow-update") || z.Has("update-policy"),
+		DNSSECPolicy:       z.Arg("dnssec-policy"),
+		InlineSigning:      slices.Contains([]string{"yes", "true", "1"}, strings.ToLower(z.Arg("inline-signing"))),
+		SerialUpdateMethod: z.Arg("serial-update-method"),
 	}
 }
 
@@ -83,7 +93,9 @@ func (s *Service) registeredFacts(z string) (Facts, bool) {
 		s.log.Error("registry block does not parse; asking BIND", "zone", z, "err", err)
 		return Facts{}, false
 	}
-	return factsOf(conf), true
+	f := factsOf(conf)
+	f.Managed = true
+	return f, true
 }
 
 func (s *Service) showzoneFacts(ctx context.Context, z string) (Facts, error) {

@@ -36,33 +36,46 @@
 //
 // # What recording an API change costs, and why it is done this way
 //
-// Measured on the 2-core development VM (bench: BenchmarkCopyBreakdown, BenchmarkZoneCopy,
-// 2026-12-07): the UPDATE itself p50 1.7 ms; then Record adds an IXFR over a new TCP
-// connection, 0.84 ms (of it the TCP dial 0.14 ms; the rest is TSIG, named's xfrout and
-// its info-level transfer log lines, and parsing), and the copy's append, 0.6 ms (a bare
-// fsync of the log is 0.28 ms here; writing into a preallocated log would save 0.07 ms). In
-// all the copy adds 1.3-1.4 ms to a 1.5 ms change: the issue's < 10% is not met, and cannot
-// be while a 2xx waits for a durable write (the fsync alone is 0.28 ms) and for named's
-// serial (one round trip, 0.4 ms on a pooled connection). The options weighed:
+// Measured on the 2-core development VM (bench: BenchmarkCopyBreakdown, BenchmarkZoneCopy):
+// the ordinary path above waits, after the UPDATE, for an IXFR over a new TCP connection
+// (0.84 ms, of it the dial 0.14 ms; the rest is TSIG, named's xfrout and its transfer log
+// lines, and parsing) and the copy's append (0.6 ms; a bare fsync is 0.28 ms). That added
+// 38-49% to a one-record change's p50, against the issue's < 10%. So an API change of a
+// zone bindgate manages, unsigned, takes a fast path instead (local.go, Local):
 //
-//   - A NOTIFY for a serial the copy already has no longer fetches (queue.go): after every
-//     API change named's NOTIFY used to take the lock for a second, useless IXFR. Adopted;
-//     it did not move the p50 measurably (named's NOTIFY comes 0.1-0.5 s later, rarely
-//     while the next change waits) but spares named a transfer per change.
-//   - A pooled, authenticated connection for the IXFR would save at most the dial (0.14 ms,
-//     10% of the added cost). Not done yet.
-//   - Applying the sent UPDATE to the copy locally and reading the new serial with one SOA
-//     query is rejected: the query is not atomic with the UPDATE, so a direct update (bindy)
-//     landing between them gives a copy at named's serial without that update, which Fresh
-//     would then serve as current; named's own changes (DNSSEC signatures, an ignored CNAME
-//     add) would also differ. It would save 0.4 ms at the price of the guarantee.
-//   - The fsync is already grouped: one Append, one fsync per committed batch.
-//   - max-ixfr-ratio: with a one-record change named already answered with deltas in 299 of
-//     300 IXFRs of a small zone, but two steps (an API change and a direct update) exceed the
-//     ratio, and one stored change for both leaves the API change's serial out of the
-//     history. Set to unlimited on bindgate's zones.
-//   - The answer's serial comes from the IXFR (RecordUpdate), not from a SOA query after it:
-//     one round trip less, and the update's own serial even when a direct update follows.
+//   - zonecopy computes the change the UPDATE makes to the copy as BIND applies it
+//     (zonecopy.BeginUpdate: CNAME rules, RRset TTLs, singletons, the apex's SOA and NS), and
+//     the new serial by the zone's serial-update-method (NextSerial);
+//   - the committer sends the UPDATE with the copy's SOA as a value-dependent prerequisite
+//     and the new SOA as its last record: named applies it to exactly the data the change was
+//     computed from, with exactly that serial, or applies nothing (a direct update landed in
+//     between: NXRRSET, and the ordinary path runs, which fetches both). This is what the
+//     rejected "apply locally, then read the serial" lacked: the prerequisite and the serial
+//     travel in the update itself, so no other writer can slip in between;
+//   - the change is written and fsynced to the copy's log while the UPDATE is in flight, and
+//     made visible once named answered NOERROR (aborted, and cut from the log, otherwise);
+//   - named's own record of the change is still compared: the NOTIFY for the serial (or the
+//     sweep) schedules, 0.5 s later, one IXFR from the serial before the oldest unchecked
+//     local change; each step must equal the copy's (zonecopy.Matches), else the zone is
+//     taken whole by AXFR and the difference counted (bindgate_copy_local_checks_total and
+//     bindgate_copy_errors_total{source="verify"}). A rule of named's the model lacks thus
+//     costs a transfer, never a wrong copy for longer than that.
+//
+// Measured the same way, the copy then adds 0.08-0.22 ms (7-15%, noisy on this VM) to a
+// one-record change's p50: the fsync overlapped with named's own journal fsync, the model
+// and the slightly larger UPDATE. Signed zones (dnssec-policy, inline-signing), zones
+// bindgate does not manage, and a batch whose If-Match serial is not the copy's keep the
+// ordinary path.
+//
+// Decisions kept from the ordinary path:
+//
+//   - A NOTIFY for a serial the copy already has does not fetch (queue.go), except to check
+//     local changes, later and once for many.
+//   - The fsync is grouped: one per committed batch.
+//   - max-ixfr-ratio unlimited on bindgate's zones: named answers one step per transaction,
+//     which both attribution and the comparison of local changes need.
+//   - The answer's serial comes from the change itself (fast path) or from the IXFR
+//     (RecordUpdate), never from a SOA query after it.
 //
 // Reads (Fresh, Offer) let the RRset and export routes answer from the copy: Fresh returns the
 // copy, as a read-only snapshot without copying a record, when one SOA query shows named at the

@@ -21,7 +21,41 @@ func (s *Syncer) fetchLocked(ctx context.Context, zone string, actors []zonecopy
 	if !ok {
 		return s.full(ctx, zone, actors, m)
 	}
-	res, err := s.ixfr(ctx, zone, have)
+	// Changes applied locally (Local) are checked against named's own record of them: the
+	// IXFR starts before the oldest unchecked one.
+	from, local := s.cfg.Copy.Unverified(zone)
+	if !local {
+		from = have
+	}
+	res, err := s.ixfr(ctx, zone, from)
+	if local && err == nil && res.Full == nil {
+		if len(res.Deltas) == 0 && res.Serial == have {
+			// named is at the copy's serial but keeps no difference from `from`: it cannot
+			// show its record of the local changes, so compare the whole zone.
+			return s.full(ctx, zone, actors, m)
+		}
+		rest, ok := s.verifyLocal(zone, have, res.Deltas)
+		if !ok {
+			s.log.Warn("zonesync: named's record of a change applied to the copy differs from the copy's; transferring the whole zone",
+				"zone", zone, "from", from, "copy", have, "named", res.Serial)
+			if s.cfg.OnError != nil {
+				s.cfg.OnError("verify")
+			}
+			if s.cfg.OnCheck != nil {
+				s.cfg.OnCheck(false)
+			}
+			return s.full(ctx, zone, actors, m)
+		}
+		s.cfg.Copy.Verified(zone)
+		if s.cfg.OnCheck != nil {
+			s.cfg.OnCheck(true)
+		}
+		res.Deltas = rest
+		if len(rest) == 0 {
+			s.cfg.Copy.Confirm(zone, have)
+			return have, nil
+		}
+	}
 	switch {
 	case errors.Is(err, dnsclient.ErrRefused), errors.Is(err, dnsclient.ErrNotAuth), errors.Is(err, dnsclient.ErrProtocol):
 		// named may refuse IXFR where it allows AXFR, or answer something we cannot read.

@@ -1,6 +1,9 @@
 package zonesync
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // waiting is a queued zone's state until a worker takes it.
 type waiting struct {
@@ -73,8 +76,47 @@ func (s *Syncer) sync(ctx context.Context, zone string, w waiting) error {
 	}
 	defer unlock()
 	if have, ok := s.cfg.Copy.Serial(zone); ok && w.hinted && have == w.serial {
+		if _, local := s.cfg.Copy.Unverified(zone); local {
+			// The copy has the serial because bindgate applied the change to it locally:
+			// compare named's record of it soon, once for every change made meanwhile,
+			// rather than hold the zone for a transfer after every change.
+			s.verifyLater(zone)
+		}
 		return nil
 	}
 	_, err = s.fetchLocked(ctx, zone, nil, nil)
 	return err
+}
+
+// verifyDelay is how long after named announces a serial the copy reached by a local change
+// the comparison with named's record of it (fetchLocked) runs: changes made meanwhile are
+// compared by the same IXFR.
+const verifyDelay = 500 * time.Millisecond
+
+// verifyLater queues zone for a fetch (which compares its locally applied changes) after
+// verifyDelay, unless one is scheduled already.
+func (s *Syncer) verifyLater(zone string) {
+	s.vmu.Lock()
+	defer s.vmu.Unlock()
+	if s.root.Err() != nil || s.verifying[zone] != nil {
+		return
+	}
+	s.verifying[zone] = time.AfterFunc(verifyDelay, func() {
+		s.vmu.Lock()
+		delete(s.verifying, zone)
+		s.vmu.Unlock()
+		if s.root.Err() == nil {
+			s.enqueue(zone, 0, false)
+		}
+	})
+}
+
+// stopVerifying cancels the scheduled comparisons (Close).
+func (s *Syncer) stopVerifying() {
+	s.vmu.Lock()
+	defer s.vmu.Unlock()
+	for zone, t := range s.verifying {
+		t.Stop()
+		delete(s.verifying, zone)
+	}
 }

@@ -58,8 +58,10 @@ func (s *Syncer) check(ctx context.Context, zone string) {
 		return
 	}
 	if have, ok := s.cfg.Copy.Serial(zone); ok && have == serial {
-		s.cfg.Copy.Confirm(zone, serial)
-		return
+		if _, local := s.cfg.Copy.Unverified(zone); !local {
+			s.cfg.Copy.Confirm(zone, serial)
+			return
+		}
 	}
 	if err := s.sync(ctx, zone, waiting{}); err != nil && ctx.Err() == nil {
 		s.failed("sweep", zone, err)

@@ -59,6 +59,9 @@ type Config struct {
 	// OnError, when set, counts a failed update of the copy by its source: "api" (Record),
 	// "notify", "sweep" or "read" (Offer).
 	OnError func(source string)
+	// OnCheck, when set, counts a comparison of changes applied to the copy ahead of named
+	// (Local) with named's record of them: match or not (then the zone was taken whole).
+	OnCheck func(match bool)
 }
 
 // Syncer keeps the zone copy current. Its methods are safe for concurrent use.
@@ -76,6 +79,9 @@ type Syncer struct {
 	queue   chan string
 
 	slots chan struct{} // one per transfer in flight (MaxTransfers)
+
+	vmu       sync.Mutex
+	verifying map[string]*time.Timer // zones whose local changes are compared soon (verifyLater)
 
 	root   context.Context
 	cancel context.CancelFunc
@@ -111,7 +117,7 @@ func New(cfg Config) (*Syncer, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Syncer{cfg: cfg, log: cfg.Logger, pending: map[string]waiting{}, queue: make(chan string, cfg.QueueSize),
-		slots: make(chan struct{}, cfg.MaxTransfers)}
+		slots: make(chan struct{}, cfg.MaxTransfers), verifying: map[string]*time.Timer{}}
 	s.root, s.cancel = context.WithCancel(context.Background())
 	if cfg.NotifyAddr != "" {
 		if err := s.listen(cfg.NotifyAddr); err != nil {
@@ -153,6 +159,7 @@ func (s *Syncer) Start() {
 func (s *Syncer) Close() error {
 	s.closed.Do(func() {
 		s.cancel()
+		s.stopVerifying()
 		for _, srv := range s.srvs {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			if err := srv.ShutdownContext(ctx); err != nil {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -255,4 +256,100 @@ func TestCopyServesRRsets(t *testing.T) {
 	if !strings.Contains(fromCopy[4].Raw, `"<b> & 'q'`) { // HTML not escaped, as every JSON body
 		t.Errorf("filtered TXT: %s", fromCopy[4].Raw)
 	}
+}
+
+// TestLocalCopyMatchesNamed: API changes are applied to the copy ahead of named (the fast path
+// of zonesync.Local). After every change of a mix that exercises BIND's update rules (an add
+// with another TTL re-times the RRset, duplicate adds, RRset replacement, a CNAME replacing a
+// CNAME, deletions, If-Match, a concurrent batch) the copy on disk is exactly named's AXFR, and
+// the later comparison with named's own record of the changes found no difference.
+func TestLocalCopyMatchesNamed(t *testing.T) {
+	const zone = "local.test"
+	s, records, rrsets := recordStack(t, zone)
+	c := directClient(t, s)
+	same := func(step string) {
+		t.Helper()
+		rrs, err := c.Transfer(t.Context(), zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := zonecopy.Canonical(zone, rrs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := readCopy(t, s).Current(zone)
+		if !ok {
+			t.Fatalf("%s: no copy", step)
+		}
+		if a, b := fmt.Sprint(got.RRs), fmt.Sprint(want); a != b {
+			t.Fatalf("%s: copy\n%s\nnamed\n%s", step, a, b)
+		}
+	}
+	patch := func(sets ...map[string]any) response {
+		return s.do("PATCH", rrsets, map[string]any{"rrsets": sets})
+	}
+	s.expect(s.do("POST", records, map[string]any{"name": "www", "type": "A", "value": "192.0.2.1", "ttl": 300}), http.StatusCreated, "")
+	same("add")
+	s.expect(s.do("POST", records, map[string]any{"name": "www", "type": "A", "value": "192.0.2.2", "ttl": 600}), http.StatusCreated, "")
+	same("add with another TTL")
+	s.expect(s.do("POST", records, map[string]any{"name": "www", "type": "A", "value": "192.0.2.2", "ttl": 600}), http.StatusCreated, "")
+	same("duplicate add")
+	s.expect(patch(map[string]any{"name": "alias", "type": "CNAME", "ttl": 300, "changetype": "REPLACE", "records": []string{"www.local.test."}},
+		map[string]any{"name": "txt", "type": "TXT", "ttl": 60, "changetype": "REPLACE", "records": []string{`"a b"`, `"c"`}}), http.StatusOK, "")
+	same("PATCH")
+	s.expect(patch(map[string]any{"name": "alias", "type": "CNAME", "ttl": 120, "changetype": "REPLACE", "records": []string{"mail.local.test."}}), http.StatusOK, "")
+	same("CNAME replaced")
+	s.expect(patch(map[string]any{"name": "www", "type": "A", "ttl": 300, "changetype": "REPLACE", "records": []string{"192.0.2.2", "192.0.2.3"}}), http.StatusOK, "")
+	same("RRset replaced, sharing a record")
+	s.expect(s.do("DELETE", records, map[string]any{"name": "www", "type": "A", "value": "192.0.2.3"}), http.StatusOK, "")
+	same("one record deleted")
+	g := s.do("GET", rrsets, nil)
+	s.expect(s.doWith("PATCH", rrsets, map[string]any{"rrsets": []any{map[string]any{"name": "txt", "type": "TXT", "changetype": "DELETE"}}},
+		map[string]string{"If-Match": g.Header.Get("ETag")}), http.StatusOK, "")
+	same("If-Match delete")
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Go(func() {
+			r := s.doQuiet("POST", records, map[string]any{"name": fmt.Sprintf("c%d", i), "type": "AAAA", "value": fmt.Sprintf("2001:db8::%d", i+1)})
+			if r.Status != http.StatusCreated {
+				t.Errorf("concurrent add %d: %d %s", i, r.Status, r.Raw)
+			}
+		})
+	}
+	wg.Wait()
+	same("16 concurrent adds")
+	// A direct update (bindy) moves the zone behind the copy's back: the next API change's
+	// SOA prerequisite fails, and the ordinary path records both.
+	if _, err := c.Serial(t.Context(), zone); err != nil {
+		t.Fatal(err)
+	}
+	direct := new(dns.Msg)
+	direct.SetUpdate(zone + ".")
+	rr, err := dns.NewRR("direct.local.test. 300 IN A 192.0.2.77")
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct.Insert([]dns.RR{rr})
+	if err := c.Update(t.Context(), direct); err != nil {
+		t.Fatal(err)
+	}
+	s.expect(s.do("POST", records, map[string]any{"name": "after", "type": "A", "value": "192.0.2.78"}), http.StatusCreated, "")
+	same("API change right after a direct update")
+
+	// named's NOTIFYs for these serials schedule the comparison with named's own record of
+	// the changes (after 0.5 s): it must run, and find no difference.
+	metric := func(name string) float64 {
+		v, ok := readMetric(t, s.client, s.url, name)
+		if !ok {
+			t.Fatalf("/metrics has no %s", name)
+		}
+		return v
+	}
+	eventually(t, 10*time.Second, "a comparison of the local changes with named's", func() bool {
+		return metric(`bindgate_copy_local_checks_total{result="match"}`) > 0
+	})
+	if d := metric(`bindgate_copy_local_checks_total{result="differ"}`); d != 0 {
+		t.Fatalf("the comparison with named found %v differences", d)
+	}
+	same("after the comparison")
 }

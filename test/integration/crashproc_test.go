@@ -310,26 +310,36 @@ func (f *faultStack) restartBindgate() {
 // metric reads one unlabelled gauge from bindgate's /metrics.
 func (f *faultStack) metric(name string) float64 {
 	f.t.Helper()
-	resp, err := f.client.Get(f.url + "/metrics")
+	v, ok := readMetric(f.t, f.client, f.url, name)
+	if !ok {
+		f.t.Fatalf("/metrics has no %s", name)
+	}
+	return v
+}
+
+// readMetric reads the sample name (with its labels, as /metrics prints them) from the
+// /metrics of the bindgate at url; ok is false when there is none.
+func readMetric(t *testing.T, c *http.Client, url, name string) (float64, bool) {
+	t.Helper()
+	resp, err := c.Get(url + "/metrics")
 	if err != nil {
-		f.t.Fatalf("GET /metrics: %v", err)
+		t.Fatalf("GET /metrics: %v", err)
 	}
 	defer resp.Body.Close()
 	var b strings.Builder
 	if _, err := io.Copy(&b, resp.Body); err != nil {
-		f.t.Fatal(err)
+		t.Fatal(err)
 	}
 	for line := range strings.Lines(b.String()) {
 		if v, ok := strings.CutPrefix(strings.TrimSpace(line), name+" "); ok {
 			x, err := strconv.ParseFloat(v, 64)
 			if err != nil {
-				f.t.Fatalf("%s: %v", name, err)
+				t.Fatalf("%s: %v", name, err)
 			}
-			return x
+			return x, true
 		}
 	}
-	f.t.Fatalf("/metrics has no %s", name)
-	return 0
+	return 0, false
 }
 
 // openFDs counts bindgate's open file descriptors from /proc/<pid>/fd.

@@ -118,7 +118,7 @@ func (z *Zone) Add(t testing.TB, records ...string) {
 		}
 		z.rrs = append(z.rrs, rr)
 	}
-	z.bump(before)
+	z.bump(before, nil)
 }
 
 // ForgetJournal drops the change history, so the next IXFR from an older serial is answered
@@ -138,10 +138,15 @@ func (z *Zone) snapshot() []dns.RR {
 	return out
 }
 
-// bump increments the serial and journals the change from before (z.mu held).
-func (z *Zone) bump(before []dns.RR) {
+// bump moves the serial (to soa's, an SOA the update set, else up by one) and journals the
+// change from before (z.mu held).
+func (z *Zone) bump(before []dns.RR, soa *dns.SOA) {
 	z.rrs[0] = dns.Copy(z.rrs[0])
-	z.rrs[0].(*dns.SOA).Serial++
+	if soa != nil {
+		z.rrs[0].(*dns.SOA).Serial = soa.Serial
+	} else {
+		z.rrs[0].(*dns.SOA).Serial++
+	}
 	st := step{from: before[0].(*dns.SOA), to: dns.Copy(z.rrs[0]).(*dns.SOA)}
 	has := func(list []dns.RR, rr dns.RR) bool {
 		return slices.ContainsFunc(list, func(o dns.RR) bool { return Line(o) == Line(rr) })
@@ -335,11 +340,18 @@ func (z *Zone) update(r *dns.Msg) int {
 	}
 	changed := false
 	before := z.snapshot()
+	var soa *dns.SOA // an SOA the update sets (named keeps it when its serial is greater)
 	for _, u := range r.Ns {
+		if s, ok := u.(*dns.SOA); ok && u.Header().Class == dns.ClassINET {
+			if cur := z.rrs[0].(*dns.SOA); s.Serial != cur.Serial && s.Serial-cur.Serial < 1<<31 {
+				soa = s
+			}
+			continue
+		}
 		changed = z.apply(u) || changed
 	}
-	if changed {
-		z.bump(before) // §3.6
+	if changed || soa != nil {
+		z.bump(before, soa) // §3.6
 	}
 	return dns.RcodeSuccess
 }

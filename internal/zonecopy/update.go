@@ -1,0 +1,397 @@
+package zonecopy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/miekg/dns"
+
+	"github.com/bindgate/bindgate/internal/errs"
+)
+
+// ErrNotLocal: an update BeginUpdate does not apply to a copy by itself (a DNSSEC or SOA
+// record in it, a class it does not know); send it the ordinary way and fetch the result.
+var ErrNotLocal = errs.Sentinel(errs.Unprocessable, "zonecopy: update not applied locally")
+
+// Tx is an RFC 2136 update applied to a zone's copy ahead of named: BeginUpdate computes the
+// change the update makes to the copy as named would apply it, Write makes it durable in the
+// change log without making it visible, and Commit (once named applied the update) or Abort
+// (named refused it, or its fate is unknown) ends it. The zone's write lock is held from
+// BeginUpdate until Commit or Abort, so exactly one of them must be called.
+//
+// The update must be sent with the copy's SOA (From) as a value-dependent prerequisite (RFC
+// 2136 §2.4.2) and the new SOA (SOA) as its last update: then named applies it to exactly the
+// data the change was computed from, and gives it exactly the serial the change records, or
+// applies nothing.
+type Tx struct {
+	s        *Store
+	z        *zone
+	from     *dns.SOA
+	p        prepared
+	written  bool
+	done     bool
+	onCommit func()
+}
+
+// BeginUpdate applies upd, the update section of an RFC 2136 UPDATE (without any SOA record),
+// to zone's copy as BIND applies it, and returns the change as a Tx whose new SOA has the
+// serial next(current serial) gives. It fails with ErrNotFound when the zone has no copy and
+// ErrNotLocal for an update it does not model. Exactly one of Commit and Abort must follow.
+func (s *Store) BeginUpdate(ctx context.Context, zone string, upd []dns.RR, next func(uint32) uint32, actors []Actor) (*Tx, error) {
+	if err := checkName(zone); err != nil {
+		return nil, err
+	}
+	z := s.lockZone(zone, false)
+	if z == nil {
+		return nil, fmt.Errorf("%w: no copy of zone %s", ErrNotFound, zone)
+	}
+	if !z.exists {
+		z.wmu.Unlock()
+		return nil, fmt.Errorf("%w: no copy of zone %s", ErrNotFound, zone)
+	}
+	t, err := s.beginLocked(ctx, z, upd, next, actors)
+	if err != nil {
+		z.wmu.Unlock()
+		return nil, err
+	}
+	return t, nil
+}
+
+func (s *Store) beginLocked(ctx context.Context, z *zone, upd []dns.RR, next func(uint32) uint32, actors []Actor) (*Tx, error) {
+	cur := z.cur
+	rem, add, err := applyUpdate(z.name, cur.rrs, upd)
+	if err != nil {
+		return nil, err
+	}
+	soa := dns.Copy(cur.soa).(*dns.SOA)
+	soa.Serial = next(cur.soa.Serial)
+	if soa.Serial == cur.soa.Serial {
+		return nil, fmt.Errorf("%w: the new serial is the current one (%d)", ErrNotLocal, soa.Serial)
+	}
+	c := Change{From: cur.soa.Serial, To: soa.Serial, At: s.cfg.Now(), Actors: slices.Clone(actors)}
+	p, err := s.prepare(z, []pending{{c, soa, rem, add}})
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if z.logBad {
+		if err := s.compact(ctx, z); err != nil {
+			return nil, err
+		}
+	}
+	return &Tx{s: s, z: z, from: cur.soa, p: p}, nil
+}
+
+// From is the SOA the copy is at: the update's prerequisite. The caller must not modify it.
+func (t *Tx) From() *dns.SOA { return t.from }
+
+// SOA is the zone's SOA after the update, to send as its last record (a fresh copy).
+func (t *Tx) SOA() *dns.SOA { return dns.Copy(t.p.st.soa).(*dns.SOA) }
+
+// Serial is the serial the update brings the zone to.
+func (t *Tx) Serial() uint32 { return t.p.st.soa.Serial }
+
+// Empty reports whether the update changes no record (only the serial moves).
+func (t *Tx) Empty() bool { return t.p.ents[0].sum.Added+t.p.ents[0].sum.Removed == 0 }
+
+// OnCommit sets a function Commit calls once the change is visible, the zone's lock still held.
+func (t *Tx) OnCommit(f func()) { t.onCommit = f }
+
+// Write appends the change to the zone's change log and fsyncs it; it does not make the change
+// visible. It may run while the update is in flight. On failure nothing stays in the log (as
+// with Append), and the Tx must be aborted.
+func (t *Tx) Write() error {
+	if t.done || t.written {
+		return errors.New("zonecopy: Tx already written or ended")
+	}
+	if err := t.s.writeLog(t.z, t.p.buf); err != nil {
+		return err
+	}
+	t.written = true
+	return nil
+}
+
+// Commit makes the written change the copy's current state, once named has applied the update,
+// and releases the zone. The change is durable already (Write); Commit does not fail. ctx
+// bounds a compaction it may start.
+func (t *Tx) Commit(ctx context.Context) {
+	if t.done {
+		return
+	}
+	if !t.written {
+		t.Abort()
+		return
+	}
+	t.done = true
+	t.s.install(ctx, t.z, t.p)
+	t.z.mu.Lock()
+	if !t.z.hasLocal {
+		t.z.local, t.z.hasLocal = t.from.Serial, true
+	}
+	t.z.mu.Unlock()
+	if t.onCommit != nil {
+		t.onCommit()
+	}
+	t.z.wmu.Unlock()
+}
+
+// Abort drops the change: the log is cut back to where it was (and fsynced, so a refused
+// update never reappears after a crash; if that fails the log is rewritten before the next
+// append) and the zone is released. Abort after Commit does nothing.
+func (t *Tx) Abort() {
+	if t.done {
+		return
+	}
+	t.done = true
+	defer t.z.wmu.Unlock()
+	if !t.written {
+		return
+	}
+	err := t.s.hook("abort.truncate")
+	if err == nil {
+		err = t.s.truncate(t.z.name+"/"+changesFile, t.z.logBytes)
+	}
+	if err != nil {
+		t.z.logBad = true
+		t.s.log.Warn("zonecopy: cutting an aborted change from the log failed; it is rewritten before the next append",
+			"zone", t.z.name, "err", err)
+	}
+}
+
+// applyUpdate returns what applying upd (an RFC 2136 update section, §3.4.2) to the records
+// st (sorted, without the SOA) removes and adds, as BIND 9.18 applies it, in order:
+//
+//   - add (class IN): a CNAME beside other data, or other data beside a CNAME, is ignored;
+//     a CNAME or DNAME replaces the one there; a record already there (same data) is not added
+//     again; a TTL other than the RRset's gives the whole RRset that TTL (BIND "updates" it).
+//   - delete an RRset (class ANY, a type) or every RRset of a name (type ANY): at the apex the
+//     SOA and NS RRsets are kept.
+//   - delete a record (class NONE): the apex's last NS record is kept; SOA deletions are ignored.
+//
+// Records compare by owner (case-insensitively) and data, and the data of the types whose
+// fields are only domain names and numbers compare case-insensitively, as BIND compares them.
+// An SOA, a DNSSEC record, an owner outside the zone or another class gives ErrNotLocal.
+func applyUpdate(zone string, st []item, upd []dns.RR) (rem, add []item, err error) {
+	w := &overlay{zone: zone + ".", st: st, sets: map[string][]item{}, orig: map[string][]item{}, names: map[string]bool{}}
+	for _, u := range upd {
+		if err := w.apply(u); err != nil {
+			return nil, nil, err
+		}
+	}
+	for k, now := range w.sets {
+		r, a := diff(w.orig[k], sortItems(slices.Clone(now)))
+		rem, add = append(rem, r...), append(add, a...)
+	}
+	return sortItems(rem), sortItems(add), nil
+}
+
+// overlay is the RRsets an update touches, over the copy's sorted records.
+type overlay struct {
+	zone  string
+	st    []item
+	sets  map[string][]item // RRset key -> its records now
+	orig  map[string][]item // RRset key -> its records in st
+	names map[string]bool   // name keys whose RRsets are all in sets
+}
+
+// nameKey is the part of an item's key that identifies its owner (see canonical).
+func nameKey(owner string) string {
+	labels := dns.SplitDomainName(strings.ToLower(dns.Fqdn(owner)))
+	slices.Reverse(labels)
+	return strings.Join(labels, "\x01") + "\x00"
+}
+
+func setKey(nk string, t uint16) string { return nk + string([]byte{byte(t >> 8), byte(t)}) }
+
+// span is the range of st whose keys start with prefix.
+func (w *overlay) span(prefix string) []item {
+	lo, _ := slices.BinarySearchFunc(w.st, prefix, func(it item, p string) int { return strings.Compare(it.key, p) })
+	hi := lo
+	for hi < len(w.st) && strings.HasPrefix(w.st[hi].key, prefix) {
+		hi++
+	}
+	return w.st[lo:hi]
+}
+
+// get returns the RRset's records now, loading them from st on first use.
+func (w *overlay) get(key string) []item {
+	if cur, ok := w.sets[key]; ok {
+		return cur
+	}
+	o := w.span(key)
+	w.orig[key] = o
+	w.sets[key] = slices.Clone(o)
+	return w.sets[key]
+}
+
+// types returns the types of the non-empty RRsets at the name nk now.
+func (w *overlay) types(nk string) []uint16 {
+	if !w.names[nk] {
+		w.names[nk] = true
+		for _, it := range w.span(nk) {
+			w.get(it.key[:len(nk)+2])
+		}
+	}
+	var out []uint16
+	for k, cur := range w.sets {
+		if len(cur) > 0 && len(k) == len(nk)+2 && strings.HasPrefix(k, nk) {
+			out = append(out, uint16(k[len(nk)])<<8|uint16(k[len(nk)+1]))
+		}
+	}
+	return out
+}
+
+// atCNAME reports the types BIND allows beside a CNAME (dns_rdatatype_atcname).
+func atCNAME(t uint16) bool { return t == dns.TypeRRSIG || t == dns.TypeNSEC || t == dns.TypeKEY }
+
+// dnssecType reports the records named manages itself in a signed zone; an update carrying one
+// is left to named.
+func dnssecType(t uint16) bool {
+	switch t {
+	case dns.TypeRRSIG, dns.TypeNSEC, dns.TypeNSEC3, dns.TypeNSEC3PARAM, dns.TypeDNSKEY, dns.TypeCDS,
+		dns.TypeCDNSKEY, dns.TypeKEY, dns.TypeSIG, dns.TypeNXT:
+		return true
+	}
+	return false
+}
+
+func (w *overlay) apply(u dns.RR) error {
+	if u == nil || u.Header() == nil {
+		return fmt.Errorf("%w: empty record", ErrNotLocal)
+	}
+	h := u.Header()
+	if err := inZone(strings.TrimSuffix(w.zone, "."), u); err != nil {
+		return fmt.Errorf("%w: %w", ErrNotLocal, err)
+	}
+	if h.Rrtype == dns.TypeSOA || dnssecType(h.Rrtype) {
+		return fmt.Errorf("%w: %s record", ErrNotLocal, dns.TypeToString[h.Rrtype])
+	}
+	apex := strings.EqualFold(dns.Fqdn(h.Name), w.zone)
+	nk := nameKey(h.Name)
+	key := setKey(nk, h.Rrtype)
+	switch h.Class {
+	case dns.ClassINET:
+		types := w.types(nk)
+		if h.Rrtype == dns.TypeCNAME {
+			if slices.ContainsFunc(types, func(t uint16) bool { return t != dns.TypeCNAME && !atCNAME(t) }) {
+				return nil // "attempt to add CNAME alongside non-CNAME ignored"
+			}
+		} else if !atCNAME(h.Rrtype) && slices.Contains(types, dns.TypeCNAME) {
+			return nil // "attempt to add non-CNAME alongside CNAME ignored"
+		}
+		cur := w.get(key)
+		id := dataKey(u)
+		if (h.Rrtype == dns.TypeCNAME || h.Rrtype == dns.TypeDNAME) && len(cur) > 0 && dataKey(cur[0].rr) != id {
+			cur = nil // a singleton is replaced
+		}
+		if len(cur) > 0 && cur[0].rr.Header().Ttl != h.Ttl {
+			cur = retime(cur, h.Ttl)
+		}
+		if !slices.ContainsFunc(cur, func(it item) bool { return dataKey(it.rr) == id }) {
+			cur = append(cur, canonical(u))
+		}
+		w.sets[key] = cur
+	case dns.ClassANY:
+		if h.Rrtype == dns.TypeANY {
+			for _, t := range w.types(nk) {
+				if !apex || t != dns.TypeNS {
+					w.sets[setKey(nk, t)] = nil
+				}
+			}
+			return nil
+		}
+		if apex && h.Rrtype == dns.TypeNS {
+			return nil
+		}
+		w.get(key)
+		w.sets[key] = nil
+	case dns.ClassNONE:
+		cur := w.get(key)
+		id := dataKey(u)
+		i := slices.IndexFunc(cur, func(it item) bool { return dataKey(it.rr) == id })
+		if i < 0 || apex && h.Rrtype == dns.TypeNS && len(cur) == 1 {
+			return nil
+		}
+		w.sets[key] = slices.Delete(slices.Clone(cur), i, i+1)
+	default:
+		return fmt.Errorf("%w: class %s", ErrNotLocal, dns.ClassToString[h.Class])
+	}
+	return nil
+}
+
+// retime returns the RRset with every record at ttl.
+func retime(cur []item, ttl uint32) []item {
+	out := make([]item, len(cur))
+	for i, it := range cur {
+		rr := dns.Copy(it.rr)
+		rr.Header().Ttl = ttl
+		out[i] = canonical(rr)
+	}
+	return out
+}
+
+// dataKey identifies a record by owner, type and data, not TTL or class: the record's
+// presentation text with TTL 0 and class IN, in lower case for the types whose data holds only
+// domain names and numbers (BIND compares those names case-insensitively).
+func dataKey(rr dns.RR) string {
+	c := dns.Copy(rr)
+	h := c.Header()
+	h.Name, h.Ttl, h.Class, h.Rdlength = strings.ToLower(dns.Fqdn(h.Name)), 0, dns.ClassINET, 0
+	s := c.String()
+	switch h.Rrtype {
+	case dns.TypeNS, dns.TypeCNAME, dns.TypePTR, dns.TypeDNAME, dns.TypeMX, dns.TypeSRV, dns.TypeAFSDB,
+		dns.TypeRT, dns.TypeKX, dns.TypePX, dns.TypeMINFO, dns.TypeMB, dns.TypeMG, dns.TypeMR, dns.TypeMD,
+		dns.TypeMF, dns.TypeRP:
+		s = strings.ToLower(s)
+	}
+	return s
+}
+
+// Unverified returns the serial before the oldest change of zone applied locally (BeginUpdate)
+// that has not been checked against named's own record of it since (Verified, or a Replace);
+// ok is false when there is none.
+func (s *Store) Unverified(zone string) (from uint32, ok bool) {
+	s.mu.RLock()
+	z := s.zones[zone]
+	s.mu.RUnlock()
+	if z == nil {
+		return 0, false
+	}
+	z.mu.RLock()
+	defer z.mu.RUnlock()
+	return z.local, z.exists && z.hasLocal
+}
+
+// Verified records that every locally applied change of zone up to now matched named's.
+func (s *Store) Verified(zone string) {
+	s.mu.RLock()
+	z := s.zones[zone]
+	s.mu.RUnlock()
+	if z == nil {
+		return
+	}
+	z.mu.Lock()
+	z.hasLocal = false
+	z.mu.Unlock()
+}
+
+// Matches reports whether the retained change of zone that ends at serial c.To starts at c.From
+// and removes and adds exactly c's records (compared as the copy stores them: owner in lower
+// case, TTL included). A change not retained does not match.
+func (s *Store) Matches(zone string, c Change) bool {
+	got, err := s.Change(zone, c.To)
+	if err != nil || got.From != c.From {
+		return false
+	}
+	same := func(a, b []dns.RR) bool {
+		x, err1 := items(zone, a)
+		y, err2 := items(zone, b)
+		return err1 == nil && err2 == nil && slices.EqualFunc(x, y, func(p, q item) bool { return p.key == q.key })
+	}
+	return same(got.Removed, c.Removed) && same(got.Added, c.Added)
+}

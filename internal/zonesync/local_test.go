@@ -1,0 +1,128 @@
+package zonesync
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/bindgate/bindgate/internal/zonecopy"
+)
+
+func TestNextSerial(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+	unix := uint32(now.Unix())
+	tests := []struct {
+		method string
+		old    uint32
+		want   uint32
+	}{
+		{"", 10, 11},
+		{"increment", 10, 11},
+		{"increment", 0xffffffff, 1}, // zero is skipped
+		{"unixtime", 10, unix},
+		{"unixtime", unix, unix + 1},
+		{"unixtime", unix + 5, unix + 6},
+		{"date", 10, 2026120700},
+		{"date", 2026120700, 2026120701},
+		{"date", 2026120799, 2026120800}, // past today's 99: one up, as named does
+	}
+	for _, tt := range tests {
+		if got := NextSerial(tt.method, tt.old, now); got != tt.want {
+			t.Errorf("NextSerial(%q, %d) = %d, want %d", tt.method, tt.old, got, tt.want)
+		}
+	}
+}
+
+// localUpdate sends upd the way the records committer does on its fast path: under the zone's
+// lock, with the copy's SOA as a prerequisite and the new SOA last, the copy written while the
+// update is in flight and committed after it.
+func localUpdate(t *testing.T, f *fixture, upd ...string) uint32 {
+	t.Helper()
+	release, err := f.sync.Hold(t.Context(), "example.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	tx, err := f.sync.Local(t.Context(), "example.test", mustRRs(t, upd...), "", []zonecopy.Actor{{Principal: "alice"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := new(dns.Msg)
+	m.SetUpdate("example.test.")
+	pre := dns.Copy(tx.From())
+	pre.Header().Ttl = 0
+	m.Answer = []dns.RR{pre}
+	m.Ns = append(mustRRs(t, upd...), tx.SOA())
+	if err := tx.Write(); err != nil {
+		tx.Abort()
+		t.Fatal(err)
+	}
+	if err := f.dns.Update(t.Context(), m); err != nil {
+		tx.Abort()
+		t.Fatal(err)
+	}
+	tx.Commit(t.Context())
+	return tx.Serial()
+}
+
+// TestLocalUpdateVerified: a change applied to the copy ahead of named gets the serial named
+// gives it, costs no transfer, and named's record of it is compared at the next fetch: equal,
+// the mark is cleared without a full transfer; different (the fake does not re-time an RRset
+// on an add with another TTL, as named does and the copy models), the copy is replaced by
+// named's data and the failure counted.
+func TestLocalUpdateVerified(t *testing.T) {
+	t.Parallel()
+	var failures []string
+	f := newFixture(t, func(c *Config) { c.OnError = func(src string) { failures = append(failures, src) } })
+	if err := f.sync.sync(t.Context(), "example.test", waiting{}); err != nil { // first copy: AXFR
+		t.Fatal(err)
+	}
+	before := len(f.zone.Messages())
+	serial := localUpdate(t, f, "a.example.test. 300 IN A 192.0.2.10")
+	if serial != f.zone.Serial() {
+		t.Fatalf("copy at %d, named at %d", serial, f.zone.Serial())
+	}
+	if got := len(f.zone.Messages()) - before; got != 1 {
+		t.Fatalf("%d messages to named for a local change, want the update alone", got)
+	}
+	if !slices.Equal(copyLines(t, f.copy), f.zone.Records()) {
+		t.Fatalf("copy %v, zone %v", copyLines(t, f.copy), f.zone.Records())
+	}
+	hist, _ := f.copy.History("example.test", 0, 1)
+	if len(hist) != 1 || !slices.Equal(hist[0].Actors, []zonecopy.Actor{{Principal: "alice"}}) {
+		t.Fatalf("history %+v", hist)
+	}
+	// named's NOTIFY for the serial does not fetch at once; the check runs later, once.
+	if err := f.sync.sync(t.Context(), "example.test", waiting{serial: serial, hinted: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := f.copy.Unverified("example.test"); !ok {
+		t.Fatal("the NOTIFY cleared the mark without a comparison")
+	}
+	if err := f.sync.sync(t.Context(), "example.test", waiting{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := f.copy.Unverified("example.test"); ok {
+		t.Fatal("still unverified after a fetch")
+	}
+	if axfr, ixfr := f.xfers(); axfr != 1 || ixfr != 1 || len(failures) != 0 {
+		t.Fatalf("verification: %d AXFR, %d IXFR, failures %v; want 1, 1, none", axfr, ixfr, failures)
+	}
+
+	localUpdate(t, f, "a.example.test. 600 IN A 192.0.2.11") // the copy re-times a's RRset; the fake does not
+	if slices.Equal(copyLines(t, f.copy), f.zone.Records()) {
+		t.Fatal("the fake re-timed the RRset: this test needs another divergence")
+	}
+	if err := f.sync.sync(t.Context(), "example.test", waiting{}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(copyLines(t, f.copy), f.zone.Records()) {
+		t.Fatalf("after the comparison: copy %v, zone %v", copyLines(t, f.copy), f.zone.Records())
+	}
+	if axfr, _ := f.xfers(); axfr != 2 || !slices.Equal(failures, []string{"verify"}) {
+		t.Fatalf("divergence: %d AXFR, failures %v; want 2, [verify]", axfr, failures)
+	}
+}
