@@ -1,6 +1,6 @@
 // Package zoneconf is the only place where bindgate writes BIND zone configuration text.
 //
-// It has three jobs:
+// It has four jobs:
 //
 //   - Address grammars (docs/contract.md §6): [ParseEndpoint], [ParseEndpoints] and [ParseACL] turn
 //     caller strings into net/netip values, which are rendered again by bindgate; a caller
@@ -13,6 +13,8 @@
 //     request names. Everything else (CIDR prefixes, ports, keys, TLS, any/none, named ACLs,
 //     update-policy, unknown options) is re-emitted byte for byte, and a keyword is never
 //     emitted twice ([fix] docs/contract.md §18.8).
+//   - Restore: [TextFile] gives a secondary's block the file and `masterfile-format text`
+//     that let named load a zone file bindgate wrote from its copy, once each.
 //
 // What BIND 9.18 prints back is pinned in showzone_fixtures_test.go and checked against a
 // real named (docs/contract.md §20.3). The surprises: showzone reorders statements into BIND's own

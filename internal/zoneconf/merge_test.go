@@ -133,6 +133,12 @@ func TestMerge(t *testing.T) {
 			want:    `{ type primary; file "/var/cache/bind/contract.test.zone"; inline-signing no; allow-transfer  { 192.0.2.7/32; }; allow-update { key "bindgate-key"; }; also-notify { 192.0.2.7 port 5353; }; dnssec-policy "custom"; };`,
 			changed: true,
 		},
+		{
+			name: "a restored secondary keeps file and masterfile-format through a PATCH, once", zone: fixtureShow("restsec.test"),
+			mod:     Modification{AlsoNotify: eps("192.0.2.9"), SelfNotify: &NotifyTarget{Endpoint: mustEndpoint("127.0.0.1:5399"), Key: "bindgate-key"}},
+			want:    `{ type secondary; file "/var/cache/bind/restsec.test.zone"; primaries { 192.0.2.50 port 5353; }; also-notify { 127.0.0.1 port 5399 key "bindgate-key"; 192.0.2.9; }; masterfile-format text; max-ixfr-ratio unlimited; notify-delay 0; };`,
+			changed: true,
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

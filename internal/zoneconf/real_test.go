@@ -141,6 +141,12 @@ func TestMergeAgainstNamed(t *testing.T) {
 		{fixture: "pair.test", changed: true, mod: Modification{Primaries: eps("192.0.2.42")},
 			want: map[string]string{"primaries": "primaries { 192.0.2.42; };"}},
 		{fixture: "sec.test", changed: false, mod: Modification{Primaries: eps("192.0.2.10:5353", "[2001:db8::10]:5353", "192.0.2.11", "2001:db8::11")}},
+		// A secondary restored from the copy: a PATCH keeps its file and masterfile-format,
+		// once each (statementMap fails on a repeated keyword).
+		{fixture: "restsec.test", changed: true, mod: Modification{AlsoNotify: eps("192.0.2.9"), SelfNotify: &NotifyTarget{Endpoint: mustEndpoint("127.0.0.1:5399"), Key: "bindgate-key"}},
+			want: map[string]string{"also-notify": `also-notify { 127.0.0.1 port 5399 key "bindgate-key"; 192.0.2.9; };`, "masterfile-format": "masterfile-format text;"}},
+		{fixture: "restsec.test", changed: true, mod: Modification{Primaries: eps("192.0.2.51")},
+			want: map[string]string{"primaries": "primaries { 192.0.2.51; };", "masterfile-format": "masterfile-format text;"}},
 		// docs/contract.md §20.6: modzone accepts either toggle and showzone prints it, but the live
 		// zone keeps its signing state (zonestatus still says "inline signing: yes" after
 		// "no", and "secure: no" after "yes"); logged below, not asserted.

@@ -97,6 +97,14 @@ func fixtures() []fixture {
 			show:  `zone "seckey.test" { type secondary; primaries port 5353 { 192.0.2.30 key "bindgate-key"; 192.0.2.31 port 53 key "bindgate-key" tls "ephemeral"; }; };`,
 		},
 		{
+			// TextFile's block for a restore from bindgate's copy (zones/restore.go), with
+			// bindgate's own also-notify statements as create renders them.
+			name: "restore: secondary loading a text file",
+			zone: "restsec.test", file: "restsec.test.zone",
+			block: `{ type secondary; file "/var/cache/bind/restsec.test.zone"; masterfile-format text; primaries { 192.0.2.50 port 5353; }; also-notify { 127.0.0.1 port 5399 key "bindgate-key"; }; max-ixfr-ratio unlimited; notify-delay 0; };`,
+			show:  `zone "restsec.test" { type secondary; file "/var/cache/bind/restsec.test.zone"; primaries { 192.0.2.50 port 5353; }; also-notify { 127.0.0.1 port 5399 key "bindgate-key"; }; masterfile-format text; max-ixfr-ratio unlimited; notify-delay 0; };`,
+		},
+		{
 			name:  "by hand: masters beside primaries (9.18 accepts both)",
 			zone:  "pair.test",
 			block: `{ type secondary; primaries { 192.0.2.40; }; masters { 192.0.2.41; }; };`,

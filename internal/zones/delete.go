@@ -94,7 +94,8 @@ func (s *Service) forgetLost(ctx context.Context, z string, notFound error) erro
 		}
 		s.log.Info("delete: zone was gone from BIND but registered; entry removed", "zone", z)
 	}
-	if err := s.cleanUp(ctx, z, (registered && e.Type == "primary") || left); err != nil {
+	// A registered secondary's <z>.zone is bindgate's too: a restore from the copy wrote it.
+	if err := s.cleanUp(ctx, z, (registered && (e.Type == "primary" || e.Type == "secondary")) || left); err != nil {
 		return err
 	}
 	return notFound

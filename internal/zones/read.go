@@ -22,7 +22,7 @@ func (s *Service) Get(ctx context.Context, name string) (Info, error) {
 	if info.ZoneType == "" {
 		info.ZoneType = "unknown"
 	}
-	if len(zs.Files) > 0 {
+	if len(zs.Files) > 0 && !s.restoreFile(z, zs) {
 		info.FilePath = zs.Files[0]
 	}
 	return info, nil
@@ -107,4 +107,12 @@ func (s *Service) ServerReload(ctx context.Context) (Result, error) {
 		return Result{}, bindErr("reload", "", err)
 	}
 	return Result{Message: "Server reloaded successfully", Details: resp.Text}, nil
+}
+
+// restoreFile reports whether zs is a registered secondary's and its file is the one a restore
+// from the copy gave it (<zone dir>/<z>.zone, see restoreZone): bindgate's, like its
+// also-notify entry, so GET answers as for the secondary without a file the caller created.
+func (s *Service) restoreFile(z string, zs zoneStatusInfo) bool {
+	e, ok := s.reg.Get(z)
+	return ok && e.Type == "secondary" && zs.Type == "secondary" && len(zs.Files) > 0 && zs.Files[0] == s.files.Path(z)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/bindgate/bindgate/internal/errs"
 	"github.com/bindgate/bindgate/internal/registry"
 	"github.com/bindgate/bindgate/internal/rndc"
+	"github.com/bindgate/bindgate/internal/zoneconf"
 	"github.com/bindgate/bindgate/internal/zonecopy"
 	"github.com/bindgate/bindgate/internal/zonefile"
 )
@@ -18,7 +19,7 @@ const (
 	SourceCopy     = "copy"     // bindgate's live copy (zonecopy), records and all
 	SourceFile     = "file"     // the zone file (and journal) named left on disk; only its NZD was lost
 	SourceRegistry = "registry" // the zone file bindgate first wrote: records added later are lost
-	SourceTransfer = "transfer" // a secondary: named loads its own file if it kept one, else transfers
+	SourceTransfer = "transfer" // a secondary without a copy: named loads its own file if it kept one, else transfers
 )
 
 // restoreTimeout bounds one zone's restore. It runs detached from the request: once files are
@@ -34,10 +35,21 @@ const restoreTimeout = 30 * time.Second
 //   - the copy: a zone file written from it, stale journals deleted, then addzone.
 //   - the registry's first zone file, when there is no copy (logged: later records are lost).
 //
-// A restored serial is never lower than the last one known to be served (the copy's, the last
-// SOA a probe saw, the registry file's): when another is later (RFC 1982), max+1, so that
-// secondaries take the next transfer. Errors wrapping ErrUnavailable mean BIND is unreachable;
-// others carry a public reason.
+// A restored primary's serial is never lower than the last one known to be served (the copy's,
+// the last SOA a probe saw, the registry file's): when another is later (RFC 1982), max+1, so
+// that secondaries take the next transfer.
+//
+// A secondary with a copy is restored the same way, file first, then the copy, so that it
+// serves at once even while its primaries are unreachable (issue 9 item 2): the copy is written
+// as a text zone file, at the serial it has (a secondary must never claim a serial above its
+// primary's, which would stop every later transfer), and the zone is added with
+// zoneconf.TextFile's block: the registry's plus `file` and `masterfile-format text` (9.18
+// keeps secondaries in raw by default). named then refreshes from the primaries as after any
+// load of a secondary's file (within the SOA retry interval, and at their NOTIFY). A secondary
+// without a copy, or whose block sets another masterfile-format or names a file outside the
+// zone directory, is added back with its block alone and waits for a transfer, as before.
+//
+// Errors wrapping ErrUnavailable mean BIND is unreachable; others carry a public reason.
 func (s *Service) restoreZone(ctx context.Context, e registry.Entry) (RestoredZone, error) {
 	ctx, cancel := detached(ctx, restoreTimeout)
 	defer cancel()
@@ -57,13 +69,15 @@ func (s *Service) restoreZone(ctx context.Context, e registry.Entry) (RestoredZo
 // restoreData is restoreZone without the copy's update.
 func (s *Service) restoreData(ctx context.Context, e registry.Entry) (RestoredZone, error) {
 	r := RestoredZone{Zone: e.Zone}
-	if e.Type != "primary" {
-		// Secondaries are not written from the copy: 9.18 keeps a secondary's file in raw
-		// format by default, and a transfer from the primaries refills it.
-		r.Source = SourceTransfer
-		return r, s.addBack(ctx, e)
-	}
 	c, hasCopy := s.copyOf(e.Zone)
+	if e.Type != "primary" {
+		block, ok := s.secondaryBlock(e, hasCopy)
+		if !ok {
+			r.Source = SourceTransfer
+			return r, s.addBack(ctx, e)
+		}
+		e.Block = block // for this addzone only: the registry keeps the caller's block
+	}
 	if hasCopy {
 		last := c.Changed
 		if c.Checked.After(last) {
@@ -125,14 +139,43 @@ func (s *Service) restoreData(ctx context.Context, e registry.Entry) (RestoredZo
 	return r, s.addBack(ctx, e)
 }
 
-// restoreFromCopy writes e's zone file from copy c, with the serial rule, and adds the zone.
+// secondaryBlock is the block that makes named load secondary e from a text zone file in the
+// zone directory (zoneconf.TextFile), and whether e is to be restored that way: only with a
+// copy to write, and only into bindgate's own file, <zone dir>/<z>.zone, the one path it writes
+// and deletes. Otherwise e waits for a transfer; why is logged.
+func (s *Service) secondaryBlock(e registry.Entry, hasCopy bool) (string, bool) {
+	if e.Type != "secondary" || !hasCopy {
+		return "", false
+	}
+	block, path, err := zoneconf.TextFile(e.Block, s.files.Path(e.Zone))
+	switch {
+	case errors.Is(err, zoneconf.ErrNotText):
+		s.log.Warn("restore: the secondary's block keeps its file in another format than text; it is not written from the copy and waits for a transfer",
+			"zone", e.Zone, "err", err)
+		return "", false
+	case err != nil:
+		s.log.Error("restore: the secondary's block cannot take a zone file; it waits for a transfer", "zone", e.Zone, "err", err)
+		return "", false
+	case path != s.files.Path(e.Zone):
+		s.log.Warn("restore: the secondary's block names a file outside bindgate's zone directory; it is not written from the copy and waits for a transfer",
+			"zone", e.Zone)
+		return "", false
+	}
+	return block, true
+}
+
+// restoreFromCopy writes e's zone file from copy c and adds the zone. A primary's serial follows
+// the serial rule; a secondary's stays the copy's, which its primaries served.
 func (s *Service) restoreFromCopy(ctx context.Context, e registry.Entry, c zonecopy.Copy, r RestoredZone) (RestoredZone, error) {
 	r.Source = SourceCopy
-	regSerial := c.Serial
-	if rs, ok := zonefile.Serial(e.Zone, e.ZoneFile); ok {
-		regSerial = rs
+	serial := c.Serial
+	if e.Type == "primary" {
+		regSerial := c.Serial
+		if rs, ok := zonefile.Serial(e.Zone, e.ZoneFile); ok {
+			regSerial = rs
+		}
+		serial = s.nextSerial(e.Zone, c.Serial, regSerial)
 	}
-	serial := s.nextSerial(e.Zone, c.Serial, regSerial)
 	data, err := zonefile.FromRecords(e.Zone, c.RRs, serial)
 	if err != nil {
 		return r, errs.Wrap(errs.Internal, err, "the copy could not be written as a zone file")

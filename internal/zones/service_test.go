@@ -29,7 +29,8 @@ type fixture struct {
 	reg *registry.Registry
 }
 
-func setup(t *testing.T) *fixture {
+// setup starts a service on a fake control channel and fake DNS; opts change its Config.
+func setup(t *testing.T, opts ...func(*zones.Config)) *fixture {
 	t.Helper()
 	f := &fixture{srv: rndctest.Start(t, key), dns: newFakeDNS(), dir: t.TempDir()}
 	c, err := rndc.New(rndc.Config{Addr: f.srv.Addr(), Key: func() bindkey.Key { return key }, CallTimeout: time.Second})
@@ -47,8 +48,12 @@ func setup(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.reg.Close() })
-	f.svc, err = zones.New(zones.Config{RNDC: c, DNS: f.dns, Files: files, Registry: f.reg,
-		Now: func() time.Time { return time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC) }})
+	cfg := zones.Config{RNDC: c, DNS: f.dns, Files: files, Registry: f.reg,
+		Now: func() time.Time { return time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC) }}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	f.svc, err = zones.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

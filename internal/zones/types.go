@@ -144,7 +144,8 @@ type RestoredZone struct {
 	// secondary waiting for its transfer, a zone still loading).
 	Serial *uint32 `json:"serial,omitempty"`
 	// CopyAgeSeconds is how long before the restore the copy was last known current (its
-	// last change or confirmation); absent without a copy.
+	// last change or confirmation); absent when the copy was not used (none, or a secondary
+	// that waits for a transfer).
 	CopyAgeSeconds *int64 `json:"copyAgeSeconds,omitempty"`
 	// Stale: the data restored is older than the zone's last known change (the copy lags a
 	// serial named was seen serving, or only the registry's first file was left). Logged too.
