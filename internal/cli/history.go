@@ -13,21 +13,26 @@ import (
 )
 
 // actor is a history entry's actor: "external" or {"principal","requestId"}.
-type actor json.RawMessage
+type actor struct{ raw json.RawMessage }
+
+func (a *actor) UnmarshalJSON(b []byte) error {
+	a.raw = append(json.RawMessage(nil), b...)
+	return nil
+}
 
 func (a actor) String() string {
 	var s string
-	if json.Unmarshal(a, &s) == nil {
+	if json.Unmarshal(a.raw, &s) == nil {
 		return s
 	}
 	var p struct {
 		Principal string `json:"principal"`
 		RequestID string `json:"requestId"`
 	}
-	if json.Unmarshal(a, &p) == nil && p.Principal != "" {
+	if json.Unmarshal(a.raw, &p) == nil && p.Principal != "" {
 		return p.Principal
 	}
-	return string(a)
+	return string(a.raw)
 }
 
 // changeSet is an RRset of a change, with its DNSSEC mark.
