@@ -298,7 +298,6 @@ func computeDiff(cur zoneData, p patchBody) diff {
 		}
 		if strings.EqualFold(*ch.ChangeType, "DELETE") {
 			e.Removed = append(e.Removed, old.Records...)
-			e.OldTTL = nil
 		} else {
 			ttl := uint32(defaultTTL)
 			if ch.TTL != nil {
