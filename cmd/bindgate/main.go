@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/bindgate/bindgate/internal/app"
+	"github.com/bindgate/bindgate/internal/cli"
 	"github.com/bindgate/bindgate/internal/config"
 	"github.com/bindgate/bindgate/internal/devmode"
 	"github.com/bindgate/bindgate/internal/rotatecli"
@@ -28,6 +29,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	if cli.Handles(args) { // zone, record, rrset, history, rollback, completion, help, --help
+		return cli.Run(ctx, args, cli.Env{Stdin: os.Stdin, Stdout: stdout, Stderr: stderr, Getenv: os.LookupEnv, ServerUsage: config.Usage})
+	}
 	if len(args) > 0 && args[0] == "rotate-key" {
 		return rotatecli.Run(ctx, args[1:], rotatecli.Env{Stdout: stdout, Stderr: stderr, Getenv: os.LookupEnv})
 	}
