@@ -36,7 +36,7 @@ func TestLoadTenThousand(t *testing.T) {
 			next := dns.Copy(s).(*dns.SOA)
 			next.Serial = 2 + j
 			add := mustItemsIn(t, zone, rrs(t, fmt.Sprintf("h%d.%s. 300 IN A 192.0.2.9", j, zone)))
-			fr, err := frame(uint64(j+1), Change{From: 1 + j, To: 2 + j, At: c.t}, next, nil, add)
+			fr, err := frame(uint64(j+1), Change{From: 1 + j, To: 2 + j, At: c.t}, next, nil, add, false)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -54,7 +54,7 @@ func dump(t *testing.T, s *Store, zone string) string {
 }
 
 // TestTornTail cuts the log at every byte offset of its last record (and pads it with zeros, as
-// a crash after the file grew can): Open succeeds with the state before that record, and the
+// the reserve after the records is, and as a crash after the file grew can leave): Open succeeds with the state before that record, and the
 // next append works.
 func TestTornTail(t *testing.T) {
 	t.Parallel()
@@ -68,7 +68,7 @@ func TestTornTail(t *testing.T) {
 	}
 	want := dump(t, s, tz)
 	log := filepath.Join(dir, tz, changesFile)
-	start := fileSize(t, log)
+	start := recordsEnd(t, log)
 	if err := s.Append(t.Context(), tz, parseChanges(t, `3 4 +b TXT "a longer record"`)); err != nil {
 		t.Fatal(err)
 	}
@@ -77,6 +77,7 @@ func TestTornTail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	full = full[:recordsEnd(t, log)] // without the reserved zeros after the records
 	cuts := map[string][]byte{"zero padding": append(full[:start:start], make([]byte, 100)...)}
 	for n := start; n < int64(len(full)); n++ {
 		cuts[fmt.Sprintf("cut at %d", n)] = full[:n]
@@ -92,8 +93,8 @@ func TestTornTail(t *testing.T) {
 			if got := dump(t, s, tz); got != want {
 				t.Fatalf("after reopen:\n%s\nwant\n%s", got, want)
 			}
-			if got := fileSize(t, filepath.Join(d, tz, changesFile)); got != start {
-				t.Errorf("log is %d bytes, want the torn tail cut off at %d", got, start)
+			if got := recordsEnd(t, filepath.Join(d, tz, changesFile)); got != start {
+				t.Errorf("log's records end at %d, want the torn tail cut off at %d", got, start)
 			}
 			if err := s.Append(t.Context(), tz, parseChanges(t, "3 4 +c A 192.0.2.3")); err != nil {
 				t.Fatal(err)

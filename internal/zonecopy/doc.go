@@ -21,7 +21,9 @@
 //     a 4-byte big-endian payload length, a 4-byte CRC-32C of the payload, then the payload:
 //     JSON {"v":1,"seq","from","to","at","actors","soa","removed":[RR text],"added":[RR text]}.
 //     seq numbers the zone's changes one by one across compactions; serials are only compared
-//     for equality (RFC 1982: they wrap, so "older" is not defined by them).
+//     for equality (RFC 1982: they wrap, so "older" is not defined by them). After the records
+//     the file holds zero bytes reserved for the next ones (from 4 KiB, doubling with the log
+//     by at most 1 MiB at a time): a record length of zero ends the log.
 //
 // Everything is held in memory too (the current records, and the retained changes as their
 // encoded records), loaded at Open; reads never touch the disk. Loading 10,000 small zones
@@ -32,25 +34,30 @@
 //
 // A write is durable when the call returns nil, and memory changes only after that, so a failed
 // call leaves the copy as it was: Append and Replace of an existing copy write all their
-// records in one write and one fsync (plus a directory fsync when the log file is new); a first
+// records in one write and one fdatasync when they fit the reserved zeros (the file's size and
+// blocks do not change, so no metadata needs committing: on ext4 no journal commit, which would
+// otherwise wait for or hold up named's own journal fsync on the same filesystem), else in one
+// write of the records and a new reserve and one fsync (plus a directory fsync when the log
+// file is new); a first
 // Replace writes the snapshot atomically; Delete removes the snapshot first (a zone directory
 // without a snapshot is leftover, removed at Open). A failed append is truncated away again; if
 // even that fails the log is rewritten whole before the next append. A full disk or quota
 // (ENOSPC, EDQUOT) is errs.InsufficientStorage; a read-only filesystem (EROFS) is
 // errs.Unavailable; other failures are internal. Confirm's Checked time is memory only.
 //
-// A change made ahead of named (BeginUpdate, Tx) follows the same rule: Tx.Write appends and
-// fsyncs it while the update is in flight, memory changes at Commit, and Abort cuts the log
-// back (and fsyncs that, so a refused update cannot reappear after a crash). A crash between
+// A change made ahead of named (BeginUpdate, Tx) follows the same rule: Tx.Write appends it
+// durably while the update is in flight, memory changes at Commit, and Abort turns its bytes
+// back into reserved zeros (durably, so a refused update cannot reappear after a crash). A crash between
 // Write and Commit leaves a change whose update got no answer; the copy then has it, and the
 // next fetch from named keeps or undoes it (an IXFR from a serial named does not have falls
 // back to a full transfer).
 //
 // # Crashes and damage
 //
-// At Open a torn last record of a change log (cut short by a crash during a write that was
-// therefore never acknowledged: its frame runs past the end of the file, or only zero bytes
-// remain) is truncated away with a warning. Any other damage (a bad checksum before the last
+// At Open the reserved zeros after a change log's records are kept as they are. A torn last
+// record (cut short by a crash during a write that was therefore never acknowledged: its frame
+// runs past the end of the file, or zeros follow a partial record) is truncated away with a
+// warning. Any other damage (a bad checksum before the last
 // record, a snapshot that does not parse, a record that does not follow the one before) fails
 // Open with an error naming the file: starting with a zone's data silently lost or rolled back is
 // the failure this package exists to prevent. Removing the zone's directory is the fix; the

@@ -132,3 +132,18 @@ func dirState(t testing.TB, dir string) string {
 }
 
 func removeFile(p string) error { return os.Remove(p) }
+
+// recordsEnd is where a change log's valid records end (the zeros reserved after them, and a
+// torn tail, not counted).
+func recordsEnd(t testing.TB, p string) int64 {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, end, err := scanFrames(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int64(end)
+}

@@ -139,8 +139,10 @@ func (s *Store) loadZone(ctx context.Context, name string) (*zone, error) {
 	if err != nil {
 		return nil, corrupt(changesFile, err)
 	}
-	z.logExists, z.logBytes = true, int64(end)
-	if end < len(lb) {
+	z.logExists, z.logBytes, z.logAlloc = true, int64(end), int64(end)
+	if end < len(lb) && allZero(lb[end:]) {
+		z.logAlloc = int64(len(lb)) // the reserve writeLog keeps after the records
+	} else if end < len(lb) {
 		s.log.Warn("zonecopy: cutting off a torn last record (a write that was never acknowledged)",
 			"file", s.path(name, changesFile), "offset", end, "bytes", len(lb)-end)
 		if err := s.truncate(name+"/"+changesFile, int64(end)); err != nil {
@@ -172,6 +174,9 @@ func (s *Store) loadZone(ctx context.Context, name string) (*zone, error) {
 			return nil, corrupt(changesFile, fmt.Errorf("%w record at byte %d: %v", errCorrupt, off-len(fr), err))
 		}
 		z.cur, z.seq, z.changed = state{c.SOA, rrs}, r.Seq, c.At
+		// Only the last record can be a change named never applied (one Tx at a time per
+		// zone, committed only after named's answer): mark it for a check (Unverified).
+		z.local, z.hasLocal = c.From, r.Local
 		z.hist = append(z.hist, entry{seq: r.Seq, soa: c.SOA, frame: slices.Clone(fr), sum: Summary{
 			From: c.From, To: c.To, At: c.At, Actors: c.Actors, Added: len(add), Removed: len(rem)}})
 	}
@@ -191,4 +196,13 @@ func (s *Store) truncate(name string, size int64) error {
 		return err
 	}
 	return f.Sync()
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -37,6 +37,9 @@ type record struct {
 	SOA     string    `json:"soa"`
 	Removed []string  `json:"removed,omitempty"`
 	Added   []string  `json:"added,omitempty"`
+	// Local marks a change applied ahead of named (Tx): if it is a log's last record at Open,
+	// named may never have applied it (a crash between Write and Commit), so it is checked.
+	Local bool `json:"local,omitempty"`
 }
 
 // entry is a retained change as the store keeps it in memory: its summary, its SOA and its
@@ -49,8 +52,8 @@ type entry struct {
 }
 
 // frame encodes one change as a log record.
-func frame(seq uint64, c Change, soa *dns.SOA, rem, add []item) ([]byte, error) {
-	r := record{V: formatVersion, Seq: seq, From: c.From, To: c.To, At: c.At.UTC(), Actors: c.Actors, SOA: soa.String()}
+func frame(seq uint64, c Change, soa *dns.SOA, rem, add []item, local bool) ([]byte, error) {
+	r := record{V: formatVersion, Seq: seq, From: c.From, To: c.To, At: c.At.UTC(), Actors: c.Actors, SOA: soa.String(), Local: local}
 	for _, it := range rem {
 		r.Removed = append(r.Removed, it.text())
 	}

@@ -113,6 +113,7 @@ type zone struct {
 	seq       uint64 // sequence number of the last change
 	snapBytes int64
 	logBytes  int64 // length of the valid records in the changes file
+	logAlloc  int64 // size of the changes file: its records, then reserved zeros (writeLog)
 	logExists bool
 	garbage   int64 // bytes of records in the changes file that retention no longer keeps
 	logBad    bool  // the changes file may hold bytes of a failed write: rewrite it before appending

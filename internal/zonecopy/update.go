@@ -72,7 +72,7 @@ func (s *Store) beginLocked(ctx context.Context, z *zone, upd []dns.RR, next fun
 		return nil, fmt.Errorf("%w: the new serial is the current one (%d)", ErrNotLocal, soa.Serial)
 	}
 	c := Change{From: cur.soa.Serial, To: soa.Serial, At: s.cfg.Now(), Actors: slices.Clone(actors)}
-	p, err := s.prepare(z, []pending{{c, soa, rem, add}})
+	p, err := s.prepare(z, []pending{{c: c, soa: soa, rem: rem, add: add, local: true}})
 	if err != nil {
 		return nil, err
 	}
@@ -140,9 +140,9 @@ func (t *Tx) Commit(ctx context.Context) {
 	t.z.wmu.Unlock()
 }
 
-// Abort drops the change: the log is cut back to where it was (and fsynced, so a refused
-// update never reappears after a crash; if that fails the log is rewritten before the next
-// append) and the zone is released. Abort after Commit does nothing.
+// Abort drops the change: its bytes in the log become reserved zeros again (made durable, so a
+// refused update never reappears after a crash; if that fails the log is cut back or rewritten
+// before the next append) and the zone is released. Abort after Commit does nothing.
 func (t *Tx) Abort() {
 	if t.done {
 		return
@@ -152,15 +152,7 @@ func (t *Tx) Abort() {
 	if !t.written {
 		return
 	}
-	err := t.s.hook("abort.truncate")
-	if err == nil {
-		err = t.s.truncate(t.z.name+"/"+changesFile, t.z.logBytes)
-	}
-	if err != nil {
-		t.z.logBad = true
-		t.s.log.Warn("zonecopy: cutting an aborted change from the log failed; it is rewritten before the next append",
-			"zone", t.z.name, "err", err)
-	}
+	t.s.unwrite(t.z, len(t.p.buf))
 }
 
 // applyUpdate returns what applying upd (an RFC 2136 update section, §3.4.2) to the records

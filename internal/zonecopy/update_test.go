@@ -2,6 +2,8 @@ package zonecopy
 
 import (
 	"errors"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -209,9 +211,15 @@ func TestTxAbortAndCrash(t *testing.T) {
 	if got, _ := s.Serial(tz); got != 8 {
 		t.Fatalf("serial %d after Commit", got)
 	}
-	if s2 := open(t, crashed, newClock(), nil); func() uint32 { v, _ := s2.Serial(tz); return v }() != 8 {
+	s2 := open(t, crashed, newClock(), nil)
+	if v, _ := s2.Serial(tz); v != 8 {
 		t.Fatal("a written change is lost by a crash before Commit")
 	}
+	// named may never have applied it: the reopened copy has it checked against named.
+	if from, ok := s2.Unverified(tz); !ok || from != 7 {
+		t.Fatalf("after a crash before Commit: Unverified = %d, %v; want 7, true", from, ok)
+	}
+	s2.Close()
 	if _, err := s.Replace(ctx, tz, axfr(t, tz, 8, "www A 192.0.2.1", "b A 192.0.2.8"), nil); err != nil {
 		t.Fatal(err)
 	}
@@ -245,5 +253,62 @@ func TestMatches(t *testing.T) {
 	}
 	if s.Matches(tz, Change{From: 6, To: 8}) || s.Matches(tz, Change{From: 8, To: 9}) {
 		t.Error("another step matches")
+	}
+}
+
+// TestLogReserve: the change log keeps zeros reserved after its records, so most appends
+// overwrite space the file already has (fdatasync, no metadata to commit); an aborted change
+// turns back into reserve; a reopened store keeps the reserve and appends after the records.
+func TestLogReserve(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s := open(t, dir, newClock(), nil)
+	ctx := t.Context()
+	if _, err := s.Replace(ctx, tz, axfr(t, tz, 1), nil); err != nil {
+		t.Fatal(err)
+	}
+	log := filepath.Join(dir, tz, changesFile)
+	sizes := map[int64]int{}
+	for i := range 20 {
+		if err := s.Append(ctx, tz, []Change{{From: uint32(i + 1), To: uint32(i + 2), Added: rrs(t, fmt.Sprintf("h%d.example.test. 300 IN A 192.0.2.%d", i, i+1))}}); err != nil {
+			t.Fatal(err)
+		}
+		size, end := fileSize(t, log), recordsEnd(t, log)
+		if size <= end || size%minReserve != 0 {
+			t.Fatalf("after append %d: file %d bytes, records end at %d: no reserve", i, size, end)
+		}
+		sizes[size]++
+	}
+	if len(sizes) > 3 {
+		t.Errorf("the file grew at %d of 20 appends (%v): the reserve is not used", len(sizes), sizes)
+	}
+	size, end := fileSize(t, log), recordsEnd(t, log)
+	tx, err := s.BeginUpdate(ctx, tz, upd(t, "+ x 300 A 192.0.2.99"), next, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Write(); err != nil {
+		t.Fatal(err)
+	}
+	tx.Abort()
+	if fileSize(t, log) != size || recordsEnd(t, log) != end {
+		t.Fatalf("after Abort: file %d (was %d), records end %d (was %d)", fileSize(t, log), size, recordsEnd(t, log), end)
+	}
+	want := dump(t, s, tz)
+	s.Close()
+	s = open(t, dir, newClock(), nil)
+	if got := dump(t, s, tz); got != want {
+		t.Fatalf("after reopen:\n%s\nwant\n%s", got, want)
+	}
+	if fileSize(t, log) != size {
+		t.Fatalf("reopen changed the file: %d bytes, was %d", fileSize(t, log), size)
+	}
+	if err := s.Append(ctx, tz, []Change{{From: 21, To: 22, Added: rrs(t, "after.example.test. 300 IN A 192.0.2.200")}}); err != nil {
+		t.Fatal(err)
+	}
+	after := dump(t, s, tz)
+	s.Close()
+	if got := dump(t, open(t, dir, newClock(), nil), tz); got != after {
+		t.Fatalf("append after reopen lost:\n%s\nwant\n%s", got, after)
 	}
 }

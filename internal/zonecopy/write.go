@@ -29,6 +29,7 @@ type pending struct {
 	c        Change // From, To, At, Actors
 	soa      *dns.SOA
 	rem, add []item
+	local    bool // applied ahead of named (Tx)
 }
 
 // Replace stores a full transfer of zone (an AXFR: the SOA first, then every other record; a
@@ -81,7 +82,7 @@ func (s *Store) Replace(ctx context.Context, zone string, rrs []dns.RR, actors [
 		s.clearLocal(z)
 		return c, nil
 	}
-	if err := s.appendLocked(ctx, z, []pending{{c, soa, rem, add}}); err != nil {
+	if err := s.appendLocked(ctx, z, []pending{{c: c, soa: soa, rem: rem, add: add}}); err != nil {
 		return Change{}, err
 	}
 	s.clearLocal(z) // the copy is named's transfer now
@@ -137,7 +138,7 @@ func (s *Store) Append(ctx context.Context, zone string, changes []Change) error
 		if at.IsZero() {
 			at = now
 		}
-		ps = append(ps, pending{Change{From: c.From, To: c.To, At: at, Actors: slices.Clone(c.Actors)}, next, rem, add})
+		ps = append(ps, pending{c: Change{From: c.From, To: c.To, At: at, Actors: slices.Clone(c.Actors)}, soa: next, rem: rem, add: add})
 		soa = next
 	}
 	return s.appendLocked(ctx, z, ps)
@@ -185,7 +186,7 @@ func (s *Store) prepare(z *zone, ps []pending) (prepared, error) {
 		}
 		st = state{p.soa, rrs}
 		seq++
-		fr, err := frame(seq, p.c, p.soa, p.rem, p.add)
+		fr, err := frame(seq, p.c, p.soa, p.rem, p.add, p.local)
 		if err != nil {
 			return prepared{}, fmt.Errorf("zonecopy: encode change: %w", err)
 		}
@@ -238,9 +239,13 @@ func (s *Store) trim(z *zone) {
 	}
 }
 
-// writeLog appends buf to z's change log at z.logBytes and fsyncs it. On failure it truncates
-// the log back, so neither a later append nor a restart sees the failed bytes; if even that
-// fails, the log is marked for a rewrite before the next append.
+// writeLog appends buf to z's change log at z.logBytes and makes it durable. The log keeps
+// zero bytes reserved after its records (preallocation, see the package comment): an append
+// that fits them overwrites blocks the file already has, so fdatasync need not commit the
+// file's metadata (on ext4, a journal commit that would contend with named's own journal
+// fsync); one that does not fit writes its records and a new reserve of zeros, then fsyncs.
+// On failure it truncates the log back, so neither a later append nor a restart sees the
+// failed bytes; if even that fails, the log is marked for a rewrite before the next append.
 func (s *Store) writeLog(z *zone, buf []byte) (err error) {
 	name := z.name + "/" + changesFile
 	var f *os.File
@@ -261,6 +266,8 @@ func (s *Store) writeLog(z *zone, buf []byte) (err error) {
 			}
 			if terr != nil {
 				z.logBad = true
+			} else {
+				z.logAlloc = z.logBytes
 			}
 			_ = f.Close()
 		}
@@ -272,8 +279,20 @@ func (s *Store) writeLog(z *zone, buf []byte) (err error) {
 	if _, err = f.WriteAt(buf, z.logBytes); err != nil {
 		return storageErr("write change log", err)
 	}
+	need := z.logBytes + int64(len(buf))
+	alloc := z.logAlloc
+	if need > alloc {
+		alloc = reserve(alloc, need)
+		if _, err = f.WriteAt(make([]byte, alloc-need), need); err != nil {
+			return storageErr("reserve change log space", err)
+		}
+	}
 	if err = s.hook("append.sync"); err == nil {
-		err = f.Sync()
+		if alloc == z.logAlloc {
+			err = datasync(f)
+		} else {
+			err = f.Sync()
+		}
 	}
 	if err != nil {
 		return storageErr("fsync change log", err)
@@ -289,7 +308,52 @@ func (s *Store) writeLog(z *zone, buf []byte) (err error) {
 	if err = f.Close(); err != nil {
 		return storageErr("close change log", err)
 	}
+	z.logAlloc = alloc
 	return nil
+}
+
+// Reserve sizes: the zeros kept after a log's records start at minReserve and double with the
+// log, by at most maxReserve at a time, so a quiet zone's log grows by a page and a busy one's
+// rarely grows at all.
+const (
+	minReserve = 4 << 10
+	maxReserve = 1 << 20
+)
+
+// reserve returns the new size of a log of size alloc that must hold need bytes of records.
+func reserve(alloc, need int64) int64 {
+	step := min(max(alloc, minReserve), maxReserve)
+	n := need + step
+	return (n + minReserve - 1) / minReserve * minReserve
+}
+
+// unwrite turns n bytes after z's records, written by an aborted change, back into reserved
+// zeros and makes that durable; if it cannot, the log is cut back instead, and failing that
+// marked for a rewrite before the next append (z.wmu held).
+func (s *Store) unwrite(z *zone, n int) {
+	name := z.name + "/" + changesFile
+	err := s.hook("abort.truncate")
+	if err == nil {
+		var f *os.File
+		if f, err = s.root.OpenFile(name, os.O_WRONLY, 0); err == nil {
+			if _, err = f.WriteAt(make([]byte, n), z.logBytes); err == nil {
+				err = datasync(f)
+			}
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+	}
+	if err == nil {
+		return
+	}
+	if terr := s.truncate(name, z.logBytes); terr != nil {
+		z.logBad = true
+		s.log.Warn("zonecopy: removing an aborted change from the log failed; it is rewritten before the next append",
+			"zone", z.name, "err", errors.Join(err, terr))
+		return
+	}
+	z.logAlloc = z.logBytes
 }
 
 // writeBase writes z's first snapshot. z.wmu is held and z has no copy.
@@ -322,7 +386,7 @@ func (s *Store) writeBase(ctx context.Context, z *zone, st state, now time.Time)
 	if err != nil {
 		return storageErr("write snapshot", err)
 	}
-	z.seq, z.snapBytes, z.logBytes, z.logExists, z.garbage, z.logBad = 0, int64(len(b)), 0, false, 0, false
+	z.seq, z.snapBytes, z.logBytes, z.logAlloc, z.logExists, z.garbage, z.logBad = 0, int64(len(b)), 0, 0, false, 0, false
 	z.mu.Lock()
 	z.exists, z.cur, z.hist, z.baseSOA, z.baseAt, z.changed, z.checked = true, st, nil, st.soa, now, now, time.Time{}
 	z.hasLocal = false
@@ -365,7 +429,7 @@ func (s *Store) compact(ctx context.Context, z *zone) error {
 		z.logBad = true
 		return storageErr("rewrite change log", err)
 	}
-	z.logBytes, z.logExists, z.garbage, z.logBad = int64(len(log)), true, 0, false
+	z.logBytes, z.logAlloc, z.logExists, z.garbage, z.logBad = int64(len(log)), int64(len(log)), true, 0, false
 	return nil
 }
 
