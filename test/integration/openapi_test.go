@@ -24,6 +24,9 @@ import (
 type contract struct {
 	doc    *openapi3.T
 	router routers.Router
+	// mu serialises the checks: writer goroutines share doc, and kin-openapi does not promise
+	// that validating against one document from several goroutines is race-free.
+	mu sync.Mutex
 }
 
 // loadContract parses and validates the embedded document and builds its router.
@@ -57,6 +60,8 @@ func checkResponse(req *http.Request, status int, header http.Header, raw []byte
 	if err != nil {
 		return fmt.Errorf("OpenAPI document: %w", err)
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	route, params, err := c.router.FindRoute(req)
 	if err != nil {
 		if errors.Is(err, routers.ErrPathNotFound) || errors.Is(err, routers.ErrMethodNotAllowed) {
