@@ -17,6 +17,7 @@ import (
 	"github.com/bindgate/bindgate/internal/cli"
 	"github.com/bindgate/bindgate/internal/config"
 	"github.com/bindgate/bindgate/internal/devmode"
+	"github.com/bindgate/bindgate/internal/openapi"
 	"github.com/bindgate/bindgate/internal/rotatecli"
 )
 
@@ -34,6 +35,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(args) > 0 && args[0] == "rotate-key" {
 		return rotatecli.Run(ctx, args[1:], rotatecli.Env{Stdout: stdout, Stderr: stderr, Getenv: os.LookupEnv})
+	}
+	if len(args) > 0 && args[0] == "openapi" { // print the OpenAPI document (JSON)
+		if err := openapi.Write(stdout); err != nil {
+			fmt.Fprintln(stderr, "bindgate openapi:", err)
+			return 1
+		}
+		return 0
 	}
 	if len(args) > 0 && args[0] == "dev" {
 		opts, err := devmode.ParseFlags(args[1:], stderr)

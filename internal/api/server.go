@@ -73,6 +73,10 @@ type Config struct {
 	// Keys reports the rndc/TSIG key in use and rotates it by hand (issue 10); nil leaves the
 	// key out of server status and readiness, and POST /api/v1/server/keys/reload out (404).
 	Keys KeyService
+	// Docs serves the OpenAPI document and its Swagger UI (BIND_ENABLE_DOCS; issue 11):
+	// GET /api/v1/openapi.json, /api/v1/docs and /api/v1/docs/{asset}, without
+	// authentication but behind AllowedCIDRs. False leaves them out (404).
+	Docs bool
 }
 
 // Server serves the API. Create it with New; it is safe for concurrent use.
@@ -94,6 +98,7 @@ type Server struct {
 	slots    chan struct{}
 	auditLog *slog.Logger
 	keys     KeyService
+	docs     bool
 
 	handler http.Handler
 }
@@ -124,6 +129,7 @@ func New(cfg Config) (*Server, error) {
 		access:   cfg.Access,
 		auditLog: cfg.Audit,
 		keys:     cfg.Keys,
+		docs:     cfg.Docs,
 	}
 	if cfg.MaxInFlight <= 0 {
 		cfg.MaxInFlight = 256
@@ -145,10 +151,22 @@ func New(cfg Config) (*Server, error) {
 // Handler returns the root handler of the API.
 func (s *Server) Handler() http.Handler { return s.handler }
 
+// Routes returns the patterns this Server serves ("GET /api/v1/zones", ...), in route-table
+// order: what the OpenAPI document must describe (internal/api's parity test).
+func (s *Server) Routes() []string {
+	rs := s.routes()
+	out := make([]string, len(rs))
+	for i, rt := range rs {
+		out[i] = rt.pattern
+	}
+	return out
+}
+
 // route is one entry of the route table.
 type route struct {
 	pattern string      // ServeMux pattern with method
 	public  bool        // no authentication (health, ready, metrics; docs/contract.md §15.1)
+	listed  bool        // public, but behind the address allowlist (the docs routes)
 	scope   scopeKind   // how authorization finds the zone
 	op      string      // bindcar_zone_operations_total operation label; "" = not counted
 	h       handlerFunc // the handler
@@ -169,6 +187,7 @@ func (s *Server) routes() []route {
 	}
 	rs = append(rs, s.recordRoutes()...)
 	rs = append(rs, s.historyRoutes()...)
+	rs = append(rs, s.docsRoutes()...)
 	if s.keys != nil {
 		rs = append(rs, route{pattern: "POST /api/v1/server/keys/reload", scope: scopeServer, h: s.reloadKeys})
 	}
@@ -187,7 +206,11 @@ func (s *Server) routes() []route {
 // the context, wait for an in-flight slot, and run the handler through the adapter.
 func (s *Server) routeHandler(rt route) http.Handler {
 	if rt.public {
-		return recordRoute(s.withTimeout(s.adapt(rt.op, rt.h)))
+		h := s.withTimeout(s.adapt(rt.op, rt.h))
+		if rt.listed {
+			h = s.allowlist(h)
+		}
+		return recordRoute(h)
 	}
 	h := s.withTimeout(s.inflight(s.adapt(rt.op, rt.h)))
 	h = s.authorize(rt.scope, h)

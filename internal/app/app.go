@@ -328,7 +328,7 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 		Zones: h.zones, Records: recs, History: recs, Auth: authn, Metrics: h.metrics, Logger: log, Version: opt.Version,
 		Access: policy, Limiter: ratelimit.FromConfig(cfg.RateLimit), Audit: audit.Logger,
 		AllowedCIDRs: cfg.Access.AllowedCIDRs, MaxInFlight: cfg.Access.MaxInFlight,
-		Keys: h.rotator,
+		Keys: h.rotator, Docs: cfg.EnableDocs,
 	})
 	if err != nil {
 		return fail(err)

@@ -27,7 +27,7 @@ type Config struct {
 
 	// Auth selects the authentication mode (see AuthMode) and its parameters.
 	Auth       Auth
-	EnableDocs bool // BIND_ENABLE_DOCS: reserved; no docs are served yet
+	EnableDocs bool // BIND_ENABLE_DOCS: serve the OpenAPI document and Swagger UI (/api/v1/openapi.json, /api/v1/docs)
 
 	Access    Access    // who may do what, and from where (issue 4)
 	RateLimit RateLimit // the per-client token bucket of docs/contract.md §16

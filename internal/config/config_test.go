@@ -342,8 +342,8 @@ func TestUsage(t *testing.T) {
 }
 
 // TestHelpTellsTheTruth: settings parsed but not acted on say so in --help and in the README's
-// table (issue 8 item 8): the DNS client always dials TCP (internal/dnsclient), no docs are served and the
-// statistics channel is not read yet.
+// table (issue 8 item 8): the DNS client always dials TCP (internal/dnsclient) and the statistics
+// channel is not read yet; the docs flag, once reserved, says what it serves (issue 11).
 func TestHelpTellsTheTruth(t *testing.T) {
 	t.Parallel()
 	readme, err := os.ReadFile("../../README.md")
@@ -352,7 +352,7 @@ func TestHelpTellsTheTruth(t *testing.T) {
 	}
 	tests := []struct{ env, phrase string }{
 		{"NSUPDATE_TCP", "ignored: updates, AXFR and checks always use TCP"},
-		{"BIND_ENABLE_DOCS", "serves no OpenAPI document or docs UI yet"},
+		{"BIND_ENABLE_DOCS", "serve the OpenAPI document at /api/v1/openapi.json and Swagger UI at /api/v1/docs"},
 		{"BIND_STATS_URL", "not used yet"},
 	}
 	for _, tc := range tests {

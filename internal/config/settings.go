@@ -42,7 +42,7 @@ func settings() []setting {
 		{env: "KUBE_API_SERVER", flag: "kube-api-server", usage: "TokenReview target outside a cluster, https `URL` (with KUBE_TOKEN_PATH and KUBE_CA_CERT_PATH)"},
 		{env: "KUBE_TOKEN_PATH", flag: "kube-token-path", usage: "bearer token `file` for KUBE_API_SERVER"},
 		{env: "KUBE_CA_CERT_PATH", flag: "kube-ca-cert-path", usage: "CA certificate `file` for KUBE_API_SERVER"},
-		{env: "BIND_ENABLE_DOCS", flag: "enable-docs", isBool: true, usage: "reserved: validated, but this build serves no OpenAPI document or docs UI yet"},
+		{env: "BIND_ENABLE_DOCS", flag: "enable-docs", isBool: true, usage: "serve the OpenAPI document at /api/v1/openapi.json and Swagger UI at /api/v1/docs (no auth, behind the CIDR allowlist)"},
 		{env: "RATE_LIMIT_ENABLED", flag: "rate-limit-enabled", def: "true", isBool: true, usage: "per-client rate limit"},
 		{env: "RATE_LIMIT_REQUESTS", flag: "rate-limit-requests", def: "600", usage: "rate limit: requests per period, `n` >= 1"},
 		{env: "RATE_LIMIT_PERIOD_SECS", flag: "rate-limit-period-secs", def: "60", usage: "rate limit: period in `seconds`, >= 1"},

@@ -208,6 +208,11 @@ func (s *stack) send(method, path string, body any, headers map[string]string) (
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	out := response{Status: resp.StatusCode, Header: resp.Header, Raw: string(raw)}
+	// Every answer is checked against the OpenAPI document (issue 11); Errorf, not Fatalf:
+	// send also runs in writer goroutines.
+	if err := checkResponse(req, resp.StatusCode, resp.Header, raw); err != nil {
+		s.t.Errorf("%s %s: %d answer does not match the OpenAPI document: %v\nbody: %.2000s", method, path, resp.StatusCode, err, raw)
+	}
 	if len(raw) > 0 && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
 		if err := json.Unmarshal(raw, &out.Body); err != nil {
 			return out, fmt.Errorf("body is not JSON: %q", raw)
