@@ -335,10 +335,11 @@ func (c *committer) exchangeLocal(ctx context.Context, zone string, jobs []*job,
 		return &s, true, nil
 	case err == nil:
 		// named applied the update but the copy's write failed: the ordinary record
-		// (a transfer) reports the copy's trouble, as after any update.
+		// (a transfer, the step matched by the callers' records) reports the copy's
+		// trouble, as after any update.
 		tx.Abort()
 		c.observe(len(jobs), len(m.Answer)+len(m.Ns), nil)
-		s, rerr := c.record(zone, jobs, lm)
+		s, rerr := c.record(zone, jobs, m)
 		if rerr != nil {
 			return nil, true, rerr
 		}
