@@ -169,7 +169,8 @@ func (t *Tx) Abort() {
 // fields are only domain names and numbers compare case-insensitively, as BIND compares them.
 // An SOA, a DNSSEC record, an owner outside the zone or another class gives ErrNotLocal.
 func applyUpdate(zone string, st []item, upd []dns.RR) (rem, add []item, err error) {
-	w := &overlay{zone: zone + ".", st: st, sets: map[string][]item{}, orig: map[string][]item{}, names: map[string]bool{}}
+	w := &overlay{zone: zone + ".", st: st, sets: map[string][]item{}, orig: map[string][]item{}, names: map[string]bool{},
+		byName: map[string][]string{}}
 	for _, u := range upd {
 		if err := w.apply(u); err != nil {
 			return nil, nil, err
@@ -188,7 +189,8 @@ type overlay struct {
 	st    []item
 	sets  map[string][]item // RRset key -> its records now
 	orig  map[string][]item // RRset key -> its records in st
-	names map[string]bool   // name keys whose RRsets are all in sets
+	names  map[string]bool     // name keys whose RRsets are all in sets
+	byName map[string][]string // name key -> the keys in sets of its RRsets
 }
 
 // nameKey is the part of an item's key that identifies its owner (see canonical).
@@ -218,6 +220,8 @@ func (w *overlay) get(key string) []item {
 	o := w.span(key)
 	w.orig[key] = o
 	w.sets[key] = slices.Clone(o)
+	nk := key[:len(key)-2]
+	w.byName[nk] = append(w.byName[nk], key)
 	return w.sets[key]
 }
 
@@ -230,8 +234,8 @@ func (w *overlay) types(nk string) []uint16 {
 		}
 	}
 	var out []uint16
-	for k, cur := range w.sets {
-		if len(cur) > 0 && len(k) == len(nk)+2 && strings.HasPrefix(k, nk) {
+	for _, k := range w.byName[nk] {
+		if len(w.sets[k]) > 0 {
 			out = append(out, uint16(k[len(nk)])<<8|uint16(k[len(nk)+1]))
 		}
 	}
