@@ -104,3 +104,29 @@ func BenchmarkCurrent(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBeginUpdate models one large API change on a 10,000-record zone: one RRset of 1,000
+// records replaced (delete the RRset, add 1,000), as a PATCH sends it; the model must stay
+// linear in the update's size.
+func BenchmarkBeginUpdate(b *testing.B) {
+	s := open(b, b.TempDir(), newClock(), nil)
+	var recs []string
+	for i := range 10000 {
+		recs = append(recs, fmt.Sprintf("h%05d A 10.0.%d.%d", i, i>>8, i&255))
+	}
+	if _, err := s.Replace(b.Context(), tz, axfr(b, tz, 1, recs...), nil); err != nil {
+		b.Fatal(err)
+	}
+	upd := []dns.RR{&dns.ANY{Hdr: dns.RR_Header{Name: "big." + tz + ".", Rrtype: dns.TypeA, Class: dns.ClassANY}}}
+	for i := range 1000 {
+		upd = append(upd, rr(b, fmt.Sprintf("big.%s. 300 IN A 10.1.%d.%d", tz, i>>8, i&255)))
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		tx, err := s.BeginUpdate(b.Context(), tz, upd, func(o uint32) uint32 { return o + 1 }, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		tx.Abort()
+	}
+}

@@ -169,8 +169,8 @@ func (t *Tx) Abort() {
 // fields are only domain names and numbers compare case-insensitively, as BIND compares them.
 // An SOA, a DNSSEC record, an owner outside the zone or another class gives ErrNotLocal.
 func applyUpdate(zone string, st []item, upd []dns.RR) (rem, add []item, err error) {
-	w := &overlay{zone: zone + ".", st: st, sets: map[string][]item{}, orig: map[string][]item{}, names: map[string]bool{},
-		byName: map[string][]string{}}
+	w := &overlay{zone: zone + ".", st: st, sets: map[string][]item{}, ids: map[string][]string{}, orig: map[string][]item{},
+		names: map[string]bool{}, byName: map[string][]string{}}
 	for _, u := range upd {
 		if err := w.apply(u); err != nil {
 			return nil, nil, err
@@ -185,10 +185,11 @@ func applyUpdate(zone string, st []item, upd []dns.RR) (rem, add []item, err err
 
 // overlay is the RRsets an update touches, over the copy's sorted records.
 type overlay struct {
-	zone  string
-	st    []item
-	sets  map[string][]item // RRset key -> its records now
-	orig  map[string][]item // RRset key -> its records in st
+	zone   string
+	st     []item
+	sets   map[string][]item   // RRset key -> its records now
+	ids    map[string][]string // RRset key -> dataKey of each of its records now, in order
+	orig   map[string][]item   // RRset key -> its records in st
 	names  map[string]bool     // name keys whose RRsets are all in sets
 	byName map[string][]string // name key -> the keys in sets of its RRsets
 }
@@ -220,6 +221,11 @@ func (w *overlay) get(key string) []item {
 	o := w.span(key)
 	w.orig[key] = o
 	w.sets[key] = slices.Clone(o)
+	ids := make([]string, len(o))
+	for i, it := range o {
+		ids[i] = dataKey(it.rr)
+	}
+	w.ids[key] = ids
 	nk := key[:len(key)-2]
 	w.byName[nk] = append(w.byName[nk], key)
 	return w.sets[key]
@@ -280,23 +286,23 @@ func (w *overlay) apply(u dns.RR) error {
 		} else if !atCNAME(h.Rrtype) && slices.Contains(types, dns.TypeCNAME) {
 			return nil // "attempt to add non-CNAME alongside CNAME ignored"
 		}
-		cur := w.get(key)
+		cur, ids := w.get(key), w.ids[key]
 		id := dataKey(u)
-		if (h.Rrtype == dns.TypeCNAME || h.Rrtype == dns.TypeDNAME) && len(cur) > 0 && dataKey(cur[0].rr) != id {
-			cur = nil // a singleton is replaced
+		if (h.Rrtype == dns.TypeCNAME || h.Rrtype == dns.TypeDNAME) && len(cur) > 0 && ids[0] != id {
+			cur, ids = nil, nil // a singleton is replaced
 		}
 		if len(cur) > 0 && cur[0].rr.Header().Ttl != h.Ttl {
 			cur = retime(cur, h.Ttl)
 		}
-		if !slices.ContainsFunc(cur, func(it item) bool { return dataKey(it.rr) == id }) {
-			cur = append(cur, canonical(u))
+		if !slices.Contains(ids, id) {
+			cur, ids = append(cur, canonical(u)), append(ids, id)
 		}
-		w.sets[key] = cur
+		w.sets[key], w.ids[key] = cur, ids
 	case dns.ClassANY:
 		if h.Rrtype == dns.TypeANY {
 			for _, t := range w.types(nk) {
 				if !apex || t != dns.TypeNS {
-					w.sets[setKey(nk, t)] = nil
+					w.sets[setKey(nk, t)], w.ids[setKey(nk, t)] = nil, nil
 				}
 			}
 			return nil
@@ -305,15 +311,14 @@ func (w *overlay) apply(u dns.RR) error {
 			return nil
 		}
 		w.get(key)
-		w.sets[key] = nil
+		w.sets[key], w.ids[key] = nil, nil
 	case dns.ClassNONE:
-		cur := w.get(key)
-		id := dataKey(u)
-		i := slices.IndexFunc(cur, func(it item) bool { return dataKey(it.rr) == id })
+		cur, ids := w.get(key), w.ids[key]
+		i := slices.Index(ids, dataKey(u))
 		if i < 0 || apex && h.Rrtype == dns.TypeNS && len(cur) == 1 {
 			return nil
 		}
-		w.sets[key] = slices.Delete(slices.Clone(cur), i, i+1)
+		w.sets[key], w.ids[key] = slices.Delete(slices.Clone(cur), i, i+1), slices.Delete(slices.Clone(ids), i, i+1)
 	default:
 		return fmt.Errorf("%w: class %s", ErrNotLocal, dns.ClassToString[h.Class])
 	}
