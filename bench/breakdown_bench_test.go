@@ -46,7 +46,7 @@ func BenchmarkCopyBreakdown(b *testing.B) {
 	if _, err := store.Replace(ctx, zone, full, nil); err != nil {
 		b.Fatal(err)
 	}
-	iters := min(b.N, maxIterations)
+	iters := iterations()
 	var upd, dial, ixfr, soa, app []time.Duration
 	deltas := 0
 	b.ResetTimer()

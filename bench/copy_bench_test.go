@@ -38,7 +38,7 @@ func BenchmarkZoneCopy(b *testing.B) {
 	with := startAPIWith(b, withN, app.Options{}, nil, false)
 	without := startAPIWith(b, withoutN, app.Options{NoCopy: true}, nil, false)
 	hc := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
-	iters := min(b.N, maxIterations)
+	iters := iterations()
 	b.ResetTimer()
 
 	// (iii) first, on small fresh zones: the cost the copy adds to a one-record change.

@@ -15,7 +15,7 @@ import (
 // is durable in the copy. Three ways: append + fsync (the file grows), and an overwrite of
 // reserved zeros + fdatasync or fsync (what zonecopy does since the reserve, package doc).
 func BenchmarkFlushFloor(b *testing.B) {
-	iters := min(b.N, 500)
+	iters := iterations()
 	dir := b.TempDir()
 	run := func(name string, reserve, data bool) time.Duration {
 		f, err := os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_RDWR, 0o600)

@@ -32,7 +32,7 @@ func BenchmarkRecordChange(b *testing.B) {
 	createZone(b, hc, url, rawZone, n.Key.Name)
 	raw := newRawUpdater(b, n)
 
-	iters := min(b.N, maxIterations)
+	iters := iterations()
 	var rawD, apiD, floorD []time.Duration
 	deadline := time.Now().Add(3 * time.Minute)
 	b.ResetTimer()

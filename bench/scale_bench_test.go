@@ -37,7 +37,7 @@ func BenchmarkTenThousandZones(b *testing.B) {
 	url := startAPI(b, named) // its startup reconcile walks all n zones
 	hc := &http.Client{Timeout: 5 * time.Minute}
 	b.ResetTimer()
-	for range min(b.N, 3) {
+	for range 3 {
 		t1 := time.Now()
 		call(b, hc, http.MethodGet, url+"/api/v1/zones", nil, http.StatusOK)
 		list := time.Since(t1)

@@ -30,8 +30,16 @@ import (
 
 const benchToken = "bench-token-0123456789abcdef"
 
-// maxIterations bounds every load loop, whatever -benchtime asks for.
+// maxIterations bounds every load loop, whatever BENCH_N asks for.
 const maxIterations = 5000
+
+// iterations is how many measured operations each benchmark makes: BENCH_N (default 300),
+// at most maxIterations. It does not follow b.N: `make bench` runs every benchmark once
+// (-benchtime 1x), so each one's setup (named, zones, the 10,000-zone fixture) is made once;
+// with -benchtime Nx Go would call the function twice (b.N = 1, then N), setup and all.
+func iterations() int {
+	return min(envInt("BENCH_N", 300), maxIterations)
+}
 
 func BenchmarkZoneLifecycle(b *testing.B) {
 	namedtest.Require(b)
@@ -46,7 +54,7 @@ func BenchmarkZoneLifecycle(b *testing.B) {
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
 	ctx := b.Context()
 
-	iters := min(b.N, maxIterations)
+	iters := iterations()
 	var rawCreate, rawDelete, apiCreate, apiDelete []time.Duration
 	deadline := time.Now().Add(5 * time.Minute)
 	b.ResetTimer()
