@@ -153,4 +153,3 @@ func TestPowerDNSFlow(t *testing.T) {
 		t.Error("a key reached the audit log")
 	}
 }
-
