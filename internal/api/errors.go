@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/bindgate/bindgate/internal/errs"
+	"github.com/bindgate/bindgate/internal/pdnsapi"
 )
 
 // httpError is a refusal by the HTTP layer itself: protocol errors (docs/contract.md §3.1), 401, bad
@@ -112,6 +113,10 @@ func classify(err error) (int, string) {
 // 4xx: info. Request bodies are never logged.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, msg := classify(err)
+	pdns := isPDNSPath(r.URL.Path)
+	if pdns {
+		status = pdnsStatus(err, status)
+	}
 	ctx := r.Context()
 	attrs := []slog.Attr{slog.String("method", r.Method), slog.Int("status", status), slog.String("err", err.Error())}
 	switch {
@@ -124,6 +129,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.LogAttrs(ctx, slog.LevelWarn, "authentication refused", attrs...)
 	default:
 		s.log.LogAttrs(ctx, slog.LevelInfo, "request refused", attrs...)
+	}
+	if pdns { // PowerDNS's error body (issue 12)
+		pdnsapi.WriteJSON(w, status, pdnsapi.ErrorBody{Error: msg})
+		return
 	}
 	writeJSON(w, status, errorBody{Error: msg, RequestID: requestIDOf(ctx)})
 }

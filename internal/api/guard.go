@@ -19,6 +19,7 @@ const (
 	scopeServer                  // server-wide: needs a scope on "*"
 	scopeBody                    // the handler checks the zone named in the body (create)
 	scopeList                    // the handler filters what it returns (list)
+	scopeAny                     // any authenticated principal (PowerDNS API discovery)
 )
 
 // peerAddr is the TCP peer of r, never a forwarded header (docs/contract.md §19 A-1).

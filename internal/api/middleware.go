@@ -172,7 +172,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 // Tokens are never logged.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := s.auth.Authenticate(r)
+		p, err := s.auth.Authenticate(apiKeyRequest(r))
 		if errors.Is(err, auth.ErrAuthUnavailable) {
 			s.metrics.AuthFailures.WithLabelValues("unavailable").Inc()
 			s.writeError(w, r, &httpError{status: http.StatusServiceUnavailable, msg: msgUnavailable, cause: err})
@@ -184,7 +184,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				reason = "other"
 			}
 			s.metrics.AuthFailures.WithLabelValues(reason).Inc()
-			w.Header().Set("WWW-Authenticate", "Bearer")
+			if !isPDNSPath(r.URL.Path) {
+				w.Header().Set("WWW-Authenticate", "Bearer")
+			}
 			s.writeError(w, r, &httpError{status: http.StatusUnauthorized, msg: "Unauthorized", cause: err})
 			return
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/bindgate/bindgate/internal/keyrot"
 	"github.com/bindgate/bindgate/internal/openapi"
+	"github.com/bindgate/bindgate/internal/pdnsapi"
 	"github.com/bindgate/bindgate/internal/records"
 	"github.com/bindgate/bindgate/internal/zones"
 )
@@ -71,6 +72,18 @@ func TestOpenAPIFieldNames(t *testing.T) {
 		{"KeyInfo", keyrot.Info{}, nil},
 		{"KeyReloadReport", keyrot.Report{}, nil},
 		{"ServerStatus", keyStatus{}, []string{"status"}},
+		{"PdnsError", pdnsapi.ErrorBody{}, nil},
+		{"PdnsAPIVersion", pdnsapi.APIVersion{}, nil},
+		{"PdnsServer", pdnsapi.Server{}, nil},
+		{"PdnsZone", pdnsapi.Zone{}, nil},
+		{"PdnsRRset", pdnsapi.RRset{}, nil},
+		{"PdnsRecord", pdnsapi.Record{}, nil},
+		{"PdnsComment", pdnsapi.Comment{}, nil},
+		{"PdnsRRsetChange", pdnsapi.RRsetChange{}, nil},
+		{"PdnsRecordInput", pdnsapi.RecordInput{}, nil},
+		{"PdnsPatchRequest", pdnsapi.PatchRequest{}, nil},
+		{"PdnsCreateZoneRequest", pdnsapi.CreateRequest{}, nil},
+		{"PdnsCryptokey", pdnsapi.Cryptokey{}, nil},
 	}
 	for _, tc := range tests {
 		s, ok := doc.Components.Schemas[tc.schema]

@@ -60,7 +60,7 @@ func TestRoutesMatchOpenAPI(t *testing.T) {
 	}
 	for _, on := range []bool{false, true} {
 		s, err := New(Config{Zones: &fakeZones{}, Records: &fakeRecords{}, History: &fakeHistory{}, Keys: &fakeKeys{},
-			Auth: auth.NewStatic(testToken), Metrics: metrics.New(testVersion), Docs: on})
+			Auth: auth.NewStatic(testToken), Metrics: metrics.New(testVersion), Docs: on, PowerDNS: newPDNS(t, &fakeZones{}, &fakeRecords{})})
 		if err != nil {
 			t.Fatal(err)
 		}

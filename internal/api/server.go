@@ -11,6 +11,7 @@ import (
 	"github.com/bindgate/bindgate/internal/access"
 	"github.com/bindgate/bindgate/internal/auth"
 	"github.com/bindgate/bindgate/internal/metrics"
+	"github.com/bindgate/bindgate/internal/pdnsapi"
 	"github.com/bindgate/bindgate/internal/ratelimit"
 	"github.com/bindgate/bindgate/internal/zones"
 )
@@ -77,6 +78,9 @@ type Config struct {
 	// GET /api/v1/openapi.json, /api/v1/docs and /api/v1/docs/{asset}, without
 	// authentication but behind AllowedCIDRs. False leaves them out (404).
 	Docs bool
+	// PowerDNS serves the PowerDNS-compatible API (issue 12) under /api and /api/v1/servers;
+	// nil leaves it out (404).
+	PowerDNS *pdnsapi.API
 }
 
 // Server serves the API. Create it with New; it is safe for concurrent use.
@@ -99,6 +103,7 @@ type Server struct {
 	auditLog *slog.Logger
 	keys     KeyService
 	docs     bool
+	pdns     *pdnsapi.API
 
 	handler http.Handler
 }
@@ -130,6 +135,7 @@ func New(cfg Config) (*Server, error) {
 		auditLog: cfg.Audit,
 		keys:     cfg.Keys,
 		docs:     cfg.Docs,
+		pdns:     cfg.PowerDNS,
 	}
 	if cfg.MaxInFlight <= 0 {
 		cfg.MaxInFlight = 256
@@ -188,6 +194,7 @@ func (s *Server) routes() []route {
 	rs = append(rs, s.recordRoutes()...)
 	rs = append(rs, s.historyRoutes()...)
 	rs = append(rs, s.docsRoutes()...)
+	rs = append(rs, s.pdnsRoutes()...)
 	if s.keys != nil {
 		rs = append(rs, route{pattern: "POST /api/v1/server/keys/reload", scope: scopeServer, h: s.reloadKeys})
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/bindgate/bindgate/internal/filewatch"
 	"github.com/bindgate/bindgate/internal/keyrot"
 	"github.com/bindgate/bindgate/internal/metrics"
+	"github.com/bindgate/bindgate/internal/pdnsapi"
 	"github.com/bindgate/bindgate/internal/ratelimit"
 	"github.com/bindgate/bindgate/internal/records"
 	"github.com/bindgate/bindgate/internal/registry"
@@ -324,11 +325,18 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 	}
 	h.closers = append(h.closers, h.tls.Close)
 	h.reloaders = append(h.reloaders, func(ctx context.Context) { _ = h.tls.Check(ctx) }) // logged and counted by tlsconf
+	// The PowerDNS-compatible API (issue 12); zones it creates accept updates with our TSIG key.
+	pdns, err := pdnsapi.New(pdnsapi.Config{Zones: h.zones, Records: recs, Version: opt.Version,
+		UpdateKey: func() string { return h.keys.Get().TSIG.Name }})
+	if err != nil {
+		return fail(err)
+	}
 	srv, err := api.New(api.Config{
 		Zones: h.zones, Records: recs, History: recs, Auth: authn, Metrics: h.metrics, Logger: log, Version: opt.Version,
 		Access: policy, Limiter: ratelimit.FromConfig(cfg.RateLimit), Audit: audit.Logger,
 		AllowedCIDRs: cfg.Access.AllowedCIDRs, MaxInFlight: cfg.Access.MaxInFlight,
 		Keys: h.rotator, Docs: cfg.EnableDocs,
+		PowerDNS: pdns,
 	})
 	if err != nil {
 		return fail(err)

@@ -489,3 +489,24 @@ func required(fields map[string]bool) error {
 	}
 	return nil
 }
+
+// Validate checks req as Patch would before it reads the zone: the shape of each change, its
+// names, types and record data, and the changes no zone allows (the SOA, deleting the apex
+// NS RRset). It touches nothing, so a caller can refuse a request before creating the zone it
+// is meant for (the PowerDNS API's zone create with rrsets).
+func Validate(zone string, req PatchRequest) error {
+	z, err := normalize(zone)
+	if err != nil {
+		return err
+	}
+	changes, err := parseChanges(z, req.RRsets, true, MaxRecordsPerChange)
+	if err != nil {
+		return err
+	}
+	for _, c := range changes {
+		if err := staticCheck(z+".", c); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -145,7 +145,9 @@ type response struct {
 	Status int
 	Header http.Header
 	Body   map[string]any
-	Raw    string
+	// JSON is the decoded body whatever its shape (the PowerDNS routes answer arrays too).
+	JSON any
+	Raw  string
 }
 
 func (s *stack) do(method, path string, body any) response {
@@ -214,9 +216,10 @@ func (s *stack) send(method, path string, body any, headers map[string]string) (
 		s.t.Errorf("%s %s: %d answer does not match the OpenAPI document: %v\nbody: %.2000s", method, path, resp.StatusCode, err, raw)
 	}
 	if len(raw) > 0 && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
-		if err := json.Unmarshal(raw, &out.Body); err != nil {
+		if err := json.Unmarshal(raw, &out.JSON); err != nil {
 			return out, fmt.Errorf("body is not JSON: %q", raw)
 		}
+		out.Body, _ = out.JSON.(map[string]any)
 	}
 	return out, nil
 }

@@ -36,6 +36,9 @@ func TestOpenAPIExamples(t *testing.T) {
 		{op: "retransferZone", status: 400},
 		{op: "getServerStatus"}, {op: "reloadKeys"}, {op: "reloadServer"}, {op: "reconcile"},
 		{op: "deleteZone"},
+		// The PowerDNS-compatible API (issue 12), on a zone of its own making.
+		{op: "pdnsAPIVersions"}, {op: "pdnsServers"}, {op: "pdnsServer"}, {op: "pdnsCreateZone"}, {op: "pdnsListZones"},
+		{op: "pdnsGetZone"}, {op: "pdnsPatchZone"}, {op: "pdnsNotify"}, {op: "pdnsCryptokeys"}, {op: "pdnsDeleteZone"},
 	}
 	var sent []string
 	for _, st := range steps {
