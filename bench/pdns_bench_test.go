@@ -40,7 +40,7 @@ func BenchmarkPowerDNSPatch(b *testing.B) {
 		pdnsCall(b, hc, "POST", t.url+"/api/v1/servers/localhost/zones", t.key, createBody(zone), http.StatusCreated)
 	}
 
-	iters := min(b.N, 300)
+	iters := iterations()
 	durs := map[string][]time.Duration{}
 	deadline := time.Now().Add(2 * time.Minute)
 	b.ResetTimer()
