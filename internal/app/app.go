@@ -99,7 +99,7 @@ func (h *handle) serve(ctx context.Context, cfg config.Config, opt Options, log 
 			return config.Errorf(config.SettingListenAddr, "listen on %s: %w", cfg.ListenAddr, err)
 		}
 	}
-	ln = h.tls.Listener(ln) // unchanged without TLS
+	ln = h.tls.Listener(ln)                      // unchanged without TLS
 	wln, err := h.webhookListener(cfg, opt, log) // nil when the webhook is off
 	if err != nil {
 		_ = ln.Close()
