@@ -32,6 +32,7 @@ import (
 	"github.com/bindgate/bindgate/internal/registry"
 	"github.com/bindgate/bindgate/internal/rndc"
 	"github.com/bindgate/bindgate/internal/tlsconf"
+	"github.com/bindgate/bindgate/internal/webhook"
 	"github.com/bindgate/bindgate/internal/zoneconf"
 	"github.com/bindgate/bindgate/internal/zonecopy"
 	"github.com/bindgate/bindgate/internal/zonefile"
@@ -60,6 +61,9 @@ type Options struct {
 	// named by NOTIFY and the sweep. Never set it in production: a 2xx then no longer means
 	// the change is in the durable copy.
 	NoCopy bool
+	// WebhookListener, when set, is used instead of listening on cfg.Webhook.Addr when the
+	// ExternalDNS webhook is on (tests).
+	WebhookListener net.Listener
 }
 
 // zoneCountInterval is how often bindcar_zones_managed is refreshed besides GET /zones
@@ -96,7 +100,12 @@ func (h *handle) serve(ctx context.Context, cfg config.Config, opt Options, log 
 			return config.Errorf(config.SettingListenAddr, "listen on %s: %w", cfg.ListenAddr, err)
 		}
 	}
-	ln = h.tls.Listener(ln) // unchanged without TLS
+	ln = h.tls.Listener(ln)                      // unchanged without TLS
+	wln, err := h.webhookListener(cfg, opt, log) // nil when the webhook is off
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
 	srv := newServer(h.handler, log, defaultLimits())
 	log.Info("bindgate serving", "addr", ln.Addr().String(), "version", opt.Version,
 		"auth", cfg.AuthMode(), "zone_dir", cfg.ZoneDir, "state_dir", cfg.StateDir, "rndc", cfg.RNDC.Addr,
@@ -115,6 +124,9 @@ func (h *handle) serve(ctx context.Context, cfg config.Config, opt Options, log 
 
 	errc := make(chan error, 1)
 	wg.Go(func() { errc <- srv.Serve(ln) })
+	if h.webhook != nil {
+		wg.Go(func() { h.serveWebhook(wln, log) })
+	}
 	if opt.Ready != nil {
 		opt.Ready(ln.Addr().String())
 	}
@@ -130,6 +142,7 @@ func (h *handle) serve(ctx context.Context, cfg config.Config, opt Options, log 
 		cancel()
 		<-errc
 	}
+	h.stopWebhook(log)
 	stop()
 	wg.Wait()
 	if errors.Is(err, http.ErrServerClosed) {
@@ -148,6 +161,7 @@ type handle struct {
 	handler http.Handler
 	zones   *zones.Service
 	sync    *zonesync.Syncer // keeps the zone copy current; started by serve
+	webhook *webhook.Server  // the ExternalDNS webhook; nil when off
 	metrics *metrics.Metrics
 	closers []func() error
 	// watchers run for the life of the server (file reloads); reloaders run on SIGHUP.
@@ -342,6 +356,14 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 		return fail(err)
 	}
 	h.handler = srv.Handler()
+	if cfg.Webhook.Enabled {
+		if h.webhook, err = webhook.New(webhook.Config{
+			Principal: cfg.Webhook.Principal, Domains: cfg.Webhook.Domains,
+			Records: recs, Zones: h.zones, Access: policy, Audit: audit.Logger, Logger: log,
+		}); err != nil {
+			return fail(err)
+		}
+	}
 	return h, nil
 }
 

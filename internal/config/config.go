@@ -70,6 +70,8 @@ type Config struct {
 	// HealthInterval is BINDGATE_HEALTH_INTERVAL: the period of the background readiness
 	// checks, whose `status` tells that named restarted (default 10 s; tests use 1).
 	HealthInterval time.Duration
+
+	Webhook Webhook // the ExternalDNS webhook provider (issue 12)
 }
 
 // Secret is a string that redacts itself wherever it could be printed (docs/contract.md §19 A4).
@@ -192,6 +194,7 @@ func load(args []string, env func(string) (string, bool), opts loadOptions) (Con
 	c.Copy.NotifyAddr = p.loopbackAddr(SettingNotifyAddr)
 	c.Copy.SweepInterval = time.Duration(p.integer("BINDGATE_COPY_SWEEP_INTERVAL", 1, 86400)) * time.Second
 	c.HealthInterval = time.Duration(p.integer(SettingHealthInterval, 1, 3600)) * time.Second
+	p.webhook(&c)
 	p.keys(&c, opts)
 	if err := errors.Join(p.errs...); err != nil {
 		return Config{}, err

@@ -85,6 +85,7 @@ func TestLoadDefaults(t *testing.T) {
 	want.History.MaxChanges, want.History.MaxAge = 1000, 30*24*time.Hour
 	want.Copy.NotifyAddr, want.Copy.SweepInterval = "127.0.0.1:5399", time.Minute
 	want.HealthInterval = 10 * time.Second
+	want.Webhook.Addr, want.Webhook.Principal = "127.0.0.1:8888", "shared-token"
 	want.RNDC.Key, want.NSUpdate.Key = c.RNDC.Key, c.NSUpdate.Key
 	if d := cmp.Diff(want, c); d != "" {
 		t.Errorf("defaults (-want +got):\n%s", d)

@@ -68,6 +68,11 @@ func settings() []setting {
 		{env: SettingNotifyAddr, flag: "notify-addr", def: "127.0.0.1:5399", usage: "loopback `host:port` where bindgate receives named's NOTIFYs (UDP and TCP) to keep its zone copy current; added to every managed zone's also-notify"},
 		{env: "BINDGATE_COPY_SWEEP_INTERVAL", flag: "copy-sweep-interval", def: "60", usage: "`seconds` between serial checks of every managed zone against the zone copy, 1-86400"},
 		{env: SettingHealthInterval, flag: "health-interval", def: "10", usage: "`seconds` between background readiness checks (directories writable, named's `status`); a changed boot time in it means named restarted and bindgate reconciles, 1-3600"},
+		{env: SettingWebhook, flag: "webhook", isBool: true, usage: "serve the ExternalDNS webhook provider (protocol version 1) on BINDGATE_WEBHOOK_ADDR; it has no authentication and acts as BINDGATE_WEBHOOK_PRINCIPAL"},
+		{env: SettingWebhookAddr, flag: "webhook-addr", def: "127.0.0.1:8888", usage: "webhook listen `host:port`, an IP address; loopback unless BINDGATE_WEBHOOK_ALLOW_REMOTE"},
+		{env: SettingWebhookAllowRemote, flag: "webhook-allow-remote", isBool: true, usage: "allow a non-loopback BINDGATE_WEBHOOK_ADDR (unauthenticated: anyone who reaches it may change the principal's zones)"},
+		{env: SettingWebhookPrincipal, flag: "webhook-principal", def: "shared-token", usage: "the `principal` the webhook acts as: its access-file scopes bound what it reads and writes; audit lines name it"},
+		{env: SettingWebhookDomains, flag: "webhook-domains", usage: "the webhook's domain filter, comma-separated zone `list` (default: every managed zone the principal may write)"},
 		{env: "TMPDIR", usage: "accepted and unused: bindgate writes temporary files only in BIND_ZONE_DIR and its state dir"},
 	}
 }

@@ -45,6 +45,8 @@ type stack struct {
 	// noCopy starts the next bindgate with app.Options.NoCopy: reads by AXFR, as before the
 	// copy, to compare the copy's answers against.
 	noCopy bool
+	// webhookURL is the ExternalDNS webhook's address when the environment turned it on.
+	webhookURL string
 }
 
 // startStack starts named and bindgate; both stop in t.Cleanup.
@@ -113,6 +115,13 @@ func (s *stack) startAPIWith(mod func(env map[string]string), keyCheck time.Dura
 	s.url = "http://" + ln.Addr().String()
 	logger := slog.New(slog.NewJSONHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	opts := app.Options{Version: "itest", Logger: logger, Listener: ln, NoCopy: s.noCopy}
+	if cfg.Webhook.Enabled {
+		wln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.WebhookListener, s.webhookURL = wln, "http://"+wln.Addr().String()
+	}
 	if keyCheck > 0 {
 		opts.Reload = func() (config.Config, error) { return config.Load(nil, lookup) }
 		opts.KeyCheckInterval = keyCheck
