@@ -45,6 +45,21 @@ func (p *planner) needsLive(c change) bool {
 	return false
 }
 
+// liveNames lists the names whose data planning changes needs (needsLive), the apex when the
+// caller gave If-Match, and the MX targets guardMX checks.
+func (p *planner) liveNames(changes []change, apex bool) []string {
+	var names []string
+	for _, c := range changes {
+		if p.needsLive(c) {
+			names = append(names, c.name)
+		}
+	}
+	if apex {
+		names = append(names, p.apex)
+	}
+	return append(names, p.mxTargets(changes)...)
+}
+
 // plan builds the message and the list of effective changes (no-ops dropped).
 func (p *planner) plan(changes []change) (*message, []Applied, error) {
 	m := &message{}

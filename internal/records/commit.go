@@ -59,6 +59,10 @@ type job struct {
 	msg        *message
 	wantSerial bool
 	actor      zonecopy.Actor // the API caller, for the copy's history
+	// replan, when set, plans the job's change again on the copy (planned.go); msg was
+	// planned on the copy's generation planGen.
+	replan  func(zonecopy.Snapshot) (*message, error)
+	planGen uint64
 
 	done   chan struct{}
 	err    error
@@ -171,7 +175,7 @@ func (c *committer) take(q *queue) []*job {
 	)
 	for _, j := range q.pending {
 		if len(batch) > 0 {
-			if j.msg.alone || batch[0].msg.alone || size+j.msg.size() > c.maxRRs ||
+			if j.msg.alone || batch[0].msg.alone || size+j.msg.size() > c.maxRRs || (j.replan == nil) != (batch[0].replan == nil) ||
 				slices.ContainsFunc(j.msg.names, func(n string) bool { return names[n] }) {
 				break
 			}
@@ -190,6 +194,10 @@ func (c *committer) take(q *queue) []*job {
 // send delivers batch as one message, or part by part when the combined message failed for
 // a reason that may be one part's.
 func (c *committer) send(zone string, batch []*job) {
+	if c.copy != nil && batch[0].replan != nil {
+		c.sendPlanned(zone, batch)
+		return
+	}
 	if len(batch) > 1 {
 		serial, err := c.exchange(zone, batch)
 		if err == nil || !perPart(err) {
@@ -291,7 +299,8 @@ func (c *committer) exchange(zone string, jobs []*job) (serial *uint32, err erro
 // after the update (doc.go of zonesync). done is false when the ordinary path must run: the
 // copy cannot take the update locally, the message would not fit, or a prerequisite failed
 // (the zone may have moved under a direct update, or one of the callers' own prerequisites
-// failed; the ordinary path tells which). The zone's copy lock is held (Hold).
+// failed; the ordinary path tells which; err is then that failure). The zone's copy lock is
+// held (Hold).
 func (c *committer) exchangeLocal(ctx context.Context, zone string, jobs []*job, m *dns.Msg, method string) (serial *uint32, done bool, err error) {
 	actors := jobActors(jobs)
 	tx, err := c.copy.Local(ctx, zone, m.Ns, method, actors)
@@ -346,7 +355,7 @@ func (c *committer) exchangeLocal(ctx context.Context, zone string, jobs []*job,
 		return &s, true, nil
 	case errors.Is(err, dnsclient.ErrPrereq):
 		tx.Abort()
-		return nil, false, nil
+		return nil, false, err
 	default:
 		tx.Abort()
 		c.observe(len(jobs), len(m.Answer)+len(m.Ns), err)

@@ -64,6 +64,9 @@ type Copy interface {
 	// zonecopy.Tx to write while the update is in flight and commit once named applied it;
 	// zonecopy.ErrNotLocal or ErrNotFound when it cannot (send the ordinary way then).
 	Local(ctx context.Context, zone string, upd []dns.RR, method string, actors []zonecopy.Actor) (*zonecopy.Tx, error)
+	// Snapshot returns the copy as it stands, without asking named (Hold held when it must
+	// not move): the committer plans changes on it and pins them to its serial.
+	Snapshot(zone string) (zonecopy.Snapshot, bool)
 	// Fresh returns the copy, read-only, when named serves its serial.
 	Fresh(ctx context.Context, zone string) (zonecopy.Snapshot, bool)
 	// Offer stores a transfer made anyway, when it is still named's.
@@ -184,20 +187,22 @@ type applyOpts struct {
 // group committer. It returns the serial after the update (when asked) and the effective
 // changes.
 func (s *Service) apply(ctx context.Context, z string, changes []change, o applyOpts) (uint32, []Applied, error) {
+	if o.live == nil && s.copy != nil {
+		if _, ok := localMethod(s.zones, z); ok {
+			if v, ok := s.copy.Snapshot(z); ok {
+				return s.applyPlanned(ctx, z, changes, o, v)
+			}
+		}
+	}
+	return s.applyRead(ctx, z, changes, o)
+}
+
+// applyRead is apply planning on names read from named (one query per name).
+func (s *Service) applyRead(ctx context.Context, z string, changes []change, o applyOpts) (uint32, []Applied, error) {
 	apex := z + "."
 	p := &planner{apex: apex, live: o.live}
 	if p.live == nil {
-		var names []string
-		for _, c := range changes {
-			if p.needsLive(c) {
-				names = append(names, c.name)
-			}
-		}
-		if o.ifMatch != nil {
-			names = append(names, apex)
-		}
-		names = append(names, p.mxTargets(changes)...) // for guardMX
-		live, err := s.readNames(ctx, z, names)
+		live, err := s.readNames(ctx, z, p.liveNames(changes, o.ifMatch != nil))
 		if err != nil {
 			return 0, nil, err
 		}

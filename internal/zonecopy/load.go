@@ -176,7 +176,7 @@ func (s *Store) loadZone(ctx context.Context, name string) (*zone, error) {
 		z.cur, z.seq, z.changed = state{c.SOA, rrs}, r.Seq, c.At
 		// Only the last record can be a change named never applied (one Tx at a time per
 		// zone, committed only after named's answer): mark it for a check (Unverified).
-		z.local, z.hasLocal = c.From, r.Local
+		z.local, z.hasLocal, z.suspect = c.From, r.Local, r.Local
 		z.hist = append(z.hist, entry{seq: r.Seq, soa: c.SOA, frame: slices.Clone(fr), sum: Summary{
 			From: c.From, To: c.To, At: c.At, Actors: c.Actors, Added: len(add), Removed: len(rem)}})
 	}

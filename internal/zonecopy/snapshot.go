@@ -2,6 +2,7 @@ package zonecopy
 
 import (
 	"iter"
+	"strings"
 	"sync/atomic"
 
 	"github.com/miekg/dns"
@@ -74,4 +75,30 @@ func (v Snapshot) All() iter.Seq2[dns.RR_Header, string] {
 			}
 		}
 	}
+}
+
+// SOA returns a copy of the snapshot's SOA (nil for the zero Snapshot).
+func (v Snapshot) SOA() *dns.SOA {
+	if v.st.soa == nil {
+		return nil
+	}
+	return dns.Copy(v.st.soa).(*dns.SOA)
+}
+
+// Name returns copies of the records at owner (any case; the SOA too, at the apex), found by
+// binary search: what a query of type ANY at that name would answer from the copy, at a cost
+// independent of the zone's size.
+func (v Snapshot) Name(owner string) []dns.RR {
+	if v.st.soa == nil {
+		return nil
+	}
+	var out []dns.RR
+	if strings.EqualFold(dns.Fqdn(owner), v.st.soa.Hdr.Name) {
+		out = append(out, dns.Copy(v.st.soa))
+	}
+	w := overlay{st: v.st.rrs}
+	for _, it := range w.span(nameKey(owner)) {
+		out = append(out, dns.Copy(it.rr))
+	}
+	return out
 }

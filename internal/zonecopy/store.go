@@ -132,6 +132,10 @@ type zone struct {
 	// record of it has not yet confirmed; hasLocal says there is one.
 	local    uint32
 	hasLocal bool
+	// suspect: the log's last record at Open was a local change, which named may never have
+	// applied (a crash between Tx.Write and named's answer): the copy is not to be planned on
+	// until it was checked (Verified, Replace).
+	suspect bool
 }
 
 // Open opens (creating if needed) the store in cfg.Dir and loads every zone's copy. A torn

@@ -377,8 +377,22 @@ func (s *Store) Verified(zone string) {
 		return
 	}
 	z.mu.Lock()
-	z.hasLocal = false
+	z.hasLocal, z.suspect = false, false
 	z.mu.Unlock()
+}
+
+// Suspect reports whether zone's copy ends with a local change that named may never have
+// applied (found at Open after a crash) and that has not been checked yet: plan nothing on it.
+func (s *Store) Suspect(zone string) bool {
+	s.mu.RLock()
+	z := s.zones[zone]
+	s.mu.RUnlock()
+	if z == nil {
+		return false
+	}
+	z.mu.RLock()
+	defer z.mu.RUnlock()
+	return z.suspect
 }
 
 // Matches reports whether the retained change of zone that ends at serial c.To starts at c.From

@@ -312,3 +312,23 @@ func TestLogReserve(t *testing.T) {
 		t.Fatalf("append after reopen lost:\n%s\nwant\n%s", got, after)
 	}
 }
+
+func TestSnapshotName(t *testing.T) {
+	t.Parallel()
+	s := open(t, t.TempDir(), newClock(), nil)
+	if _, err := s.Replace(t.Context(), tz, axfr(t, tz, 3, "www A 192.0.2.1", "www AAAA 2001:db8::1", "a.www A 192.0.2.2", "wwx A 192.0.2.3"), nil); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := s.Snapshot(tz)
+	for _, tt := range []struct {
+		owner string
+		want  int
+	}{{"WWW.example.test", 2}, {"a.www.example.test.", 1}, {"example.test.", 2}, {"nope.example.test.", 0}} {
+		if got := v.Name(tt.owner); len(got) != tt.want {
+			t.Errorf("Name(%s) = %v, want %d records", tt.owner, got, tt.want)
+		}
+	}
+	if v.SOA().Serial != 3 {
+		t.Errorf("SOA serial %d", v.SOA().Serial)
+	}
+}

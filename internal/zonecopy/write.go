@@ -389,7 +389,7 @@ func (s *Store) writeBase(ctx context.Context, z *zone, st state, now time.Time)
 	z.seq, z.snapBytes, z.logBytes, z.logAlloc, z.logExists, z.garbage, z.logBad = 0, int64(len(b)), 0, 0, false, 0, false
 	z.mu.Lock()
 	z.exists, z.cur, z.hist, z.baseSOA, z.baseAt, z.changed, z.checked = true, st, nil, st.soa, now, now, time.Time{}
-	z.hasLocal = false
+	z.hasLocal, z.suspect = false, false
 	z.gen = nextGen()
 	z.mu.Unlock()
 	return nil
@@ -488,6 +488,6 @@ func (s *Store) removeDir(dir string) error {
 // clearLocal forgets z's unverified local changes: the copy was just made named's (z.wmu held).
 func (s *Store) clearLocal(z *zone) {
 	z.mu.Lock()
-	z.hasLocal = false
+	z.hasLocal, z.suspect = false, false
 	z.mu.Unlock()
 }

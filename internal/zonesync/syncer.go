@@ -224,3 +224,15 @@ func (s *Syncer) record(ctx context.Context, zone string, actors []zonecopy.Acto
 	}
 	return serial, nil
 }
+
+// Snapshot returns zone's copy as it stands (zonecopy.Store.Snapshot), without asking named:
+// the records committer plans a change on it while it holds the zone (Hold) and pins the
+// change to its serial with a prerequisite.
+// A copy that may hold a change named never applied (zonecopy.Store.Suspect, after a crash,
+// until the sweep or a NOTIFY compared it with named) is not offered.
+func (s *Syncer) Snapshot(zone string) (zonecopy.Snapshot, bool) {
+	if s.cfg.Copy.Suspect(zone) {
+		return zonecopy.Snapshot{}, false
+	}
+	return s.cfg.Copy.Snapshot(zone)
+}
