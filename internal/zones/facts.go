@@ -87,6 +87,9 @@ func (s *Service) registeredFacts(z string) (Facts, bool) {
 	if !ok {
 		return Facts{}, false
 	}
+	if f, ok := s.parsed.get(z, e.Block); ok {
+		return f, true
+	}
 	conf, err := zoneconf.ParseBlock(e.Block)
 	if err != nil {
 		// Never expected (bindgate rendered or merged the block); BIND's copy still answers.
@@ -95,7 +98,40 @@ func (s *Service) registeredFacts(z string) (Facts, bool) {
 	}
 	f := factsOf(conf)
 	f.Managed = true
+	s.parsed.put(z, e.Block, f)
 	return f, true
+}
+
+// parsedFacts keeps the facts of registered zones with the block they were parsed from, so
+// that each record write (which asks twice) does not lex the block again: an entry is used only
+// while the registry still holds that very block. At most maxCachedFacts entries are kept.
+type parsedFacts struct {
+	mu sync.Mutex
+	m  map[string]parsedEntry
+}
+
+type parsedEntry struct {
+	block string
+	f     Facts
+}
+
+func (c *parsedFacts) get(z, block string) (Facts, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[z]
+	if !ok || e.block != block {
+		return Facts{}, false
+	}
+	return e.f, true
+}
+
+func (c *parsedFacts) put(z, block string, f Facts) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCachedFacts {
+		c.m = map[string]parsedEntry{} // dropped whole: a refill costs a parse per zone, no I/O
+	}
+	c.m[z] = parsedEntry{block, f}
 }
 
 func (s *Service) showzoneFacts(ctx context.Context, z string) (Facts, error) {
