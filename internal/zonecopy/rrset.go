@@ -89,6 +89,14 @@ func soaOf(zone string, rr dns.RR) (*dns.SOA, error) {
 // must be present and every added one absent (an IXFR from named always is; anything else
 // means the copy and named disagree, and the inverse of the change would not be exact).
 func apply(st, rem, add []item) ([]item, error) {
+	if k := len(rem) + len(add); k > 0 && k*16 < len(st) {
+		return applyFew(st, rem, add)
+	}
+	return applyMerge(st, rem, add)
+}
+
+// applyMerge is apply by one merge pass over the zone.
+func applyMerge(st, rem, add []item) ([]item, error) {
 	mid := st
 	if len(rem) > 0 {
 		mid = make([]item, 0, len(st))
@@ -125,6 +133,65 @@ func apply(st, rem, add []item) ([]item, error) {
 		}
 	}
 	return out, nil
+}
+
+// applyFew is apply for a change of a few records to a large zone: each record's place is
+// found by binary search and the runs between are copied whole, instead of comparing every
+// key of the zone (an API change is a record or a few, the zone may hold tens of thousands).
+func applyFew(st, rem, add []item) ([]item, error) {
+	find := func(key string) (int, bool) {
+		return slices.BinarySearchFunc(st, key, func(it item, k string) int { return strings.Compare(it.key, k) })
+	}
+	type edit struct {
+		at  int
+		add *item // nil: remove st[at]
+	}
+	edits := make([]edit, 0, len(rem)+len(add))
+	for _, r := range rem {
+		i, ok := find(r.key)
+		if !ok {
+			return nil, fmt.Errorf("%w: removed record %q is not in the copy", ErrDiverged, r.text())
+		}
+		edits = append(edits, edit{at: i})
+	}
+	for j := range add {
+		i, ok := find(add[j].key)
+		if ok && !slices.ContainsFunc(rem, func(r item) bool { return r.key == add[j].key }) {
+			return nil, fmt.Errorf("%w: added record %q is already in the copy", ErrDiverged, add[j].text())
+		}
+		edits = append(edits, edit{at: i, add: &add[j]})
+	}
+	// In order of position; at one position an insertion (before st[at]) precedes a removal
+	// of st[at].
+	slices.SortFunc(edits, func(a, b edit) int {
+		if a.at != b.at {
+			return a.at - b.at
+		}
+		switch {
+		case a.add != nil && b.add == nil:
+			return -1
+		case a.add == nil && b.add != nil:
+			return 1
+		case a.add != nil:
+			return strings.Compare(a.add.key, b.add.key)
+		}
+		return 0
+	})
+	out := make([]item, 0, len(st)-len(rem)+len(add))
+	next := 0
+	for i, e := range edits {
+		if e.add == nil && i > 0 && edits[i-1].add == nil && edits[i-1].at == e.at {
+			return nil, fmt.Errorf("%w: record %q removed twice", ErrDiverged, st[e.at].text())
+		}
+		out = append(out, st[next:e.at]...)
+		next = e.at
+		if e.add != nil {
+			out = append(out, *e.add)
+		} else {
+			next = e.at + 1
+		}
+	}
+	return append(out, st[next:]...), nil
 }
 
 // diff returns what to remove from a and add to it to get b (both sorted by key).

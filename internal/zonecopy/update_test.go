@@ -3,7 +3,9 @@ package zonecopy
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -331,4 +333,53 @@ func TestSnapshotName(t *testing.T) {
 	if v.SOA().Serial != 3 {
 		t.Errorf("SOA serial %d", v.SOA().Serial)
 	}
+}
+
+// TestApplyFewIsApplyMerge: the binary-search path of apply gives what the merge pass gives,
+// errors included, on random changes (removals, additions, a record removed and added again,
+// a removal of a missing record, an addition of a present one).
+func TestApplyFewIsApplyMerge(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(1, 2))
+	var all []dns.RR
+	for i := range 400 {
+		all = append(all, rr(t, fmt.Sprintf("h%03d.example.test. 300 IN A 10.0.%d.%d", i, i>>8, i&255)))
+	}
+	for round := range 500 {
+		n := 50 + r.IntN(300)
+		perm := r.Perm(len(all))
+		st := mustItemsIn(t, tz, pick(all, perm[:n]))
+		var rem, add []dns.RR
+		for range 1 + r.IntN(4) {
+			switch r.IntN(5) {
+			case 0, 1:
+				rem = append(rem, all[perm[r.IntN(n)]])
+			case 2, 3:
+				add = append(add, all[perm[n+r.IntN(len(all)-n)]])
+			default: // the odd cases: both, a missing removal, a present addition
+				x := all[perm[r.IntN(len(all))]]
+				if r.IntN(2) == 0 {
+					rem = append(rem, x)
+				}
+				add = append(add, x)
+			}
+		}
+		ri, ai := mustItemsIn(t, tz, rem), mustItemsIn(t, tz, add)
+		want, werr := applyMerge(st, ri, ai)
+		got, gerr := applyFew(st, ri, ai)
+		if (werr == nil) != (gerr == nil) {
+			t.Fatalf("round %d: merge err %v, few err %v", round, werr, gerr)
+		}
+		if werr == nil && !slices.EqualFunc(want, got, func(a, b item) bool { return a.key == b.key }) {
+			t.Fatalf("round %d: merge %d items, few %d items differ", round, len(want), len(got))
+		}
+	}
+}
+
+func pick(all []dns.RR, idx []int) []dns.RR {
+	out := make([]dns.RR, len(idx))
+	for i, j := range idx {
+		out[i] = all[j]
+	}
+	return out
 }
