@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -112,20 +111,7 @@ func patchBody(zone string, round int) []byte {
 }
 
 func pdnsCall(b *testing.B, hc *http.Client, method, url, key string, body []byte, want int) {
-	req, _ := http.NewRequest(method, url, bytes.NewReader(body))
-	req.Header.Set("X-API-Key", key)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		b.Fatal(err)
-	}
-	msg, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != want {
-		b.Fatalf("%s %s = %d %s", method, url, resp.StatusCode, msg)
-	}
+	callAuth(b, hc, method, url, "X-API-Key", key, body, want)
 }
 
 const pdnsKey = "bench-pdns-key"

@@ -145,8 +145,14 @@ func apiLifecycle(b *testing.B, hc *http.Client, url, zone, keyName string) (cre
 }
 
 func call(b *testing.B, hc *http.Client, method, url string, body []byte, want int) {
+	callAuth(b, hc, method, url, "Authorization", "Bearer "+benchToken, body, want)
+}
+
+// callAuth sends one request with the credential header given and fails the benchmark unless
+// it answers want.
+func callAuth(b *testing.B, hc *http.Client, method, url, header, value string, body []byte, want int) {
 	req, _ := http.NewRequest(method, url, bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+benchToken)
+	req.Header.Set(header, value)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
