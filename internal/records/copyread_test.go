@@ -32,7 +32,7 @@ func (c *storeCopy) RecordUpdate(context.Context, string, []zonecopy.Actor, *dns
 func (c *storeCopy) Local(context.Context, string, []dns.RR, string, []zonecopy.Actor) (*zonecopy.Tx, error) {
 	return nil, zonecopy.ErrNotLocal // the ordinary path: these tests read, they do not check the fast path
 }
-func (c *storeCopy) Offer(context.Context, string, []dns.RR) {}
+func (c *storeCopy) Offer(context.Context, string, []dns.RR)        {}
 func (c *storeCopy) Snapshot(zone string) (zonecopy.Snapshot, bool) { return c.st.Snapshot(zone) }
 func (c *storeCopy) Fresh(_ context.Context, zone string) (zonecopy.Snapshot, bool) {
 	c.mu.Lock()

@@ -73,7 +73,7 @@ type Service struct {
 	now           func() time.Time
 	onCount       func(int)
 	locks         keylock.Locks
-	facts         factCache // showzone answers for zones the registry does not hold
+	facts         factCache   // showzone answers for zones the registry does not hold
 	parsed        parsedFacts // facts of registered zones, by the block they were parsed from
 	readyTTL      time.Duration
 	transferKey   string
