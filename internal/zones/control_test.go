@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/miekg/dns"
@@ -94,7 +95,7 @@ func (v *verbs) since() map[string]int {
 
 // registerServed puts n zones in the registry, as bindgate's creates would have, and makes the
 // fake DNS serve them.
-func registerServed(t *testing.T, f *fixture, n int) {
+func registerServed(t testing.TB, f *fixture, n int) {
 	t.Helper()
 	for i := range n {
 		z := fmt.Sprintf("z%04d.test", i)
@@ -273,5 +274,40 @@ func TestFactsOfUnmanagedZone(t *testing.T) {
 	}
 	if _, err := f.svc.RecheckFacts(t.Context(), "b.test"); kind(err) != errs.NotFound {
 		t.Fatalf("recheck of a zone BIND lost: %v, want NotFound", err)
+	}
+}
+
+// TestListTrustsRecentProbes: a listing answers from SOA queries made within the last 30 s
+// (issue 13: 10,000 queries per listing at 10,000 zones), and asks named again after that, so a
+// zone dropped behind bindgate's back leaves the listing within that time.
+func TestListTrustsRecentProbes(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	f := setup(t, func(c *zones.Config) { c.Now = clock })
+	registerServed(t, f, 50)
+	list := func() []string {
+		t.Helper()
+		zs, err := f.svc.List(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return zs
+	}
+	if got := len(list()); got != 50 || f.dns.queries.Load() != 50 {
+		t.Fatalf("first listing: %d zones, %d queries; want 50, 50", got, f.dns.queries.Load())
+	}
+	f.dns.drop("z0007.test")
+	advance(29 * time.Second)
+	if got := len(list()); got != 50 || f.dns.queries.Load() != 50 {
+		t.Fatalf("listing within 30 s: %d zones, %d queries; want 50 from the last probes, no query", got, f.dns.queries.Load())
+	}
+	advance(2 * time.Second)
+	zs := list()
+	if len(zs) != 49 || slices.Contains(zs, "z0007.test") || f.dns.queries.Load() != 100 {
+		t.Fatalf("listing after 31 s: %d zones (z0007 listed: %v), %d queries; want 49, false, 100",
+			len(zs), slices.Contains(zs, "z0007.test"), f.dns.queries.Load())
 	}
 }

@@ -117,6 +117,7 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (Result, error)
 			}
 		}
 	}
+	s.forgetProbe(p.zone)
 	return Result{Message: fmt.Sprintf("Zone %s created successfully", p.zone), Details: resp.Text}, nil
 }
 

@@ -109,6 +109,7 @@ func (s *Service) cleanUp(ctx context.Context, z string, files bool) error {
 	defer cancel()
 	s.seenMu.Lock()
 	delete(s.seen, z)
+	delete(s.probed, z)
 	s.seenMu.Unlock()
 	if files {
 		if err := s.files.Remove(ctx, z); err != nil {

@@ -74,7 +74,7 @@ func (s *Service) List(ctx context.Context) ([]string, error) {
 		cand[z] = struct{}{}
 	}
 	names := slices.Sorted(maps.Keys(cand))
-	states, err := s.probe(ctx, names)
+	states, err := s.probeFresh(ctx, names)
 	if err != nil {
 		return nil, err
 	}

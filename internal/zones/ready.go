@@ -60,6 +60,7 @@ func (s *Service) noteBoot(boot string) {
 	prev := s.bootSeen
 	s.bootSeen = boot
 	if prev != "" && prev != boot {
+		s.forgetProbes()
 		s.log.Warn("named restarted; reconciling", "boot_time", boot)
 		if s.onRestart != nil {
 			s.onRestart()

@@ -53,6 +53,7 @@ const restoreTimeout = 30 * time.Second
 func (s *Service) restoreZone(ctx context.Context, e registry.Entry) (RestoredZone, error) {
 	ctx, cancel := detached(ctx, restoreTimeout)
 	defer cancel()
+	defer s.forgetProbe(e.Zone)
 	r, err := s.restoreData(ctx, e)
 	if err == nil && e.Type == "primary" {
 		// The copy follows the restored zone at once, from the serial it had: a copy is never

@@ -30,7 +30,7 @@ type fixture struct {
 }
 
 // setup starts a service on a fake control channel and fake DNS; opts change its Config.
-func setup(t *testing.T, opts ...func(*zones.Config)) *fixture {
+func setup(t testing.TB, opts ...func(*zones.Config)) *fixture {
 	t.Helper()
 	f := &fixture{srv: rndctest.Start(t, key), dns: newFakeDNS(), dir: t.TempDir()}
 	c, err := rndc.New(rndc.Config{Addr: f.srv.Addr(), Key: func() bindkey.Key { return key }, CallTimeout: time.Second})
