@@ -113,7 +113,7 @@ func (s *Store) loadZone(ctx context.Context, name string) (*zone, error) {
 	}
 	if !hasSnap {
 		s.log.Info("zonecopy: removing a zone directory without a snapshot (an unfinished delete or create)", "dir", s.path(name))
-		return nil, s.removeDir(name)
+		return nil, s.removeDir(name, true)
 	}
 	corrupt := func(file string, err error) error {
 		return fmt.Errorf("zonecopy: %s: %w; fix or remove the zone's directory (its copy is then taken again by AXFR)", s.path(name, file), err)

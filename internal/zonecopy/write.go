@@ -462,11 +462,15 @@ func (s *Store) Delete(ctx context.Context, zone string) error {
 	if err := atomicfile.SyncDir(s.root, zone); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return storageErr("fsync zone directory", err)
 	}
-	return s.removeDir(zone)
+	// The copy is durably gone already (no snapshot: Open removes what is left), so the rest
+	// is removed without another directory fsync.
+	return s.removeDir(zone, false)
 }
 
-// removeDir removes a zone directory that holds no snapshot, and makes that durable.
-func (s *Store) removeDir(dir string) error {
+// removeDir removes a zone directory that holds no snapshot, and with durable fsyncs the parent
+// so that the removal survives a crash (without it, a crash may leave the directory, which Open
+// removes again).
+func (s *Store) removeDir(dir string, durable bool) error {
 	ents, err := fs.ReadDir(s.root.FS(), dir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return storageErr("read zone directory", err)
@@ -478,6 +482,9 @@ func (s *Store) removeDir(dir string) error {
 	}
 	if err := s.root.Remove(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return storageErr("remove zone directory", err)
+	}
+	if !durable {
+		return nil
 	}
 	if err := atomicfile.SyncDir(s.root, "."); err != nil {
 		return storageErr("fsync directory", err)
