@@ -115,7 +115,12 @@ func (h *handle) serve(ctx context.Context, cfg config.Config, opt Options, log 
 	bg, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	h.zones.StartupBegins(startupWait)
-	wg.Go(func() { h.startupReconcile(bg, log); h.zones.StartupDone(); h.watchNamed(bg, log) })
+	wg.Go(func() {
+		h.startupReconcile(bg, log)
+		h.zones.StartupDone()
+		h.sync.StartSweep() // after the reconcile: both query every zone's SOA
+		h.watchNamed(bg, log)
+	})
 	wg.Go(func() { h.refreshZoneCount(bg, log) })
 	for _, w := range h.watchers {
 		wg.Go(func() { w(bg) })

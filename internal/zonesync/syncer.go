@@ -80,6 +80,9 @@ type Syncer struct {
 
 	slots chan struct{} // one per transfer in flight (MaxTransfers)
 
+	smu      sync.Mutex // guards sweeping against Close
+	sweeping bool
+
 	vmu       sync.Mutex
 	verifying map[string]*time.Timer // zones whose local changes are compared soon (verifyLater)
 
@@ -137,7 +140,7 @@ func (s *Syncer) NotifyAddr() *net.UDPAddr {
 	return s.udp.LocalAddr().(*net.UDPAddr)
 }
 
-// Start serves NOTIFY and starts the workers and the sweep; the first sweep runs at once.
+// Start serves NOTIFY and starts the workers; StartSweep starts the sweep.
 func (s *Syncer) Start() {
 	for _, srv := range s.srvs {
 		s.wg.Go(func() {
@@ -149,16 +152,29 @@ func (s *Syncer) Start() {
 	for range s.cfg.Workers {
 		s.wg.Go(s.work)
 	}
-	if s.cfg.Interval > 0 {
-		s.wg.Go(s.sweepLoop)
+}
+
+// StartSweep starts the sweep; its first pass runs at once. The app calls it once its startup
+// reconcile is done: both send an SOA query per zone, and at 10,000 zones the two passes at once
+// held readiness back by half a second (issue 13). Calls after the first, or after Close, do
+// nothing.
+func (s *Syncer) StartSweep() {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	if s.sweeping || s.root.Err() != nil || s.cfg.Interval <= 0 {
+		return
 	}
+	s.sweeping = true
+	s.wg.Go(s.sweepLoop)
 }
 
 // Close stops the listener, the workers and the sweep and waits for them; a fetch in flight
 // is cancelled. Close is idempotent; call it before closing the DNS client.
 func (s *Syncer) Close() error {
 	s.closed.Do(func() {
-		s.cancel()
+		s.smu.Lock()
+		s.cancel() // under smu: no StartSweep adds to wg once Close waits on it
+		s.smu.Unlock()
 		s.stopVerifying()
 		for _, srv := range s.srvs {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
