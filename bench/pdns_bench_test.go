@@ -174,7 +174,9 @@ loglevel=3
 	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); logf.Close() })
 	url := "http://127.0.0.1:" + strconv.Itoa(webPort)
 	hc := &http.Client{Timeout: time.Second}
-	for deadline := time.Now().Add(15 * time.Second); ; {
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for deadline := time.Now().Add(15 * time.Second); ; <-tick.C {
 		req, _ := http.NewRequest("GET", url+"/api", nil)
 		req.Header.Set("X-API-Key", pdnsKey)
 		if resp, err := hc.Do(req); err == nil {
@@ -187,7 +189,6 @@ loglevel=3
 			log, _ := os.ReadFile(filepath.Join(dir, "pdns.log"))
 			b.Fatalf("PowerDNS did not answer on %s within 15s:\n%s", url, log)
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }
 
