@@ -40,7 +40,7 @@ import (
 //	modzone                         0   -                   "zone 'rndc.test' reconfigured."
 //	showzone after modzone          0   -                   `… allow-transfer  { key "bindgate-sha256"; }; allow-update { … }; };` (two spaces)
 //	freeze <static primary>         181 "not dynamic"       -
-//	reload <static primary>         0   -                   "zone reload up-to-date"
+//	reload <static primary>         0   -                   "zone reload up-to-date" (or "zone reload queued")
 //	zonestatus <secondary, no data> 123 "zone not loaded"   -
 //	freeze <secondary>              178 "not primary"       -
 //	addzone <unparsable zone file>  80  "unknown class/type" "dns_zone_loadnew failed: unknown class/type"   (§8 says "failure")
@@ -221,7 +221,8 @@ func zoneVerbs(t *testing.T, n *realNamed, c *rndc.Client) {
 		{"showzone after modzone", zone(c, "showzone", dyn), "", nil, "allow-transfer  { key"},
 		{"addzone static", zone(c, "addzone", static, staticBlock), "", nil, ""},
 		{"freeze static", zone(c, "freeze", static), "not dynamic", rndc.ErrNotDynamic, ""},
-		{"reload static", zone(c, "reload", static), "", nil, "zone reload up-to-date"},
+		// "zone reload up-to-date", or "zone reload queued" when named's load runs on after the answer.
+		{"reload static", zone(c, "reload", static), "", nil, "zone reload "},
 		{"addzone secondary", zone(c, "addzone", sec, secBlock), "", nil, ""},
 		{"zonestatus secondary", zone(c, "zonestatus", sec), "zone not loaded", rndc.ErrNotLoaded, ""},
 		{"freeze secondary", zone(c, "freeze", sec), "not primary", rndc.ErrNotPrimary, ""},
