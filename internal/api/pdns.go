@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -47,8 +48,12 @@ func isPDNSPath(path string) bool {
 }
 
 // pdnsStatus is the status of err on the PowerDNS routes: classify's, except that invalid data
-// (bindgate's 400 for a record, a name or a change no zone allows) is PowerDNS's 422.
+// (bindgate's 400 for a record, a name or a change no zone allows) is PowerDNS's 422; a body
+// that is not JSON stays 400, as PowerDNS answers it.
 func pdnsStatus(err error, status int) int {
+	if errors.Is(err, pdnsapi.ErrMalformed) {
+		return http.StatusBadRequest
+	}
 	if status == http.StatusBadRequest && errs.KindOf(err) == errs.Invalid {
 		return http.StatusUnprocessableEntity
 	}

@@ -24,7 +24,9 @@ func (f *fakeZones) Facts(ctx context.Context, z string) (zones.Facts, error) {
 
 func newPDNS(t *testing.T, z *fakeZones, r *fakeRecords) *pdnsapi.API {
 	t.Helper()
-	a, err := pdnsapi.New(pdnsapi.Config{Zones: z, Records: r, Version: testVersion, UpdateKey: func() string { return "tsig-key" }})
+	a, err := pdnsapi.New(pdnsapi.Config{Zones: z, Records: r, Version: testVersion, UpdateKey: func() string { return "tsig-key" },
+		// a.com has a copy, b.com none (a secondary not transferred yet): the list says 0.
+		Serial: func(z string) (uint32, bool) { return 2026120701, z == "a.com" }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +75,7 @@ func TestPDNSEndpoints(t *testing.T) {
 		{name: "server", req: req{method: "GET", target: base, auth: "-", hdr: key}, status: 200},
 		{name: "unknown server", req: req{method: "GET", target: "/api/v1/servers/other/zones", auth: "-", hdr: key}, status: 404, body: pdnsErr("Not found")},
 		{name: "list", req: req{method: "GET", target: base + "/zones", auth: "-", hdr: key}, status: 200,
-			body: `[{"id":"a.com.","name":"a.com.","type":"Zone","url":"/api/v1/servers/localhost/zones/a.com.","kind":"Master","serial":0,"notified_serial":0,"edited_serial":0,"masters":[],"dnssec":false,"account":""},` +
+			body: `[{"id":"a.com.","name":"a.com.","type":"Zone","url":"/api/v1/servers/localhost/zones/a.com.","kind":"Master","serial":2026120701,"notified_serial":0,"edited_serial":2026120701,"masters":[],"dnssec":false,"account":""},` +
 				`{"id":"b.com.","name":"b.com.","type":"Zone","url":"/api/v1/servers/localhost/zones/b.com.","kind":"Master","serial":0,"notified_serial":0,"edited_serial":0,"masters":[],"dnssec":false,"account":""}]` + "\n"},
 		{name: "get with dot", req: req{method: "GET", target: base + "/zones/example.com.", auth: "-", hdr: key}, status: 200, body: zoneJSON},
 		{name: "get without dot", req: req{method: "GET", target: base + "/zones/Example.COM", auth: "-", hdr: key}, status: 200, body: zoneJSON},
@@ -99,7 +101,7 @@ func TestPDNSEndpoints(t *testing.T) {
 		{name: "patch: bad changetype", req: req{method: "PATCH", target: base + "/zones/example.com", auth: "-", hdr: key,
 			body: `{"rrsets":[{"name":"a.example.com.","type":"A","changetype":"EXTEND","records":[]}]}`}, status: 422},
 		{name: "patch: malformed JSON", req: req{method: "PATCH", target: base + "/zones/example.com", auth: "-", hdr: key, body: `{"rrsets":[`},
-			status: 422, body: pdnsErr("could not parse the JSON body")},
+			status: 400, body: pdnsErr("could not parse the JSON body")},
 		{name: "patch: SOA refused is 422", req: req{method: "PATCH", target: base + "/zones/example.com", auth: "-", hdr: key,
 			body: `{"rrsets":[{"name":"example.com.","type":"SOA","changetype":"DELETE"}]}`},
 			recErr: errs.New(errs.Invalid, "Invalid record: the SOA record of example.com is maintained by BIND and cannot be changed through this API"),

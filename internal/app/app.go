@@ -346,7 +346,7 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 	h.reloaders = append(h.reloaders, func(ctx context.Context) { _ = h.tls.Check(ctx) }) // logged and counted by tlsconf
 	// The PowerDNS-compatible API (issue 12); zones it creates accept updates with our TSIG key.
 	pdns, err := pdnsapi.New(pdnsapi.Config{Zones: h.zones, Records: recs, Version: opt.Version,
-		UpdateKey: func() string { return h.keys.Get().TSIG.Name }})
+		UpdateKey: func() string { return h.keys.Get().TSIG.Name }, Serial: copies.Serial})
 	if err != nil {
 		return fail(err)
 	}

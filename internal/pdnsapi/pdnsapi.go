@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -41,6 +42,9 @@ type Config struct {
 	UpdateKey func() string
 	// Version is reported in the server object.
 	Version string
+	// Serial, if set, is the serial of a zone's copy (zonecopy.Store.Serial, current within
+	// seconds of any change); the zone list reports it instead of querying every zone.
+	Serial func(zone string) (uint32, bool)
 }
 
 // API serves the PowerDNS-compatible routes. Create it with New.
@@ -165,8 +169,9 @@ func zoneObject(z string, f zones.Facts) Zone {
 		Masters: []string{}, DNSSEC: f.Signed()}
 }
 
-// listZones is GET …/zones[?zone=name]: the zones the caller may read. The serial of a listed
-// zone is 0 (reading it costs a query per zone); GET the zone for it.
+// listZones is GET …/zones[?zone=name]: the zones the caller may read. A listed zone's serial
+// is its copy's (Config.Serial), 0 for a zone without one (a secondary not transferred yet);
+// GET the zone for named's own.
 func (x *handlers) listZones(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var list []string
@@ -194,7 +199,13 @@ func (x *handlers) listZones(w http.ResponseWriter, r *http.Request) error {
 		case err != nil:
 			return err
 		}
-		out = append(out, zoneObject(z, f))
+		zo := zoneObject(z, f)
+		if x.cfg.Serial != nil {
+			if serial, ok := x.cfg.Serial(z); ok {
+				zo.Serial, zo.EditedSerial = serial, serial
+			}
+		}
+		out = append(out, zo)
 	}
 	WriteJSON(w, http.StatusOK, out)
 	return nil
@@ -504,21 +515,25 @@ func (x *handlers) cryptokeys(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// ErrMalformed is the cause of a body that is not JSON at all (or could not be read):
+// PowerDNS answers it 400 Bad Request, where data of the wrong shape or type is 422.
+var ErrMalformed = errors.New("pdnsapi: malformed request body")
+
 // decode reads a JSON body leniently, as PowerDNS does: any media type, unknown fields
-// ignored; malformed JSON or a wrong type is 422.
+// ignored; a body that is not JSON is 400 (ErrMalformed), a field of the wrong type 422.
 func (x *handlers) decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, x.h.MaxBody))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return errs.New(errs.TooLarge, "body larger than %d bytes", x.h.MaxBody)
 		}
-		return errs.Wrap(errs.Invalid, err, "body could not be read")
+		return errs.Wrap(errs.Invalid, fmt.Errorf("%w: %w", ErrMalformed, err), "body could not be read")
 	}
 	if err := json.Unmarshal(body, dst); err != nil {
 		if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok && te.Field != "" {
 			return errs.New(errs.Unprocessable, "field %s has the wrong type", te.Field)
 		}
-		return errs.New(errs.Unprocessable, "could not parse the JSON body")
+		return errs.Wrap(errs.Invalid, fmt.Errorf("%w: %w", ErrMalformed, err), "could not parse the JSON body")
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,6 +79,10 @@ func TestPowerDNSFlow(t *testing.T) {
 	pdnsExpect(r, 200, "")
 	if !strings.Contains(r.Raw, `"id":"`+zone+`."`) {
 		t.Fatalf("zone list: %s", r.Raw)
+	}
+	// The listed serial is the zone copy's, which a 201 leaves current: named's own.
+	if serial, ok := soa(t, s.named.DNSAddr, zone); !ok || !strings.Contains(r.Raw, fmt.Sprintf(`"id":"%s.","name":"%s.","type":"Zone","url":"%s/%s.","kind":"Master","serial":%d,`, zone, zone, zones, zone, serial)) {
+		t.Fatalf("zone list: want serial %d (%v): %s", serial, ok, r.Raw)
 	}
 	r = s.doWith("GET", zones+"/"+zone, nil, admin) // without the trailing dot
 	pdnsExpect(r, 200, "")
