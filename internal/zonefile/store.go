@@ -115,12 +115,11 @@ func (s *Store) Write(ctx context.Context, zone string, data []byte) error {
 	return atomicfile.Write(ctx, s.root, n, data, 0o644)
 }
 
-// Create writes zone's file only if it does not exist yet (O_EXCL), mode 0644, and without an
-// fsync: it returns an error matching fs.ErrExist, having touched nothing, when the file is
-// there. A create calls it with the registry entry that holds the same bytes already durable,
-// so a file a power failure loses or tears is rebuilt from the entry or the zone copy by
-// reconcile (zones.restoreData, zones.repairFile), and a 201 needs no fsync of it (issue 13).
-// A failed write removes the file again: only this call created it.
+// Create writes zone's file only if it does not exist yet (O_EXCL), mode 0644, without an
+// fsync: Sync makes it durable, so that the caller can overlap the fsyncs with other work
+// (a create sends addzone meanwhile; named reads the file from the page cache). It returns an
+// error matching fs.ErrExist, having touched nothing, when the file is there; a failed write
+// removes the file again, since only this call created it.
 func (s *Store) Create(ctx context.Context, zone string, data []byte) (err error) {
 	n, err := fileName(zone)
 	if err != nil {
@@ -148,6 +147,27 @@ func (s *Store) Create(ctx context.Context, zone string, data []byte) (err error
 		return fmt.Errorf("write zone file: %w", err)
 	}
 	return nil
+}
+
+// Sync makes zone's file, as Create left it, durable: an fsync of the file, then of the
+// directory (which also makes earlier unlinks in it durable, stale journals' included).
+func (s *Store) Sync(zone string) error {
+	n, err := fileName(zone)
+	if err != nil {
+		return err
+	}
+	f, err := s.root.Open(n)
+	if err != nil {
+		return fmt.Errorf("zone file: %w", err)
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("fsync zone file: %w", err)
+	}
+	return atomicfile.SyncDir(s.root, ".")
 }
 
 // HasJournals reports whether any of the journals and signed copies RemoveJournals removes
