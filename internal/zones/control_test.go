@@ -180,7 +180,7 @@ func TestControlMessagesPerOperation(t *testing.T) {
 		"facts of a registered zone": {},
 		"create":                     {"addzone": 1},
 		"modify":                     {"zonestatus": 1, "showzone": 1, "modzone": 1},
-		"delete":                     {"zonestatus": 1, "delzone": 1},
+		"delete":                     {"delzone": 1},
 	}
 	for n, got := range counts {
 		if diff := cmp.Diff(want, got); diff != "" {

@@ -39,6 +39,8 @@ func (c *fakeCopies) Delete(_ context.Context, z string) error {
 	return nil
 }
 
+func (c *fakeCopies) Discard(ctx context.Context, z string) error { return c.Delete(ctx, z) }
+
 // secondaryCopy is a copy of s.test at serial, taken a minute before the fixture's clock.
 func secondaryCopy(t *testing.T, serial uint32) zonecopy.Copy {
 	t.Helper()

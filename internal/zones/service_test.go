@@ -363,3 +363,77 @@ func TestCreateFastPath(t *testing.T) {
 		})
 	}
 }
+
+// A DELETE of a registered zone sends delzone alone (issue 13): delzone's "not found" is the
+// 404, and the registry says the zone file is bindgate's. A zone bindgate did not add is asked
+// about first, as before: a named.conf zone is 409 and untouched, an unknown one 404.
+func TestDeleteAsksBINDOnlyAboutUnregisteredZones(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name       string
+		registered bool
+		status     rndc.Response // zonestatus's answer
+		delzone    rndc.Response
+		wantKind   errs.Kind
+		wantErr    bool
+		wantCmds   []string
+		wantFile   bool // a.test.zone is still there
+		wantEntry  bool
+		wantTomb   bool
+	}{
+		{name: "registered", registered: true, wantCmds: []string{"delzone"}, wantTomb: true},
+		{name: "registered, named lost it: 404", registered: true, delzone: notFound(""), wantKind: errs.NotFound,
+			wantCmds: []string{"delzone"}, wantTomb: true},
+		{name: "registered, delzone fails: all put back", registered: true, delzone: rndc.Response{Result: 25, Err: "failure"},
+			wantErr: true, wantCmds: []string{"delzone"}, wantFile: true, wantEntry: true},
+		{name: "not registered, its file named by zonestatus", status: rndc.Response{Text: "type: primary\nfiles: DIR/a.test.zone\nreconfigurable via modzone: yes"},
+			wantCmds: []string{"zonestatus", "delzone"}, wantTomb: true},
+		{name: "not registered, another file", status: rndc.Response{Text: "type: primary\nfiles: /elsewhere/a.db\nreconfigurable via modzone: yes"},
+			wantCmds: []string{"zonestatus", "delzone"}, wantFile: true, wantTomb: true},
+		{name: "not registered, named.conf zone: 409", status: rndc.Response{Text: "type: primary\nreconfigurable via modzone: no"},
+			wantKind: errs.Conflict, wantCmds: []string{"zonestatus"}, wantFile: true},
+		{name: "not registered, unknown: 404", status: notFound(""), wantKind: errs.NotFound,
+			wantCmds: []string{"zonestatus"}, wantFile: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t)
+			path := filepath.Join(f.dir, "a.test.zone")
+			if err := os.WriteFile(path, []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if tc.registered {
+				block := `{ type primary; file "` + path + `"; };`
+				if err := f.reg.Put(t.Context(), registry.Entry{Zone: "a.test", Type: "primary", Block: block}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			st := tc.status
+			st.Text = strings.ReplaceAll(st.Text, "DIR", f.dir)
+			f.srv.Handle("zonestatus", func(string) rndc.Response { return st })
+			f.srv.Handle("delzone", func(string) rndc.Response { return tc.delzone })
+			_, err := f.svc.Delete(t.Context(), "a.test")
+			switch {
+			case tc.wantKind != 0 && kind(err) != tc.wantKind, tc.wantKind == 0 && (err != nil) != tc.wantErr:
+				t.Fatalf("err = %v (kind %v), want kind %v (an error: %v)", err, kind(err), tc.wantKind, tc.wantErr)
+			}
+			var cmds []string
+			for _, c := range f.srv.Commands() {
+				verb, _, _ := strings.Cut(c, " ")
+				cmds = append(cmds, verb)
+			}
+			if diff := cmp.Diff(tc.wantCmds, cmds); diff != "" {
+				t.Errorf("commands (-want +got):\n%s", diff)
+			}
+			if _, err := os.Stat(path); (err == nil) != tc.wantFile {
+				t.Errorf("zone file there: %v, want %v", err == nil, tc.wantFile)
+			}
+			if _, ok := f.reg.Get("a.test"); ok != tc.wantEntry {
+				t.Errorf("registered: %v, want %v", ok, tc.wantEntry)
+			}
+			if _, ok := f.reg.Tombstoned("a.test"); ok != tc.wantTomb {
+				t.Errorf("tombstoned: %v, want %v", ok, tc.wantTomb)
+			}
+		})
+	}
+}
