@@ -137,11 +137,18 @@ func (s *Service) cleanUp(ctx context.Context, z string, files bool) error {
 	delete(s.seen, z)
 	delete(s.probed, z)
 	s.seenMu.Unlock()
-	if files {
-		if err := s.files.Remove(ctx, z); err != nil {
-			s.log.Error("delete: could not remove zone files", "zone", z, "err", err)
+	// The zone files and the copy are in different directories and unrelated: removed side by
+	// side (issue 13), both done before the answer.
+	removed := make(chan struct{})
+	go func() {
+		defer close(removed)
+		if files {
+			if err := s.files.Remove(ctx, z); err != nil {
+				s.log.Error("delete: could not remove zone files", "zone", z, "err", err)
+			}
 		}
-	}
+	}()
+	defer func() { <-removed }()
 	if _, ok := s.copyOf(z); ok {
 		remove := s.copies.Delete
 		if _, dead := s.reg.Tombstoned(z); dead {
