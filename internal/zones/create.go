@@ -143,7 +143,7 @@ func (s *Service) fastCreate(ctx context.Context, p plan) (bool, error) {
 }
 
 // slowCreate is steps 3 and 4 of docs/contract.md §5 for a name with something of an earlier
-// zone left (or a secondary): zonestatus first, so that an existing zone is answered 409 with
+// zone left: zonestatus first, so that an existing zone is answered 409 with
 // nothing touched, then the entry, the tombstone's and a stale copy's removal, and for a
 // primary the stale journals' removal and a durable zone file.
 func (s *Service) slowCreate(ctx context.Context, p plan) error {
