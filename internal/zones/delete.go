@@ -68,7 +68,7 @@ func (s *Service) Delete(ctx context.Context, name string) (Result, error) {
 	// of the same zone created again right after. bindgate deletes the files itself, under the
 	// zone lock (docs/contract.md §9 step 2).
 	resp, err := s.change(ctx, "delzone", z, "", nil)
-	if errors.Is(err, rndc.ErrNotFound) {
+	if registered && errors.Is(err, rndc.ErrNotFound) {
 		// Registered, but named lost it (and reconcile has not restored it yet): gone now, as
 		// forgetLost leaves such a zone, its entry removed and its tombstone written above.
 		s.log.Info("delete: zone was gone from BIND but registered; entry removed", "zone", z)
