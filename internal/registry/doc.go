@@ -39,19 +39,28 @@
 //   - create: the entry, then the zone file, are written before addzone; a failed addzone removes
 //     them. The entry comes first (not in parallel with the file), so a crash never leaves a file
 //     bindgate wrote that no entry accounts for; the zone's tombstone, if any, is then removed.
+//     The entry is durable before addzone; the zone file of a name with nothing left of an
+//     earlier zone is created exclusively and its fsyncs run beside addzone, done before the
+//     201 (zones.Create; the entry holds the file's bytes, and reconcile rebuilds a file a
+//     power failure left empty or torn).
 //   - modify: the new block is written before modzone; a failed modzone puts the previous entry
 //     back. A registry failure answers 507/500 and BIND is not touched.
-//   - delete: a tombstone is written, then the entry removed, before delzone; a failed delzone
-//     puts the entry back and removes the tombstone. So a delzone can never leave an entry
-//     behind for reconcile to re-add. A DELETE of a zone BIND no longer has removes a leftover
-//     entry (tombstoning it first) and answers 404.
+//   - delete: a tombstone is written, then the entry removed, before delzone, each made durable
+//     by one directory fsync, in that order; a failed delzone puts the entry back and removes
+//     the tombstone. So a delzone can never leave an entry behind for reconcile to re-add, and
+//     a crash never leaves the entry gone without the tombstone. A DELETE of a zone BIND no
+//     longer has removes a leftover entry (tombstoning it first) and answers 404. The two steps
+//     are two fsyncs because they are in two directories; one record for both would need
+//     another storage format (an append-only log), not taken so far.
 //
 // # Tombstones
 //
 // A deleted zone can come back without bindgate: named killed right after it answered delzone
 // ("scheduled for removal") still has the zone in its NZD, and serves it again when it starts.
 // So each delete leaves a tombstone, <dir>/tombstones/<zone>, holding the time of the delete
-// (RFC 3339), written with atomicfile before delzone. Reconcile (startup, named restart,
+// (RFC 3339), written before delzone. Only its name must survive a crash, so it is written in
+// place and made durable by one fsync of its directory (no temp file, no fsync of its own); a
+// crash may leave it empty or cut short, and it is then dated by its modification time. Reconcile (startup, named restart,
 // manual) deletes every zone named serves that has a tombstone and no entry, and removes the
 // zone file and copy a delete killed before its clean-up left; only tombstoned zones are
 // touched, never a zone file of a zone bindgate has no record of deleting (bindcar's zones are

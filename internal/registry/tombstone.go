@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -23,12 +24,41 @@ const TombstoneTTL = 7 * 24 * time.Hour
 
 // Tombstone records durably that zone was deleted at the time given, before its delzone is sent
 // (see the package comment). Writing it again refreshes the time.
-func (r *Registry) Tombstone(ctx context.Context, zone string, at time.Time) error {
+//
+// What must survive a crash is the tombstone's name; its content only dates it, and a
+// tombstone that cannot be read is kept, dated by its file's modification time (loadTombstones).
+// So it is written in place, without a temp file or an fsync of its own, and the directory's
+// fsync makes it durable (issue 13: one fsync per delete instead of two). A crash during a
+// rewrite may leave it empty, dated by its modification time: the delete's or the earlier one's.
+func (r *Registry) Tombstone(ctx context.Context, zone string, at time.Time) (err error) {
 	if !zonename.IsNormal(zone) {
 		return fmt.Errorf("registry: %w: %q is not a normalised zone name", zonename.ErrInvalid, zone)
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	at = at.UTC()
-	if err := atomicfile.Write(ctx, r.root, tombstonesDir+"/"+zone, []byte(at.Format(time.RFC3339)+"\n"), 0o600); err != nil {
+	name := tombstonesDir + "/" + zone
+	r.mu.RLock()
+	_, had := r.dead[zone]
+	r.mu.RUnlock()
+	defer func() {
+		if err != nil && !had { // leave no tombstone nobody was told about
+			_ = r.root.Remove(name)
+		}
+	}()
+	f, err := r.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("registry: tombstone: %w", err)
+	}
+	_, err = f.Write([]byte(at.Format(time.RFC3339) + "\n"))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = atomicfile.SyncDir(r.root, tombstonesDir)
+	}
+	if err != nil {
 		return fmt.Errorf("registry: tombstone: %w", err)
 	}
 	r.mu.Lock()

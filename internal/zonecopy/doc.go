@@ -38,12 +38,15 @@
 // blocks do not change, so no metadata needs committing: on ext4 no journal commit, which would
 // otherwise wait for or hold up named's own journal fsync on the same filesystem), else in one
 // write of the records and a new reserve and one fsync (plus a directory fsync when the log
-// file is new); a first
-// Replace writes the snapshot atomically; Delete removes the snapshot first (a zone directory
-// without a snapshot is leftover, removed at Open). A failed append is truncated away again; if
-// even that fails the log is rewritten whole before the next append. A full disk or quota
-// (ENOSPC, EDQUOT) is errs.InsufficientStorage; a read-only filesystem (EROFS) is
-// errs.Unavailable; other failures are internal. Confirm's Checked time is memory only.
+// file is new); a first Replace writes the snapshot atomically, the parent directory's fsync
+// (the new zone directory's entry) running beside the snapshot's own two fsyncs; Delete removes
+// the snapshot first (a zone directory without a snapshot is leftover, removed at Open), then
+// fsyncs the zone's directory. Discard is Delete without that fsync, for a caller that records
+// the deletion durably itself (the zones package's tombstone) and removes a copy a power
+// failure brings back. A failed append is truncated away again; if even that fails the log is
+// rewritten whole before the next append. A full disk or quota (ENOSPC, EDQUOT) is
+// errs.InsufficientStorage; a read-only filesystem (EROFS) is errs.Unavailable; other failures
+// are internal. Confirm's Checked time is memory only.
 //
 // A change made ahead of named (BeginUpdate, Tx) follows the same rule: Tx.Write appends it
 // durably while the update is in flight, memory changes at Commit, and Abort turns its bytes

@@ -1,6 +1,7 @@
 package zonecopy
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -328,8 +329,24 @@ func TestCurrentIsACopy(t *testing.T) {
 	}
 }
 
+// Delete and Discard (Delete without its fsync) leave the same: no copy, no directory.
 func TestDelete(t *testing.T) {
 	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		del  func(*Store, context.Context, string) error
+	}{
+		{"Delete", (*Store).Delete},
+		{"Discard", (*Store).Discard},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			testDelete(t, tc.del)
+		})
+	}
+}
+
+func testDelete(t *testing.T, del func(*Store, context.Context, string) error) {
 	dir, c := t.TempDir(), newClock()
 	s := open(t, dir, c, nil)
 	for _, z := range []string{"a.test", "b.test"} {
@@ -340,11 +357,11 @@ func TestDelete(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.Delete(t.Context(), "a.test"); err != nil {
+	if err := del(s, t.Context(), "a.test"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Delete(t.Context(), "a.test"); err != nil {
-		t.Errorf("second Delete: %v", err)
+	if err := del(s, t.Context(), "a.test"); err != nil {
+		t.Errorf("second delete: %v", err)
 	}
 	if _, ok := s.Current("a.test"); ok {
 		t.Error("deleted copy still there")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -112,6 +113,106 @@ func (s *Store) Write(ctx context.Context, zone string, data []byte) error {
 		return err
 	}
 	return atomicfile.Write(ctx, s.root, n, data, 0o644)
+}
+
+// Create writes zone's file only if it does not exist yet (O_EXCL), mode 0644, without an
+// fsync: Sync makes it durable, so that the caller can overlap the fsyncs with other work
+// (a create sends addzone meanwhile; named reads the file from the page cache). It returns an
+// error matching fs.ErrExist, having touched nothing, when the file is there; a failed write
+// removes the file again, since only this call created it.
+func (s *Store) Create(ctx context.Context, zone string, data []byte) (err error) {
+	n, err := fileName(zone)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	f, err := s.root.OpenFile(n, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("create zone file: %w", err)
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("close zone file: %w", cerr)
+		}
+		if err != nil {
+			_ = s.root.Remove(n)
+		}
+	}()
+	if err := f.Chmod(0o644); err != nil { // the umask must not narrow what named reads
+		return fmt.Errorf("chmod zone file: %w", err)
+	}
+	if _, err := f.Write(data); err != nil {
+		return fmt.Errorf("write zone file: %w", err)
+	}
+	return nil
+}
+
+// Sync makes zone's file, as Create left it, durable: an fsync of the file, then of the
+// directory (which also makes earlier unlinks in it durable, stale journals' included).
+func (s *Store) Sync(zone string) error {
+	n, err := fileName(zone)
+	if err != nil {
+		return err
+	}
+	f, err := s.root.Open(n)
+	if err != nil {
+		return fmt.Errorf("zone file: %w", err)
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("fsync zone file: %w", err)
+	}
+	return atomicfile.SyncDir(s.root, ".")
+}
+
+// HasJournals reports whether any of the journals and signed copies RemoveJournals removes
+// exists for zone: a create that finds none has nothing stale to remove and need not ask BIND
+// first whether they are its.
+func (s *Store) HasJournals(zone string) (bool, error) {
+	n, err := fileName(zone)
+	if err != nil {
+		return false, err
+	}
+	for _, suf := range journalSuffixes() {
+		_, err := s.root.Lstat(n + suf)
+		switch {
+		case err == nil:
+			return true, nil
+		case !errors.Is(err, fs.ErrNotExist):
+			return false, err
+		}
+	}
+	return false, nil
+}
+
+// Loadable reports whether zone's file exists and starts with the zone's SOA record, as every
+// file bindgate or named writes does. A file a power failure left empty, cut short before its
+// SOA, or filled with zeros is not: named cannot load it, and reconcile rebuilds it. Only the
+// first 64 KiB are read.
+func (s *Store) Loadable(zone string) (bool, error) {
+	n, err := fileName(zone)
+	if err != nil {
+		return false, err
+	}
+	f, err := s.root.Open(n)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	head, err := io.ReadAll(io.LimitReader(f, 64<<10))
+	if err != nil {
+		return false, err
+	}
+	_, ok := Serial(zone, head)
+	return ok, nil
 }
 
 // Exists reports whether zone's file exists.

@@ -1,10 +1,13 @@
 package zonefile
 
 import (
+	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -197,3 +200,112 @@ func TestOpenStore(t *testing.T) {
 		}
 	}
 }
+
+// Create writes a file only where there was none, and leaves one that is there untouched.
+func TestStoreCreate(t *testing.T) {
+	t.Parallel()
+	const data = "$TTL 300\n@ IN SOA ns1.a.test. admin.a.test. 1 3600 600 604800 86400\n"
+	for _, tc := range []struct {
+		name     string
+		existing string // content of a file already there; "" for none
+		wantErr  error
+		want     string
+	}{
+		{name: "new file", want: data},
+		{name: "a file is there", existing: "theirs", wantErr: fs.ErrExist, want: "theirs"},
+		{name: "an empty file is there", existing: "\x00", wantErr: fs.ErrExist, want: "\x00"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir, s := openStore(t)
+			path := filepath.Join(dir, "a.test.zone")
+			if tc.existing != "" {
+				if err := os.WriteFile(path, []byte(tc.existing), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err := s.Create(t.Context(), "a.test", []byte(data))
+			if tc.wantErr == nil && err != nil || tc.wantErr != nil && !errors.Is(err, tc.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tc.wantErr)
+			}
+			got, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, string(got)); diff != "" {
+				t.Errorf("content (-want +got):\n%s", diff)
+			}
+			if tc.wantErr == nil {
+				if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o644 {
+					t.Errorf("mode %v, want 0644", fi.Mode().Perm())
+				}
+			}
+		})
+	}
+	t.Run("invalid name", func(t *testing.T) {
+		t.Parallel()
+		_, s := openStore(t)
+		if err := s.Create(t.Context(), "../x", []byte(data)); err == nil {
+			t.Fatal("a name that is not normalised was accepted")
+		}
+	})
+}
+
+func TestStoreHasJournals(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		files []string
+		want  bool
+	}{
+		{files: nil, want: false},
+		{files: []string{"a.test.zone"}, want: false},
+		{files: kept(), want: false},
+		{files: []string{"a.test.zone.jnl"}, want: true},
+		{files: []string{"a.test.zone.jbk"}, want: true},
+		{files: []string{"a.test.zone.signed.jnw"}, want: true},
+	} {
+		t.Run(fmt.Sprint(tc.files), func(t *testing.T) {
+			t.Parallel()
+			dir, s := openStore(t)
+			touch(t, dir, tc.files...)
+			got, err := s.HasJournals("a.test")
+			if err != nil || got != tc.want {
+				t.Fatalf("HasJournals = %v, %v; want %v", got, err, tc.want)
+			}
+		})
+	}
+}
+
+// A file a power failure tore (empty, zeros, cut before the SOA) is not loadable.
+func TestStoreLoadable(t *testing.T) {
+	t.Parallel()
+	good := "$ORIGIN a.test.\n$TTL 300\n@ IN SOA ns1.a.test. admin.a.test. ( 1 3600 600 604800 86400 )\n@ IN NS ns1.a.test.\n"
+	for _, tc := range []struct {
+		name    string
+		content *string
+		want    bool
+	}{
+		{name: "missing", want: false},
+		{name: "empty", content: ptr(""), want: false},
+		{name: "zeros", content: ptr(strings.Repeat("\x00", 4096)), want: false},
+		{name: "cut before the SOA", content: ptr("$ORIGIN a.test.\n$TTL 300\n@ IN SO"), want: false},
+		{name: "complete", content: &good, want: true},
+		{name: "restored from a copy", content: ptr("; restored by bindgate from its copy of the zone\na.test.\t300\tIN\tSOA\tns1.a.test. admin.a.test. 7 3600 600 604800 86400\n"), want: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir, s := openStore(t)
+			if tc.content != nil {
+				if err := os.WriteFile(filepath.Join(dir, "a.test.zone"), []byte(*tc.content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := s.Loadable("a.test")
+			if err != nil || got != tc.want {
+				t.Fatalf("Loadable = %v, %v; want %v", got, err, tc.want)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

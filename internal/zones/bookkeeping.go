@@ -13,10 +13,13 @@ import (
 )
 
 // Copies is the durable copy of every zone's data (*zonecopy.Store): reconcile restores a lost
-// zone from it, records and all, and a delete removes it.
+// zone from it, records and all, and a delete removes it: with Discard (no fsync) when the
+// zone's tombstone is durable, since reconcile removes a tombstoned zone's copy that a power
+// failure brings back, else with Delete.
 type Copies interface {
 	Current(zone string) (zonecopy.Copy, bool)
 	Delete(ctx context.Context, zone string) error
+	Discard(ctx context.Context, zone string) error
 }
 
 // CopySync takes a zone's copy from named (*zonesync.Syncer implements it): Hold keeps NOTIFY

@@ -2,10 +2,12 @@ package zones
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/bindgate/bindgate/internal/errs"
 	"github.com/bindgate/bindgate/internal/registry"
+	"github.com/bindgate/bindgate/internal/rndc"
 )
 
 // Delete removes a zone (docs/contract.md §9). A missing zone is 404 ([fix] §18.3: bindcar answered 500,
@@ -16,20 +18,35 @@ import (
 // so that no failure after delzone can leave an entry a reconcile would re-add. A registry
 // failure answers 507/500 with BIND untouched; a failed delzone puts the entry back. delzone
 // and the clean-up after it run on a context detached from the request.
+//
+// A registered zone is one bindgate added, so it is not asked about first (issue 13: the
+// zonestatus round trip cost about as much as delzone itself, 0.35 ms): delzone's own "not
+// found" gives the 404, and the registry says which file is bindgate's.
 func (s *Service) Delete(ctx context.Context, name string) (Result, error) {
 	z, err := normalize(name)
 	if err != nil {
 		return Result{}, err
 	}
-	zs, release, err := s.lockExisting(ctx, z, "bindgate cannot delete it")
-	if errs.Is(err, errs.NotFound) {
-		return Result{}, s.forgetLost(ctx, z, err)
-	}
+	unlock, err := s.lockZone(ctx, z)
 	if err != nil {
 		return Result{}, err
 	}
+	release := func() { s.facts.forget(z); unlock() }
+	var owns bool
+	if e, ok := s.reg.Get(z); ok {
+		owns = e.Type == "primary" || e.Type == "secondary"
+	} else {
+		zs, err := s.addedZone(ctx, z, "bindgate cannot delete it")
+		if err != nil {
+			release()
+			if errs.Is(err, errs.NotFound) {
+				return Result{}, s.forgetLost(ctx, z, err)
+			}
+			return Result{}, err
+		}
+		owns = s.ownsFile(z, zs)
+	}
 	defer release()
-	owns := s.ownsFile(z, zs)
 
 	// The tombstone comes first: named killed right after delzone keeps the zone in its NZD
 	// and serves it again when it restarts; reconcile deletes a tombstoned zone that is not
@@ -51,6 +68,15 @@ func (s *Service) Delete(ctx context.Context, name string) (Result, error) {
 	// of the same zone created again right after. bindgate deletes the files itself, under the
 	// zone lock (docs/contract.md §9 step 2).
 	resp, err := s.change(ctx, "delzone", z, "", nil)
+	if registered && errors.Is(err, rndc.ErrNotFound) {
+		// Registered, but named lost it (and reconcile has not restored it yet): gone now, as
+		// forgetLost leaves such a zone, its entry removed and its tombstone written above.
+		s.log.Info("delete: zone was gone from BIND but registered; entry removed", "zone", z)
+		if err := s.cleanUp(ctx, z, owns); err != nil {
+			return Result{}, err
+		}
+		return Result{}, NotFound(z)
+	}
 	if err != nil {
 		if registered {
 			s.putBack(ctx, "delete", prev)
@@ -111,13 +137,24 @@ func (s *Service) cleanUp(ctx context.Context, z string, files bool) error {
 	delete(s.seen, z)
 	delete(s.probed, z)
 	s.seenMu.Unlock()
-	if files {
-		if err := s.files.Remove(ctx, z); err != nil {
-			s.log.Error("delete: could not remove zone files", "zone", z, "err", err)
+	// The zone files and the copy are in different directories and unrelated: removed side by
+	// side (issue 13), both done before the answer.
+	removed := make(chan struct{})
+	go func() {
+		defer close(removed)
+		if files {
+			if err := s.files.Remove(ctx, z); err != nil {
+				s.log.Error("delete: could not remove zone files", "zone", z, "err", err)
+			}
 		}
-	}
+	}()
+	defer func() { <-removed }()
 	if _, ok := s.copyOf(z); ok {
-		if err := s.copies.Delete(ctx, z); err != nil {
+		remove := s.copies.Delete
+		if _, dead := s.reg.Tombstoned(z); dead {
+			remove = s.copies.Discard // a copy a power failure brings back is buried by reconcile
+		}
+		if err := remove(ctx, z); err != nil {
 			return s.bookkeepingErr("delete", z, fmt.Errorf("zone copy: %w", err))
 		}
 	}

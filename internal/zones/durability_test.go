@@ -103,6 +103,7 @@ func TestDurabDeleteOfLostZoneForgetsIt(t *testing.T) {
 	f := setup(t)
 	registerA(t, f)
 	f.srv.Handle("zonestatus", notFound)
+	f.srv.Handle("delzone", notFound)
 	f.dns.drop("a.test")
 	if _, err := f.svc.Delete(t.Context(), "a.test"); !errs.Is(err, errs.NotFound) {
 		t.Fatalf("delete of a lost zone: %v, want not found", err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bindgate/bindgate/internal/errs"
 	"github.com/bindgate/bindgate/internal/registry"
+	"github.com/bindgate/bindgate/internal/rndc"
 	"github.com/bindgate/bindgate/internal/zoneconf"
 )
 
@@ -99,7 +100,22 @@ func (s *Service) reconcileOne(ctx context.Context, e registry.Entry) (r Restore
 
 	_, err = s.zoneStatus(ctx, e.Zone)
 	switch {
-	case err == nil, errors.Is(err, ErrNotLoaded):
+	case errors.Is(err, ErrNotLoaded):
+		if !s.fileLost(e) {
+			return r, false, "", nil // BIND knows it, and is loading it or failed for another reason
+		}
+		// Configured, but its file is gone or torn: delzone, then restored below as if named
+		// had lost it.
+		s.log.Warn("reconcile: a registered primary is not loaded and its zone file is missing or torn; restoring it", "zone", e.Zone)
+		if _, err := s.change(ctx, "delzone", e.Zone, "", nil); err != nil && !errors.Is(err, rndc.ErrNotFound) {
+			if err := restoreErr(e.Zone, "delzone", err); errors.Is(err, ErrUnavailable) {
+				return r, false, "", err
+			}
+			s.log.Error("reconcile: restore failed", "zone", e.Zone, "err", err)
+			return r, false, "the zone's file is lost and BIND refused to remove the zone to restore it", nil
+		}
+		err = nil
+	case err == nil:
 		return r, false, "", nil // BIND knows it
 	case errs.Is(err, errs.NotFound):
 		err = nil
@@ -121,6 +137,22 @@ func (s *Service) reconcileOne(ctx context.Context, e registry.Entry) (r Restore
 	}
 	s.log.Info("reconcile: zone re-added", "zone", e.Zone, "source", r.Source, "stale", r.Stale)
 	return r, true, "", nil
+}
+
+// fileLost reports whether registered primary e's zone file, bindgate's <zone dir>/<z>.zone,
+// is missing or cannot be loaded, and the copy or the registry can rebuild it. A power failure
+// between a create's addzone and the fsyncs of its file (which run beside addzone) leaves the
+// zone in named's NZD and the registry, with its file empty or cut short; so can outside damage.
+// named then has the zone configured but not loaded, and only a restore brings it back.
+func (s *Service) fileLost(e registry.Entry) bool {
+	if e.Type != "primary" || !strings.Contains(e.Block, `file "`+s.files.Path(e.Zone)+`"`) {
+		return false
+	}
+	if _, ok := s.copyOf(e.Zone); !ok && len(e.ZoneFile) == 0 {
+		return false // nothing to rebuild it from: never remove the zone from BIND for nothing
+	}
+	ok, err := s.files.Loadable(e.Zone)
+	return err == nil && !ok
 }
 
 // addSelfNotify gives every registered zone whose block lacks bindgate's own also-notify entry

@@ -29,7 +29,8 @@ const restoreTimeout = 30 * time.Second
 // restoreZone adds back a registered zone BIND does not know (issue 9 item 4); the caller holds
 // the zone's lock and has seen zonestatus answer "not found". Sources, best first, for a primary:
 //
-//   - the zone file named left, with its journal: named lost only its NZD, so its own files are
+//   - the zone file named left (if it starts with the zone's SOA), with its journal: named lost
+//     only its NZD, so its own files are
 //     its latest state; addzone alone. When the copy knows a later serial than the file then
 //     serves, the file was stale: the zone is replaced from the copy.
 //   - the copy: a zone file written from it, stale journals deleted, then addzone.
@@ -92,7 +93,9 @@ func (s *Service) restoreData(ctx context.Context, e registry.Entry) (RestoredZo
 				"copy_serial", c.Serial, "last_seen_serial", seen)
 		}
 	}
-	onDisk, err := s.files.Exists(e.Zone)
+	// A file named cannot load (empty, cut short or zeros: a create writes it without an fsync,
+	// since the registry holds its bytes) counts as none and is replaced below.
+	onDisk, err := s.files.Loadable(e.Zone)
 	if err != nil {
 		return r, errs.Wrap(errs.Internal, err, "zone file cannot be checked")
 	}

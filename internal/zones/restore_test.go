@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/bindgate/bindgate/internal/registry"
 	"github.com/bindgate/bindgate/internal/rndc"
 	"github.com/bindgate/bindgate/internal/zonecopy"
+	"github.com/bindgate/bindgate/internal/zonefile"
 	"github.com/bindgate/bindgate/internal/zones"
 )
 
@@ -36,6 +38,8 @@ func (c *fakeCopies) Delete(_ context.Context, z string) error {
 	delete(c.m, z)
 	return nil
 }
+
+func (c *fakeCopies) Discard(ctx context.Context, z string) error { return c.Delete(ctx, z) }
 
 // secondaryCopy is a copy of s.test at serial, taken a minute before the fixture's clock.
 func secondaryCopy(t *testing.T, serial uint32) zonecopy.Copy {
@@ -107,7 +111,8 @@ func TestRestoreSecondary(t *testing.T) {
 			}
 			file := filepath.Join(f.dir, "s.test.zone")
 			if tc.namedFile {
-				if err := os.WriteFile(file, []byte("; named's\n"), 0o644); err != nil {
+				named := "; named's\ns.test. 300 IN SOA ns1.s.test. admin.s.test. 1 3600 600 604800 86400\n"
+				if err := os.WriteFile(file, []byte(named), 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -193,5 +198,144 @@ func TestGetHidesRestoreFile(t *testing.T) {
 		if info.FilePath != want {
 			t.Errorf("GET %s: filePath %q, want %q", z, info.FilePath, want)
 		}
+	}
+}
+
+// A registered primary whose zone file is missing or torn (a power failure before the fsyncs
+// that a create runs beside addzone, or outside damage) is rebuilt by reconcile: from the copy
+// when there is one, else from the registry's file, whether named lost the zone (its NZD) or
+// has it configured but cannot load it. A file that starts with the zone's SOA is named's to
+// load and is never replaced, and a zone with nothing to rebuild from stays as it is.
+func TestReconcileRebuildsLostZoneFile(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name       string
+		file       *string // the zone file's content at reconcile; nil: missing
+		inNZD      bool    // named still has the zone configured (not loaded); else it lost it
+		copy       bool
+		noRegFile  bool // the entry holds no zone file
+		wantFrom   string
+		wantDelete bool // delzone before the restore
+		wantSerial uint32
+	}{
+		{name: "empty, configured", file: ptr(""), inNZD: true, wantFrom: zones.SourceRegistry, wantDelete: true, wantSerial: 2026112401},
+		{name: "zeros, configured", file: ptr(strings.Repeat("\x00", 512)), inNZD: true, wantFrom: zones.SourceRegistry, wantDelete: true, wantSerial: 2026112401},
+		{name: "cut short, configured", file: ptr("$ORIGIN a.test.\n$TTL 300\n@ IN SO"), inNZD: true, wantFrom: zones.SourceRegistry, wantDelete: true, wantSerial: 2026112401},
+		{name: "missing, configured", inNZD: true, wantFrom: zones.SourceRegistry, wantDelete: true, wantSerial: 2026112401},
+		{name: "empty, configured, with a copy", file: ptr(""), inNZD: true, copy: true, wantFrom: zones.SourceCopy, wantDelete: true, wantSerial: 2026112402},
+		{name: "empty, lost with the NZD", file: ptr(""), wantFrom: zones.SourceRegistry, wantSerial: 2026112401},
+		{name: "empty, lost with the NZD, with a copy", file: ptr(""), copy: true, wantFrom: zones.SourceCopy, wantSerial: 2026112402},
+		{name: "intact, configured: named's to load", inNZD: true},
+		{name: "empty, configured, nothing to rebuild from", file: ptr(""), inNZD: true, noRegFile: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			copies := &fakeCopies{m: map[string]zonecopy.Copy{}}
+			f := setup(t, func(c *zones.Config) { c.Copies = copies })
+			if _, err := f.svc.Create(t.Context(), primary("a.test")); err != nil {
+				t.Fatal(err)
+			}
+			if tc.copy {
+				c := secondaryCopy(t, 7) // records of s.test; the zone's name does not matter here
+				var rrs []dns.RR
+				for _, rr := range c.RRs {
+					rr = dns.Copy(rr)
+					rr.Header().Name = strings.Replace(rr.Header().Name, "s.test.", "a.test.", 1)
+					switch v := rr.(type) {
+					case *dns.SOA:
+						v.Ns, v.Mbox = "ns1.a.test.", "admin.a.test."
+					case *dns.NS:
+						v.Ns = "ns1.a.test."
+					}
+					rrs = append(rrs, rr)
+				}
+				c.RRs = rrs
+				copies.mu.Lock()
+				copies.m["a.test"] = c // after the create: a copy left over would make it ask BIND first
+				copies.mu.Unlock()
+			}
+			e, _ := f.reg.Get("a.test")
+			if tc.noRegFile {
+				e.ZoneFile = nil
+				if err := f.reg.Put(t.Context(), e); err != nil {
+					t.Fatal(err)
+				}
+			}
+			path := filepath.Join(f.dir, "a.test.zone")
+			intact, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case tc.file != nil:
+				if err := os.WriteFile(path, []byte(*tc.file), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			case tc.wantFrom != "":
+				if err := os.Remove(path); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var mu sync.Mutex
+			inBIND := tc.inNZD
+			f.dns.drop("a.test")
+			if tc.inNZD {
+				f.dns.serve("a.test", false) // SERVFAIL: configured, not loaded
+			}
+			f.srv.Handle("zonestatus", func(string) rndc.Response {
+				mu.Lock()
+				defer mu.Unlock()
+				if inBIND {
+					return rndc.Response{Result: 1, Err: "zone not loaded"}
+				}
+				return notFound("")
+			})
+			f.srv.Handle("delzone", func(string) rndc.Response {
+				mu.Lock()
+				defer mu.Unlock()
+				inBIND = false
+				f.dns.drop("a.test")
+				return rndc.Response{}
+			})
+			f.srv.Handle("addzone", func(string) rndc.Response { f.dns.serve("a.test", true); return rndc.Response{} })
+			before := len(f.srv.Commands())
+
+			rep, err := f.svc.Reconcile(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var verbs []string
+			for _, c := range f.srv.Commands()[before:] {
+				verb, _, _ := strings.Cut(c, " ")
+				verbs = append(verbs, verb)
+			}
+			if got := slices.Contains(verbs, "delzone"); got != tc.wantDelete {
+				t.Errorf("delzone sent = %v, want %v (commands %v)", got, tc.wantDelete, verbs)
+			}
+			if tc.wantFrom == "" {
+				if len(rep.Restored) != 0 || slices.Contains(verbs, "addzone") {
+					t.Fatalf("restored %+v (commands %v), want the zone left alone", rep.Restored, verbs)
+				}
+				if tc.file == nil {
+					if got, _ := os.ReadFile(path); string(got) != string(intact) {
+						t.Errorf("an intact file was replaced:\n%s", got)
+					}
+				}
+				return
+			}
+			if len(rep.Restored) != 1 || rep.Restored[0].Source != tc.wantFrom {
+				t.Fatalf("restored %+v, want one from %s (failed %+v)", rep.Restored, tc.wantFrom, rep.Failed)
+			}
+			got, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if serial, ok := zonefile.Serial("a.test", got); !ok || serial != tc.wantSerial {
+				t.Errorf("rebuilt file has serial %d (ok %v), want %d:\n%s", serial, ok, tc.wantSerial, got)
+			}
+			if tc.wantFrom == zones.SourceRegistry && string(got) != string(e.ZoneFile) {
+				t.Errorf("rebuilt file differs from the registry's:\n%s", got)
+			}
+		})
 	}
 }

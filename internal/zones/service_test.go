@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/bindgate/bindgate/internal/bindkey"
 	"github.com/bindgate/bindgate/internal/dnsclient"
 	"github.com/bindgate/bindgate/internal/errs"
@@ -244,5 +246,194 @@ func TestCreateValidation(t *testing.T) {
 	}
 	if cmds := f.srv.Commands(); len(cmds) != 0 {
 		t.Fatalf("invalid input reached BIND: %v", cmds)
+	}
+}
+
+// A create of a name with nothing of an earlier zone left sends addzone alone (issue 13):
+// addzone's "already exists" gives the 409, and the file, created exclusively by this request,
+// goes again. A name with anything left (a zone file, a journal, a tombstone, an entry) takes
+// the slow path: zonestatus first, and nothing of an existing zone is touched.
+func TestCreateFastPath(t *testing.T) {
+	t.Parallel()
+	const stale = "stale"
+	for _, tc := range []struct {
+		name      string
+		typ       string
+		files     map[string]string // in the zone directory before the create
+		tombstone bool
+		entry     bool // registered already (named lost it: zonestatus says not found)
+		inBIND    bool // zonestatus answers (the slow path's 409)
+		addzone   *rndc.Response
+		wantKind  errs.Kind
+		wantCmds  []string
+		wantFiles map[string]string // "" means the rendered file; absent means no file
+		wantEntry bool
+	}{
+		{name: "nothing left: addzone alone", typ: "primary",
+			wantCmds: []string{"addzone"}, wantFiles: map[string]string{"a.test.zone": ""}, wantEntry: true},
+		{name: "secondary: addzone alone", typ: "secondary",
+			wantCmds: []string{"addzone"}, wantFiles: map[string]string{}, wantEntry: true},
+		{name: "addzone already exists: 409, the file this request made goes", typ: "primary",
+			addzone: &rndc.Response{Result: 18, Err: "already exists"}, wantKind: kindExists,
+			wantCmds: []string{"addzone"}, wantFiles: map[string]string{}},
+		{name: "secondary, addzone already exists: 409 and no entry", typ: "secondary",
+			addzone: &rndc.Response{Result: 18, Err: "already exists"}, wantKind: kindExists,
+			wantCmds: []string{"addzone"}, wantFiles: map[string]string{}},
+		{name: "zone file there and served: 409, untouched", typ: "primary", inBIND: true,
+			files: map[string]string{"a.test.zone": stale, "a.test.zone.jnl": stale}, wantKind: kindExists,
+			wantCmds: []string{"zonestatus"}, wantFiles: map[string]string{"a.test.zone": stale, "a.test.zone.jnl": stale}},
+		{name: "zone file left by an earlier zone: replaced after zonestatus", typ: "primary",
+			files: map[string]string{"a.test.zone": stale}, wantCmds: []string{"zonestatus", "addzone"},
+			wantFiles: map[string]string{"a.test.zone": ""}, wantEntry: true},
+		{name: "stale journal only: removed after zonestatus", typ: "primary",
+			files: map[string]string{"a.test.zone.jbk": stale}, wantCmds: []string{"zonestatus", "addzone"},
+			wantFiles: map[string]string{"a.test.zone": ""}, wantEntry: true},
+		{name: "stale journal only and served: 409, untouched", typ: "primary", inBIND: true,
+			files: map[string]string{"a.test.zone.jnl": stale}, wantKind: kindExists,
+			wantCmds: []string{"zonestatus"}, wantFiles: map[string]string{"a.test.zone.jnl": stale}},
+		{name: "tombstoned: zonestatus first", typ: "primary", tombstone: true,
+			wantCmds: []string{"zonestatus", "addzone"}, wantFiles: map[string]string{"a.test.zone": ""}, wantEntry: true},
+		{name: "tombstoned and served again: 409", typ: "primary", tombstone: true, inBIND: true, wantKind: kindExists,
+			wantCmds: []string{"zonestatus"}, wantFiles: map[string]string{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t)
+			f.srv.Handle("zonestatus", func(string) rndc.Response {
+				if tc.inBIND {
+					return rndc.Response{Text: "type: primary"}
+				}
+				return notFound("")
+			})
+			if tc.addzone != nil {
+				f.srv.Handle("addzone", func(string) rndc.Response { return *tc.addzone })
+			}
+			for n, c := range tc.files {
+				if err := os.WriteFile(filepath.Join(f.dir, n), []byte(c), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.tombstone {
+				if err := f.reg.Tombstone(t.Context(), "a.test", time.Now()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			req := primary("a.test")
+			if tc.typ == "secondary" {
+				req = zones.CreateRequest{ZoneName: ptr("a.test"), ZoneType: ptr("secondary"),
+					ZoneConfig: &zones.ZoneConfig{Primaries: []string{"192.0.2.1"}}}
+			}
+			_, err := f.svc.Create(t.Context(), req)
+			if kind(err) != tc.wantKind || (tc.wantKind == 0 && err != nil) {
+				t.Fatalf("err = %v (kind %v), want kind %v", err, kind(err), tc.wantKind)
+			}
+			var cmds []string
+			for _, c := range f.srv.Commands() {
+				verb, _, _ := strings.Cut(c, " ")
+				cmds = append(cmds, verb)
+			}
+			if diff := cmp.Diff(tc.wantCmds, cmds); diff != "" {
+				t.Errorf("commands (-want +got):\n%s", diff)
+			}
+			e, registered := f.reg.Get("a.test")
+			if registered != tc.wantEntry {
+				t.Errorf("registered = %v, want %v", registered, tc.wantEntry)
+			}
+			got := map[string]string{}
+			ents, _ := os.ReadDir(f.dir)
+			for _, de := range ents {
+				if de.Type().IsRegular() {
+					b, _ := os.ReadFile(filepath.Join(f.dir, de.Name()))
+					got[de.Name()] = string(b)
+				}
+			}
+			want := map[string]string{}
+			for n, c := range tc.wantFiles {
+				if c == "" {
+					c = string(e.ZoneFile)
+				}
+				want[n] = c
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("zone directory (-want +got):\n%s", diff)
+			}
+			if _, dead := f.reg.Tombstoned("a.test"); tc.tombstone && tc.wantEntry && dead {
+				t.Error("the tombstone stayed after the create")
+			}
+		})
+	}
+}
+
+// A DELETE of a registered zone sends delzone alone (issue 13): delzone's "not found" is the
+// 404, and the registry says the zone file is bindgate's. A zone bindgate did not add is asked
+// about first, as before: a named.conf zone is 409 and untouched, an unknown one 404.
+func TestDeleteAsksBINDOnlyAboutUnregisteredZones(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name       string
+		registered bool
+		status     rndc.Response // zonestatus's answer
+		delzone    rndc.Response
+		wantKind   errs.Kind
+		wantErr    bool
+		wantCmds   []string
+		wantFile   bool // a.test.zone is still there
+		wantEntry  bool
+		wantTomb   bool
+	}{
+		{name: "registered", registered: true, wantCmds: []string{"delzone"}, wantTomb: true},
+		{name: "registered, named lost it: 404", registered: true, delzone: notFound(""), wantKind: errs.NotFound,
+			wantCmds: []string{"delzone"}, wantTomb: true},
+		{name: "registered, delzone fails: all put back", registered: true, delzone: rndc.Response{Result: 25, Err: "failure"},
+			wantErr: true, wantCmds: []string{"delzone"}, wantFile: true, wantEntry: true},
+		{name: "not registered, its file named by zonestatus", status: rndc.Response{Text: "type: primary\nfiles: DIR/a.test.zone\nreconfigurable via modzone: yes"},
+			wantCmds: []string{"zonestatus", "delzone"}, wantTomb: true},
+		{name: "not registered, another file", status: rndc.Response{Text: "type: primary\nfiles: /elsewhere/a.db\nreconfigurable via modzone: yes"},
+			wantCmds: []string{"zonestatus", "delzone"}, wantFile: true, wantTomb: true},
+		{name: "not registered, named.conf zone: 409", status: rndc.Response{Text: "type: primary\nreconfigurable via modzone: no"},
+			wantKind: errs.Conflict, wantCmds: []string{"zonestatus"}, wantFile: true},
+		{name: "not registered, unknown: 404", status: notFound(""), wantKind: errs.NotFound,
+			wantCmds: []string{"zonestatus"}, wantFile: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t)
+			path := filepath.Join(f.dir, "a.test.zone")
+			if err := os.WriteFile(path, []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if tc.registered {
+				block := `{ type primary; file "` + path + `"; };`
+				if err := f.reg.Put(t.Context(), registry.Entry{Zone: "a.test", Type: "primary", Block: block}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			st := tc.status
+			st.Text = strings.ReplaceAll(st.Text, "DIR", f.dir)
+			f.srv.Handle("zonestatus", func(string) rndc.Response { return st })
+			f.srv.Handle("delzone", func(string) rndc.Response { return tc.delzone })
+			_, err := f.svc.Delete(t.Context(), "a.test")
+			switch {
+			case tc.wantKind != 0 && kind(err) != tc.wantKind, tc.wantKind == 0 && (err != nil) != tc.wantErr:
+				t.Fatalf("err = %v (kind %v), want kind %v (an error: %v)", err, kind(err), tc.wantKind, tc.wantErr)
+			}
+			var cmds []string
+			for _, c := range f.srv.Commands() {
+				verb, _, _ := strings.Cut(c, " ")
+				cmds = append(cmds, verb)
+			}
+			if diff := cmp.Diff(tc.wantCmds, cmds); diff != "" {
+				t.Errorf("commands (-want +got):\n%s", diff)
+			}
+			if _, err := os.Stat(path); (err == nil) != tc.wantFile {
+				t.Errorf("zone file there: %v, want %v", err == nil, tc.wantFile)
+			}
+			if _, ok := f.reg.Get("a.test"); ok != tc.wantEntry {
+				t.Errorf("registered: %v, want %v", ok, tc.wantEntry)
+			}
+			if _, ok := f.reg.Tombstoned("a.test"); ok != tc.wantTomb {
+				t.Errorf("tombstoned: %v, want %v", ok, tc.wantTomb)
+			}
+		})
 	}
 }
