@@ -1,0 +1,113 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// buildBindgate builds cmd/bindgate into a temporary directory and returns the binary's path.
+func buildBindgate(b *testing.B) string {
+	b.Helper()
+	bin := filepath.Join(b.TempDir(), "bindgate")
+	build := exec.Command("go", "build", "-o", bin, "github.com/bindgate/bindgate/cmd/bindgate")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startProcess runs bin (buildBindgate) as its own process with env (the configuration startAPIStoppable gives the in-process one) on a free loopback
+// port, so that its memory is its own and not the benchmark's. It returns its URL, its process
+// and a function that stops it (SIGTERM, at most 30 s for the graceful shutdown, then SIGKILL).
+// Its log goes to bindgate.log in a temporary directory, printed when it fails to stop cleanly.
+func startProcess(b *testing.B, bin string, env map[string]string) (string, *os.Process, func()) {
+	b.Helper()
+	dir := b.TempDir()
+	port := freePort(b)
+	cmd := exec.Command(bin)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "API_PORT=" + strconv.Itoa(port)}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	logPath := filepath.Join(dir, "bindgate.log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait(); logf.Close() }()
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-done:
+			if err != nil {
+				log, _ := os.ReadFile(logPath)
+				b.Errorf("bindgate exited: %v\n%s", err, lastLines(log, 20))
+			}
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+			b.Error("bindgate did not stop within 30 s of SIGTERM; killed")
+		}
+	}
+	b.Cleanup(stop)
+	return fmt.Sprintf("http://127.0.0.1:%d", port), cmd.Process, stop
+}
+
+// memory is a process's resident set now and at its peak (/proc/<pid>/status VmRSS, VmHWM).
+type memory struct{ rss, peak int64 } // bytes
+
+func readMemory(b *testing.B, p *os.Process) memory {
+	b.Helper()
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.Pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var m memory
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if !ok || (k != "VmRSS" && k != "VmHWM") {
+			continue
+		}
+		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		if err != nil {
+			b.Fatalf("/proc/%d/status: %s: %v", p.Pid, sc.Text(), err)
+		}
+		if k == "VmRSS" {
+			m.rss = kb << 10
+		} else {
+			m.peak = kb << 10
+		}
+	}
+	if m.rss == 0 || m.peak == 0 {
+		b.Fatalf("/proc/%d/status has no VmRSS or VmHWM", p.Pid)
+	}
+	return m
+}
+
+// mb is n bytes in decimal megabytes (the stricter reading of "30 MB").
+func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
+
+func lastLines(b []byte, n int) string {
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
