@@ -115,9 +115,16 @@ func (h *handle) serve(ctx context.Context, cfg config.Config, opt Options, log 
 	bg, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	h.zones.StartupBegins(startupWait)
+	fatal := make(chan error, 1)
 	wg.Go(func() {
 		h.startupReconcile(bg, log)
 		h.zones.StartupDone()
+		// The zone copies load after the reconcile, off the path to readiness (issue 13); a
+		// zone used meanwhile loads its own copy first.
+		if err := h.loadCopies(bg, log); err != nil {
+			fatal <- err
+			return
+		}
 		h.sync.StartSweep() // after the reconcile: both query every zone's SOA
 		h.watchNamed(bg, log)
 	})
@@ -135,17 +142,25 @@ func (h *handle) serve(ctx context.Context, cfg config.Config, opt Options, log 
 	if opt.Ready != nil {
 		opt.Ready(ln.Addr().String())
 	}
-	select {
-	case err = <-errc:
-	case <-ctx.Done():
+	shutdown := func() error {
 		sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-		if err = srv.Shutdown(sctx); err != nil {
+		defer cancel()
+		err := srv.Shutdown(sctx)
+		if err != nil {
 			// Requests still running past the deadline: cut their connections, which cancels
 			// their contexts; records.Close then cancels any update they wait for.
 			err = errors.Join(err, srv.Close())
 		}
-		cancel()
 		<-errc
+		return err
+	}
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		err = shutdown()
+	case err = <-fatal:
+		log.Error("stopping: a zone copy cannot be read", "err", err)
+		err = errors.Join(err, shutdown())
 	}
 	h.stopWebhook(log)
 	stop()
@@ -166,6 +181,7 @@ type handle struct {
 	handler http.Handler
 	zones   *zones.Service
 	sync    *zonesync.Syncer // keeps the zone copy current; started by serve
+	copies  *zonecopy.Store  // loaded by serve, after the startup reconcile
 	webhook *webhook.Server  // the ExternalDNS webhook; nil when off
 	metrics *metrics.Metrics
 	closers []func() error
@@ -213,16 +229,19 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 	h.closers = append(h.closers, reg.Close)
 	// The live copy of the zones' data and its change history (issue 9), beside the registry in
 	// the state directory: restore reads it, the history and rollback routes too.
+	// Lazy: serve loads the copies once the startup reconcile is done (loadCopies).
 	copies, err := zonecopy.Open(ctx, zonecopy.Config{
 		Dir:        filepath.Join(cfg.StateDir, "copies"),
 		MaxChanges: cfg.History.MaxChanges,
 		MaxAge:     historyAge(cfg.History.MaxAge),
 		Logger:     log,
+		Lazy:       true,
 	})
 	if err != nil {
 		return fail(config.Errorf(config.SettingStateDir, "%s: zone copies: %w", cfg.StateDir, err))
 	}
 	h.closers = append(h.closers, copies.Close)
+	h.copies = copies
 
 	audit, err := api.OpenAudit(cfg.Access)
 	if err != nil {
@@ -436,6 +455,24 @@ func (h *handle) startupReconcile(ctx context.Context, log *slog.Logger) {
 		}
 		backoff = min(backoff*2, 30*time.Second)
 	}
+}
+
+// loadCopies loads every zone copy not loaded yet (zonecopy.Config.Lazy). A copy that cannot
+// be read stops bindgate, as it stopped the start before copies loaded lazily: running on
+// with a zone's data silently lost is what the copy exists to prevent (package zonecopy). Until
+// then no change reaches that zone: its copy's writers and zonesync.Syncer.Hold fail. nil
+// when ctx ended first.
+func (h *handle) loadCopies(ctx context.Context, log *slog.Logger) error {
+	t0 := time.Now()
+	err := h.copies.LoadAll(ctx)
+	if ctx.Err() != nil {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("zone copies: %w", err)
+	}
+	log.Info("zone copies loaded", "took", time.Since(t0).Round(time.Millisecond).String())
+	return nil
 }
 
 func (h *handle) refreshZoneCount(ctx context.Context, log *slog.Logger) {

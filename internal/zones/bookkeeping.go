@@ -15,6 +15,9 @@ import (
 // Copies is the durable copy of every zone's data (*zonecopy.Store): reconcile restores a lost
 // zone from it, records and all, and a delete removes it.
 type Copies interface {
+	// Loaded waits for zone's copy to be loaded and returns the error its load failed with
+	// (zonecopy.Config.Lazy): a restore never falls back past a copy it could not read.
+	Loaded(zone string) error
 	Current(zone string) (zonecopy.Copy, bool)
 	Delete(ctx context.Context, zone string) error
 }

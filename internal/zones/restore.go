@@ -70,6 +70,11 @@ func (s *Service) restoreZone(ctx context.Context, e registry.Entry) (RestoredZo
 // restoreData is restoreZone without the copy's update.
 func (s *Service) restoreData(ctx context.Context, e registry.Entry) (RestoredZone, error) {
 	r := RestoredZone{Zone: e.Zone}
+	if s.copies != nil {
+		if err := s.copies.Loaded(e.Zone); err != nil {
+			return r, fmt.Errorf("the zone copy of %s cannot be read: %w", e.Zone, err)
+		}
+	}
 	c, hasCopy := s.copyOf(e.Zone)
 	if e.Type != "primary" {
 		block, ok := s.secondaryBlock(e, hasCopy)

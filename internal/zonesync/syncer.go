@@ -208,8 +208,13 @@ func (s *Syncer) failed(source, zone string, err error) {
 }
 
 // Hold takes zone's copy lock: no fetch of zone runs until release is called. The records
-// committer holds it from before it sends an UPDATE until Record has stored the change.
+// committer holds it from before it sends an UPDATE until Record has stored the change. It
+// first waits for the zone's copy to be loaded (zonecopy.Store.Loaded) and fails, before any
+// UPDATE is sent, when it cannot be: a change named applied could not be recorded.
 func (s *Syncer) Hold(ctx context.Context, zone string) (release func(), err error) {
+	if err := s.cfg.Copy.Loaded(zone); err != nil {
+		return nil, fmt.Errorf("zone %s: %w", zone, err)
+	}
 	return s.locks.Lock(ctx, zone)
 }
 
