@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,7 +31,7 @@ func buildBindgate(b *testing.B) string {
 // port, so that its memory is its own and not the benchmark's. It returns its URL, its process
 // and a function that stops it (SIGTERM, at most 30 s for the graceful shutdown, then SIGKILL).
 // Its log goes to bindgate.log in a temporary directory, printed when it fails to stop cleanly.
-func startProcess(b *testing.B, bin string, env map[string]string) (string, *os.Process, func()) {
+func startProcess(b *testing.B, bin string, env map[string]string) (string, *bindgateProcess, func()) {
 	b.Helper()
 	dir := b.TempDir()
 	port := freePort(b)
@@ -69,13 +71,37 @@ func startProcess(b *testing.B, bin string, env map[string]string) (string, *os.
 		}
 	}
 	b.Cleanup(stop)
-	return fmt.Sprintf("http://127.0.0.1:%d", port), cmd.Process, stop
+	return fmt.Sprintf("http://127.0.0.1:%d", port), &bindgateProcess{cmd.Process, logPath}, stop
+}
+
+// bindgateProcess is a bindgate started by startProcess.
+type bindgateProcess struct {
+	*os.Process
+	log string // its log file
+}
+
+// waitLog waits until the process has logged msg (its JSON "msg"), at most d.
+func (p *bindgateProcess) waitLog(b *testing.B, msg string, d time.Duration) {
+	b.Helper()
+	want := []byte(`"msg":"` + msg + `"`)
+	deadline := time.Now().Add(d)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if log, _ := os.ReadFile(p.log); bytes.Contains(log, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("bindgate did not log %q within %v", msg, d)
+		}
+		<-tick.C
+	}
 }
 
 // memory is a process's resident set now and at its peak (/proc/<pid>/status VmRSS, VmHWM).
 type memory struct{ rss, peak int64 } // bytes
 
-func readMemory(b *testing.B, p *os.Process) memory {
+func readMemory(b *testing.B, p *bindgateProcess) memory {
 	b.Helper()
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.Pid))
 	if err != nil {
@@ -102,6 +128,43 @@ func readMemory(b *testing.B, p *os.Process) memory {
 		b.Fatalf("/proc/%d/status has no VmRSS or VmHWM", p.Pid)
 	}
 	return m
+}
+
+// goMemory is what bindgate's Go runtime says of its memory (its /metrics, the Go collector):
+// live heap, heap the runtime holds but does not use, stacks, all it took from the OS, and the
+// next GC's goal.
+func goMemory(b *testing.B, hc *http.Client, url string) string {
+	b.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+benchToken)
+	resp, err := hc.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	vals := map[string]float64{}
+	for line := range strings.Lines(string(body)) {
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), " "); ok && !strings.HasPrefix(k, "#") {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				vals[k] = f
+			}
+		}
+	}
+	var out []string
+	for _, k := range []string{"go_memstats_heap_inuse_bytes", "go_memstats_heap_idle_bytes", "go_memstats_heap_released_bytes",
+		"go_memstats_stack_inuse_bytes", "go_memstats_sys_bytes", "go_memstats_next_gc_bytes", "go_goroutines"} {
+		v, ok := vals[k]
+		switch {
+		case !ok:
+			continue
+		case k == "go_goroutines":
+			out = append(out, fmt.Sprintf("goroutines %.0f", v))
+		default:
+			out = append(out, fmt.Sprintf("%s %s", strings.TrimSuffix(strings.TrimPrefix(k, "go_memstats_"), "_bytes"), mb(int64(v))))
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // mb is n bytes in decimal megabytes (the stricter reading of "30 MB").
