@@ -3,6 +3,7 @@ package bench
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,11 +17,14 @@ import (
 	"time"
 )
 
-// buildBindgate builds cmd/bindgate into a temporary directory and returns the binary's path.
+// buildBindgate builds cmd/bindgate into a temporary directory as deploy/Dockerfile builds the
+// image's (static, no cgo, trimmed, stripped: what runs is what is measured) and returns the
+// binary's path.
 func buildBindgate(b *testing.B) string {
 	b.Helper()
 	bin := filepath.Join(b.TempDir(), "bindgate")
-	build := exec.Command("go", "build", "-o", bin, "github.com/bindgate/bindgate/cmd/bindgate")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, "github.com/bindgate/bindgate/cmd/bindgate")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v\n%s", err, out)
 	}
@@ -128,6 +132,19 @@ func readMemory(b *testing.B, p *bindgateProcess) memory {
 		b.Fatalf("/proc/%d/status has no VmRSS or VmHWM", p.Pid)
 	}
 	return m
+}
+
+// logged returns field of the first log line whose msg is msg ("" if none).
+func (p *bindgateProcess) logged(msg, field string) string {
+	raw, _ := os.ReadFile(p.log)
+	for line := range strings.Lines(string(raw)) {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == msg {
+			v, _ := m[field].(string)
+			return v
+		}
+	}
+	return ""
 }
 
 // goMemory is what bindgate's Go runtime says of its memory (its /metrics, the Go collector):

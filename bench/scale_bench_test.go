@@ -78,8 +78,10 @@ func BenchmarkTenThousandZones(b *testing.B) {
 	u, proc, stop := startProcess(b, bin, benchEnv(b, named, sameNotify))
 	waitReady(b, hc, u, t0)
 	fmt.Printf("with %d zones: restart as its own process: ready (startup reconcile done) %v after start\n", n, time.Since(t0).Round(time.Millisecond))
-	call(b, hc, http.MethodGet, u+"/api/v1/zones", nil, http.StatusOK)
 	proc.waitLog(b, "zone copies loaded", time.Minute)
+	fmt.Printf("  its log: serving %s after start, startup reconcile took %s, then zone copies loaded in %s\n",
+		proc.logged("bindgate serving", "startup"), proc.logged("startup reconcile done", "took"), proc.logged("zone copies loaded", "took"))
+	call(b, hc, http.MethodGet, u+"/api/v1/zones", nil, http.StatusOK)
 	m := readMemory(b, proc)
 	fmt.Printf("RSS at %d zones: %s (target < 30 MB), peak %s: ready, one listing, copies loaded\n", n, mb(m.rss), mb(m.peak))
 	call(b, hc, http.MethodPost, u+"/api/v1/server/reconcile", nil, http.StatusOK)

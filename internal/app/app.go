@@ -74,6 +74,7 @@ const zoneCountInterval = 5 * time.Minute
 // goroutine it started has ended and every part is closed; the error joins the serve error
 // with every closer's error (the audit log's above all).
 func Run(ctx context.Context, cfg config.Config, opt Options) error {
+	start := time.Now()
 	log := opt.Logger
 	if log == nil {
 		log = slog.Default()
@@ -87,6 +88,7 @@ func Run(ctx context.Context, cfg config.Config, opt Options) error {
 	if err != nil {
 		return err
 	}
+	h.started = start
 	return h.serve(ctx, cfg, opt, log, hup)
 }
 
@@ -107,7 +109,7 @@ func (h *handle) serve(ctx context.Context, cfg config.Config, opt Options, log 
 		return err
 	}
 	srv := newServer(h.handler, log, defaultLimits())
-	log.Info("bindgate serving", "addr", ln.Addr().String(), "version", opt.Version,
+	log.Info("bindgate serving", "addr", ln.Addr().String(), "version", opt.Version, "startup", time.Since(h.started).Round(time.Millisecond).String(),
 		"auth", cfg.AuthMode(), "zone_dir", cfg.ZoneDir, "state_dir", cfg.StateDir, "rndc", cfg.RNDC.Addr,
 		"tls", onOff(cfg.TLS.CertFile != ""), "mtls", onOff(cfg.TLS.ClientCAFile != ""))
 
@@ -192,6 +194,8 @@ type handle struct {
 	restarted chan struct{}
 	// healthInterval is how often watchNamed runs the readiness checks.
 	healthInterval time.Duration
+	// started is when Run began, for the startup figures in the log.
+	started time.Time
 }
 
 // close runs the closers in reverse order of construction, logs each failure and returns
@@ -438,12 +442,13 @@ func (h *handle) watchNamed(ctx context.Context, log *slog.Logger) {
 func (h *handle) startupReconcile(ctx context.Context, log *slog.Logger) {
 	backoff := 500 * time.Millisecond
 	for {
+		t0 := time.Now()
 		rctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 		rep, err := h.zones.Reconcile(rctx)
 		cancel()
 		if err == nil {
 			log.Info("startup reconcile done", "registered", rep.Registered, "present", rep.Present,
-				"readded", len(rep.Readded), "failed", len(rep.Failed))
+				"readded", len(rep.Readded), "failed", len(rep.Failed), "took", time.Since(t0).Round(time.Millisecond).String())
 			h.metrics.Reconciled(len(rep.Readded), len(rep.Failed))
 			return
 		}
