@@ -273,7 +273,10 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 		Key:      func() bindkey.Key { return h.keys.Get().TSIG },
 		Gate:     h.rotator.Gate(),
 		OtherKey: h.rotator.OtherTSIG,
-		// A zone listing sends zones.ProbeWorkers SOA queries at once; keep their connections.
+		// A zone listing sends zones.ProbeWorkers SOA queries at once, over UDP (no connection
+		// per query, no TCP accept queue to overflow: issue 13); keep as many connections for
+		// the queries that fall back to TCP.
+		UDP:     true,
 		MaxIdle: zones.ProbeWorkers,
 		Observe: func(op string, d time.Duration, err error) {
 			h.metrics.ObserveDNS(op, dnsclient.Class(err), d)
