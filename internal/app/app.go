@@ -127,7 +127,8 @@ func (h *handle) serve(ctx context.Context, cfg config.Config, opt Options, log 
 			fatal <- err
 			return
 		}
-		h.sync.StartSweep() // after the reconcile: both query every zone's SOA
+		// After the reconcile, whose SOA serials its first pass takes instead of asking again.
+		h.sync.StartSweep(h.zones.SeenSerials())
 		h.watchNamed(bg, log)
 	})
 	wg.Go(func() { h.refreshZoneCount(bg, log) })

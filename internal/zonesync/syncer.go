@@ -156,16 +156,19 @@ func (s *Syncer) Start() {
 
 // StartSweep starts the sweep; its first pass runs at once. The app calls it once its startup
 // reconcile is done: both send an SOA query per zone, and at 10,000 zones the two passes at once
-// held readiness back by half a second (issue 13). Calls after the first, or after Close, do
+// held readiness back by half a second (issue 13). seen, when not nil, holds the serials the
+// reconcile's SOA queries found moments before: the first pass takes a zone's serial from it
+// instead of asking again, so a start makes one SOA pass, not two. A NOTIFY still fetches a
+// zone that changed since; later passes ask named. Calls after the first, or after Close, do
 // nothing.
-func (s *Syncer) StartSweep() {
+func (s *Syncer) StartSweep(seen map[string]uint32) {
 	s.smu.Lock()
 	defer s.smu.Unlock()
 	if s.sweeping || s.root.Err() != nil || s.cfg.Interval <= 0 {
 		return
 	}
 	s.sweeping = true
-	s.wg.Go(s.sweepLoop)
+	s.wg.Go(func() { s.sweepLoop(seen) })
 }
 
 // Close stops the listener, the workers and the sweep and waits for them; a fetch in flight
