@@ -127,6 +127,9 @@ func (h *handle) serve(ctx context.Context, cfg config.Config, opt Options, log 
 			fatal <- err
 			return
 		}
+		if bg.Err() != nil {
+			return // shutting down: no sweep to start
+		}
 		// After the reconcile, whose SOA serials its first pass takes instead of asking again.
 		h.sync.StartSweep(h.zones.SeenSerials())
 		h.watchNamed(bg, log)
