@@ -206,9 +206,9 @@ func startAPIWith(b *testing.B, n *namedproc.Named, opt app.Options, mod func(en
 	return url
 }
 
-// startAPIStoppable is startAPIWith that also returns a function stopping that bindgate (and
-// waiting for it), for a benchmark that restarts it.
-func startAPIStoppable(b *testing.B, n *namedproc.Named, opt app.Options, mod func(env map[string]string), follow bool) (string, func()) {
+// benchEnv is the configuration every benchmark's bindgate gets, as environment variables:
+// named's, a token, no rate limit, an audit log; mod changes it.
+func benchEnv(b *testing.B, n *namedproc.Named, mod func(env map[string]string)) map[string]string {
 	env := n.BindgateEnv()
 	env["BIND_API_TOKEN"] = benchToken
 	env["RATE_LIMIT_ENABLED"] = "false" // one client sends thousands of requests
@@ -217,6 +217,13 @@ func startAPIStoppable(b *testing.B, n *namedproc.Named, opt app.Options, mod fu
 	if mod != nil {
 		mod(env)
 	}
+	return env
+}
+
+// startAPIStoppable is startAPIWith that also returns a function stopping that bindgate (and
+// waiting for it), for a benchmark that restarts it.
+func startAPIStoppable(b *testing.B, n *namedproc.Named, opt app.Options, mod func(env map[string]string), follow bool) (string, func()) {
+	env := benchEnv(b, n, mod)
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	cfg, err := config.Load(nil, lookup)
 	if err != nil {

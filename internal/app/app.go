@@ -74,6 +74,7 @@ const zoneCountInterval = 5 * time.Minute
 // goroutine it started has ended and every part is closed; the error joins the serve error
 // with every closer's error (the audit log's above all).
 func Run(ctx context.Context, cfg config.Config, opt Options) error {
+	start := time.Now()
 	log := opt.Logger
 	if log == nil {
 		log = slog.Default()
@@ -87,6 +88,7 @@ func Run(ctx context.Context, cfg config.Config, opt Options) error {
 	if err != nil {
 		return err
 	}
+	h.started = start
 	return h.serve(ctx, cfg, opt, log, hup)
 }
 
@@ -107,7 +109,7 @@ func (h *handle) serve(ctx context.Context, cfg config.Config, opt Options, log 
 		return err
 	}
 	srv := newServer(h.handler, log, defaultLimits())
-	log.Info("bindgate serving", "addr", ln.Addr().String(), "version", opt.Version,
+	log.Info("bindgate serving", "addr", ln.Addr().String(), "version", opt.Version, "startup", time.Since(h.started).Round(time.Millisecond).String(),
 		"auth", cfg.AuthMode(), "zone_dir", cfg.ZoneDir, "state_dir", cfg.StateDir, "rndc", cfg.RNDC.Addr,
 		"tls", onOff(cfg.TLS.CertFile != ""), "mtls", onOff(cfg.TLS.ClientCAFile != ""))
 
@@ -115,10 +117,21 @@ func (h *handle) serve(ctx context.Context, cfg config.Config, opt Options, log 
 	bg, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	h.zones.StartupBegins(startupWait)
+	fatal := make(chan error, 1)
 	wg.Go(func() {
 		h.startupReconcile(bg, log)
 		h.zones.StartupDone()
-		h.sync.StartSweep() // after the reconcile: both query every zone's SOA
+		// The zone copies load after the reconcile, off the path to readiness (issue 13); a
+		// zone used meanwhile loads its own copy first.
+		if err := h.loadCopies(bg, log); err != nil {
+			fatal <- err
+			return
+		}
+		if bg.Err() != nil {
+			return // shutting down: no sweep to start
+		}
+		// After the reconcile, whose SOA serials its first pass takes instead of asking again.
+		h.sync.StartSweep(h.zones.SeenSerials())
 		h.watchNamed(bg, log)
 	})
 	wg.Go(func() { h.refreshZoneCount(bg, log) })
@@ -135,17 +148,25 @@ func (h *handle) serve(ctx context.Context, cfg config.Config, opt Options, log 
 	if opt.Ready != nil {
 		opt.Ready(ln.Addr().String())
 	}
-	select {
-	case err = <-errc:
-	case <-ctx.Done():
+	shutdown := func() error {
 		sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-		if err = srv.Shutdown(sctx); err != nil {
+		defer cancel()
+		err := srv.Shutdown(sctx)
+		if err != nil {
 			// Requests still running past the deadline: cut their connections, which cancels
 			// their contexts; records.Close then cancels any update they wait for.
 			err = errors.Join(err, srv.Close())
 		}
-		cancel()
 		<-errc
+		return err
+	}
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		err = shutdown()
+	case err = <-fatal:
+		log.Error("stopping: a zone copy cannot be read", "err", err)
+		err = errors.Join(err, shutdown())
 	}
 	h.stopWebhook(log)
 	stop()
@@ -166,6 +187,7 @@ type handle struct {
 	handler http.Handler
 	zones   *zones.Service
 	sync    *zonesync.Syncer // keeps the zone copy current; started by serve
+	copies  *zonecopy.Store  // loaded by serve, after the startup reconcile
 	webhook *webhook.Server  // the ExternalDNS webhook; nil when off
 	metrics *metrics.Metrics
 	closers []func() error
@@ -176,6 +198,8 @@ type handle struct {
 	restarted chan struct{}
 	// healthInterval is how often watchNamed runs the readiness checks.
 	healthInterval time.Duration
+	// started is when Run began, for the startup figures in the log.
+	started time.Time
 }
 
 // close runs the closers in reverse order of construction, logs each failure and returns
@@ -213,16 +237,19 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 	h.closers = append(h.closers, reg.Close)
 	// The live copy of the zones' data and its change history (issue 9), beside the registry in
 	// the state directory: restore reads it, the history and rollback routes too.
+	// Lazy: serve loads the copies once the startup reconcile is done (loadCopies).
 	copies, err := zonecopy.Open(ctx, zonecopy.Config{
 		Dir:        filepath.Join(cfg.StateDir, "copies"),
 		MaxChanges: cfg.History.MaxChanges,
 		MaxAge:     historyAge(cfg.History.MaxAge),
 		Logger:     log,
+		Lazy:       true,
 	})
 	if err != nil {
 		return fail(config.Errorf(config.SettingStateDir, "%s: zone copies: %w", cfg.StateDir, err))
 	}
 	h.closers = append(h.closers, copies.Close)
+	h.copies = copies
 
 	audit, err := api.OpenAudit(cfg.Access)
 	if err != nil {
@@ -250,7 +277,10 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 		Key:      func() bindkey.Key { return h.keys.Get().TSIG },
 		Gate:     h.rotator.Gate(),
 		OtherKey: h.rotator.OtherTSIG,
-		// A zone listing sends zones.ProbeWorkers SOA queries at once; keep their connections.
+		// A zone listing sends zones.ProbeWorkers SOA queries at once, over UDP (no connection
+		// per query, no TCP accept queue to overflow: issue 13); keep as many connections for
+		// the queries that fall back to TCP.
+		UDP:     true,
 		MaxIdle: zones.ProbeWorkers,
 		Observe: func(op string, d time.Duration, err error) {
 			h.metrics.ObserveDNS(op, dnsclient.Class(err), d)
@@ -419,12 +449,13 @@ func (h *handle) watchNamed(ctx context.Context, log *slog.Logger) {
 func (h *handle) startupReconcile(ctx context.Context, log *slog.Logger) {
 	backoff := 500 * time.Millisecond
 	for {
+		t0 := time.Now()
 		rctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 		rep, err := h.zones.Reconcile(rctx)
 		cancel()
 		if err == nil {
 			log.Info("startup reconcile done", "registered", rep.Registered, "present", rep.Present,
-				"readded", len(rep.Readded), "failed", len(rep.Failed))
+				"readded", len(rep.Readded), "failed", len(rep.Failed), "took", time.Since(t0).Round(time.Millisecond).String())
 			h.metrics.Reconciled(len(rep.Readded), len(rep.Failed))
 			return
 		}
@@ -436,6 +467,24 @@ func (h *handle) startupReconcile(ctx context.Context, log *slog.Logger) {
 		}
 		backoff = min(backoff*2, 30*time.Second)
 	}
+}
+
+// loadCopies loads every zone copy not loaded yet (zonecopy.Config.Lazy). A copy that cannot
+// be read stops bindgate, as it stopped the start before copies loaded lazily: running on
+// with a zone's data silently lost is what the copy exists to prevent (package zonecopy). Until
+// then no change reaches that zone: its copy's writers and zonesync.Syncer.Hold fail. nil
+// when ctx ended first.
+func (h *handle) loadCopies(ctx context.Context, log *slog.Logger) error {
+	t0 := time.Now()
+	err := h.copies.LoadAll(ctx)
+	if ctx.Err() != nil {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("zone copies: %w", err)
+	}
+	log.Info("zone copies loaded", "took", time.Since(t0).Round(time.Millisecond).String())
+	return nil
 }
 
 func (h *handle) refreshZoneCount(ctx context.Context, log *slog.Logger) {

@@ -40,6 +40,10 @@ type Config struct {
 	// committed one meanwhile, and again with a newer key if named moved on during that retry
 	// (bindkey.Do). It is called without the Gate held.
 	OtherKey func(ctx context.Context, refused bindkey.Key) (bindkey.Key, bool)
+	// UDP makes Serial ask over UDP first, falling back to TCP when the answer is lost,
+	// truncated or the port refuses datagrams (udp.go): a pass over thousands of zones then
+	// opens no connection per query. Updates, transfers and Query stay on TCP.
+	UDP bool
 	// Observe, if set, is called once per public call with the op ("update", "axfr" or
 	// "query"; Serial is a query), the call's duration and its error.
 	Observe func(op string, d time.Duration, err error)
@@ -51,6 +55,7 @@ type Client struct {
 	cfg   Config
 	dials atomic.Int64 // connections dialled, for tests
 	pool  *connpool.Pool[*conn]
+	udp   *connpool.Pool[udpConn] // Config.UDP's sockets
 }
 
 // New returns a Client for cfg. It validates Addr and Key but does not dial: startup does not
@@ -68,13 +73,13 @@ func New(cfg Config) (*Client, error) {
 	// TSIG signs each message, not the connection, so a key change leaves pooled
 	// connections usable: this client never invalidates the pool.
 	pool := connpool.New[*conn](connpool.Config{MaxIdle: cfg.MaxIdle, IdleTimeout: cfg.IdleTimeout})
-	return &Client{cfg: cfg, pool: pool}, nil
+	return &Client{cfg: cfg, pool: pool, udp: connpool.New[udpConn](connpool.Config{MaxIdle: cfg.MaxIdle, IdleTimeout: cfg.IdleTimeout})}, nil
 }
 
 // Close closes the idle connections; a connection in use is closed when its exchange ends.
 // Calls after Close fail with ErrClosed.
 func (c *Client) Close() error {
-	return c.pool.Close()
+	return errors.Join(c.pool.Close(), c.udp.Close())
 }
 
 // observe reports a public call to Config.Observe; deferred, it reads the call's final error
@@ -107,10 +112,22 @@ func (c *Client) Query(ctx context.Context, name string, qtype uint16) (rrs []dn
 }
 
 func (c *Client) query(ctx context.Context, name string, qtype uint16) ([]dns.RR, error) {
+	return c.queryOver(ctx, name, qtype, false)
+}
+
+// queryOver is query, over UDP first when udp is set (exchangeUDP).
+func (c *Client) queryOver(ctx context.Context, name string, qtype uint16, udp bool) ([]dns.RR, error) {
 	m := new(dns.Msg)
 	m.SetQuestion(dns.Fqdn(name), qtype)
 	m.RecursionDesired = false
-	r, err := c.exchange(ctx, opQuery, m.Question[0].Name, m)
+	var r *dns.Msg
+	err := errUseTCP
+	if udp {
+		r, err = c.exchangeVia(ctx, opQuery, m.Question[0].Name, m, c.exchangeUDP)
+	}
+	if errors.Is(err, errUseTCP) {
+		r, err = c.exchange(ctx, opQuery, m.Question[0].Name, m)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +147,7 @@ func (c *Client) query(ctx context.Context, name string, qtype uint16) ([]dns.RR
 func (c *Client) Serial(ctx context.Context, zone string) (serial uint32, err error) {
 	defer c.observe(opQuery, time.Now(), &err)
 	zone = dns.Fqdn(zone)
-	rrs, err := c.query(ctx, zone, dns.TypeSOA)
+	rrs, err := c.queryOver(ctx, zone, dns.TypeSOA, c.cfg.UDP)
 	if e, ok := errors.AsType[*Error](err); ok && (e.Kind == ErrRefused || e.Kind == ErrNotAuth) {
 		e.Kind = ErrNotZone
 		return 0, e
@@ -151,9 +168,16 @@ func (c *Client) Serial(ctx context.Context, zone string) (serial uint32, err er
 // pooled one turns out closed) and returns the verified reply, whose rcode is NOERROR (or
 // NXDOMAIN, for a query).
 func (c *Client) exchange(ctx context.Context, op, zone string, m *dns.Msg) (*dns.Msg, error) {
+	return c.exchangeVia(ctx, op, zone, m, c.exchangeKey)
+}
+
+// exchangeVia is exchange with the transport given (exchangeKey: TCP; exchangeUDP): the
+// key, the Gate and the retry with another key are the same over both.
+func (c *Client) exchangeVia(ctx context.Context, op, zone string, m *dns.Msg,
+	via func(ctx context.Context, op, zone string, m *dns.Msg, key bindkey.Key) (*dns.Msg, error)) (*dns.Msg, error) {
 	sw := bindkey.Switchable{Gate: c.cfg.Gate, Other: c.cfg.OtherKey}
 	return bindkey.Do(ctx, sw, c.cfg.Key, keyRefused, func(key bindkey.Key, _ bool) (*dns.Msg, error) {
-		return c.exchangeKey(ctx, op, zone, m, key)
+		return via(ctx, op, zone, m, key)
 	})
 }
 

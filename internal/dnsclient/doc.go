@@ -6,7 +6,12 @@
 //
 //   - Updates and queries go over TCP. An update never meets UDP truncation (RFC 2136 §3.8
 //     would have us retry it over TCP anyway), and one TCP connection carries many exchanges,
-//     so a burst of updates costs one handshake instead of one per message.
+//     so a burst of updates costs one handshake instead of one per message. The exception is
+//     Serial with Config.UDP (udp.go), which bindgate sets: a pass over 10,000 zones' SOAs
+//     (reconcile, listing, the copy's sweep) as 64 TCP connections at once overflowed named's
+//     accept queue (tcp-listen-queue, default 10), and each dropped SYN waited the kernel's 1 s
+//     retransmit (issue 13). A UDP query is verified like a TCP one and asked again over TCP
+//     when its answer is lost (after 1 s), truncated or refused by the network.
 //   - Connections are pooled by internal/connpool (Config.MaxIdle idle ones, each for at most
 //     Config.IdleTimeout). Each exchange borrows one connection
 //     exclusively; callers beyond the pool dial their own, and the surplus is closed on

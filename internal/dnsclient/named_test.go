@@ -234,3 +234,29 @@ func TestAgainstNamed(t *testing.T) {
 		}
 	})
 }
+
+// Serial over UDP (Config.UDP) gets from named what it gets over TCP, zone served or not, and
+// dials no TCP connection for it.
+func TestNamedSerialOverUDP(t *testing.T) {
+	t.Parallel()
+	n, tcp := startNamedZones(t)
+	key := n.Key
+	udp, err := New(Config{Addr: n.DNSAddr, Key: func() bindkey.Key { return key }, Timeout: 5 * time.Second, UDP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = udp.Close() })
+	for _, zone := range []string{"dyn.test", "static.test", "unserved.test"} {
+		want, wantErr := tcp.Serial(t.Context(), zone)
+		got, err := udp.Serial(t.Context(), zone)
+		if got != want || (err == nil) != (wantErr == nil) {
+			t.Errorf("%s: over UDP %d, %v; over TCP %d, %v", zone, got, err, want, wantErr)
+		}
+		if wantErr != nil && !errors.Is(err, ErrNotZone) {
+			t.Errorf("%s: over UDP %v, want ErrNotZone", zone, err)
+		}
+	}
+	if d := udp.dials.Load(); d != 0 {
+		t.Errorf("dialled %d TCP connections", d)
+	}
+}

@@ -20,9 +20,11 @@
 //   - It mirrors how named keeps one zone file per zone, so an operator can read, back up and
 //     repair it with ls, cat and rm.
 //
-// The cost is startup, which reads N small files: 10,000 entries of about 500 bytes load in
-// 0.4-0.7 s on the 2-core development machine with a warm page cache and other work running
-// (TestLoadTenThousand reports the figure; it is almost all open/read/close system calls).
+// The cost is startup, which reads N small files: 10,000 entries of about 500 bytes loaded in
+// 0.4-0.7 s one at a time on the 2-core development machine with a warm page cache and other
+// work running, almost all open/read/close system calls and JSON decoding; Open reads them 2
+// per CPU at a time (issue 13), 0.4-0.7 s still under heavy load from other work, less on a
+// quiet machine (TestLoadTenThousand reports the figure).
 // BenchmarkPut measures one change at about 2.6 ms there, dominated by the two fsyncs.
 //
 // # Format

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -99,28 +100,61 @@ func (r *Registry) load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("registry: read %s: %w", r.path(""), err)
 	}
-	for _, de := range ents {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		name := de.Name()
-		if atomicfile.IsTemp(name) {
-			if err := r.root.Remove(entriesDir + "/" + name); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return fmt.Errorf("registry: remove leftover temp file %s: %w", r.path(name), err)
+	// 2 files per CPU at a time: the cost is open/read/close system calls, which overlap well,
+	// and JSON decoding (issue 13: one at a time, 10,000 entries took 0.4-0.7 s).
+	var (
+		mu    sync.Mutex
+		first error
+		wg    sync.WaitGroup
+		next  = make(chan fs.DirEntry)
+	)
+	for range 2 * runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for de := range next {
+				z, e, err := r.loadOne(de)
+				mu.Lock()
+				if err != nil && first == nil {
+					first = err
+				} else if z != "" {
+					r.m[z] = e
+				}
+				mu.Unlock()
 			}
-			continue
-		}
-		z, ok := strings.CutSuffix(name, ".json")
-		if !ok {
-			continue // not ours: leave it
-		}
-		e, err := r.read(name, z, de)
-		if err != nil {
-			return err
-		}
-		r.m[z] = e
+		})
 	}
-	return nil
+	for _, de := range ents {
+		mu.Lock()
+		stop := first != nil
+		mu.Unlock()
+		if stop || ctx.Err() != nil {
+			break
+		}
+		next <- de
+	}
+	close(next)
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	return ctx.Err()
+}
+
+// loadOne reads one directory entry of the entries directory: an entry file gives its zone
+// and entry; a leftover temp file is removed and anything else left alone ("" zone).
+func (r *Registry) loadOne(de fs.DirEntry) (string, Entry, error) {
+	name := de.Name()
+	if atomicfile.IsTemp(name) {
+		if err := r.root.Remove(entriesDir + "/" + name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return "", Entry{}, fmt.Errorf("registry: remove leftover temp file %s: %w", r.path(name), err)
+		}
+		return "", Entry{}, nil
+	}
+	z, ok := strings.CutSuffix(name, ".json")
+	if !ok {
+		return "", Entry{}, nil // not ours: leave it
+	}
+	e, err := r.read(name, z, de)
+	return z, e, err
 }
 
 // read loads one entry file. Its errors name the file, never its content.

@@ -26,9 +26,14 @@
 //     by at most 1 MiB at a time): a record length of zero ends the log.
 //
 // Everything is held in memory too (the current records, and the retained changes as their
-// encoded records), loaded at Open; reads never touch the disk. Loading 10,000 small zones
-// (a snapshot and two changes each) takes 0.8-2.3 s on the shared 2-core development machine,
-// almost all of it open/read/close system calls (TestLoadTenThousand logs the figure).
+// encoded records), loaded at Open; reads never touch the disk once a zone is loaded. Loading
+// 10,000 small zones (a snapshot and two changes each) takes 0.8-2.3 s on the shared 2-core
+// development machine, almost all of it open/read/close system calls (TestLoadTenThousand
+// logs the figure). So bindgate opens the store with Config.Lazy (issue 13): Open only lists
+// the zone directories, each zone's copy is loaded by its first use (which every other use of
+// the zone waits for) or by LoadAll, which bindgate runs once its startup reconcile is done. A
+// copy that fails to load fails every writer of its zone and LoadAll, naming the file, and is
+// never written over; readers see no copy.
 //
 // # Durability and fsync policy
 //
@@ -62,7 +67,7 @@
 // runs past the end of the file, or zeros follow a partial record) is truncated away with a
 // warning. Any other damage (a bad checksum before the last
 // record, a snapshot that does not parse, a record that does not follow the one before) fails
-// Open with an error naming the file: starting with a zone's data silently lost or rolled back is
+// Open (lazily: the zone and LoadAll) with an error naming the file: starting with a zone's data silently lost or rolled back is
 // the failure this package exists to prevent. Removing the zone's directory is the fix; the
 // copy is then taken again by AXFR.
 //

@@ -12,6 +12,9 @@ import (
 // to page on, pass the From of the last summary returned. A before that is the oldest retained
 // serial gives an empty list; any other serial not retained gives ErrNotFound.
 func (s *Store) History(zone string, before uint32, limit int) ([]Summary, error) {
+	if err := s.Loaded(zone); err != nil {
+		return nil, err
+	}
 	v, ok := s.view(zone)
 	if !ok {
 		return nil, fmt.Errorf("%w: no copy of zone %s", ErrNotFound, zone)
@@ -35,6 +38,9 @@ func (s *Store) History(zone string, before uint32, limit int) ([]Summary, error
 // Change returns the retained change that ended at serial to (the newest one, should a serial
 // repeat), or ErrNotFound.
 func (s *Store) Change(zone string, to uint32) (Change, error) {
+	if err := s.Loaded(zone); err != nil {
+		return Change{}, err
+	}
 	v, ok := s.view(zone)
 	if !ok {
 		return Change{}, fmt.Errorf("%w: no copy of zone %s", ErrNotFound, zone)
@@ -53,6 +59,9 @@ func (s *Store) Change(zone string, to uint32) (Change, error) {
 // StateAt returns zone as it was at a retained serial, the SOA first: the current records with
 // the inverse of every later change applied. It is what a rollback to serial restores.
 func (s *Store) StateAt(zone string, serial uint32) ([]dns.RR, error) {
+	if err := s.Loaded(zone); err != nil {
+		return nil, err
+	}
 	v, ok := s.view(zone)
 	if !ok {
 		return nil, fmt.Errorf("%w: no copy of zone %s", ErrNotFound, zone)

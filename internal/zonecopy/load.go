@@ -10,19 +10,26 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/bindgate/bindgate/internal/atomicfile"
 	"github.com/bindgate/bindgate/internal/zonename"
 )
 
-// load reads every zone directory, 2 per CPU at a time: the cost is mostly open/read/close
-// system calls, which overlap well.
-func (s *Store) load(ctx context.Context) error {
+// loading is the load of one zone's copy, run once: by the first use of the zone or by LoadAll,
+// whichever claims it; the others wait for done.
+type loading struct {
+	claimed atomic.Bool
+	done    chan struct{} // closed once err is set and the zone, if any, is in the store's map
+	err     error
+}
+
+// list registers every zone directory for loading (Loaded, LoadAll); it reads no zone.
+func (s *Store) list() error {
 	ents, err := fs.ReadDir(s.root.FS(), ".")
 	if err != nil {
 		return storageErr("read directory", err)
 	}
-	var names []string
 	for _, de := range ents {
 		name := de.Name()
 		switch {
@@ -32,45 +39,91 @@ func (s *Store) load(ctx context.Context) error {
 			s.log.Warn("zonecopy: ignoring a directory not named after a zone", "dir", s.path(name))
 			continue
 		}
+		s.loads[name] = &loading{done: make(chan struct{})}
+	}
+	return nil
+}
+
+// Loaded loads zone's copy if that has not happened yet (waiting when another caller is
+// loading it) and returns the error its load failed with, nil once it is loaded or when there
+// is no copy. Every method of the store does this first; the zones and zonesync packages call
+// it before a change they are about to make to a zone in named, so that no change is made to a
+// zone whose copy cannot be read. A load on a caller's behalf ends at Close, not with any
+// request (it reads two files).
+func (s *Store) Loaded(zone string) error {
+	s.mu.RLock()
+	l := s.loads[zone]
+	s.mu.RUnlock()
+	if l == nil {
+		return nil
+	}
+	if !l.claimed.CompareAndSwap(false, true) {
+		<-l.done
+		return l.err
+	}
+	z, err := s.loadZone(s.loadCtx, zone)
+	s.mu.Lock()
+	if err != nil {
+		l.err = err // kept in loads: every later use of the zone gets err
+	} else {
+		if z != nil {
+			s.zones[zone] = z
+		}
+		delete(s.loads, zone)
+	}
+	s.mu.Unlock()
+	close(l.done)
+	return l.err
+}
+
+// LoadAll loads every copy not loaded yet, 2 per CPU at a time (the cost is mostly
+// open/read/close system calls, which overlap well), and returns the errors of those that
+// fail to load, joined (at most maxLoadErrors of them, then a count); the other zones are
+// loaded all the same. It returns early with ctx's error when ctx ends.
+func (s *Store) LoadAll(ctx context.Context) error {
+	s.mu.RLock()
+	names := make([]string, 0, len(s.loads))
+	for name := range s.loads {
 		names = append(names, name)
 	}
+	s.mu.RUnlock()
+	slices.Sort(names)
 	var (
-		mu    sync.Mutex
-		first error
-		wg    sync.WaitGroup
-		next  = make(chan string)
+		mu     sync.Mutex
+		failed []error
+		wg     sync.WaitGroup
+		next   = make(chan string)
 	)
-	for range 2 * runtime.GOMAXPROCS(0) {
+	for range min(2*runtime.GOMAXPROCS(0), max(1, len(names))) {
 		wg.Go(func() {
 			for name := range next {
-				z, err := s.loadZone(ctx, name)
-				mu.Lock()
-				if err != nil && first == nil {
-					first = err
+				if err := s.Loaded(name); err != nil {
+					mu.Lock()
+					failed = append(failed, err)
+					mu.Unlock()
 				}
-				if z != nil {
-					s.zones[name] = z
-				}
-				mu.Unlock()
 			}
 		})
 	}
 	for _, name := range names {
-		mu.Lock()
-		stop := first != nil
-		mu.Unlock()
-		if stop || ctx.Err() != nil {
+		if ctx.Err() != nil {
 			break
 		}
 		next <- name
 	}
 	close(next)
 	wg.Wait()
-	if first != nil {
-		return first
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	return ctx.Err()
+	if len(failed) > maxLoadErrors {
+		failed = append(failed[:maxLoadErrors], fmt.Errorf("zonecopy: and %d more zones' copies failed to load", len(failed)-maxLoadErrors))
+	}
+	return errors.Join(failed...)
 }
+
+// maxLoadErrors bounds the load errors LoadAll reports one by one.
+const maxLoadErrors = 5
 
 func (s *Store) path(name ...string) string {
 	return filepath.Join(append([]string{s.root.Name()}, name...)...)
@@ -80,6 +133,9 @@ func (s *Store) path(name ...string) string {
 // Delete or of a first Replace that never finished, and is removed (nil, nil).
 func (s *Store) loadZone(ctx context.Context, name string) (*zone, error) {
 	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.hook("load"); err != nil {
 		return nil, err
 	}
 	// One open of the zone's directory, then every name relative to it: about half the

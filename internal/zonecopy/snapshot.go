@@ -26,9 +26,7 @@ type Snapshot struct {
 // Snapshot returns zone's copy as it stands; ok is false when there is none. It costs two
 // read locks whatever the zone's size.
 func (s *Store) Snapshot(zone string) (Snapshot, bool) {
-	s.mu.RLock()
-	z := s.zones[zone]
-	s.mu.RUnlock()
+	z, _ := s.find(zone)
 	if z == nil {
 		return Snapshot{}, false
 	}

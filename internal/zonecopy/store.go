@@ -48,6 +48,12 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives the torn tails truncated at Open and compaction failures (default: discard).
 	Logger *slog.Logger
+	// Lazy makes Open return once it has listed the zones' directories, without reading them:
+	// each zone's copy is then loaded when it is first used, or by LoadAll, and every use of
+	// the zone waits for that load. A copy that fails to load fails every use of its zone
+	// (writers return the error, readers see no copy) and LoadAll (issue 13: at 10,000 zones
+	// the load held readiness back). Without it, Open loads every copy and fails on damage.
+	Lazy bool
 }
 
 // Actor is who made a change through bindgate's API. The zero value means "external": a change
@@ -101,6 +107,15 @@ type Store struct {
 
 	mu    sync.RWMutex
 	zones map[string]*zone
+	// loads holds the zones listed at Open whose copy is not loaded yet, and those whose load
+	// failed (for good: each use of the zone returns its error). A zone is in zones or in
+	// loads, never both.
+	loads map[string]*loading
+
+	// loadCtx bounds loads made on a reader's behalf (readers take no context); Close
+	// cancels it.
+	loadCtx    context.Context
+	cancelLoad context.CancelFunc
 }
 
 // zone is one zone's copy.
@@ -138,8 +153,9 @@ type zone struct {
 	suspect bool
 }
 
-// Open opens (creating if needed) the store in cfg.Dir and loads every zone's copy. A torn
-// tail of a change log is cut off with a warning; any other damage fails Open, naming the file.
+// Open opens (creating if needed) the store in cfg.Dir and loads every zone's copy (with
+// cfg.Lazy: lists them, see Config.Lazy). A torn tail of a change log is cut off with a
+// warning; any other damage fails Open (or, lazily, that zone and LoadAll), naming the file.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.MaxChanges <= 0 {
 		cfg.MaxChanges = DefaultMaxChanges
@@ -160,8 +176,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, storageErr("open directory", err)
 	}
-	s := &Store{cfg: cfg, root: root, log: cfg.Logger, zones: map[string]*zone{}}
-	if err := s.load(ctx); err != nil {
+	s := &Store{cfg: cfg, root: root, log: cfg.Logger, zones: map[string]*zone{}, loads: map[string]*loading{}}
+	s.loadCtx, s.cancelLoad = context.WithCancel(context.Background())
+	err = s.list()
+	if err == nil && !cfg.Lazy {
+		err = s.LoadAll(ctx)
+	}
+	if err != nil {
+		s.cancelLoad()
 		root.Close()
 		return nil, err
 	}
@@ -169,7 +191,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 }
 
 // Close releases the directory. The store must not be used afterwards.
-func (s *Store) Close() error { return s.root.Close() }
+func (s *Store) Close() error {
+	s.cancelLoad()
+	return s.root.Close()
+}
 
 // storageErr gives a file operation's error its kind: a full disk or quota is
 // InsufficientStorage, a read-only filesystem Unavailable (an operator must act; retry later),
@@ -199,16 +224,31 @@ func checkName(zone string) error {
 	return nil
 }
 
+// find returns zone's entry once its copy is loaded (nil when there is none), or the error
+// its load failed with.
+func (s *Store) find(name string) (*zone, error) {
+	if err := s.Loaded(name); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.zones[name], nil
+}
+
 // lockZone returns zone's entry with its writer lock held, creating the entry if create is set
-// (nil otherwise when there is none).
-func (s *Store) lockZone(name string, create bool) *zone {
+// (nil otherwise when there is none); it fails when the zone's copy could not be loaded, so
+// nothing is written over a copy that was never read.
+func (s *Store) lockZone(name string, create bool) (*zone, error) {
+	if err := s.Loaded(name); err != nil {
+		return nil, err
+	}
 	for {
 		s.mu.Lock()
 		z := s.zones[name]
 		if z == nil {
 			if !create {
 				s.mu.Unlock()
-				return nil
+				return nil, nil
 			}
 			z = &zone{name: name}
 			s.zones[name] = z
@@ -216,7 +256,7 @@ func (s *Store) lockZone(name string, create bool) *zone {
 		s.mu.Unlock()
 		z.wmu.Lock()
 		if !z.dead {
-			return z
+			return z, nil
 		}
 		z.wmu.Unlock()
 	}
@@ -241,9 +281,7 @@ type view struct {
 }
 
 func (s *Store) view(name string) (view, bool) {
-	s.mu.RLock()
-	z := s.zones[name]
-	s.mu.RUnlock()
+	z, _ := s.find(name) // a copy that failed to load: none to read (its writers fail)
 	if z == nil {
 		return view{}, false
 	}
@@ -268,9 +306,7 @@ func (s *Store) Current(zone string) (Copy, bool) {
 // serial (only then is Checked set). Checked lives in memory only: after a restart the caller
 // confirms again.
 func (s *Store) Confirm(zone string, serial uint32) bool {
-	s.mu.RLock()
-	z := s.zones[zone]
-	s.mu.RUnlock()
+	z, _ := s.find(zone)
 	if z == nil {
 		return false
 	}
@@ -283,8 +319,10 @@ func (s *Store) Confirm(zone string, serial uint32) bool {
 	return true
 }
 
-// Zones returns the zones that have a copy, sorted.
+// Zones returns the zones that have a copy, sorted; with Config.Lazy it loads every copy first
+// (those that fail to load are left out).
 func (s *Store) Zones() []string {
+	_ = s.LoadAll(s.loadCtx)
 	s.mu.RLock()
 	zs := make([]*zone, 0, len(s.zones))
 	for _, z := range s.zones {

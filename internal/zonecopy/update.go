@@ -44,7 +44,10 @@ func (s *Store) BeginUpdate(ctx context.Context, zone string, upd []dns.RR, next
 	if err := checkName(zone); err != nil {
 		return nil, err
 	}
-	z := s.lockZone(zone, false)
+	z, err := s.lockZone(zone, false)
+	if err != nil {
+		return nil, err
+	}
 	if z == nil {
 		return nil, fmt.Errorf("%w: no copy of zone %s", ErrNotFound, zone)
 	}
@@ -357,9 +360,7 @@ func dataKey(rr dns.RR) string {
 // that has not been checked against named's own record of it since (Verified, or a Replace);
 // ok is false when there is none.
 func (s *Store) Unverified(zone string) (from uint32, ok bool) {
-	s.mu.RLock()
-	z := s.zones[zone]
-	s.mu.RUnlock()
+	z, _ := s.find(zone)
 	if z == nil {
 		return 0, false
 	}
@@ -370,9 +371,7 @@ func (s *Store) Unverified(zone string) (from uint32, ok bool) {
 
 // Verified records that every locally applied change of zone up to now matched named's.
 func (s *Store) Verified(zone string) {
-	s.mu.RLock()
-	z := s.zones[zone]
-	s.mu.RUnlock()
+	z, _ := s.find(zone)
 	if z == nil {
 		return
 	}
@@ -384,9 +383,7 @@ func (s *Store) Verified(zone string) {
 // Suspect reports whether zone's copy ends with a local change that named may never have
 // applied (found at Open after a crash) and that has not been checked yet: plan nothing on it.
 func (s *Store) Suspect(zone string) bool {
-	s.mu.RLock()
-	z := s.zones[zone]
-	s.mu.RUnlock()
+	z, _ := s.find(zone)
 	if z == nil {
 		return false
 	}

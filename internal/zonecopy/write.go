@@ -63,7 +63,10 @@ func (s *Store) Replace(ctx context.Context, zone string, rrs []dns.RR, actors [
 	if err := ctx.Err(); err != nil {
 		return Change{}, err
 	}
-	z := s.lockZone(zone, true)
+	z, err := s.lockZone(zone, true)
+	if err != nil {
+		return Change{}, err
+	}
 	defer z.wmu.Unlock()
 	now := s.cfg.Now()
 	c := Change{From: soa.Serial, To: soa.Serial, At: now, Actors: slices.Clone(actors)}
@@ -102,7 +105,10 @@ func (s *Store) Append(ctx context.Context, zone string, changes []Change) error
 	if len(changes) == 0 {
 		return nil
 	}
-	z := s.lockZone(zone, false)
+	z, err := s.lockZone(zone, false)
+	if err != nil {
+		return err
+	}
 	if z == nil {
 		return fmt.Errorf("%w: no copy of zone %s", ErrNotFound, zone)
 	}
@@ -459,12 +465,12 @@ func (s *Store) remove(ctx context.Context, zone string, durable bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	z := s.lockZone(zone, false)
-	if z == nil {
-		return nil
+	z, err := s.lockZone(zone, false)
+	if z == nil || err != nil {
+		return err
 	}
 	defer z.wmu.Unlock()
-	err := s.hook("delete")
+	err = s.hook("delete")
 	if err == nil {
 		err = s.root.Remove(zone + "/" + snapshotFile)
 	}

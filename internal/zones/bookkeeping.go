@@ -17,6 +17,9 @@ import (
 // zone's tombstone is durable, since reconcile removes a tombstoned zone's copy that a power
 // failure brings back, else with Delete.
 type Copies interface {
+	// Loaded waits for zone's copy to be loaded and returns the error its load failed with
+	// (zonecopy.Config.Lazy): a restore never falls back past a copy it could not read.
+	Loaded(zone string) error
 	Current(zone string) (zonecopy.Copy, bool)
 	Delete(ctx context.Context, zone string) error
 	Discard(ctx context.Context, zone string) error

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/bindgate/bindgate/internal/errs"
@@ -71,6 +72,11 @@ func (s *Service) restoreZone(ctx context.Context, e registry.Entry) (RestoredZo
 // restoreData is restoreZone without the copy's update.
 func (s *Service) restoreData(ctx context.Context, e registry.Entry) (RestoredZone, error) {
 	r := RestoredZone{Zone: e.Zone}
+	if s.copies != nil {
+		if err := s.copies.Loaded(e.Zone); err != nil {
+			return r, fmt.Errorf("the zone copy of %s cannot be read: %w", e.Zone, err)
+		}
+	}
 	c, hasCopy := s.copyOf(e.Zone)
 	if e.Type != "primary" {
 		block, ok := s.secondaryBlock(e, hasCopy)
@@ -249,6 +255,15 @@ func (s *Service) noteSerial(z string, serial uint32) {
 // NoteSerial records that named was seen serving zone at serial (the copy's serial sweep may
 // call it). A restore never goes below the last serial seen, and flags a copy older than it.
 func (s *Service) NoteSerial(zone string, serial uint32) { s.noteSerial(zone, serial) }
+
+// SeenSerials returns the serial named was last seen serving, per zone, as SOA queries found it
+// (reconcile, listing): the app hands the startup reconcile's to the copy's first sweep, so
+// that a start asks every zone's SOA once (issue 13).
+func (s *Service) SeenSerials() map[string]uint32 {
+	s.seenMu.Lock()
+	defer s.seenMu.Unlock()
+	return maps.Clone(s.seen)
+}
 
 func (s *Service) lastSeen(z string) (uint32, bool) {
 	s.seenMu.Lock()

@@ -2,6 +2,7 @@ package zones_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,8 +22,15 @@ import (
 
 // fakeCopies is a zone copy store holding fixed copies.
 type fakeCopies struct {
-	mu sync.Mutex
-	m  map[string]zonecopy.Copy
+	mu      sync.Mutex
+	m       map[string]zonecopy.Copy
+	loadErr map[string]error // zones whose copy failed to load
+}
+
+func (c *fakeCopies) Loaded(z string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.loadErr[z]
 }
 
 func (c *fakeCopies) Current(z string) (zonecopy.Copy, bool) {
@@ -163,6 +171,43 @@ func TestRestoreSecondary(t *testing.T) {
 			for _, want := range []string{"www.s.test.\t300\tIN\tA\t192.0.2.80", "\tSOA\tns1.s.test. admin.s.test. 7 "} {
 				if !strings.Contains(string(data), want) {
 					t.Errorf("zone file lacks %q:\n%s", want, data)
+				}
+			}
+		})
+	}
+}
+
+// A lost zone whose copy could not be loaded (damaged: zonecopy.Config.Lazy reports it at the
+// zone's first use) is not restored from an older source past it: the reconcile reports the
+// zone as failed and sends no addzone, whatever the zone's type.
+func TestRestoreRefusesUnreadableCopy(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, typ, block string }{
+		{"primary", "primary", `{ type primary; file "p.test.zone"; };`},
+		{"secondary", "secondary", `{ type secondary; primaries { 192.0.2.1; }; };`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			copies := &fakeCopies{m: map[string]zonecopy.Copy{}, loadErr: map[string]error{"p.test": errors.New("snapshot: bad checksum")}}
+			f := setup(t, func(c *zones.Config) { c.Copies = copies })
+			e := registry.Entry{Zone: "p.test", Type: tc.typ, Block: tc.block}
+			if tc.typ == "primary" {
+				e.ZoneFile = []byte("$ORIGIN p.test.\n@ 300 IN SOA ns1 admin 1 3600 600 604800 86400\n@ 300 IN NS ns1\nns1 300 IN A 192.0.2.1\n")
+			}
+			if err := f.reg.Put(t.Context(), e); err != nil {
+				t.Fatal(err)
+			}
+			f.srv.Handle("zonestatus", notFound)
+			rep, err := f.svc.Reconcile(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Readded) != 0 || len(rep.Failed) != 1 || rep.Failed[0].Zone != "p.test" {
+				t.Errorf("report %+v, want p.test failed and nothing re-added", rep)
+			}
+			for _, c := range f.srv.Commands() {
+				if strings.HasPrefix(c, "addzone") {
+					t.Errorf("sent %q for a zone whose copy could not be read", c)
 				}
 			}
 		})

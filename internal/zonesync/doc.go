@@ -22,8 +22,9 @@
 //     startup and catches a lost NOTIFY.
 //
 // One lock per zone serialises every writer of that zone's copy. The records committer holds
-// it (Hold) from before it sends an UPDATE until the copy has recorded the change
-// (RecordUpdate), so a change is attributed to the API callers who made it even when named's
+// it (Hold, which first waits for the zone's copy to be loaded and fails, before any UPDATE,
+// when it cannot be: zonecopy.Config.Lazy) from before it sends an UPDATE until the copy has
+// recorded the change (RecordUpdate), so a change is attributed to the API callers who made it even when named's
 // NOTIFY for it arrives first: the NOTIFY's fetch waits, then finds the copy up to date.
 // Writers that do not take the lock (bindy's direct updates, named's signing) may add steps
 // before and after the API's own, so RecordUpdate picks the step that is the UPDATE's by

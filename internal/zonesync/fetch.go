@@ -17,6 +17,9 @@ import (
 // with m (the UPDATE the committer just sent) the step that is m's (attrib.go), else the
 // last; after a full transfer, the serial it brought.
 func (s *Syncer) fetchLocked(ctx context.Context, zone string, actors []zonecopy.Actor, m *dns.Msg) (uint32, error) {
+	if err := s.cfg.Copy.Loaded(zone); err != nil {
+		return 0, err // a copy that cannot be read is not taken again over itself
+	}
 	have, ok := s.cfg.Copy.Serial(zone)
 	if !ok {
 		return s.full(ctx, zone, actors, m)

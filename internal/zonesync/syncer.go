@@ -156,16 +156,19 @@ func (s *Syncer) Start() {
 
 // StartSweep starts the sweep; its first pass runs at once. The app calls it once its startup
 // reconcile is done: both send an SOA query per zone, and at 10,000 zones the two passes at once
-// held readiness back by half a second (issue 13). Calls after the first, or after Close, do
+// held readiness back by half a second (issue 13). seen, when not nil, holds the serials the
+// reconcile's SOA queries found moments before: the first pass takes a zone's serial from it
+// instead of asking again, so a start makes one SOA pass, not two. A NOTIFY still fetches a
+// zone that changed since; later passes ask named. Calls after the first, or after Close, do
 // nothing.
-func (s *Syncer) StartSweep() {
+func (s *Syncer) StartSweep(seen map[string]uint32) {
 	s.smu.Lock()
 	defer s.smu.Unlock()
 	if s.sweeping || s.root.Err() != nil || s.cfg.Interval <= 0 {
 		return
 	}
 	s.sweeping = true
-	s.wg.Go(s.sweepLoop)
+	s.wg.Go(func() { s.sweepLoop(seen) })
 }
 
 // Close stops the listener, the workers and the sweep and waits for them; a fetch in flight
@@ -208,8 +211,13 @@ func (s *Syncer) failed(source, zone string, err error) {
 }
 
 // Hold takes zone's copy lock: no fetch of zone runs until release is called. The records
-// committer holds it from before it sends an UPDATE until Record has stored the change.
+// committer holds it from before it sends an UPDATE until Record has stored the change. It
+// first waits for the zone's copy to be loaded (zonecopy.Store.Loaded) and fails, before any
+// UPDATE is sent, when it cannot be: a change named applied could not be recorded.
 func (s *Syncer) Hold(ctx context.Context, zone string) (release func(), err error) {
+	if err := s.cfg.Copy.Loaded(zone); err != nil {
+		return nil, fmt.Errorf("zone %s: %w", zone, err)
+	}
 	return s.locks.Lock(ctx, zone)
 }
 

@@ -398,3 +398,52 @@ type recorder struct {
 
 func (r *recorder) TsigStatus() error         { return nil }
 func (r *recorder) WriteMsg(m *dns.Msg) error { r.got = m; return nil }
+
+// The first sweep after a start takes the serials the startup reconcile's SOA queries just
+// found (StartSweep's seen) instead of asking named again: a zone whose copy is at that serial
+// is confirmed without a query, one at another serial is fetched, and a zone the reconcile did
+// not see is asked as before.
+func TestSweepTakesSeenSerials(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		seen      map[string]uint32
+		wantSOA   int    // SOA queries the sweep sent
+		wantCopy  uint32 // the copy's serial after it
+		wantXfers bool   // it transferred
+	}{
+		{name: "seen at the copy's serial: confirmed", seen: map[string]uint32{"example.test": 10}, wantCopy: 10},
+		{name: "seen at another serial: fetched", seen: map[string]uint32{"example.test": 11}, wantCopy: 11, wantXfers: true},
+		{name: "not seen: asked", seen: map[string]uint32{"other.test": 10}, wantSOA: 1, wantCopy: 10},
+		{name: "nothing seen: asked", wantSOA: 1, wantCopy: 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, nil)
+			f.sync.Sweep(t.Context()) // the copy, at serial 10
+			if tc.wantCopy == 11 {
+				f.zone.Add(t, "a.example.test. 300 IN A 192.0.2.10") // named at 11
+			}
+			soa := func() (n int) {
+				for _, m := range f.zone.Messages() {
+					if len(m.Question) == 1 && m.Question[0].Qtype == dns.TypeSOA && m.Opcode == dns.OpcodeQuery {
+						n++
+					}
+				}
+				return n
+			}
+			soa0 := soa()
+			a0, i0 := f.xfers()
+			f.sync.sweep(t.Context(), tc.seen)
+			if got := soa() - soa0; got != tc.wantSOA {
+				t.Errorf("%d SOA queries, want %d", got, tc.wantSOA)
+			}
+			if a, i := f.xfers(); (a+i > a0+i0) != tc.wantXfers {
+				t.Errorf("transfers %d -> %d, want some: %v", a0+i0, a+i, tc.wantXfers)
+			}
+			if got, ok := f.copy.Serial("example.test"); !ok || got != tc.wantCopy {
+				t.Errorf("copy at %d (%v), want %d", got, ok, tc.wantCopy)
+			}
+		})
+	}
+}
