@@ -368,6 +368,40 @@ func (s *Store) Unverified(zone string) (from uint32, ok bool) {
 	return z.local, z.exists && z.hasLocal
 }
 
+// Passed reports whether zone's copy is at serial or got past it by changes applied locally
+// (BeginUpdate) since: named announcing serial (a NOTIFY) then tells nothing the copy lacks,
+// since named applied those changes in order, pinned to the copy's SOA, before they were
+// committed. It is false for a copy that may hold a change named never applied (Suspect).
+// Serials are compared for equality only, newest first, back to the oldest unverified change.
+func (s *Store) Passed(zone string, serial uint32) bool {
+	s.mu.RLock()
+	z := s.zones[zone]
+	s.mu.RUnlock()
+	if z == nil {
+		return false
+	}
+	z.mu.RLock()
+	defer z.mu.RUnlock()
+	switch {
+	case !z.exists || z.suspect:
+		return false
+	case z.cur.soa.Serial == serial:
+		return true
+	case !z.hasLocal:
+		return false
+	}
+	for i := len(z.hist) - 1; i >= 0; i-- {
+		e := z.hist[i]
+		if e.sum.From == serial {
+			return true
+		}
+		if e.sum.From == z.local {
+			break
+		}
+	}
+	return false
+}
+
 // Verified records that every locally applied change of zone up to now matched named's.
 func (s *Store) Verified(zone string) {
 	s.mu.RLock()
@@ -379,6 +413,25 @@ func (s *Store) Verified(zone string) {
 	z.mu.Lock()
 	z.hasLocal, z.suspect = false, false
 	z.mu.Unlock()
+}
+
+// VerifiedTo records that zone's locally applied changes up to serial, a serial the copy went
+// through after Unverified's, matched named's: the oldest unverified change is now the one
+// from serial, or none when serial is the copy's own.
+func (s *Store) VerifiedTo(zone string, serial uint32) {
+	s.mu.RLock()
+	z := s.zones[zone]
+	s.mu.RUnlock()
+	if z == nil {
+		return
+	}
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if z.cur.soa != nil && z.cur.soa.Serial == serial {
+		z.hasLocal, z.suspect = false, false
+		return
+	}
+	z.local = serial // a suspect change is the last one, so it stays unverified
 }
 
 // Suspect reports whether zone's copy ends with a local change that named may never have

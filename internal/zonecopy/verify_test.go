@@ -1,0 +1,89 @@
+package zonecopy
+
+import (
+	"fmt"
+	"testing"
+)
+
+// localChanges gives tz a fetched copy at serial 7 (Replace) and then n changes applied ahead
+// of named (8, 9, …), committed.
+func localChanges(t *testing.T, s *Store, n int) {
+	t.Helper()
+	if _, err := s.Replace(t.Context(), tz, axfr(t, tz, 7, "www A 192.0.2.1"), nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		tx, err := s.BeginUpdate(t.Context(), tz, upd(t, fmt.Sprintf("+ l%d 300 A 192.0.2.9", i)), next, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Write(); err != nil {
+			t.Fatal(err)
+		}
+		tx.Commit(t.Context())
+	}
+}
+
+// TestPassed: a NOTIFY's serial tells the copy nothing new when the copy is at it or got past
+// it by its own unverified local changes; an older serial, or one before the oldest unverified
+// change, or any serial for a copy that may hold a change named never applied, does.
+func TestPassed(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		local    int    // local changes after the fetched serial 7
+		verified uint32 // VerifiedTo this serial first (0: no)
+		serial   uint32
+		want     bool
+	}{
+		{"the copy's serial, fetched", 0, 0, 7, true},
+		{"another serial, no local change", 0, 0, 6, false},
+		{"the copy's serial after local changes", 3, 0, 10, true},
+		{"a serial a local change went through", 3, 0, 9, true},
+		{"the serial before the oldest local change", 3, 0, 7, true},
+		{"a serial the copy never had", 3, 0, 12, false},
+		{"a serial before the oldest unverified change", 3, 9, 8, false},
+		{"after a partial verification", 3, 9, 9, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := open(t, t.TempDir(), newClock(), nil)
+			localChanges(t, s, tc.local)
+			if tc.verified != 0 {
+				s.VerifiedTo(tz, tc.verified)
+			}
+			if got := s.Passed(tz, tc.serial); got != tc.want {
+				t.Errorf("Passed(%d) = %v, want %v", tc.serial, got, tc.want)
+			}
+		})
+	}
+	s := open(t, t.TempDir(), newClock(), nil)
+	if s.Passed(tz, 7) {
+		t.Error("Passed is true for a zone without a copy")
+	}
+}
+
+// TestVerifiedTo: verifying up to a serial the copy went through leaves the later local changes
+// unverified, from that serial; verifying up to the copy's serial clears the mark.
+func TestVerifiedTo(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		to       uint32
+		wantFrom uint32
+		wantOK   bool
+	}{{8, 8, true}, {9, 9, true}, {10, 0, false}} {
+		t.Run(fmt.Sprint(tc.to), func(t *testing.T) {
+			t.Parallel()
+			s := open(t, t.TempDir(), newClock(), nil)
+			localChanges(t, s, 3)
+			if from, ok := s.Unverified(tz); !ok || from != 7 {
+				t.Fatalf("Unverified = %d, %v before; want 7, true", from, ok)
+			}
+			s.VerifiedTo(tz, tc.to)
+			from, ok := s.Unverified(tz)
+			if ok != tc.wantOK || ok && from != tc.wantFrom {
+				t.Errorf("after VerifiedTo(%d): Unverified = %d, %v; want %d, %v", tc.to, from, ok, tc.wantFrom, tc.wantOK)
+			}
+		})
+	}
+}
