@@ -70,16 +70,22 @@ func (s *Syncer) work() {
 func (s *Syncer) sync(ctx context.Context, zone string, w waiting) error {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
+	pre, ok := s.prefetch(ctx, zone, w)
 	unlock, err := s.locks.Lock(ctx, zone)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if have, ok := s.cfg.Copy.Serial(zone); ok && w.hinted && have == w.serial {
+	if ok && s.verifyPrefetched(zone, pre) {
+		return nil
+	}
+	if w.hinted && s.cfg.Copy.Passed(zone, w.serial) {
 		if _, local := s.cfg.Copy.Unverified(zone); local {
-			// The copy has the serial because bindgate applied the change to it locally:
-			// compare named's record of it soon, once for every change made meanwhile,
-			// rather than hold the zone for a transfer after every change.
+			// The copy has the serial, or went past it, because bindgate applied its changes
+			// to it locally: compare named's record of them soon, once for every change made
+			// meanwhile, rather than hold the zone for a transfer after every change. Under a
+			// stream of API changes the NOTIFY for one change is often taken after the next
+			// is committed; fetching then held the committer for the length of an IXFR.
 			s.verifyLater(zone)
 		}
 		return nil
