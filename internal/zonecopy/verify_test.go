@@ -2,6 +2,9 @@ package zonecopy
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -83,6 +86,63 @@ func TestVerifiedTo(t *testing.T) {
 			from, ok := s.Unverified(tz)
 			if ok != tc.wantOK || ok && from != tc.wantFrom {
 				t.Errorf("after VerifiedTo(%d): Unverified = %d, %v; want %d, %v", tc.to, from, ok, tc.wantFrom, tc.wantOK)
+			}
+		})
+	}
+}
+
+// TestLogKeptOpen: a zone's change log stays open between writes, and every write still reaches
+// the file a restart reads, across a compaction (which replaces the file) and a Tx's abort.
+func TestLogKeptOpen(t *testing.T) {
+	t.Parallel()
+	for _, compact := range []bool{false, true} {
+		t.Run(fmt.Sprint("compact=", compact), func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			s := open(t, dir, newClock(), func(cfg *Config) { cfg.MaxChanges, cfg.MaxAge = 2, -1 })
+			localChanges(t, s, 2) // serials 8, 9
+			if n := s.openLogs.Load(); n != 1 {
+				t.Fatalf("%d logs open after writes, want 1", n)
+			}
+			if compact {
+				zero := int64(0)
+				s.compactAt = &zero
+			}
+			tx, err := s.BeginUpdate(t.Context(), tz, upd(t, "+ gone 300 A 192.0.2.7"), next, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.Write(); err != nil {
+				t.Fatal(err)
+			}
+			tx.Abort()
+			for i := range 6 { // 10 … 15
+				tx, err := s.BeginUpdate(t.Context(), tz, upd(t, fmt.Sprintf("+ k%d 300 A 192.0.2.9", i)), next, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := tx.Write(); err != nil {
+					t.Fatal(err)
+				}
+				tx.Commit(t.Context())
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if n := s.openLogs.Load(); n != 0 {
+				t.Fatalf("%d logs open after Close, want 0", n)
+			}
+			s = open(t, dir, newClock(), func(cfg *Config) { cfg.MaxChanges, cfg.MaxAge = 2, -1 })
+			got := current(t, s, tz)
+			if got.Serial != 15 || len(got.RRs) != 11 { // SOA, NS, www, l0, l1, k0 … k5
+				t.Fatalf("after reopening: serial %d, %d records; want 15, 11:\n%s", got.Serial, len(got.RRs), text(got.RRs))
+			}
+			snap, err := os.ReadFile(filepath.Join(dir, tz, snapshotFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if compacted := !strings.Contains(strings.SplitN(string(snap), "\n", 2)[0], " serial=7 "); compacted != compact {
+				t.Fatalf("compacted %v, want %v: %s", compacted, compact, strings.SplitN(string(snap), "\n", 2)[0])
 			}
 		})
 	}
