@@ -76,8 +76,8 @@
 // Decisions kept from the ordinary path:
 //
 //   - A NOTIFY for a serial the copy already has, or went past by its own local changes
-//     (zonecopy.Passed), does not fetch (queue.go), except to check local changes, later and
-//     once for many.
+//     (zonecopy.Passed), does not fetch (queue.go), nor wait for the zone's lock, except to
+//     check local changes, later and once for many.
 //   - The fsync is grouped: one per committed batch.
 //   - max-ixfr-ratio unlimited on bindgate's zones: named answers one step per transaction,
 //     which both attribution and the comparison of local changes need.

@@ -88,14 +88,14 @@ type prefetched struct {
 }
 
 // prefetch makes, without the zone's lock, the IXFR that compares zone's unverified local
-// changes with named's record of them, when that comparison is what the fetch for w is for.
+// changes with named's record of them, when there are any.
 // Holding the lock for the transfer held the records committer too: under a stream of API
 // changes that was one IXFR of 0.5 s of changes every 0.5 s (verifyDelay), 35-75 ms each on the
 // development machine, and the writers' p99 with it. The comparison itself is made under the
 // lock (verifyPrefetched).
-func (s *Syncer) prefetch(ctx context.Context, zone string, w waiting) (prefetched, bool) {
+func (s *Syncer) prefetch(ctx context.Context, zone string) (prefetched, bool) {
 	from, local := s.cfg.Copy.Unverified(zone)
-	if !local || w.hinted && s.cfg.Copy.Passed(zone, w.serial) {
+	if !local {
 		return prefetched{}, false
 	}
 	res, err := s.ixfr(ctx, zone, from)

@@ -150,7 +150,7 @@ func TestVerifyOutsideLock(t *testing.T) {
 		return f.sync.verifyPrefetched("example.test", pre)
 	}
 	s1 := localUpdate(t, f, "a.example.test. 300 IN A 192.0.2.10")
-	pre, ok := f.sync.prefetch(ctx, "example.test", waiting{})
+	pre, ok := f.sync.prefetch(ctx, "example.test")
 	if !ok {
 		t.Fatal("no transfer for unverified local changes")
 	}
@@ -161,9 +161,16 @@ func TestVerifyOutsideLock(t *testing.T) {
 	if from, ok := f.copy.Unverified("example.test"); !ok || from != s1 {
 		t.Fatalf("Unverified = %d, %v; want %d (the second change), true", from, ok, s1)
 	}
+	// That NOTIFY does not even wait for the zone's lock, which the committer holds for each
+	// update (a lock wait would end in the fetch's timeout here).
+	release, err := f.sync.Hold(ctx, "example.test")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := f.sync.sync(ctx, "example.test", waiting{serial: s1, hinted: true}); err != nil {
 		t.Fatal(err)
 	}
+	release()
 	if axfr, ixfr := f.xfers(); axfr != 1 || ixfr != 1 {
 		t.Fatalf("after a NOTIFY for a serial the copy went past: %d AXFR, %d IXFR; want 1, 1", axfr, ixfr)
 	}
@@ -178,7 +185,7 @@ func TestVerifyOutsideLock(t *testing.T) {
 	}
 
 	localUpdate(t, f, "c.example.test. 300 IN A 192.0.2.12")
-	pre, ok = f.sync.prefetch(ctx, "example.test", waiting{})
+	pre, ok = f.sync.prefetch(ctx, "example.test")
 	if !ok {
 		t.Fatal("no transfer for unverified local changes")
 	}
