@@ -368,8 +368,8 @@ func (c *committer) exchange(zone string, jobs []*job) (serial *uint32, err erro
 // exchangeLocal sends m with the zone copy's change made ahead of named (zonesync's Local,
 // zonecopy.Tx): the message gets the copy's SOA as a prerequisite and the new SOA as its last
 // update, so named applies it to exactly the data the copy computed the change from, with
-// exactly the serial the copy records, or applies nothing; the copy's fsync runs while the
-// update is in flight. This spares the IXFR and most of the fsync the ordinary path waits for
+// exactly the serial the copy records, or applies nothing; the copy computes the change, writes
+// it and fsyncs it while the update is in flight. This spares the IXFR and most of the fsync the ordinary path waits for
 // after the update (doc.go of zonesync). done is false when the ordinary path must run: the
 // copy cannot take the update locally, the message would not fit, or a prerequisite failed
 // (the zone may have moved under a direct update, or one of the callers' own prerequisites

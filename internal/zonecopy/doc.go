@@ -47,8 +47,8 @@
 // change logs of up to 256 zones stay open between writes (closed before a compaction replaces
 // the file, and at Close), which spares a busy zone an open and close per change.
 //
-// A change made ahead of named (BeginUpdate, Tx) follows the same rule: Tx.Write appends it
-// durably while the update is in flight, memory changes at Commit, and Abort turns its bytes
+// A change made ahead of named (BeginUpdate, Tx) follows the same rule: Tx.Write computes it and
+// appends it durably while the update is in flight, memory changes at Commit, and Abort turns its bytes
 // back into reserved zeros (durably, so a refused update cannot reappear after a crash). A crash between
 // Write and Commit leaves a change whose update got no answer; the copy then has it, and the
 // next fetch from named keeps or undoes it (an IXFR from a serial named does not have falls

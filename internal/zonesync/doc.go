@@ -44,16 +44,17 @@
 // zone bindgate manages, unsigned, takes a fast path instead (local.go, Local):
 //
 //   - zonecopy computes the change the UPDATE makes to the copy as BIND applies it
-//     (zonecopy.BeginUpdate: CNAME rules, RRset TTLs, singletons, the apex's SOA and NS), and
-//     the new serial by the zone's serial-update-method (NextSerial);
+//     (zonecopy.Tx: CNAME rules, RRset TTLs, singletons, the apex's SOA and NS), and the new
+//     serial by the zone's serial-update-method (NextSerial);
 //   - the committer sends the UPDATE with the copy's SOA as a value-dependent prerequisite
 //     and the new SOA as its last record: named applies it to exactly the data the change was
 //     computed from, with exactly that serial, or applies nothing (a direct update landed in
 //     between: NXRRSET, and the ordinary path runs, which fetches both). This is what the
 //     rejected "apply locally, then read the serial" lacked: the prerequisite and the serial
 //     travel in the update itself, so no other writer can slip in between;
-//   - the change is written and fsynced to the copy's log while the UPDATE is in flight, and
-//     made visible once named answered NOERROR (aborted, and cut from the log, otherwise);
+//   - the change is computed, written and fsynced to the copy's log while the UPDATE is in
+//     flight (only the serial is fixed before it is sent), and made visible once named
+//     answered NOERROR (aborted, and cut from the log, otherwise);
 //   - named's own record of the change is still compared: the NOTIFY for the serial (or the
 //     sweep) schedules, 0.5 s later, one IXFR from the serial before the oldest unchecked
 //     local change; each step must equal the copy's (zonecopy.Matches), else the zone is
