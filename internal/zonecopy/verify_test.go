@@ -1,11 +1,15 @@
 package zonecopy
 
 import (
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/miekg/dns"
 )
 
 // localChanges gives tz a fetched copy at serial 7 (Replace) and then n changes applied ahead
@@ -145,5 +149,79 @@ func TestLogKeptOpen(t *testing.T) {
 				t.Fatalf("compacted %v, want %v: %s", compacted, compact, strings.SplitN(string(snap), "\n", 2)[0])
 			}
 		})
+	}
+}
+
+// TestApplyAllIsStepwise: applying several changes at once gives what applying them one by one
+// gives, errors included and found at the same change, on random sequences (removals,
+// additions, records removed and added again across changes, a removal of a missing record,
+// an addition of a present one).
+func TestApplyAllIsStepwise(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(3, 4))
+	var all []dns.RR
+	for i := range 300 {
+		all = append(all, rr(t, fmt.Sprintf("h%03d.example.test. 300 IN A 10.0.%d.%d", i, i>>8, i&255)))
+	}
+	keys := func(its []item) string {
+		var b strings.Builder
+		for _, it := range its {
+			b.WriteString(it.key + "\n")
+		}
+		return b.String()
+	}
+	for round := range 400 {
+		perm := r.Perm(len(all))
+		n := 50 + r.IntN(200)
+		st := mustItemsIn(t, tz, pick(all, perm[:n]))
+		in := map[int]bool{} // the records present after the changes so far
+		for _, i := range perm[:n] {
+			in[i] = true
+		}
+		var rems, adds [][]item
+		for range 1 + r.IntN(8) {
+			var rem, add []dns.RR
+			taken := map[int]bool{} // one operation per record and change
+			for range 1 + r.IntN(4) {
+				i := r.IntN(len(all))
+				if taken[i] {
+					continue
+				}
+				taken[i] = true
+				switch op := r.IntN(20); {
+				case op == 0: // the odd case: a removal or an addition that does not apply
+					if in[i] {
+						add = append(add, all[i])
+					} else {
+						rem = append(rem, all[i])
+					}
+				case op < 4 && in[i]: // removed and added again in one change
+					rem, add = append(rem, all[i]), append(add, all[i])
+				case in[i]:
+					rem = append(rem, all[i])
+					in[i] = false
+				default:
+					add = append(add, all[i])
+					in[i] = true
+				}
+			}
+			rems, adds = append(rems, mustItemsIn(t, tz, rem)), append(adds, mustItemsIn(t, tz, add))
+		}
+		want, wantFailed, werr := st, -1, error(nil)
+		for i := range rems {
+			if want, werr = apply(want, rems[i], adds[i]); werr != nil {
+				wantFailed = i
+				break
+			}
+		}
+		got, failed, gerr := applyAll(st, rems, adds)
+		switch {
+		case (werr == nil) != (gerr == nil):
+			t.Fatalf("round %d: one by one: %v; at once: %v", round, werr, gerr)
+		case werr != nil && (failed != wantFailed || !errors.Is(gerr, ErrDiverged)):
+			t.Fatalf("round %d: failed at change %d (%v), one by one at %d (%v)", round, failed, gerr, wantFailed, werr)
+		case werr == nil && keys(got) != keys(want):
+			t.Fatalf("round %d: at once %d records, one by one %d", round, len(got), len(want))
+		}
 	}
 }

@@ -175,16 +175,22 @@ type prepared struct {
 
 // prepare applies ps to z's current state and encodes them (z.wmu held); nothing is written.
 func (s *Store) prepare(z *zone, ps []pending) (prepared, error) {
-	st := z.cur
+	if len(ps) == 0 {
+		return prepared{st: z.cur, seq: z.seq}, nil
+	}
+	rems, adds := make([][]item, len(ps)), make([][]item, len(ps))
+	for i, p := range ps {
+		rems[i], adds[i] = p.rem, p.add
+	}
+	rrs, failed, err := applyAll(z.cur.rrs, rems, adds)
+	if err != nil {
+		return prepared{}, fmt.Errorf("zone %s, change to serial %d: %w", z.name, ps[failed].c.To, err)
+	}
+	st := state{ps[len(ps)-1].soa, rrs}
 	seq := z.seq
 	var buf []byte
 	ents := make([]entry, 0, len(ps))
 	for _, p := range ps {
-		rrs, err := apply(st.rrs, p.rem, p.add)
-		if err != nil {
-			return prepared{}, fmt.Errorf("zone %s, change to serial %d: %w", z.name, p.c.To, err)
-		}
-		st = state{p.soa, rrs}
 		seq++
 		fr, err := frame(seq, p.c, p.soa, p.rem, p.add, p.local)
 		if err != nil {
