@@ -2,6 +2,7 @@ package zonecopy
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -483,15 +484,27 @@ func (s *Store) Suspect(zone string) bool {
 // Matches reports whether the retained change of zone that ends at serial c.To starts at c.From
 // and removes and adds exactly c's records (compared as the copy stores them: owner in lower
 // case, TTL included). A change not retained does not match.
+//
+// c's records are put in the copy's form and compared with the text of the change's log record
+// (frame: each record's text in the copy's order), without parsing that text back into records:
+// the comparison runs under the zone's lock, for every step of every verification, and parsing
+// was most of its cost (issue 13).
 func (s *Store) Matches(zone string, c Change) bool {
-	got, err := s.Change(zone, c.To)
-	if err != nil || got.From != c.From {
+	v, ok := s.view(zone)
+	if !ok {
 		return false
 	}
-	same := func(a, b []dns.RR) bool {
-		x, err1 := items(zone, a)
-		y, err2 := items(zone, b)
-		return err1 == nil && err2 == nil && slices.EqualFunc(x, y, func(p, q item) bool { return p.key == q.key })
+	i := v.find(c.To)
+	if i < 0 {
+		return false
 	}
-	return same(got.Removed, c.Removed) && same(got.Added, c.Added)
+	var r record
+	if err := json.Unmarshal(v.hist[i].frame[frameHeader:], &r); err != nil || r.From != c.From || r.To != c.To {
+		return false
+	}
+	same := func(stored []string, rrs []dns.RR) bool {
+		its, err := items(zone, rrs)
+		return err == nil && slices.EqualFunc(its, stored, func(it item, s string) bool { return it.text() == s })
+	}
+	return same(r.Removed, c.Removed) && same(r.Added, c.Added)
 }

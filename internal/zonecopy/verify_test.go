@@ -225,3 +225,42 @@ func TestApplyAllIsStepwise(t *testing.T) {
 		}
 	}
 }
+
+// TestMatchesStoredText: named's record of a change matches the copy's log record, compared as
+// text in the copy's form (owner in lower case, data as given, TTL included), for records whose
+// text has quotes and escapes.
+func TestMatchesStoredText(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		upd   string // the change made ahead of named
+		named string // named's record of it (IXFR)
+		want  bool
+	}{
+		{"TXT with quotes and spaces", `+ t 300 TXT "a b" "c\"d"`, `t.example.test. 300 IN TXT "a b" "c\"d"`, true},
+		{"owner in another case", "+ m 300 MX 10 MAIL.Example.Test.", "M.EXAMPLE.TEST. 300 IN MX 10 MAIL.Example.Test.", true},
+		{"data in another case", "+ m 300 MX 10 MAIL.Example.Test.", "m.example.test. 300 IN MX 10 mail.example.test.", false}, // as before: named keeps the case given
+		{"escaped bytes", `+ e 300 TXT "caf\195\169"`, `e.example.test. 300 IN TXT "café"`, true},
+		{"another TTL", "+ a 300 A 192.0.2.5", "a.example.test. 301 IN A 192.0.2.5", false},
+		{"other data", "+ a 300 A 192.0.2.5", "a.example.test. 300 IN A 192.0.2.6", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := open(t, t.TempDir(), newClock(), nil)
+			if _, err := s.Replace(t.Context(), tz, axfr(t, tz, 7, "www A 192.0.2.1"), nil); err != nil {
+				t.Fatal(err)
+			}
+			tx, err := s.BeginUpdate(t.Context(), tz, upd(t, tc.upd), next, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.Write(); err != nil {
+				t.Fatal(err)
+			}
+			tx.Commit(t.Context())
+			if got := s.Matches(tz, Change{From: 7, To: 8, Added: rrs(t, tc.named)}); got != tc.want {
+				t.Errorf("Matches = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
