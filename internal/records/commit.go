@@ -19,6 +19,9 @@ import (
 // one message for a zone is in flight, later changes queue; the next message carries all of
 // them that can share it, and every caller gets its own result.
 //
+// After a message of several parts the committer lingers (linger) for as many new changes as
+// it answered, briefly, so writers that each wait for their answer keep sharing messages.
+//
 // Sharing is safe only when the combined message means what sending the parts one after the
 // other would: BIND checks every prerequisite before applying any update, so parts must touch
 // disjoint owner names, and a part with a zone-wide prerequisite (If-Match on the SOA) always
@@ -34,6 +37,9 @@ type committer struct {
 	dns     DNS
 	maxRRs  int
 	timeout time.Duration
+	// maxWait bounds how long the runner lingers after a batch of several parts for its
+	// callers' next changes (linger); 0 turns lingering off.
+	maxWait time.Duration
 	onSend  func(parts, records int, err error)
 	// copy, when set, records every applied message in the zone copy before its callers are
 	// answered (issue 9 item 2), within copyTimeout.
@@ -52,7 +58,13 @@ type committer struct {
 	closed bool // guarded by mu: submit refuses new jobs
 }
 
-type queue struct{ pending []*job }
+type queue struct {
+	pending []*job
+	// want, while the runner lingers, is how many queued jobs end the wait; submit signals
+	// wake when pending reaches it (both guarded by committer.mu).
+	want int
+	wake chan struct{}
+}
 
 // job is one caller's message.
 type job struct {
@@ -115,12 +127,19 @@ func (c *committer) submit(ctx context.Context, zone string, j *job) error {
 	}
 	q, running := c.queues[zone]
 	if !running {
-		q = &queue{}
+		q = &queue{wake: make(chan struct{}, 1)}
 		c.queues[zone] = q
 		// Under mu, so that close's Wait never races this Add.
 		c.wg.Go(func() { c.run(zone, q) })
 	}
 	q.pending = append(q.pending, j)
+	if q.want > 0 && len(q.pending) >= q.want {
+		q.want = 0
+		select {
+		case q.wake <- struct{}{}:
+		default:
+		}
+	}
 	c.mu.Unlock()
 	select {
 	case <-j.done:
@@ -136,9 +155,17 @@ func (c *committer) submit(ctx context.Context, zone string, j *job) error {
 }
 
 // run sends the zone's queue until it is empty, then retires the queue. Once the committer
-// is closed it fails what is still queued instead.
+// is closed it fails what is still queued instead. After a batch of several parts it lingers
+// for their callers' next changes (linger).
 func (c *committer) run(zone string, q *queue) {
+	var (
+		answered int           // parts of the batch just sent
+		took     time.Duration // how long sending it took
+	)
 	for {
+		if answered > 1 {
+			c.linger(q, answered, min(c.maxWait, took))
+		}
 		c.mu.Lock()
 		if c.root.Err() != nil {
 			pending := slices.DeleteFunc(q.pending, func(j *job) bool { return j.canceled })
@@ -161,8 +188,42 @@ func (c *committer) run(zone string, q *queue) {
 			return
 		}
 		c.mu.Unlock()
+		start := time.Now()
 		c.send(zone, batch)
+		answered, took = len(batch), time.Since(start)
 	}
+}
+
+// linger waits, after a batch of n parts was answered, until n more jobs are queued than were
+// then, or d has passed, or the committer closes. Writers that each wait for their change
+// before sending the next (64 writers in a loop, say) otherwise split into two alternating
+// batches: the callers of the batch just answered come back a moment after the next batch
+// left with only those already queued, and named pays its cost per message (the update's
+// journal fsync, its NOTIFY; bindgate the copy's write and flush) twice for the same
+// writers. d is at most what sending the batch took: waiting longer would cost those queued
+// more than sending them now and the returning ones next. A batch of one part does not
+// linger, so a lone writer waits for nothing.
+func (c *committer) linger(q *queue, n int, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	c.mu.Lock()
+	q.want = len(q.pending) + n
+	c.mu.Unlock()
+	t := time.NewTimer(d)
+	select {
+	case <-q.wake:
+	case <-t.C:
+	case <-c.root.Done():
+	}
+	t.Stop()
+	c.mu.Lock()
+	q.want = 0
+	select {
+	case <-q.wake: // a signal sent after the timer fired
+	default:
+	}
+	c.mu.Unlock()
 }
 
 // take removes the next batch from q (c.mu held).
@@ -232,6 +293,19 @@ func build(zone string, jobs ...*job) *dns.Msg {
 	return m
 }
 
+// appendable returns a copy of m whose sections can be appended to without changing m's. The
+// records are m's own, not copies: nothing here modifies a record once it is in a message, and
+// the DNS client signs and packs a copy of its own. A deep copy (dns.Msg.Copy) per send cost a
+// record copy per record of the batch, on the committer's one goroutine.
+func appendable(m *dns.Msg) *dns.Msg {
+	c := *m
+	c.Question = slices.Clone(m.Question)
+	c.Answer = slices.Clone(m.Answer)
+	c.Ns = slices.Clone(m.Ns)
+	c.Extra = slices.Clone(m.Extra)
+	return &c
+}
+
 // maxUpdateSize is what one UPDATE message may take before its TSIG record: a DNS message
 // over TCP is at most 65,535 bytes (RFC 1035 §4.2.2), and 1 KiB is left for the signature.
 const maxUpdateSize = dns.MaxMsgSize - 1024
@@ -294,8 +368,8 @@ func (c *committer) exchange(zone string, jobs []*job) (serial *uint32, err erro
 // exchangeLocal sends m with the zone copy's change made ahead of named (zonesync's Local,
 // zonecopy.Tx): the message gets the copy's SOA as a prerequisite and the new SOA as its last
 // update, so named applies it to exactly the data the copy computed the change from, with
-// exactly the serial the copy records, or applies nothing; the copy's fsync runs while the
-// update is in flight. This spares the IXFR and most of the fsync the ordinary path waits for
+// exactly the serial the copy records, or applies nothing; the copy computes the change, writes
+// it and fsyncs it while the update is in flight. This spares the IXFR and most of the fsync the ordinary path waits for
 // after the update (doc.go of zonesync). done is false when the ordinary path must run: the
 // copy cannot take the update locally, the message would not fit, or a prerequisite failed
 // (the zone may have moved under a direct update, or one of the callers' own prerequisites
@@ -307,7 +381,7 @@ func (c *committer) exchangeLocal(ctx context.Context, zone string, jobs []*job,
 	if err != nil {
 		return nil, false, nil
 	}
-	lm := m.Copy()
+	lm := appendable(m)
 	own := slices.IndexFunc(lm.Answer, func(rr dns.RR) bool {
 		return rr.Header().Rrtype == dns.TypeSOA && rr.Header().Class == dns.ClassINET
 	})

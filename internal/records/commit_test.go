@@ -26,6 +26,8 @@ type fakeDNS struct {
 	fail    func(names []string) error
 	// serialFails is how many Serial calls fail before one succeeds.
 	serialFails int
+	// delay is how long each update takes (on the synctest bubble's clock).
+	delay time.Duration
 }
 
 func (f *fakeDNS) Update(ctx context.Context, m *dns.Msg) error {
@@ -43,6 +45,9 @@ func (f *fakeDNS) Update(ctx context.Context, m *dns.Msg) error {
 	}
 	if gate != nil {
 		<-gate
+	}
+	if f.delay > 0 {
+		<-time.After(f.delay)
 	}
 	if f.fail != nil {
 		return f.fail(names)

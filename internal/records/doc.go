@@ -14,5 +14,7 @@
 //     that make BIND refuse the whole message when the zone moved under it, rather than
 //     checking in a separate read (no read-then-write race).
 //   - Writers to one zone are group-committed (commit.go): while a message is in flight, the
-//     next changes queue and go together, each caller still getting its own result.
+//     next changes queue and go together, each caller still getting its own result; after a
+//     message of several callers' changes the committer waits briefly for those callers'
+//     next changes, so that writers in a loop keep going together.
 package records

@@ -211,7 +211,7 @@ func (c *committer) replan(batch []*job, v zonecopy.Snapshot) []*job {
 // updates), m goes without the SOA prerequisite, guarded only by the prerequisites its plan
 // has, as a plan on names read from named is: moved then reports that one of those failed.
 func (c *committer) exchangePinned(ctx context.Context, zone string, jobs []*job, m *dns.Msg, v zonecopy.Snapshot, pin bool) (serial *uint32, moved bool, err error) {
-	pinned := m.Copy()
+	pinned := appendable(m)
 	if pin && !slices.ContainsFunc(pinned.Answer, func(rr dns.RR) bool {
 		return rr.Header().Rrtype == dns.TypeSOA && rr.Header().Class == dns.ClassINET
 	}) {

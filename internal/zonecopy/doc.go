@@ -51,10 +51,12 @@
 // failure brings back. A failed append is truncated away again; if even that fails the log is
 // rewritten whole before the next append. A full disk or quota (ENOSPC, EDQUOT) is
 // errs.InsufficientStorage; a read-only filesystem (EROFS) is errs.Unavailable; other failures
-// are internal. Confirm's Checked time is memory only.
+// are internal. Confirm's Checked time is memory only. The
+// change logs of up to 256 zones stay open between writes (closed before a compaction replaces
+// the file, and at Close), which spares a busy zone an open and close per change.
 //
-// A change made ahead of named (BeginUpdate, Tx) follows the same rule: Tx.Write appends it
-// durably while the update is in flight, memory changes at Commit, and Abort turns its bytes
+// A change made ahead of named (BeginUpdate, Tx) follows the same rule: Tx.Write computes it and
+// appends it durably while the update is in flight, memory changes at Commit, and Abort turns its bytes
 // back into reserved zeros (durably, so a refused update cannot reappear after a crash). A crash between
 // Write and Commit leaves a change whose update got no answer; the copy then has it, and the
 // next fetch from named keeps or undoes it (an IXFR from a serial named does not have falls

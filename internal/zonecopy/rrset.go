@@ -95,6 +95,59 @@ func apply(st, rem, add []item) ([]item, error) {
 	return applyMerge(st, rem, add)
 }
 
+// applyAll is apply for several changes in order, each to the result of the one before: their
+// net effect is found first (a binary search in st and a map of the records they touch per
+// record) and applied to st once. Applying them one by one copied the whole zone once per
+// change: a copy following a stream of direct one-record updates (an IXFR of hundreds of
+// steps) copied its records once per step, quadratic in the updates (issue 13). On failure,
+// failed is the index of the change that does not apply, as applying them one by one finds it.
+func applyAll(st []item, rems, adds [][]item) (out []item, failed int, err error) {
+	if len(rems) == 1 {
+		out, err = apply(st, rems[0], adds[0])
+		return out, 0, err
+	}
+	find := func(key string) (int, bool) {
+		return slices.BinarySearchFunc(st, key, func(it item, k string) int { return strings.Compare(it.key, k) })
+	}
+	gone := map[string]bool{}  // records of st removed
+	added := map[string]item{} // records not in st, added
+	for i := range rems {
+		for _, r := range rems[i] {
+			_, ok := find(r.key)
+			switch _, fresh := added[r.key]; {
+			case fresh:
+				delete(added, r.key)
+			case ok && !gone[r.key]:
+				gone[r.key] = true
+			default:
+				return nil, i, fmt.Errorf("%w: removed record %q is not in the copy", ErrDiverged, r.text())
+			}
+		}
+		for _, a := range adds[i] {
+			_, ok := find(a.key)
+			switch _, fresh := added[a.key]; {
+			case fresh || ok && !gone[a.key]:
+				return nil, i, fmt.Errorf("%w: added record %q is already in the copy", ErrDiverged, a.text())
+			case ok:
+				delete(gone, a.key) // back again: st's record stays
+			default:
+				added[a.key] = a
+			}
+		}
+	}
+	rem := make([]item, 0, len(gone))
+	for k := range gone {
+		j, _ := find(k)
+		rem = append(rem, st[j])
+	}
+	add := make([]item, 0, len(added))
+	for _, a := range added {
+		add = append(add, a)
+	}
+	out, err = apply(st, sortItems(rem), sortItems(add))
+	return out, len(rems) - 1, err // err is nil: the net change was checked against st
+}
+
 // applyMerge is apply by one merge pass over the zone.
 func applyMerge(st, rem, add []item) ([]item, error) {
 	mid := st

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -116,6 +117,8 @@ type Store struct {
 	// cancels it.
 	loadCtx    context.Context
 	cancelLoad context.CancelFunc
+
+	openLogs atomic.Int64 // change logs kept open (zone.logf), at most maxOpenLogs
 }
 
 // zone is one zone's copy.
@@ -130,8 +133,9 @@ type zone struct {
 	logBytes  int64 // length of the valid records in the changes file
 	logAlloc  int64 // size of the changes file: its records, then reserved zeros (writeLog)
 	logExists bool
-	garbage   int64 // bytes of records in the changes file that retention no longer keeps
-	logBad    bool  // the changes file may hold bytes of a failed write: rewrite it before appending
+	garbage   int64    // bytes of records in the changes file that retention no longer keeps
+	logBad    bool     // the changes file may hold bytes of a failed write: rewrite it before appending
+	logf      *os.File // the changes file kept open between writes (writeLog), or nil
 
 	// mu guards the fields below, which readers use; it is never held across I/O.
 	mu      sync.RWMutex
@@ -190,9 +194,18 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	return s, nil
 }
 
-// Close releases the directory. The store must not be used afterwards.
+// Close releases the directory and the change logs kept open. The store must not be used
+// afterwards.
 func (s *Store) Close() error {
 	s.cancelLoad()
+	s.mu.RLock()
+	for _, z := range s.zones {
+		if z.wmu.TryLock() { // a writer still at work (a Tx never ended) keeps its file
+			s.closeLog(z)
+			z.wmu.Unlock()
+		}
+	}
+	s.mu.RUnlock()
 	return s.root.Close()
 }
 

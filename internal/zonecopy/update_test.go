@@ -154,6 +154,8 @@ func TestBeginUpdateRefuses(t *testing.T) {
 		upd(t, "+ @ 300 SOA ns1.example.test. h.example.test. 9 1 1 1 1"),
 		upd(t, "+ a 300 RRSIG A 13 3 300 20270101000000 20260101000000 1 example.test. AAAA"),
 		{rr(t, "a.other.test. 300 IN A 192.0.2.1")},
+		{rr(t, "a.example.test. 300 CH A 192.0.2.1")},
+		upd(t, "+ ok 300 A 192.0.2.1", "+ @ 300 SOA ns1.example.test. h.example.test. 9 1 1 1 1"), // any record refuses the whole
 	} {
 		if _, err := s.BeginUpdate(t.Context(), tz, u, next, nil); !errors.Is(err, ErrNotLocal) {
 			t.Errorf("%v: %v, want ErrNotLocal", u, err)

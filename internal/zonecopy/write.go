@@ -181,16 +181,22 @@ type prepared struct {
 
 // prepare applies ps to z's current state and encodes them (z.wmu held); nothing is written.
 func (s *Store) prepare(z *zone, ps []pending) (prepared, error) {
-	st := z.cur
+	if len(ps) == 0 {
+		return prepared{st: z.cur, seq: z.seq}, nil
+	}
+	rems, adds := make([][]item, len(ps)), make([][]item, len(ps))
+	for i, p := range ps {
+		rems[i], adds[i] = p.rem, p.add
+	}
+	rrs, failed, err := applyAll(z.cur.rrs, rems, adds)
+	if err != nil {
+		return prepared{}, fmt.Errorf("zone %s, change to serial %d: %w", z.name, ps[failed].c.To, err)
+	}
+	st := state{ps[len(ps)-1].soa, rrs}
 	seq := z.seq
 	var buf []byte
 	ents := make([]entry, 0, len(ps))
 	for _, p := range ps {
-		rrs, err := apply(st.rrs, p.rem, p.add)
-		if err != nil {
-			return prepared{}, fmt.Errorf("zone %s, change to serial %d: %w", z.name, p.c.To, err)
-		}
-		st = state{p.soa, rrs}
 		seq++
 		fr, err := frame(seq, p.c, p.soa, p.rem, p.add, p.local)
 		if err != nil {
@@ -254,8 +260,8 @@ func (s *Store) trim(z *zone) {
 // failed bytes; if even that fails, the log is marked for a rewrite before the next append.
 func (s *Store) writeLog(z *zone, buf []byte) (err error) {
 	name := z.name + "/" + changesFile
-	var f *os.File
-	if err = s.hook("append.open"); err == nil {
+	f := z.logf
+	if err = s.hook("append.open"); err == nil && f == nil {
 		f, err = s.root.OpenFile(name, os.O_WRONLY|os.O_CREATE, 0o600)
 	}
 	if err != nil {
@@ -275,7 +281,11 @@ func (s *Store) writeLog(z *zone, buf []byte) (err error) {
 			} else {
 				z.logAlloc = z.logBytes
 			}
-			_ = f.Close()
+			if f == z.logf {
+				s.closeLog(z)
+			} else {
+				_ = f.Close()
+			}
 		}
 	}()
 	if err = s.hook("append.write"); err != nil {
@@ -311,11 +321,42 @@ func (s *Store) writeLog(z *zone, buf []byte) (err error) {
 			return storageErr("fsync zone directory", err)
 		}
 	}
+	z.logAlloc = alloc
+	if f == z.logf || s.keepLog(z, f) {
+		return nil
+	}
 	if err = f.Close(); err != nil {
 		return storageErr("close change log", err)
 	}
-	z.logAlloc = alloc
 	return nil
+}
+
+// maxOpenLogs bounds the change logs kept open between writes: a zone written often (every API
+// change of it) spares the open and close of its log each time, about 60 µs of CPU on the
+// development machine (os.Root resolves the path anew each time), and a store of 10,000 zones
+// still holds few descriptors.
+const maxOpenLogs = 256
+
+// keepLog keeps f, z's change log just written, open for the next write when fewer than
+// maxOpenLogs are (z.wmu held).
+func (s *Store) keepLog(z *zone, f *os.File) bool {
+	if s.openLogs.Add(1) > maxOpenLogs {
+		s.openLogs.Add(-1)
+		return false
+	}
+	z.logf = f
+	return true
+}
+
+// closeLog closes z's change log kept open, if it is (z.wmu held): before the file is replaced
+// or removed, whose old descriptor would write where nobody reads.
+func (s *Store) closeLog(z *zone) {
+	if z.logf == nil {
+		return
+	}
+	_ = z.logf.Close()
+	z.logf = nil
+	s.openLogs.Add(-1)
 }
 
 // Reserve sizes: the zeros kept after a log's records start at minReserve and double with the
@@ -364,6 +405,7 @@ func (s *Store) unwrite(z *zone, n int) {
 
 // writeBase writes z's first snapshot. z.wmu is held and z has no copy.
 func (s *Store) writeBase(ctx context.Context, z *zone, st state, now time.Time) (err error) {
+	s.closeLog(z)
 	defer func() {
 		if err != nil {
 			// Leave nothing that a restart would load as a copy nobody was told about.
@@ -412,6 +454,7 @@ func (s *Store) writeBase(ctx context.Context, z *zone, st state, now time.Time)
 // snapshot with the old log, whose records up to the snapshot's sequence number Open skips.
 // z.wmu is held; memory is unchanged (it already holds only retained changes).
 func (s *Store) compact(ctx context.Context, z *zone) error {
+	s.closeLog(z) // the log is replaced: its old descriptor would write to the removed file
 	z.mu.RLock()
 	v := view{cur: z.cur, hist: z.hist, baseSOA: z.baseSOA}
 	baseAt := z.baseAt
@@ -470,6 +513,7 @@ func (s *Store) remove(ctx context.Context, zone string, durable bool) error {
 		return err
 	}
 	defer z.wmu.Unlock()
+	s.closeLog(z)
 	err = s.hook("delete")
 	if err == nil {
 		err = s.root.Remove(zone + "/" + snapshotFile)

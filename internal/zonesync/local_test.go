@@ -126,3 +126,75 @@ func TestLocalUpdateVerified(t *testing.T) {
 		t.Fatalf("divergence: %d AXFR, failures %v; want 2, [verify]", axfr, failures)
 	}
 }
+
+// TestVerifyOutsideLock: the comparison of local changes with named's record of them transfers
+// without the zone's lock, so the committer may commit more meanwhile: the steps named had then
+// are verified and the later ones stay unverified, for the next comparison; a NOTIFY for a
+// serial the copy went past costs no transfer; a transfer made before another verification
+// moved the mark settles nothing.
+func TestVerifyOutsideLock(t *testing.T) {
+	t.Parallel()
+	var failures []string
+	f := newFixture(t, func(c *Config) { c.OnError = func(src string) { failures = append(failures, src) } })
+	ctx := t.Context()
+	if err := f.sync.sync(ctx, "example.test", waiting{}); err != nil { // first copy: AXFR
+		t.Fatal(err)
+	}
+	verify := func(pre prefetched) bool {
+		t.Helper()
+		release, err := f.sync.Hold(ctx, "example.test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer release()
+		return f.sync.verifyPrefetched("example.test", pre)
+	}
+	s1 := localUpdate(t, f, "a.example.test. 300 IN A 192.0.2.10")
+	pre, ok := f.sync.prefetch(ctx, "example.test")
+	if !ok {
+		t.Fatal("no transfer for unverified local changes")
+	}
+	s2 := localUpdate(t, f, "b.example.test. 300 IN A 192.0.2.11")
+	if !verify(pre) {
+		t.Fatal("named's record up to the first change did not settle the fetch")
+	}
+	if from, ok := f.copy.Unverified("example.test"); !ok || from != s1 {
+		t.Fatalf("Unverified = %d, %v; want %d (the second change), true", from, ok, s1)
+	}
+	// That NOTIFY does not even wait for the zone's lock, which the committer holds for each
+	// update (a lock wait would end in the fetch's timeout here).
+	release, err := f.sync.Hold(ctx, "example.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.sync.sync(ctx, "example.test", waiting{serial: s1, hinted: true}); err != nil {
+		t.Fatal(err)
+	}
+	release()
+	if axfr, ixfr := f.xfers(); axfr != 1 || ixfr != 1 {
+		t.Fatalf("after a NOTIFY for a serial the copy went past: %d AXFR, %d IXFR; want 1, 1", axfr, ixfr)
+	}
+	if err := f.sync.sync(ctx, "example.test", waiting{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := f.copy.Unverified("example.test"); ok {
+		t.Fatal("still unverified after a comparison up to the copy's serial")
+	}
+	if got, _ := f.copy.Serial("example.test"); got != s2 || s2 != f.zone.Serial() {
+		t.Fatalf("copy at %d, named at %d, want %d", got, f.zone.Serial(), s2)
+	}
+
+	localUpdate(t, f, "c.example.test. 300 IN A 192.0.2.12")
+	pre, ok = f.sync.prefetch(ctx, "example.test")
+	if !ok {
+		t.Fatal("no transfer for unverified local changes")
+	}
+	f.copy.Verified("example.test") // another comparison settled them meanwhile
+	localUpdate(t, f, "d.example.test. 300 IN A 192.0.2.13")
+	if verify(pre) {
+		t.Fatal("a transfer made before the mark moved settled the fetch")
+	}
+	if axfr, ixfr := f.xfers(); axfr != 1 || ixfr != 3 || len(failures) != 0 {
+		t.Fatalf("%d AXFR, %d IXFR, failures %v; want 1, 3, none", axfr, ixfr, failures)
+	}
+}

@@ -66,26 +66,46 @@ func (s *Syncer) work() {
 }
 
 // sync fetches zone under its lock, as an external change, unless the copy already has the
-// serial NOTIFY announced (w).
+// serial NOTIFY announced (w) or went past it.
+//
+// That is checked first without the lock, then again under it: the copy only moves on, so a
+// serial it passed stays passed, and the NOTIFY that follows each API change then does not
+// queue for the lock behind the records committer, which holds it for the whole update, nor
+// make the committer's next message wait for it.
 func (s *Syncer) sync(ctx context.Context, zone string, w waiting) error {
+	if s.notified(zone, w) {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
+	pre, ok := s.prefetch(ctx, zone)
 	unlock, err := s.locks.Lock(ctx, zone)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if have, ok := s.cfg.Copy.Serial(zone); ok && w.hinted && have == w.serial {
-		if _, local := s.cfg.Copy.Unverified(zone); local {
-			// The copy has the serial because bindgate applied the change to it locally:
-			// compare named's record of it soon, once for every change made meanwhile,
-			// rather than hold the zone for a transfer after every change.
-			s.verifyLater(zone)
-		}
+	if ok && s.verifyPrefetched(zone, pre) || s.notified(zone, w) {
 		return nil
 	}
 	_, err = s.fetchLocked(ctx, zone, nil, nil)
 	return err
+}
+
+// notified reports whether the copy is at the serial a NOTIFY announced (w) or went past it
+// (zonecopy.Passed), so that nothing needs fetching.
+func (s *Syncer) notified(zone string, w waiting) bool {
+	if !w.hinted || !s.cfg.Copy.Passed(zone, w.serial) {
+		return false
+	}
+	if _, local := s.cfg.Copy.Unverified(zone); local {
+		// The copy has the serial, or went past it, because bindgate applied its changes to
+		// it locally: compare named's record of them soon, once for every change made
+		// meanwhile, rather than hold the zone for a transfer after every change. Under a
+		// stream of API changes the NOTIFY for one change is often taken after the next is
+		// committed; fetching then held the committer for the length of an IXFR.
+		s.verifyLater(zone)
+	}
+	return true
 }
 
 // verifyDelay is how long after named announces a serial the copy reached by a local change
