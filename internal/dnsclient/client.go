@@ -192,17 +192,23 @@ func KeyRefused(err error) bool {
 	return ok && e.Kind == ErrTSIG && (e.TSIGError == dns.RcodeBadSig || e.TSIGError == dns.RcodeBadKey)
 }
 
+// precheck is what every exchange checks before it sends: ctx still live, the key usable.
+func (base Error) precheck(ctx context.Context, key bindkey.Key) error {
+	if err := ctx.Err(); err != nil {
+		return base.transport(ctx, err, false)
+	}
+	if err := key.Validate(); err != nil {
+		base.Err = fmt.Errorf("key: %w", err)
+		return &base
+	}
+	return nil
+}
+
 // exchangeKey is exchange with the key given.
 func (c *Client) exchangeKey(ctx context.Context, op, zone string, m *dns.Msg, key bindkey.Key) (*dns.Msg, error) {
 	base := Error{Op: op, Zone: zone, Key: key.Name, Rcode: -1}
-	if err := ctx.Err(); err != nil {
-		e := base
-		return nil, e.transport(ctx, err, false)
-	}
-	if err := key.Validate(); err != nil {
-		e := base
-		e.Err = fmt.Errorf("key: %w", err)
-		return nil, &e
+	if err := base.precheck(ctx, key); err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()

@@ -48,14 +48,8 @@ var errUseTCP = errors.New("dnsclient: no answer over UDP")
 // truncated or refused by the network; a verified reply, or ctx ending, is final.
 func (c *Client) exchangeUDP(ctx context.Context, op, zone string, m *dns.Msg, key bindkey.Key) (*dns.Msg, error) {
 	base := Error{Op: op, Zone: zone, Key: key.Name, Rcode: -1}
-	if err := ctx.Err(); err != nil {
-		e := base
-		return nil, e.transport(ctx, err, false)
-	}
-	if err := key.Validate(); err != nil {
-		e := base
-		e.Err = fmt.Errorf("key: %w", err)
-		return nil, &e
+	if err := base.precheck(ctx, key); err != nil {
+		return nil, err
 	}
 	uctx, cancel := context.WithTimeout(ctx, min(udpTimeout, c.cfg.Timeout))
 	defer cancel()
