@@ -170,6 +170,29 @@ func onlyOf(s, set string) bool {
 // Value renders rr's rdata in master-file syntax, without owner, TTL, class and type, e.g.
 // "10 mail.example.com.".
 func Value(rr dns.RR) string {
+	// A and AAAA, the commonest, render their address directly, as their String methods do
+	// after the header (miekg/dns types.go): rendering the header twice to cut it off again
+	// was two fifths of planning a PATCH of 100 A RRsets.
+	switch rr := rr.(type) {
+	case *dns.A:
+		if rr.A == nil {
+			return ""
+		}
+		return rr.A.String()
+	case *dns.AAAA:
+		switch {
+		case rr.AAAA == nil:
+			return ""
+		case rr.AAAA.To4() != nil:
+			return "::ffff:" + rr.AAAA.String()
+		}
+		return rr.AAAA.String()
+	}
+	return valueOf(rr)
+}
+
+// valueOf is Value the general way: the record's rendering without its header's.
+func valueOf(rr dns.RR) string {
 	return strings.TrimPrefix(rr.String(), rr.Header().String())
 }
 

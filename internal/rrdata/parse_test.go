@@ -2,6 +2,7 @@ package rrdata
 
 import (
 	"errors"
+	"net"
 	"strings"
 	"testing"
 
@@ -423,4 +424,34 @@ func FuzzPlainAddress(f *testing.F) {
 			t.Fatalf("%s %q: shortcut %v, zone parser %v", typ, value, got, want)
 		}
 	})
+}
+
+// TestValueAddress checks Value's direct rendering of A and AAAA against the general one
+// (the record's String without its header's), including the forms only a hand-made RR has.
+func TestValueAddress(t *testing.T) {
+	t.Parallel()
+	hdr := func(rt uint16) dns.RR_Header {
+		return dns.RR_Header{Name: "www.example.com.", Rrtype: rt, Class: dns.ClassINET, Ttl: 300}
+	}
+	tests := []struct {
+		name string
+		rr   dns.RR
+	}{
+		{"A", &dns.A{Hdr: hdr(dns.TypeA), A: net.ParseIP("192.0.2.1")}},
+		{"A 4-byte", &dns.A{Hdr: hdr(dns.TypeA), A: net.IPv4(192, 0, 2, 1).To4()}},
+		{"A nil", &dns.A{Hdr: hdr(dns.TypeA)}},
+		{"A odd length", &dns.A{Hdr: hdr(dns.TypeA), A: net.IP{1, 2, 3}}},
+		{"AAAA", &dns.AAAA{Hdr: hdr(dns.TypeAAAA), AAAA: net.ParseIP("2001:db8::1")}},
+		{"AAAA mapped", &dns.AAAA{Hdr: hdr(dns.TypeAAAA), AAAA: net.ParseIP("::ffff:192.0.2.1")}},
+		{"AAAA unspecified", &dns.AAAA{Hdr: hdr(dns.TypeAAAA), AAAA: net.IPv6unspecified}},
+		{"AAAA nil", &dns.AAAA{Hdr: hdr(dns.TypeAAAA)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got, want := Value(tc.rr), valueOf(tc.rr); got != want {
+				t.Errorf("Value = %q, the general rendering %q", got, want)
+			}
+		})
+	}
 }
