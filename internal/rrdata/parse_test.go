@@ -2,6 +2,7 @@ package rrdata
 
 import (
 	"errors"
+	"net"
 	"strings"
 	"testing"
 
@@ -339,5 +340,118 @@ func TestTxtStrings(t *testing.T) {
 		if ok != tc.ok || !cmp.Equal(got, tc.want) {
 			t.Errorf("txtStrings(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+// TestPlainAddress checks Parse's shortcut for A and AAAA against the zone parser it stands in
+// for: where it takes a value it gives exactly the RR dns.NewRR gives, and it leaves every
+// value the parser refuses (or renders in a form of its own) to the parser.
+func TestPlainAddress(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		typ, value string
+		taken      bool
+	}{
+		{"A", "192.0.2.1", true},
+		{"A", "0.0.0.0", true},
+		{"A", "255.255.255.255", true},
+		{"A", "256.0.0.1", false},
+		{"A", "01.2.3.4", false},
+		{"A", "1.2.3", false},
+		{"A", "1.2.3.4.", false},
+		{"A", "1..2.3", false},
+		{"A", " 192.0.2.1", false},
+		{"A", "192.0.2.1 ; x", false},
+		{"A", "", false},
+		{"A", "2001:db8::1", false},
+		{"AAAA", "2001:db8::1", true},
+		{"AAAA", "2001:DB8::1", true},
+		{"AAAA", "::", true},
+		{"AAAA", "::1", true},
+		{"AAAA", "fe80:0:0:0:0:0:0:1", true},
+		{"AAAA", "::ffff:c000:201", false}, // IPv4-mapped
+		{"AAAA", "::ffff:192.0.2.1", false},
+		{"AAAA", "2001:db8:::1", false},
+		{"AAAA", "2001:db8::1%eth0", false},
+		{"AAAA", "192.0.2.1", false},
+		{"AAAA", ":", false},
+		{"MX", "10", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.typ+" "+tc.value, func(t *testing.T) {
+			t.Parallel()
+			got, ok := plainAddress("www.example.com.", 300, tc.typ, tc.value)
+			if ok != tc.taken {
+				t.Fatalf("plainAddress(%q %q) taken = %v, want %v", tc.typ, tc.value, ok, tc.taken)
+			}
+			if !ok {
+				return
+			}
+			want, err := dns.NewRR("www.example.com. 300 IN " + tc.typ + " " + tc.value)
+			if err != nil {
+				t.Fatalf("the zone parser refuses what the shortcut took: %v", err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("shortcut and zone parser differ (-parser +shortcut):\n%s", diff)
+			}
+			parsed, err := Parse("example.com", Record{Name: "www", Type: tc.typ, Value: tc.value}, 300, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, parsed); diff != "" {
+				t.Errorf("Parse differs from the zone parser (-parser +Parse):\n%s", diff)
+			}
+		})
+	}
+}
+
+// FuzzPlainAddress checks that whatever Parse's shortcut takes, the zone parser takes too and
+// turns into the same RR. Its seeds run in every plain go test.
+func FuzzPlainAddress(f *testing.F) {
+	for _, s := range [][2]string{{"A", "192.0.2.1"}, {"A", "1.2.3"}, {"AAAA", "2001:db8::1"}, {"AAAA", "::ffff:1:2"}, {"AAAA", "1::"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, typ, value string) {
+		got, ok := plainAddress("www.example.com.", 300, typ, value)
+		if !ok {
+			return
+		}
+		want, err := dns.NewRR("www.example.com. 300 IN " + typ + " " + value)
+		if err != nil {
+			t.Fatalf("the zone parser refuses %s %q, which the shortcut took: %v", typ, value, err)
+		}
+		if !cmp.Equal(want, got) {
+			t.Fatalf("%s %q: shortcut %v, zone parser %v", typ, value, got, want)
+		}
+	})
+}
+
+// TestValueAddress checks Value's direct rendering of A and AAAA against the general one
+// (the record's String without its header's), including the forms only a hand-made RR has.
+func TestValueAddress(t *testing.T) {
+	t.Parallel()
+	hdr := func(rt uint16) dns.RR_Header {
+		return dns.RR_Header{Name: "www.example.com.", Rrtype: rt, Class: dns.ClassINET, Ttl: 300}
+	}
+	tests := []struct {
+		name string
+		rr   dns.RR
+	}{
+		{"A", &dns.A{Hdr: hdr(dns.TypeA), A: net.ParseIP("192.0.2.1")}},
+		{"A 4-byte", &dns.A{Hdr: hdr(dns.TypeA), A: net.IPv4(192, 0, 2, 1).To4()}},
+		{"A nil", &dns.A{Hdr: hdr(dns.TypeA)}},
+		{"A odd length", &dns.A{Hdr: hdr(dns.TypeA), A: net.IP{1, 2, 3}}},
+		{"AAAA", &dns.AAAA{Hdr: hdr(dns.TypeAAAA), AAAA: net.ParseIP("2001:db8::1")}},
+		{"AAAA mapped", &dns.AAAA{Hdr: hdr(dns.TypeAAAA), AAAA: net.ParseIP("::ffff:192.0.2.1")}},
+		{"AAAA unspecified", &dns.AAAA{Hdr: hdr(dns.TypeAAAA), AAAA: net.IPv6unspecified}},
+		{"AAAA nil", &dns.AAAA{Hdr: hdr(dns.TypeAAAA)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got, want := Value(tc.rr), valueOf(tc.rr); got != want {
+				t.Errorf("Value = %q, the general rendering %q", got, want)
+			}
+		})
 	}
 }
