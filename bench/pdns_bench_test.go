@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -245,20 +244,12 @@ loglevel=3
 	}
 }
 
-// freePort returns a loopback TCP port free right now (also free for UDP, checked).
+// freePort returns a loopback port free right now for TCP and UDP, below the ephemeral range
+// (namedproc.FreePort), so that no client socket takes it between a stop and a restart.
 func freePort(b *testing.B) int {
-	for range 20 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			b.Fatal(err)
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-		if pc, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(port)); err == nil {
-			pc.Close()
-			return port
-		}
+	p, err := namedproc.FreePort(true)
+	if err != nil {
+		b.Fatal(err)
 	}
-	b.Fatal("no free loopback port")
-	return 0
+	return p
 }

@@ -3,8 +3,11 @@ package namedproc
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
+	"os"
 	"strconv"
+	"strings"
 )
 
 // errNoPort is returned when no free port turned up in a bounded number of tries.
@@ -30,16 +33,37 @@ func pickPorts(dnsPort, ctlPort int) (int, int, error) {
 	return dnsPort, ctlPort, nil
 }
 
-// freePort binds 127.0.0.1:0 over TCP (and, when udp is set, the same port over UDP), closes
-// the sockets and returns the port; never avoid. The port can still be taken before named
-// binds it: Start watches for that and retries.
+// FreePort returns a loopback port free right now over TCP, and also over UDP when udp is set,
+// for a process that must keep its port across restarts (named's DNS and control ports,
+// bindgate's NOTIFY listener in the crash suite). It is chosen below the kernel's ephemeral
+// range (ip_local_port_range): a port of that range can be taken, between a stop and the next
+// start, by any client socket on the machine, and bindgate's own UDP queries to named use such
+// ports by the thousand. The port can still be taken before the process binds it: named's
+// Start watches for that and retries.
+func FreePort(udp bool) (int, error) { return freePort(udp, 0) }
+
+// lowestPort is the bottom of the range FreePort picks from, above the ports services listen on.
+const lowestPort = 10000
+
+// freePort is FreePort, never avoid.
 func freePort(udp bool, avoid int) (int, error) {
-	for range 20 {
-		l, err := net.Listen("tcp4", "127.0.0.1:0")
-		if err != nil {
-			return 0, fmt.Errorf("pick a port: %w", err)
+	top := ephemeralLow()
+	for range 50 {
+		p := 0 // the kernel's choice, when no range below the ephemeral one is known
+		if top > lowestPort {
+			p = lowestPort + rand.IntN(top-lowestPort)
 		}
-		p := l.Addr().(*net.TCPAddr).Port
+		if p != 0 && p == avoid {
+			continue
+		}
+		l, err := net.Listen("tcp4", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+		if err != nil {
+			if p == 0 {
+				return 0, fmt.Errorf("pick a port: %w", err)
+			}
+			continue // taken: another
+		}
+		p = l.Addr().(*net.TCPAddr).Port
 		if p == avoid {
 			l.Close()
 			continue
@@ -56,4 +80,21 @@ func freePort(udp bool, avoid int) (int, error) {
 		}
 	}
 	return 0, errNoPort
+}
+
+// ephemeralLow is the first port of the kernel's ephemeral range, 0 when it cannot be read.
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	n, err := strconv.Atoi(f[0])
+	if err != nil || n > 65535 {
+		return 0
+	}
+	return n
 }

@@ -116,25 +116,15 @@ func startBindgate(t *testing.T, n *namedproc.Named, mod func(env map[string]str
 }
 
 // freeNotifyAddr picks a loopback port free for both UDP and TCP (the NOTIFY listener binds
-// both), for the child to keep across restarts.
+// both), for the child to keep across restarts: below the ephemeral range (namedproc.FreePort),
+// where no client socket takes it while bindgate is down.
 func freeNotifyAddr(t *testing.T) string {
 	t.Helper()
-	for range 20 {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := pc.LocalAddr().String()
-		ln, err := net.Listen("tcp", addr)
-		pc.Close()
-		if err != nil {
-			continue // its TCP twin is taken: another
-		}
-		ln.Close()
-		return addr
+	p, err := namedproc.FreePort(true)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no loopback port free for both UDP and TCP")
-	return ""
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(p))
 }
 
 func tail(s string, n int) string {
