@@ -223,6 +223,17 @@ func TestTxAbortAndCrash(t *testing.T) {
 	if from, ok := s2.Unverified(tz); !ok || from != 7 {
 		t.Fatalf("after a crash before Commit: Unverified = %d, %v; want 7, true", from, ok)
 	}
+	// Nor is a change made on it locally before that check: named's SOA at 8 may be another
+	// change's with the same fields, and a prerequisite on it would pass.
+	if _, err := s2.BeginUpdate(ctx, tz, upd(t, "+ c 300 A 192.0.2.7"), next, nil); !errors.Is(err, ErrNotLocal) {
+		t.Fatalf("BeginUpdate on a copy whose last change is unchecked: %v, want ErrNotLocal", err)
+	}
+	s2.Verified(tz)
+	tx, err = s2.BeginUpdate(ctx, tz, upd(t, "+ c 300 A 192.0.2.7"), next, nil)
+	if err != nil {
+		t.Fatalf("BeginUpdate once checked: %v", err)
+	}
+	tx.Abort()
 	s2.Close()
 	if _, err := s.Replace(ctx, tz, axfr(t, tz, 8, "www A 192.0.2.1", "b A 192.0.2.8"), nil); err != nil {
 		t.Fatal(err)
