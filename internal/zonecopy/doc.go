@@ -60,7 +60,9 @@
 // back into reserved zeros (durably, so a refused update cannot reappear after a crash). A crash between
 // Write and Commit leaves a change whose update got no answer; the copy then has it, and the
 // next fetch from named keeps or undoes it (an IXFR from a serial named does not have falls
-// back to a full transfer).
+// back to a full transfer). Until then the copy is Suspect: BeginUpdate refuses it
+// (ErrNotLocal), since named may have given the change's serial to another change, whose SOA
+// then equals the copy's and would pass an UPDATE's SOA prerequisite.
 //
 // # Crashes and damage
 //
