@@ -87,6 +87,9 @@ func (s *Store) LoadAll(ctx context.Context) error {
 		names = append(names, name)
 	}
 	s.mu.RUnlock()
+	if len(names) == 0 {
+		return ctx.Err() // all loaded already: each sweep calls this (Zones)
+	}
 	slices.Sort(names)
 	var (
 		mu     sync.Mutex
@@ -94,7 +97,7 @@ func (s *Store) LoadAll(ctx context.Context) error {
 		wg     sync.WaitGroup
 		next   = make(chan string)
 	)
-	for range min(2*runtime.GOMAXPROCS(0), max(1, len(names))) {
+	for range min(2*runtime.GOMAXPROCS(0), len(names)) {
 		wg.Go(func() {
 			for name := range next {
 				if err := s.Loaded(name); err != nil {

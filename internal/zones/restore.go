@@ -99,8 +99,8 @@ func (s *Service) restoreData(ctx context.Context, e registry.Entry) (RestoredZo
 				"copy_serial", c.Serial, "last_seen_serial", seen)
 		}
 	}
-	// A file named cannot load (empty, cut short or zeros: a create writes it without an fsync,
-	// since the registry holds its bytes) counts as none and is replaced below.
+	// A file named cannot load (empty, cut short or zeros: a power failure before the fsyncs a
+	// create runs beside addzone, or outside damage) counts as none and is replaced below.
 	onDisk, err := s.files.Loadable(e.Zone)
 	if err != nil {
 		return r, errs.Wrap(errs.Internal, err, "zone file cannot be checked")
