@@ -19,7 +19,8 @@ import (
 // duplicate key, a key in the wrong case or a string that is not valid UTF-8 400 (strictCheck).
 // Unknown fields are ignored and null is absent (docs/contract.md §3.1). Messages start
 // "Invalid request: " and never echo the body beyond a field's name.
-func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any) error {
+// fields is the caller's cache of struct types' JSON fields for the strict check; nil keeps none.
+func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, fields *fieldCache, dst any) error {
 	if !isJSONMediaType(r.Header.Get("Content-Type")) {
 		return &httpError{status: http.StatusUnsupportedMediaType,
 			msg: "Invalid request: Content-Type must be application/json"}
@@ -45,7 +46,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any) er
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return &httpError{status: http.StatusBadRequest, msg: "Invalid request: trailing data after the JSON value"}
 	}
-	return strictCheck(body, reflect.TypeOf(dst))
+	return strictCheck(body, reflect.TypeOf(dst), fields)
 }
 
 // isJSONMediaType accepts application/json and application/*+json, with parameters, any case.

@@ -30,7 +30,7 @@ type zoneList struct {
 // createZone is POST /api/v1/zones: 201 ZoneResponse (docs/contract.md §5).
 func (s *Server) createZone(w http.ResponseWriter, r *http.Request) error {
 	var req zones.CreateRequest
-	if err := decodeJSON(w, r, s.maxBody, &req); err != nil {
+	if err := decodeJSON(w, r, s.maxBody, &s.fields, &req); err != nil {
 		return err
 	}
 	if req.ZoneName != nil { // the service validates; an invalid name is its 400
@@ -93,7 +93,7 @@ func (s *Server) modifyZone(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var req zones.ModifyRequest
-	if err := decodeJSON(w, r, s.maxBody, &req); err != nil {
+	if err := decodeJSON(w, r, s.maxBody, &s.fields, &req); err != nil {
 		return err
 	}
 	res, err := s.zones.Modify(r.Context(), z, req)

@@ -83,7 +83,7 @@ func (s *Server) rollback(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var req records.RollbackRequest
-	if err := decodeJSON(w, r, s.maxBody, &req); err != nil {
+	if err := decodeJSON(w, r, s.maxBody, &s.fields, &req); err != nil {
 		return err
 	}
 	res, err := s.history.Rollback(r.Context(), z, req)

@@ -81,7 +81,7 @@ func recordChange[Req any](s *Server, w http.ResponseWriter, r *http.Request, ve
 		return err
 	}
 	var req Req
-	if err := decodeJSON(w, r, s.maxBody, &req); err != nil {
+	if err := decodeJSON(w, r, s.maxBody, &s.fields, &req); err != nil {
 		return err
 	}
 	name, typ := key(&req)
@@ -124,7 +124,7 @@ func (s *Server) patchRRsets(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var req records.PatchRequest
-	if err := decodeJSON(w, r, s.maxBody, &req); err != nil {
+	if err := decodeJSON(w, r, s.maxBody, &s.fields, &req); err != nil {
 		return err
 	}
 	for _, c := range req.RRsets {
@@ -151,7 +151,7 @@ func (s *Server) syncRRsets(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	var req records.SyncRequest
-	if err := decodeJSON(w, r, s.maxBody, &req); err != nil {
+	if err := decodeJSON(w, r, s.maxBody, &s.fields, &req); err != nil {
 		return err
 	}
 	res, err := s.records.Sync(r.Context(), z, req, dryRun, ifMatch)

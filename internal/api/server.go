@@ -104,6 +104,7 @@ type Server struct {
 	keys     KeyService
 	docs     bool
 	pdns     *pdnsapi.API
+	fields   fieldCache // request body types' JSON fields, for decodeJSON's strict check
 
 	handler http.Handler
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -21,8 +22,14 @@ import (
 // is checked in a fraction of the time encoding/json takes to decode it (BenchmarkDecodeLargeSync;
 // json.Decoder.Token took three times as long as the decode). The body's syntax is already known
 // to be valid, so the scanner only tracks structure.
-func strictCheck(body []byte, t reflect.Type) error {
-	s := &strictScan{b: body, fields: map[reflect.Type]map[string]reflect.Type{}}
+//
+// fields caches each struct type's field map across calls (the Server keeps one); nil builds
+// them for this call only.
+func strictCheck(body []byte, t reflect.Type, fields *fieldCache) error {
+	if fields == nil {
+		fields = &fieldCache{}
+	}
+	s := &strictScan{b: body, fields: fields}
 	s.ws()
 	return s.value(t, nil)
 }
@@ -30,7 +37,14 @@ func strictCheck(body []byte, t reflect.Type) error {
 type strictScan struct {
 	b      []byte
 	i      int
-	fields map[reflect.Type]map[string]reflect.Type // json name -> field type, per struct type
+	fields *fieldCache
+}
+
+// fieldCache maps a struct type to its JSON field names and their types. The maps are built
+// once per type and never modified after, so readers share them without a lock: building one
+// (reflect.VisibleFields) per request cost more than the rest of the strict check.
+type fieldCache struct {
+	m sync.Map // reflect.Type -> map[string]reflect.Type
 }
 
 // fieldPath is a value's place in the body, rendered only for an error message.
@@ -226,8 +240,8 @@ func (s *strictScan) ws() {
 // structFields maps the JSON names encoding/json decodes into t to their types, embedded
 // structs flattened.
 func (s *strictScan) structFields(t reflect.Type) map[string]reflect.Type {
-	if m, ok := s.fields[t]; ok {
-		return m
+	if m, ok := s.fields.m.Load(t); ok {
+		return m.(map[string]reflect.Type)
 	}
 	m := map[string]reflect.Type{}
 	for _, f := range reflect.VisibleFields(t) {
@@ -241,8 +255,9 @@ func (s *strictScan) structFields(t reflect.Type) map[string]reflect.Type {
 		}
 		m[cmpOr(name, f.Name)] = f.Type
 	}
-	s.fields[t] = m
-	return m
+	// Two requests may build the same map at once; they are equal, and the first one stored wins.
+	got, _ := s.fields.m.LoadOrStore(t, m)
+	return got.(map[string]reflect.Type)
 }
 
 func cmpOr(a, b string) string {

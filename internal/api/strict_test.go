@@ -102,7 +102,7 @@ func BenchmarkDecodeLargeSync(b *testing.B) {
 		r := httptest.NewRequest("PUT", "/", strings.NewReader(body))
 		r.Header.Set("Content-Type", "application/json")
 		var req records.SyncRequest
-		if err := decodeJSON(httptest.NewRecorder(), r, 4<<20, &req); err != nil {
+		if err := decodeJSON(httptest.NewRecorder(), r, 4<<20, nil, &req); err != nil {
 			b.Fatal(err)
 		}
 	}
