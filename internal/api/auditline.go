@@ -26,7 +26,13 @@ type auditAttrs struct {
 	truncated bool
 }
 
-func newAuditAttrs() *auditAttrs { return &auditAttrs{budget: maxAuditValues} }
+// auditAttrsCap is how many attributes an audit line has at most (audit): allocated once, the
+// slice does not grow attribute by attribute on every write.
+const auditAttrsCap = 11
+
+func newAuditAttrs() *auditAttrs {
+	return &auditAttrs{budget: maxAuditValues, attrs: make([]slog.Attr, 0, auditAttrsCap)}
+}
 
 // add appends key=value, cut to at most limit escaped bytes and to what is left of the line.
 func (a *auditAttrs) add(key, value string, limit int) {
