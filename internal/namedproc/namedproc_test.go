@@ -41,14 +41,20 @@ func TestLogWatch(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			w := &logWatch{}
-			for _, b := range []byte(tt.log) { // byte by byte: lines split across writes
-				w.Write([]byte{b})
-			}
-			running, conflict, fatal := w.state()
-			got := []bool{running, conflict != "", fatal != ""}
-			if diff := cmp.Diff([]bool{tt.running, tt.conflict, tt.fatal}, got); diff != "" {
-				t.Errorf("running, conflict, fatal (-want +got):\n%s", diff)
+			// Byte by byte (lines split across writes), in chunks of 7 and all at once (several
+			// lines in one write): the same lines.
+			for _, chunk := range []int{1, 7, len(tt.log)} {
+				w := &logWatch{}
+				for log := []byte(tt.log); len(log) > 0; {
+					k := min(chunk, len(log))
+					w.Write(log[:k])
+					log = log[k:]
+				}
+				running, conflict, fatal := w.state()
+				got := []bool{running, conflict != "", fatal != ""}
+				if diff := cmp.Diff([]bool{tt.running, tt.conflict, tt.fatal}, got); diff != "" {
+					t.Errorf("chunks of %d: running, conflict, fatal (-want +got):\n%s", chunk, diff)
+				}
 			}
 		})
 	}
@@ -58,12 +64,18 @@ func TestLogWatchTail(t *testing.T) {
 	t.Parallel()
 	w := &logWatch{}
 	for i := range 50 {
-		w.Write([]byte("line " + strconv.Itoa(i) + "\n"))
+		w.Write([]byte("line " + strconv.Itoa(i) + "\r\n"))
 	}
-	w.Write([]byte("partial"))
+	w.Write([]byte("part"))
+	w.Write([]byte("ial"))
 	lines := strings.Split(w.lastLines(), "\n")
-	if len(lines) != tailLines || lines[0] != "line 31" || lines[len(lines)-1] != "partial" {
+	if len(lines) != tailLines || lines[0] != "line 31" || lines[len(lines)-2] != "line 49" || lines[len(lines)-1] != "partial" {
 		t.Errorf("lastLines = %q", lines)
+	}
+	w.Write([]byte(" line\nmore\n" + strings.Repeat("x", maxLine+1)))
+	lines = strings.Split(w.lastLines(), "\n")
+	if n := len(lines); lines[n-3] != "partial line" || lines[n-2] != "more" || len(lines[n-1]) != maxLine+1 {
+		t.Errorf("lastLines after a long line = %q", lines[n-3:])
 	}
 	if got := (&logWatch{}).lastLines(); got != "(named wrote nothing)" {
 		t.Errorf("empty lastLines = %q", got)
