@@ -24,7 +24,7 @@ func TestLoadTenThousand(t *testing.T) {
 		zone := fmt.Sprintf("z%05d.test", i)
 		z := axfr(t, zone, 1, "www A 192.0.2.1", "mail A 192.0.2.2", "@ MX 10 mail")
 		s, _ := soaOf(zone, z[0])
-		st := state{s, mustItemsIn(t, zone, z[1:])}
+		st := state{s, newRecs(mustItemsIn(t, zone, z[1:]))}
 		if err := os.Mkdir(filepath.Join(dir, zone), 0o700); err != nil {
 			t.Fatal(err)
 		}

@@ -91,7 +91,7 @@ func sorted(t testing.TB, zone string, rs []dns.RR) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return text(state{s, its}.records())
+	return text(state{s, newRecs(its)}.records())
 }
 
 func current(t testing.TB, s *Store, zone string) Copy {

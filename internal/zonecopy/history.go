@@ -111,7 +111,7 @@ func rewind(zone string, v view, idx int) (state, error) {
 		if err != nil {
 			return state{}, err
 		}
-		if st.rrs, err = apply(st.rrs, rem, add); err != nil {
+		if st.rrs, err = st.rrs.apply(rem, add); err != nil {
 			return state{}, fmt.Errorf("zonecopy: zone %s: undo change to serial %d: %w", zone, c.To, err)
 		}
 		st.soa = v.baseSOA

@@ -228,7 +228,7 @@ func (s *Store) loadZone(ctx context.Context, name string) (*zone, error) {
 		if err := errors.Join(err1, err2); err != nil {
 			return nil, corrupt(changesFile, fmt.Errorf("%w record at byte %d: %v", errCorrupt, off-len(fr), err))
 		}
-		rrs, err := apply(z.cur.rrs, rem, add)
+		rrs, err := z.cur.rrs.apply(rem, add)
 		if err != nil {
 			return nil, corrupt(changesFile, fmt.Errorf("%w record at byte %d: %v", errCorrupt, off-len(fr), err))
 		}

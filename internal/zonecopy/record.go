@@ -173,7 +173,7 @@ func encodeSnapshot(zone string, seq uint64, changed time.Time, st state) []byte
 	var body bytes.Buffer
 	body.WriteString(st.soa.String())
 	body.WriteByte('\n')
-	for _, it := range st.rrs {
+	for it := range st.rrs.all() {
 		body.WriteString(it.text())
 		body.WriteByte('\n')
 	}
@@ -212,6 +212,7 @@ func decodeSnapshot(zone string, b []byte) (seq uint64, changed time.Time, st st
 		return 0, changed, st, bad("checksum mismatch")
 	}
 	zp := dns.NewZoneParser(bytes.NewReader(body), zone+".", "snapshot")
+	var its []item
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
 		if st.soa == nil {
 			if st.soa, err = soaOf(zone, rr); err != nil || st.soa.Serial != uint32(serial) {
@@ -222,7 +223,7 @@ func decodeSnapshot(zone string, b []byte) (seq uint64, changed time.Time, st st
 		if inZone(zone, rr) != nil || rr.Header().Rrtype == dns.TypeSOA {
 			return 0, changed, st, bad("holds a record that does not belong")
 		}
-		st.rrs = append(st.rrs, canonical(rr))
+		its = append(its, canonical(rr))
 	}
 	if err := zp.Err(); err != nil {
 		return 0, changed, st, bad("not a zone file: " + firstLine(err.Error()))
@@ -230,7 +231,7 @@ func decodeSnapshot(zone string, b []byte) (seq uint64, changed time.Time, st st
 	if st.soa == nil {
 		return 0, changed, st, bad("no SOA")
 	}
-	st.rrs = sortItems(st.rrs)
+	st.rrs = newRecs(sortItems(its))
 	return seq, changed, st, nil
 }
 

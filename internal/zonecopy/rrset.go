@@ -26,7 +26,7 @@ func (it item) text() string { return it.key[it.off:] }
 // readers may use it after dropping the zone's lock.
 type state struct {
 	soa *dns.SOA
-	rrs []item // sorted by key, without the SOA
+	rrs recs // sorted by key, without the SOA
 }
 
 // canonical returns an owned copy of rr with its owner in lower case, and its key.
@@ -101,14 +101,12 @@ func apply(st, rem, add []item) ([]item, error) {
 // change: a copy following a stream of direct one-record updates (an IXFR of hundreds of
 // steps) copied its records once per step, quadratic in the updates (issue 13). On failure,
 // failed is the index of the change that does not apply, as applying them one by one finds it.
-func applyAll(st []item, rems, adds [][]item) (out []item, failed int, err error) {
+func applyAll(st recs, rems, adds [][]item) (out recs, failed int, err error) {
 	if len(rems) == 1 {
-		out, err = apply(st, rems[0], adds[0])
+		out, err = st.apply(rems[0], adds[0])
 		return out, 0, err
 	}
-	find := func(key string) (int, bool) {
-		return slices.BinarySearchFunc(st, key, func(it item, k string) int { return strings.Compare(it.key, k) })
-	}
+	find := func(key string) (item, bool) { return st.find(key) }
 	gone := map[string]bool{}  // records of st removed
 	added := map[string]item{} // records not in st, added
 	for i := range rems {
@@ -120,14 +118,14 @@ func applyAll(st []item, rems, adds [][]item) (out []item, failed int, err error
 			case ok && !gone[r.key]:
 				gone[r.key] = true
 			default:
-				return nil, i, fmt.Errorf("%w: removed record %q is not in the copy", ErrDiverged, r.text())
+				return recs{}, i, fmt.Errorf("%w: removed record %q is not in the copy", ErrDiverged, r.text())
 			}
 		}
 		for _, a := range adds[i] {
 			_, ok := find(a.key)
 			switch _, fresh := added[a.key]; {
 			case fresh || ok && !gone[a.key]:
-				return nil, i, fmt.Errorf("%w: added record %q is already in the copy", ErrDiverged, a.text())
+				return recs{}, i, fmt.Errorf("%w: added record %q is already in the copy", ErrDiverged, a.text())
 			case ok:
 				delete(gone, a.key) // back again: st's record stays
 			default:
@@ -137,14 +135,14 @@ func applyAll(st []item, rems, adds [][]item) (out []item, failed int, err error
 	}
 	rem := make([]item, 0, len(gone))
 	for k := range gone {
-		j, _ := find(k)
-		rem = append(rem, st[j])
+		it, _ := find(k)
+		rem = append(rem, it)
 	}
 	add := make([]item, 0, len(added))
 	for _, a := range added {
 		add = append(add, a)
 	}
-	out, err = apply(st, sortItems(rem), sortItems(add))
+	out, err = st.apply(sortItems(rem), sortItems(add))
 	return out, len(rems) - 1, err // err is nil: the net change was checked against st
 }
 
@@ -268,9 +266,9 @@ func diff(a, b []item) (rem, add []item) {
 
 // records returns the SOA then the records, each a fresh copy the caller may modify.
 func (st state) records() []dns.RR {
-	out := make([]dns.RR, 0, len(st.rrs)+1)
+	out := make([]dns.RR, 0, st.rrs.Len()+1)
 	out = append(out, dns.Copy(st.soa))
-	for _, it := range st.rrs {
+	for it := range st.rrs.all() {
 		out = append(out, dns.Copy(it.rr))
 	}
 	return out

@@ -53,7 +53,7 @@ func (v Snapshot) Len() int {
 	if v.st.soa == nil {
 		return 0
 	}
-	return len(v.st.rrs) + 1
+	return v.st.rrs.Len() + 1
 }
 
 // All yields the records in the order Current returns them (the SOA, then the rest in
@@ -67,7 +67,7 @@ func (v Snapshot) All() iter.Seq2[dns.RR_Header, string] {
 		if !yield(v.st.soa.Hdr, v.st.soa.String()) {
 			return
 		}
-		for _, it := range v.st.rrs {
+		for it := range v.st.rrs.all() {
 			if !yield(*it.rr.Header(), it.text()) {
 				return
 			}
@@ -94,8 +94,7 @@ func (v Snapshot) Name(owner string) []dns.RR {
 	if strings.EqualFold(dns.Fqdn(owner), v.st.soa.Hdr.Name) {
 		out = append(out, dns.Copy(v.st.soa))
 	}
-	w := overlay{st: v.st.rrs}
-	for _, it := range w.span(nameKey(owner)) {
+	for _, it := range v.st.rrs.span(nameKey(owner)) {
 		out = append(out, dns.Copy(it.rr))
 	}
 	return out

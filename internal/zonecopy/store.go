@@ -389,5 +389,5 @@ func Canonical(zone string, rrs []dns.RR) ([]dns.RR, error) {
 	if err != nil {
 		return nil, err
 	}
-	return state{soa, its}.records(), nil
+	return state{soa, newRecs(its)}.records(), nil
 }

@@ -196,7 +196,7 @@ func (t *Tx) Abort() {
 // Records compare by owner (case-insensitively) and data, and the data of the types whose
 // fields are only domain names and numbers compare case-insensitively, as BIND compares them.
 // An SOA, a DNSSEC record, an owner outside the zone or another class gives ErrNotLocal.
-func applyUpdate(zone string, st []item, upd []dns.RR) (rem, add []item, err error) {
+func applyUpdate(zone string, st recs, upd []dns.RR) (rem, add []item, err error) {
 	w := &overlay{zone: zone + ".", st: st, sets: map[string][]item{}, ids: map[string][]string{}, orig: map[string][]item{},
 		names: map[string]bool{}, byName: map[string][]string{}}
 	for _, u := range upd {
@@ -214,7 +214,7 @@ func applyUpdate(zone string, st []item, upd []dns.RR) (rem, add []item, err err
 // overlay is the RRsets an update touches, over the copy's sorted records.
 type overlay struct {
 	zone   string
-	st     []item
+	st     recs
 	sets   map[string][]item   // RRset key -> its records now
 	ids    map[string][]string // RRset key -> dataKey of each of its records now, in order
 	orig   map[string][]item   // RRset key -> its records in st
@@ -232,14 +232,7 @@ func nameKey(owner string) string {
 func setKey(nk string, t uint16) string { return nk + string([]byte{byte(t >> 8), byte(t)}) }
 
 // span is the range of st whose keys start with prefix.
-func (w *overlay) span(prefix string) []item {
-	lo, _ := slices.BinarySearchFunc(w.st, prefix, func(it item, p string) int { return strings.Compare(it.key, p) })
-	hi := lo
-	for hi < len(w.st) && strings.HasPrefix(w.st[hi].key, prefix) {
-		hi++
-	}
-	return w.st[lo:hi]
-}
+func (w *overlay) span(prefix string) []item { return w.st.span(prefix) }
 
 // get returns the RRset's records now, loading them from st on first use.
 func (w *overlay) get(key string) []item {

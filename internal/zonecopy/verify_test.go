@@ -214,14 +214,15 @@ func TestApplyAllIsStepwise(t *testing.T) {
 				break
 			}
 		}
-		got, failed, gerr := applyAll(st, rems, adds)
+		// st in chunks of a few records, so that the changes cross chunks.
+		got, failed, gerr := applyAll(chunked(st, 1+r.IntN(9)), rems, adds)
 		switch {
 		case (werr == nil) != (gerr == nil):
 			t.Fatalf("round %d: one by one: %v; at once: %v", round, werr, gerr)
 		case werr != nil && (failed != wantFailed || !errors.Is(gerr, ErrDiverged)):
 			t.Fatalf("round %d: failed at change %d (%v), one by one at %d (%v)", round, failed, gerr, wantFailed, werr)
-		case werr == nil && keys(got) != keys(want):
-			t.Fatalf("round %d: at once %d records, one by one %d", round, len(got), len(want))
+		case werr == nil && keys(got.flat()) != keys(want):
+			t.Fatalf("round %d: at once %d records, one by one %d", round, got.Len(), len(want))
 		}
 	}
 }
