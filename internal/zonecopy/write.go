@@ -71,7 +71,7 @@ func (s *Store) Replace(ctx context.Context, zone string, rrs []dns.RR, actors [
 	now := s.cfg.Now()
 	c := Change{From: soa.Serial, To: soa.Serial, At: now, Actors: slices.Clone(actors)}
 	if !z.exists {
-		if err := s.writeBase(ctx, z, state{soa, its}, now); err != nil {
+		if err := s.writeBase(ctx, z, state{soa, newRecs(its)}, now); err != nil {
 			return Change{}, err
 		}
 		c.SOA = dns.Copy(soa).(*dns.SOA)
@@ -79,7 +79,7 @@ func (s *Store) Replace(ctx context.Context, zone string, rrs []dns.RR, actors [
 	}
 	cur := z.cur // stable: only writers change it, and we hold wmu
 	c.From = cur.soa.Serial
-	rem, add := diff(cur.rrs, its)
+	rem, add := diff(cur.rrs.flat(), its)
 	if len(rem) == 0 && len(add) == 0 && cur.soa.String() == soa.String() {
 		c.SOA = dns.Copy(soa).(*dns.SOA)
 		s.clearLocal(z)
@@ -194,7 +194,7 @@ func (s *Store) prepare(z *zone, ps []pending) (prepared, error) {
 	}
 	st := state{ps[len(ps)-1].soa, rrs}
 	seq := z.seq
-	var buf []byte
+	size := 0
 	ents := make([]entry, 0, len(ps))
 	for _, p := range ps {
 		seq++
@@ -202,9 +202,18 @@ func (s *Store) prepare(z *zone, ps []pending) (prepared, error) {
 		if err != nil {
 			return prepared{}, fmt.Errorf("zonecopy: encode change: %w", err)
 		}
-		buf = append(buf, fr...)
+		size += len(fr)
 		ents = append(ents, entry{seq: seq, soa: p.soa, frame: fr, sum: Summary{
 			From: p.c.From, To: p.c.To, At: p.c.At, Actors: p.c.Actors, Added: len(p.add), Removed: len(p.rem)}})
+	}
+	// One change (every API batch) is written as its own record's bytes; several are joined in
+	// one buffer of the right size. Neither the log write nor the history modifies them.
+	buf := ents[0].frame
+	if len(ents) > 1 {
+		buf = make([]byte, 0, size)
+		for _, e := range ents {
+			buf = append(buf, e.frame...)
+		}
 	}
 	return prepared{st: st, seq: seq, buf: buf, ents: ents}, nil
 }
