@@ -313,10 +313,27 @@ const maxUpdateSize = dns.MaxMsgSize - 1024
 // fits reports, as a *tooLargeError, a message for jobs that does not fit one UPDATE.
 func fits(zone string, jobs ...*job) error {
 	m := build(zone, jobs...)
-	if n := m.Len(); n > maxUpdateSize {
+	if n, over := overSize(m); over {
 		return &tooLargeError{records: len(m.Answer) + len(m.Ns), bytes: n}
 	}
 	return nil
+}
+
+// overSize reports whether m (compressed, as build makes it) is over maxUpdateSize, and then its
+// size. Compression only ever shortens a message, so one that fits uncompressed fits, and its
+// length is found without the compression map (every change is checked on every plan, and a
+// one-record change is always far below the limit).
+func overSize(m *dns.Msg) (n int, over bool) {
+	if compress := m.Compress; compress {
+		m.Compress = false
+		n = m.Len()
+		m.Compress = compress
+		if n <= maxUpdateSize {
+			return n, false
+		}
+	}
+	n = m.Len()
+	return n, n > maxUpdateSize
 }
 
 // exchange builds and sends one message for jobs. With the zone copy, serial is the serial
@@ -324,7 +341,7 @@ func fits(zone string, jobs ...*job) error {
 func (c *committer) exchange(zone string, jobs []*job) (serial *uint32, err error) {
 	m := build(zone, jobs...)
 	records := len(m.Answer) + len(m.Ns)
-	if n := m.Len(); n > maxUpdateSize {
+	if n, over := overSize(m); over {
 		err := &tooLargeError{records: records, bytes: n}
 		c.observe(len(jobs), records, err)
 		return nil, err
@@ -397,7 +414,7 @@ func (c *committer) exchangeLocal(ctx context.Context, zone string, jobs []*job,
 		lm.Answer = append(lm.Answer, pre)
 	}
 	lm.Ns = append(lm.Ns, tx.SOA())
-	if lm.Len() > maxUpdateSize {
+	if _, over := overSize(lm); over {
 		tx.Abort()
 		return nil, false, nil
 	}

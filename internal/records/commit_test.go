@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -287,5 +288,49 @@ func TestGroupCommitSerial(t *testing.T) {
 		if (err != nil) != tc.err || tc.err && !errors.Is(err, errSerial) || j.serial != tc.serial {
 			t.Errorf("%d failed reads: serial %d, err %v; want %d, error %v", tc.fails, j.serial, err, tc.serial, tc.err)
 		}
+	}
+}
+
+// TestOverSize: overSize agrees with the compressed length, for messages that fit uncompressed,
+// fit only compressed, and fit neither way, and leaves the message's Compress as it was.
+func TestOverSize(t *testing.T) {
+	t.Parallel()
+	msg := func(n int, label string) *dns.Msg {
+		m := new(dns.Msg)
+		m.SetUpdate("example.test.")
+		m.Compress = true
+		for i := range n {
+			m.Ns = append(m.Ns, &dns.A{Hdr: dns.RR_Header{Name: fmt.Sprintf("h%d.%s.example.test.", i, label),
+				Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 300}, A: net.IPv4(192, 0, 2, 1)})
+		}
+		return m
+	}
+	long := strings.Repeat("a", 60) // a long shared suffix: compression saves most of each name
+	tests := []struct {
+		name string
+		m    *dns.Msg
+		over bool
+	}{
+		{"one record", msg(1, "x"), false},
+		{"fits compressed only", msg(800, long), false},
+		{"fits neither way", msg(5000, long), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			n, over := overSize(tt.m)
+			if over != tt.over || over && n != tt.m.Len() {
+				t.Errorf("overSize = %d, %v; want over %v (compressed length %d)", n, over, tt.over, tt.m.Len())
+			}
+			if !tt.m.Compress {
+				t.Error("overSize left Compress off")
+			}
+			tt.m.Compress = false
+			uncompressed := tt.m.Len()
+			tt.m.Compress = true
+			if tt.name == "fits compressed only" && uncompressed <= maxUpdateSize {
+				t.Errorf("the case is wrong: %d bytes uncompressed fit", uncompressed)
+			}
+		})
 	}
 }

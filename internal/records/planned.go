@@ -139,7 +139,7 @@ func (c *committer) planned(ctx context.Context, zone string, batch []*job) {
 			return
 		}
 		m := build(zone, batch...)
-		if m.Len() > maxUpdateSize && len(batch) > 1 {
+		if _, over := overSize(m); over && len(batch) > 1 {
 			for _, j := range batch {
 				c.planned(ctx, zone, []*job{j})
 			}
@@ -228,8 +228,8 @@ func (c *committer) exchangePinned(ctx context.Context, zone string, jobs []*job
 			return nil, true, nil
 		}
 	}
-	if pinned.Len() > maxUpdateSize {
-		err := &tooLargeError{records: len(pinned.Answer) + len(pinned.Ns), bytes: pinned.Len()}
+	if n, over := overSize(pinned); over {
+		err := &tooLargeError{records: len(pinned.Answer) + len(pinned.Ns), bytes: n}
 		c.observe(len(jobs), len(pinned.Answer)+len(pinned.Ns), err)
 		return nil, false, err
 	}
