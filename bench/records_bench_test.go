@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -77,6 +78,8 @@ func BenchmarkConcurrentRecordWriters(b *testing.B) {
 	// CPU per record, beside the rate: the rate swings with whatever else the machine runs,
 	// the CPU a record costs much less. This process is bindgate and its 64 clients.
 	selfCPU, namedCPU := processCPU(b, os.Getpid()), processCPU(b, n.PID())
+	var mem0, mem1 runtime.MemStats
+	runtime.ReadMemStats(&mem0)
 	apiRate, apiP50, apiP99 := load(writers, perWriter, func(w int) func(i int) {
 		return func(i int) {
 			body, _ := json.Marshal(map[string]any{"name": fmt.Sprintf("w%d-%d", w, i), "type": "A", "value": fmt.Sprintf("10.%d.%d.1", w, i)})
@@ -84,10 +87,13 @@ func BenchmarkConcurrentRecordWriters(b *testing.B) {
 		}
 	})
 	selfCPU, namedCPU = processCPU(b, os.Getpid())-selfCPU, processCPU(b, n.PID())-namedCPU
+	runtime.ReadMemStats(&mem1)
 	b.StopTimer()
 	perRecord := func(d time.Duration) float64 { return float64(d.Microseconds()) / (writers * perWriter) }
 	b.ReportMetric(perRecord(selfCPU), "api-cpu-us/record")
-	fmt.Printf("64 writers, api CPU per record: bindgate and its clients %.0f µs, named %.0f µs\n", perRecord(selfCPU), perRecord(namedCPU))
+	const records = writers * perWriter
+	fmt.Printf("64 writers, api per record: CPU %.0f µs bindgate and its clients, %.0f µs named; %.1f KiB in %d allocations (this process)\n",
+		perRecord(selfCPU), perRecord(namedCPU), float64(mem1.TotalAlloc-mem0.TotalAlloc)/records/1024, (mem1.Mallocs-mem0.Mallocs)/records)
 	b.ReportMetric(apiRate, "api-records/s")
 	b.ReportMetric(rawRate, "raw-records/s")
 	fmt.Printf("64 writers x %d records: raw %7.0f rec/s p50 %8s p99 %8s | api %7.0f rec/s p50 %8s p99 %8s (target >= 8000 rec/s, p99 < 50ms)\n",
