@@ -35,10 +35,38 @@ func canonical(rr dns.RR) item {
 	h := c.Header()
 	h.Name = strings.ToLower(dns.Fqdn(h.Name))
 	h.Rdlength = 0
-	labels := dns.SplitDomainName(h.Name)
-	slices.Reverse(labels)
-	prefix := strings.Join(labels, "\x01") + string([]byte{0, byte(h.Rrtype >> 8), byte(h.Rrtype)})
-	return item{key: prefix + c.String(), off: len(prefix), rr: c}
+	var buf [256]byte // a name's key is at most its length (255): the prefix stays on the stack
+	prefix := append(appendNameKey(buf[:0], h.Name), 0, byte(h.Rrtype>>8), byte(h.Rrtype))
+	return item{key: string(prefix) + c.String(), off: len(prefix), rr: c}
+}
+
+// appendNameKey appends to b the labels of name (fully qualified) right to left, joined by
+// \x01: strings.Join of dns.SplitDomainName(name) reversed, without building either (canonical
+// runs for every record the copy stores, transfers or compares). Labels are found as dns.Split
+// finds them, escaped dots included.
+func appendNameKey(b []byte, name string) []byte {
+	if name == "." {
+		return b
+	}
+	starts := make([]int, 0, 128) // a name has at most 127 labels; more only cost an allocation
+	for off, end := 0, false; !end; off, end = dns.NextLabel(name, off) {
+		starts = append(starts, off)
+	}
+	last := len(name) // the end of the last label: the final dot, when there is one
+	if dns.IsFqdn(name) {
+		last--
+	}
+	for i := len(starts) - 1; i >= 0; i-- {
+		end := last
+		if i+1 < len(starts) {
+			end = starts[i+1] - 1
+		}
+		b = append(b, name[starts[i]:end]...)
+		if i > 0 {
+			b = append(b, 1)
+		}
+	}
+	return b
 }
 
 // items turns rrs into sorted, de-duplicated items, checking each belongs in zone and is not

@@ -224,9 +224,8 @@ type overlay struct {
 
 // nameKey is the part of an item's key that identifies its owner (see canonical).
 func nameKey(owner string) string {
-	labels := dns.SplitDomainName(strings.ToLower(dns.Fqdn(owner)))
-	slices.Reverse(labels)
-	return strings.Join(labels, "\x01") + "\x00"
+	var buf [256]byte
+	return string(append(appendNameKey(buf[:0], strings.ToLower(dns.Fqdn(owner))), 0))
 }
 
 func setKey(nk string, t uint16) string { return nk + string([]byte{byte(t >> 8), byte(t)}) }
