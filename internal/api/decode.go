@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+
+	"github.com/bindgate/bindgate/internal/records"
 )
 
 // decodeJSON reads the request body into dst with the statuses of docs/contract.md §3.1, in this
@@ -33,6 +35,14 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, fields *fie
 		}
 		return &httpError{status: http.StatusBadRequest, msg: "Invalid request: body could not be read", cause: err}
 	}
+	if a, ok := dst.(*records.AddRequest); ok && decodeAddFast(body, a) {
+		return nil
+	}
+	return decodeBody(body, fields, dst)
+}
+
+// decodeBody is decodeJSON after the media type and size checks: body is the whole body.
+func decodeBody(body []byte, fields *fieldCache, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(dst); err != nil {
 		if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
