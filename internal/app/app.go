@@ -297,14 +297,8 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 		NotifyAddr: cfg.Copy.NotifyAddr, Interval: cfg.Copy.SweepInterval,
 		Key: func() bindkey.Key { return h.keys.Get().TSIG }, DNS: dnsClient, Copy: copies,
 		Managed: func(z string) bool { _, ok := reg.Get(z); return ok },
-		Zones: func() []string {
-			var out []string
-			for _, e := range reg.List() {
-				out = append(out, e.Zone)
-			}
-			return out
-		},
-		Logger: log, OnError: h.metrics.CopyError, OnCheck: h.metrics.CopyChecked,
+		Zones:   reg.Zones,
+		Logger:  log, OnError: h.metrics.CopyError, OnCheck: h.metrics.CopyChecked,
 	})
 	if err != nil {
 		return fail(config.Errorf(config.SettingNotifyAddr, "%w", err))

@@ -52,7 +52,7 @@ type fileEntry struct {
 type Registry struct {
 	root *os.Root
 	mu   sync.RWMutex
-	m    map[string]Entry
+	m    map[string]stored
 	dead map[string]time.Time // tombstones: deleted zones and when (tombstone.go)
 }
 
@@ -74,7 +74,7 @@ func Open(ctx context.Context, dir string) (*Registry, error) {
 		root.Close()
 		return nil, fmt.Errorf("registry: %w", err)
 	}
-	r := &Registry{root: root, m: map[string]Entry{}, dead: map[string]time.Time{}}
+	r := &Registry{root: root, m: map[string]stored{}, dead: map[string]time.Time{}}
 	if err := r.load(ctx); err != nil {
 		root.Close()
 		return nil, err
@@ -116,7 +116,7 @@ func (r *Registry) load(ctx context.Context) error {
 				if err != nil && first == nil {
 					first = err
 				} else if z != "" {
-					r.m[z] = e
+					r.m[z] = store(e)
 				}
 				mu.Unlock()
 			}
@@ -214,7 +214,7 @@ func (r *Registry) Put(ctx context.Context, e Entry) error {
 		return fmt.Errorf("registry: %w", err)
 	}
 	r.mu.Lock()
-	r.m[e.Zone] = e
+	r.m[e.Zone] = store(e)
 	r.mu.Unlock()
 	return nil
 }
@@ -245,20 +245,35 @@ func (r *Registry) Delete(ctx context.Context, zone string) error {
 // Get returns zone's entry.
 func (r *Registry) Get(zone string) (Entry, bool) {
 	r.mu.RLock()
-	defer r.mu.RUnlock()
-	e, ok := r.m[zone]
-	return e, ok
+	st, ok := r.m[zone]
+	r.mu.RUnlock()
+	if !ok {
+		return Entry{}, false
+	}
+	return st.entry(zone), true
 }
 
 // List returns every entry, sorted by zone.
 func (r *Registry) List() []Entry {
 	r.mu.RLock()
 	out := make([]Entry, 0, len(r.m))
-	for _, e := range r.m {
-		out = append(out, e)
+	for z, st := range r.m {
+		out = append(out, st.entry(z))
 	}
 	r.mu.RUnlock()
 	slices.SortFunc(out, func(a, b Entry) int { return strings.Compare(a.Zone, b.Zone) })
+	return out
+}
+
+// Zones returns the zones that have an entry, sorted: List without building the entries.
+func (r *Registry) Zones() []string {
+	r.mu.RLock()
+	out := make([]string, 0, len(r.m))
+	for z := range r.m {
+		out = append(out, z)
+	}
+	r.mu.RUnlock()
+	slices.Sort(out)
 	return out
 }
 
