@@ -134,8 +134,7 @@ func (s *Service) cleanUp(ctx context.Context, z string, files bool) error {
 	ctx, cancel := detached(ctx, bookkeepingTimeout)
 	defer cancel()
 	s.seenMu.Lock()
-	delete(s.seen, z)
-	delete(s.probed, z)
+	delete(s.heard, z)
 	s.seenMu.Unlock()
 	// The zone files and the copy are in different directories and unrelated: removed side by
 	// side (issue 13), both done before the answer.

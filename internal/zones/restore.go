@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"time"
 
 	"github.com/bindgate/bindgate/internal/errs"
@@ -248,7 +247,9 @@ func serialAfter(a, b uint32) bool { return a != b && int32(a-b) > 0 }
 // noteSerial remembers the serial a probe saw named serve for z.
 func (s *Service) noteSerial(z string, serial uint32) {
 	s.seenMu.Lock()
-	s.seen[z] = serial
+	h := s.heard[z]
+	h.serial, h.hasSerial = serial, true
+	s.heard[z] = h
 	s.seenMu.Unlock()
 }
 
@@ -262,12 +263,18 @@ func (s *Service) NoteSerial(zone string, serial uint32) { s.noteSerial(zone, se
 func (s *Service) SeenSerials() map[string]uint32 {
 	s.seenMu.Lock()
 	defer s.seenMu.Unlock()
-	return maps.Clone(s.seen)
+	out := make(map[string]uint32, len(s.heard))
+	for z, h := range s.heard {
+		if h.hasSerial {
+			out[z] = h.serial
+		}
+	}
+	return out
 }
 
 func (s *Service) lastSeen(z string) (uint32, bool) {
 	s.seenMu.Lock()
 	defer s.seenMu.Unlock()
-	v, ok := s.seen[z]
-	return v, ok
+	h := s.heard[z]
+	return h.serial, h.hasSerial
 }
