@@ -33,12 +33,20 @@ type Entry struct {
 	// Block is the configuration block last applied with addzone or modzone:
 	// "{ type primary; ... };".
 	Block string `json:"block"`
-	// ZoneFile is the zone file bindgate first wrote (primaries), to rebuild a lost file.
-	// Entries returned by Get and List share it: do not modify it.
+	// ZoneFile is the zone file bindgate first wrote (primaries), to rebuild a lost file. It
+	// is read when needed, not kept in memory: Get and List leave it out (HasZoneFile says
+	// there is one), Load reads it from the entry's file.
 	ZoneFile []byte    `json:"zoneFile,omitempty"`
 	Created  time.Time `json:"created"`
 	Modified time.Time `json:"modified"`
+	// HasZoneFile says the entry has a zone file, which ZoneFile holds only when the entry
+	// came from Load (or the caller). Put of an entry that has one but left it out (from Get
+	// or List) keeps the stored one.
+	HasZoneFile bool `json:"-"`
 }
+
+// hasFile reports whether e has a zone file, held or left out.
+func (e Entry) hasFile() bool { return e.HasZoneFile || len(e.ZoneFile) > 0 }
 
 // fileEntry is an entry file's content.
 type fileEntry struct {
@@ -157,6 +165,38 @@ func (r *Registry) loadOne(de fs.DirEntry) (string, Entry, error) {
 	return z, e, err
 }
 
+// Load returns zone's entry with its zone file, read from the entry's file (Get leaves it out).
+func (r *Registry) Load(zone string) (Entry, bool, error) {
+	e, ok := r.Get(zone)
+	if !ok || !e.HasZoneFile {
+		return e, ok, nil
+	}
+	full, err := r.readFile(zone)
+	if err != nil {
+		return Entry{}, false, err
+	}
+	e.ZoneFile = full.ZoneFile
+	return e, true, nil
+}
+
+// readFile reads zone's entry file as it is on disk (nothing else than the zone file is taken
+// from it: memory is up to date).
+func (r *Registry) readFile(zone string) (Entry, error) {
+	name, err := fileName(zone)
+	if err != nil {
+		return Entry{}, err
+	}
+	b, err := r.root.ReadFile(name)
+	if err != nil {
+		return Entry{}, fmt.Errorf("registry: read %s: %w", r.path(zone+".json"), err)
+	}
+	var fe fileEntry
+	if err := json.Unmarshal(b, &fe); err != nil || fe.V != FormatVersion || fe.Zone != zone {
+		return Entry{}, fmt.Errorf("registry entry %s is not valid; fix or remove it", r.path(zone+".json"))
+	}
+	return fe.Entry, nil
+}
+
 // read loads one entry file. Its errors name the file, never its content.
 func (r *Registry) read(name, zone string, de fs.DirEntry) (Entry, error) {
 	bad := func(why string) error {
@@ -205,7 +245,13 @@ func (r *Registry) Put(ctx context.Context, e Entry) error {
 	if err != nil {
 		return err
 	}
-	e.ZoneFile = slices.Clone(e.ZoneFile)
+	if e.HasZoneFile && e.ZoneFile == nil { // from Get or List: keep the stored zone file
+		old, err := r.readFile(e.Zone)
+		if err != nil {
+			return fmt.Errorf("registry: %s: the zone file the entry leaves out: %w", e.Zone, err)
+		}
+		e.ZoneFile = old.ZoneFile
+	}
 	b, err := json.Marshal(fileEntry{V: FormatVersion, Entry: e})
 	if err != nil {
 		return fmt.Errorf("registry: encode %s: %w", e.Zone, err)

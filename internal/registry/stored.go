@@ -14,7 +14,7 @@ type stored struct {
 	typ      string
 	block    unique.Handle[string]
 	marked   bool // block holds zoneMark for each occurrence of the zone's name
-	zoneFile []byte
+	zoneFile bool // the entry has a zone file (on disk only: Load)
 	created  time.Time
 	modified time.Time
 }
@@ -25,7 +25,7 @@ const zoneMark = "\x00"
 
 // store returns e as held in memory.
 func store(e Entry) stored {
-	st := stored{typ: e.Type, zoneFile: e.ZoneFile, created: e.Created, modified: e.Modified}
+	st := stored{typ: e.Type, zoneFile: e.hasFile(), created: e.Created, modified: e.Modified}
 	switch e.Type { // one string for every entry, not one per decoded file
 	case "primary":
 		st.typ = "primary"
@@ -46,5 +46,5 @@ func (st stored) entry(zone string) Entry {
 	if st.marked {
 		block = strings.ReplaceAll(block, zoneMark, zone)
 	}
-	return Entry{Zone: zone, Type: st.typ, Block: block, ZoneFile: st.zoneFile, Created: st.created, Modified: st.modified}
+	return Entry{Zone: zone, Type: st.typ, Block: block, HasZoneFile: st.zoneFile, Created: st.created, Modified: st.modified}
 }

@@ -26,7 +26,9 @@ func TestStoredRoundTrip(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			tc.e.Created, tc.e.Modified = now, now.Add(time.Hour)
-			if diff := cmp.Diff(tc.e, store(tc.e).entry(tc.e.Zone)); diff != "" {
+			want := tc.e // the zone file stays on disk only
+			want.ZoneFile, want.HasZoneFile = nil, len(tc.e.ZoneFile) > 0
+			if diff := cmp.Diff(want, store(tc.e).entry(tc.e.Zone)); diff != "" {
 				t.Errorf("round trip (-put +got):\n%s", diff)
 			}
 		})

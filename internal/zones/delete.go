@@ -54,7 +54,12 @@ func (s *Service) Delete(ctx context.Context, name string) (Result, error) {
 	if err := s.reg.Tombstone(ctx, z, s.now()); err != nil {
 		return Result{}, s.bookkeepingErr("delete", z, fmt.Errorf("tombstone: %w", err))
 	}
-	prev, registered := s.reg.Get(z)
+	// With its zone file (Get leaves it out): a failed delete puts the entry back whole after
+	// its file is gone.
+	prev, registered, err := s.reg.Load(z)
+	if err != nil {
+		return Result{}, s.bookkeepingErr("delete", z, err)
+	}
 	if registered {
 		if err := s.reg.Delete(ctx, z); err != nil {
 			if _, still := s.reg.Get(z); !still { // unlinked, but not durably: keep it

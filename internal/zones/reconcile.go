@@ -148,7 +148,7 @@ func (s *Service) fileLost(e registry.Entry) bool {
 	if e.Type != "primary" || !strings.Contains(e.Block, `file "`+s.files.Path(e.Zone)+`"`) {
 		return false
 	}
-	if _, ok := s.copyOf(e.Zone); !ok && len(e.ZoneFile) == 0 {
+	if _, ok := s.copyOf(e.Zone); !ok && len(e.ZoneFile) == 0 && !e.HasZoneFile {
 		return false // nothing to rebuild it from: never remove the zone from BIND for nothing
 	}
 	ok, err := s.files.Loadable(e.Zone)

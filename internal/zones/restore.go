@@ -71,6 +71,15 @@ func (s *Service) restoreZone(ctx context.Context, e registry.Entry) (RestoredZo
 // restoreData is restoreZone without the copy's update.
 func (s *Service) restoreData(ctx context.Context, e registry.Entry) (RestoredZone, error) {
 	r := RestoredZone{Zone: e.Zone}
+	if e.HasZoneFile && e.ZoneFile == nil { // the registry keeps it on disk only
+		full, ok, err := s.reg.Load(e.Zone)
+		if err != nil {
+			return r, errs.Wrap(errs.Internal, err, "the registry entry could not be read")
+		}
+		if ok {
+			e.ZoneFile = full.ZoneFile
+		}
+	}
 	if s.copies != nil {
 		if err := s.copies.Loaded(e.Zone); err != nil {
 			return r, fmt.Errorf("the zone copy of %s cannot be read: %w", e.Zone, err)
