@@ -38,7 +38,9 @@ func TestStoredRoundTrip(t *testing.T) {
 // Zones created alike share one block in memory.
 func TestStoredSharesBlocks(t *testing.T) {
 	t.Parallel()
-	block := func(z string) string { return `{ type primary; file "/var/cache/bind/` + z + `.zone"; allow-update { key "k"; }; };` }
+	block := func(z string) string {
+		return `{ type primary; file "/var/cache/bind/` + z + `.zone"; allow-update { key "k"; }; };`
+	}
 	a := store(Entry{Zone: "a.test", Type: "primary", Block: block("a.test")})
 	b := store(Entry{Zone: "b.test", Type: "primary", Block: block("b.test")})
 	if a.block != b.block {
