@@ -10,16 +10,18 @@ import (
 // sweep and a listing ask of every zone, which are answered without reading the copy again, and
 // the one fact that lives in memory only (checked).
 type idle struct {
-	known   bool
 	serial  uint32
-	checked time.Time
+	known   bool
+	checked int64 // Unix nanoseconds; 0: never (16 bytes a zone, not 32: issue 13)
 }
 
 // restore gives z, just loaded again, the facts that lived in memory only when it was unloaded:
 // when it was last confirmed, and that no local change of it is unverified (a copy with one is
 // never unloaded; its log's last record may still say local, which Open alone must heed).
 func (id idle) restore(z *zone) {
-	z.checked = id.checked
+	if id.checked != 0 {
+		z.checked = time.Unix(0, id.checked)
+	}
 	z.local, z.hasLocal, z.suspect = 0, false, false
 }
 
@@ -107,7 +109,11 @@ func (s *Store) unload(z *zone) bool {
 	z.mu.RLock()
 	// checked may have moved since (Confirm takes no writer lock): read it now, with the entry
 	// leaving the map under the same locks, so a Confirm after this sees it gone and retries.
-	s.idle[z.name] = idle{known: true, serial: z.cur.soa.Serial, checked: z.checked}
+	id := idle{known: true, serial: z.cur.soa.Serial}
+	if !z.checked.IsZero() {
+		id.checked = z.checked.UnixNano()
+	}
+	s.idle[z.name] = id
 	z.mu.RUnlock()
 	delete(s.zones, z.name)
 	z.dead = true

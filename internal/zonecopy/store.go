@@ -353,7 +353,7 @@ func (s *Store) Confirm(zone string, serial uint32) bool {
 			if still && cur.known {
 				ok := cur.serial == serial
 				if ok {
-					cur.checked = s.cfg.Now()
+					cur.checked = s.cfg.Now().UnixNano()
 					s.idle[zone] = cur
 				}
 				s.mu.Unlock()
