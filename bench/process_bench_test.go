@@ -103,7 +103,10 @@ func (p *bindgateProcess) waitLog(b *testing.B, msg string, d time.Duration) {
 }
 
 // memory is a process's resident set now and at its peak (/proc/<pid>/status VmRSS, VmHWM).
-type memory struct{ rss, peak int64 } // bytes
+// memory is a process's resident set, in bytes: its total and peak, and the total's private
+// (anonymous: heap, stacks) and file-backed (the binary's pages, shared with the page cache)
+// parts.
+type memory struct{ rss, peak, anon, file int64 }
 
 func readMemory(b *testing.B, p *bindgateProcess) memory {
 	b.Helper()
@@ -115,17 +118,22 @@ func readMemory(b *testing.B, p *bindgateProcess) memory {
 	sc := bufio.NewScanner(bytes.NewReader(raw))
 	for sc.Scan() {
 		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok || (k != "VmRSS" && k != "VmHWM") {
+		if !ok || (k != "VmRSS" && k != "VmHWM" && k != "RssAnon" && k != "RssFile") {
 			continue
 		}
 		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
 		if err != nil {
 			b.Fatalf("/proc/%d/status: %s: %v", p.Pid, sc.Text(), err)
 		}
-		if k == "VmRSS" {
+		switch k {
+		case "VmRSS":
 			m.rss = kb << 10
-		} else {
+		case "VmHWM":
 			m.peak = kb << 10
+		case "RssAnon":
+			m.anon = kb << 10
+		case "RssFile":
+			m.file = kb << 10
 		}
 	}
 	if m.rss == 0 || m.peak == 0 {

@@ -8,7 +8,11 @@
 //
 // One small JSON file per zone, <dir>/zones/<zone>.json, written through an *os.Root with
 // atomicfile (temp file, fsync, rename, directory fsync), plus an in-memory map behind a
-// sync.RWMutex that answers every read. Why this and not the alternatives:
+// sync.RWMutex that answers every read. The map holds each block as a template with the zone's
+// name taken out, interned (package unique), so zones created alike share one block in memory,
+// and not the zone file, which only a restore reads (Load reads it from the entry's file; Get
+// and List say there is one). Issue 13: at 10,000 zones the entries were a quarter of
+// bindgate's heap. Why this and not the alternatives:
 //
 //   - O(1) per change: one small write and two fsyncs whatever the number of zones. A single
 //     JSON file would be rewritten whole on every change (megabytes per create at 10,000

@@ -33,12 +33,20 @@ type Entry struct {
 	// Block is the configuration block last applied with addzone or modzone:
 	// "{ type primary; ... };".
 	Block string `json:"block"`
-	// ZoneFile is the zone file bindgate first wrote (primaries), to rebuild a lost file.
-	// Entries returned by Get and List share it: do not modify it.
+	// ZoneFile is the zone file bindgate first wrote (primaries), to rebuild a lost file. It
+	// is read when needed, not kept in memory: Get and List leave it out (HasZoneFile says
+	// there is one), Load reads it from the entry's file.
 	ZoneFile []byte    `json:"zoneFile,omitempty"`
 	Created  time.Time `json:"created"`
 	Modified time.Time `json:"modified"`
+	// HasZoneFile says the entry has a zone file, which ZoneFile holds only when the entry
+	// came from Load (or the caller). Put of an entry that has one but left it out (from Get
+	// or List) keeps the stored one.
+	HasZoneFile bool `json:"-"`
 }
+
+// hasFile reports whether e has a zone file, held or left out.
+func (e Entry) hasFile() bool { return e.HasZoneFile || len(e.ZoneFile) > 0 }
 
 // fileEntry is an entry file's content.
 type fileEntry struct {
@@ -52,7 +60,7 @@ type fileEntry struct {
 type Registry struct {
 	root *os.Root
 	mu   sync.RWMutex
-	m    map[string]Entry
+	m    map[string]stored
 	dead map[string]time.Time // tombstones: deleted zones and when (tombstone.go)
 }
 
@@ -74,7 +82,7 @@ func Open(ctx context.Context, dir string) (*Registry, error) {
 		root.Close()
 		return nil, fmt.Errorf("registry: %w", err)
 	}
-	r := &Registry{root: root, m: map[string]Entry{}, dead: map[string]time.Time{}}
+	r := &Registry{root: root, m: map[string]stored{}, dead: map[string]time.Time{}}
 	if err := r.load(ctx); err != nil {
 		root.Close()
 		return nil, err
@@ -116,7 +124,7 @@ func (r *Registry) load(ctx context.Context) error {
 				if err != nil && first == nil {
 					first = err
 				} else if z != "" {
-					r.m[z] = e
+					r.m[z] = store(e)
 				}
 				mu.Unlock()
 			}
@@ -155,6 +163,38 @@ func (r *Registry) loadOne(de fs.DirEntry) (string, Entry, error) {
 	}
 	e, err := r.read(name, z, de)
 	return z, e, err
+}
+
+// Load returns zone's entry with its zone file, read from the entry's file (Get leaves it out).
+func (r *Registry) Load(zone string) (Entry, bool, error) {
+	e, ok := r.Get(zone)
+	if !ok || !e.HasZoneFile {
+		return e, ok, nil
+	}
+	full, err := r.readFile(zone)
+	if err != nil {
+		return Entry{}, false, err
+	}
+	e.ZoneFile = full.ZoneFile
+	return e, true, nil
+}
+
+// readFile reads zone's entry file as it is on disk (nothing else than the zone file is taken
+// from it: memory is up to date).
+func (r *Registry) readFile(zone string) (Entry, error) {
+	name, err := fileName(zone)
+	if err != nil {
+		return Entry{}, err
+	}
+	b, err := r.root.ReadFile(name)
+	if err != nil {
+		return Entry{}, fmt.Errorf("registry: read %s: %w", r.path(zone+".json"), err)
+	}
+	var fe fileEntry
+	if err := json.Unmarshal(b, &fe); err != nil || fe.V != FormatVersion || fe.Zone != zone {
+		return Entry{}, fmt.Errorf("registry entry %s is not valid; fix or remove it", r.path(zone+".json"))
+	}
+	return fe.Entry, nil
 }
 
 // read loads one entry file. Its errors name the file, never its content.
@@ -205,7 +245,13 @@ func (r *Registry) Put(ctx context.Context, e Entry) error {
 	if err != nil {
 		return err
 	}
-	e.ZoneFile = slices.Clone(e.ZoneFile)
+	if e.HasZoneFile && e.ZoneFile == nil { // from Get or List: keep the stored zone file
+		old, err := r.readFile(e.Zone)
+		if err != nil {
+			return fmt.Errorf("registry: %s: the zone file the entry leaves out: %w", e.Zone, err)
+		}
+		e.ZoneFile = old.ZoneFile
+	}
 	b, err := json.Marshal(fileEntry{V: FormatVersion, Entry: e})
 	if err != nil {
 		return fmt.Errorf("registry: encode %s: %w", e.Zone, err)
@@ -214,7 +260,7 @@ func (r *Registry) Put(ctx context.Context, e Entry) error {
 		return fmt.Errorf("registry: %w", err)
 	}
 	r.mu.Lock()
-	r.m[e.Zone] = e
+	r.m[e.Zone] = store(e)
 	r.mu.Unlock()
 	return nil
 }
@@ -245,20 +291,35 @@ func (r *Registry) Delete(ctx context.Context, zone string) error {
 // Get returns zone's entry.
 func (r *Registry) Get(zone string) (Entry, bool) {
 	r.mu.RLock()
-	defer r.mu.RUnlock()
-	e, ok := r.m[zone]
-	return e, ok
+	st, ok := r.m[zone]
+	r.mu.RUnlock()
+	if !ok {
+		return Entry{}, false
+	}
+	return st.entry(zone), true
 }
 
 // List returns every entry, sorted by zone.
 func (r *Registry) List() []Entry {
 	r.mu.RLock()
 	out := make([]Entry, 0, len(r.m))
-	for _, e := range r.m {
-		out = append(out, e)
+	for z, st := range r.m {
+		out = append(out, st.entry(z))
 	}
 	r.mu.RUnlock()
 	slices.SortFunc(out, func(a, b Entry) int { return strings.Compare(a.Zone, b.Zone) })
+	return out
+}
+
+// Zones returns the zones that have an entry, sorted: List without building the entries.
+func (r *Registry) Zones() []string {
+	r.mu.RLock()
+	out := make([]string, 0, len(r.m))
+	for z := range r.m {
+		out = append(out, z)
+	}
+	r.mu.RUnlock()
+	slices.Sort(out)
 	return out
 }
 

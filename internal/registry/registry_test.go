@@ -50,18 +50,32 @@ func TestDurable(t *testing.T) {
 	for _, st := range steps {
 		r := open(t, dir)
 		st.do(t, r)
-		if diff := cmp.Diff(st.want, r.List()); diff != "" {
+		// List leaves the zone file out (it stays on disk); Load reads it.
+		listed := make([]Entry, len(st.want))
+		for i, e := range st.want {
+			listed[i] = e
+			listed[i].ZoneFile, listed[i].HasZoneFile = nil, len(e.ZoneFile) > 0
+		}
+		if diff := cmp.Diff(listed, r.List()); diff != "" {
 			t.Fatalf("%s: in memory (-want +got):\n%s", st.name, diff)
 		}
 		r.Close()
 		r = open(t, dir)
-		if diff := cmp.Diff(st.want, r.List()); diff != "" {
+		if diff := cmp.Diff(listed, r.List()); diff != "" {
 			t.Fatalf("%s: after reopening (-want +got):\n%s", st.name, diff)
+		}
+		for i, e := range st.want {
+			got, ok, err := r.Load(e.Zone)
+			want := listed[i]
+			want.ZoneFile = e.ZoneFile
+			if diff := cmp.Diff(want, got); !ok || err != nil || diff != "" {
+				t.Fatalf("%s: Load(%s) = %v, %v (-want +got):\n%s", st.name, e.Zone, ok, err, diff)
+			}
 		}
 		if r.Len() != len(st.want) {
 			t.Fatalf("%s: Len = %d", st.name, r.Len())
 		}
-		for _, e := range st.want {
+		for _, e := range listed {
 			if got, ok := r.Get(e.Zone); !ok || !cmp.Equal(got, e) {
 				t.Fatalf("%s: Get(%s) = %+v, %v", st.name, e.Zone, got, ok)
 			}
@@ -111,15 +125,35 @@ func TestFileFormat(t *testing.T) {
 	}
 }
 
-func TestPutCopiesZoneFile(t *testing.T) {
+// The zone file stays on disk (issue 13): Get leaves it out and says there is one, Load reads
+// it, a Put of an entry from Get keeps it, and a Put of an entry without one removes it.
+func TestZoneFileOnDisk(t *testing.T) {
 	t.Parallel()
 	r := open(t, t.TempDir())
 	zf := []byte("abc")
-	mustPut(t, r, Entry{Zone: "a.test", ZoneFile: zf})
+	mustPut(t, r, Entry{Zone: "a.test", Block: "{ type primary; };", ZoneFile: zf})
 	zf[0] = 'X'
-	if e, _ := r.Get("a.test"); string(e.ZoneFile) != "abc" {
-		t.Errorf("the registry shares the caller's slice: %q", e.ZoneFile)
+	zoneFile := func(step string, want string) {
+		t.Helper()
+		e, ok, err := r.Load("a.test")
+		if !ok || err != nil || string(e.ZoneFile) != want || e.HasZoneFile != (want != "") {
+			t.Errorf("%s: Load = %q (has %v), %v, %v; want %q", step, e.ZoneFile, e.HasZoneFile, ok, err, want)
+		}
 	}
+	zoneFile("put", "abc")
+	e, _ := r.Get("a.test")
+	if e.ZoneFile != nil || !e.HasZoneFile {
+		t.Errorf("Get: zone file %q, has %v; want it left out and said to be there", e.ZoneFile, e.HasZoneFile)
+	}
+	e.Block = "{ type primary; also-notify { 10.0.0.9; }; };"
+	mustPut(t, r, e)
+	zoneFile("put of an entry from Get", "abc")
+	if got, _ := r.Get("a.test"); got.Block != e.Block {
+		t.Errorf("block = %q, want %q", got.Block, e.Block)
+	}
+	e.HasZoneFile = false
+	mustPut(t, r, e)
+	zoneFile("put without a zone file", "")
 }
 
 func TestRefusesNames(t *testing.T) {

@@ -25,8 +25,8 @@
 //     the file holds zero bytes reserved for the next ones (from 4 KiB, doubling with the log
 //     by at most 1 MiB at a time): a record length of zero ends the log.
 //
-// Everything is held in memory too (the current records, and the retained changes as their
-// encoded records), loaded at Open; reads never touch the disk once a zone is loaded. Loading
+// A loaded copy is held in memory whole (the current records, and the retained changes as their
+// encoded records); reads never touch the disk once a zone is loaded. Loading
 // 10,000 small zones (a snapshot and two changes each) takes 0.8-2.3 s on the shared 2-core
 // development machine, almost all of it open/read/close system calls (TestLoadTenThousand
 // logs the figure). So bindgate opens the store with Config.Lazy (issue 13): Open only lists
@@ -34,6 +34,21 @@
 // the zone waits for) or by LoadAll, which bindgate runs once its startup reconcile is done. A
 // copy that fails to load fails every writer of its zone and LoadAll, naming the file, and is
 // never written over; readers see no copy.
+//
+// # Cache
+//
+// With Config.MaxLoaded the store holds at most that many copies in memory (issue 13: at 10,000
+// zones the copies were most of bindgate's heap, and the heap's double its RSS). Beyond it the
+// least recently used copies are unloaded, down to three quarters of the bound: their files
+// stay as they are, and the store keeps of each only its serial and Confirm's Checked time,
+// which the serial sweep, listings and Zones ask of every zone and get without a load. Any
+// other use of an unloaded copy (a read of its records or history, a change, a Tx, Delete)
+// loads it again first, as a first use loads a copy at a lazy Open, and sees exactly what it
+// would have seen had the copy stayed. Memory changes only after the disk (see below), so an
+// unloaded copy loses nothing; the state that lives in memory only is why a copy is never
+// unloaded while a writer or a Tx holds it, while a local change is unverified, or while it is
+// suspect or its log is marked for a rewrite. Reading a copy again costs two small files
+// (about 0.1-0.2 ms for a small zone); a Snapshot's Generation changes with each load.
 //
 // # Durability and fsync policy
 //

@@ -22,6 +22,7 @@ type loading struct {
 	claimed atomic.Bool
 	done    chan struct{} // closed once err is set and the zone, if any, is in the store's map
 	err     error
+	was     idle // the zone's record before the load (a copy unloaded earlier: its memory-only facts)
 }
 
 // list registers every zone directory for loading (Loaded, LoadAll); it reads no zone.
@@ -39,27 +40,56 @@ func (s *Store) list() error {
 			s.log.Warn("zonecopy: ignoring a directory not named after a zone", "dir", s.path(name))
 			continue
 		}
-		s.loads[name] = &loading{done: make(chan struct{})}
+		s.idle[name] = idle{}
+		s.unread++
 	}
 	return nil
 }
 
-// Loaded loads zone's copy if that has not happened yet (waiting when another caller is
-// loading it) and returns the error its load failed with, nil once it is loaded or when there
-// is no copy. Every method of the store does this first; the zones and zonesync packages call
-// it before a change they are about to make to a zone in named, so that no change is made to a
-// zone whose copy cannot be read. A load on a caller's behalf ends at Close, not with any
-// request (it reads two files).
+// Loaded loads zone's copy if it is not in memory (never loaded yet, or unloaded by the cache,
+// see Config.MaxLoaded), waiting when another caller is loading it, and returns the error its
+// load failed with, nil once it is loaded or when there is no copy. Every method of the store
+// that reads or writes the copy's records does this first; the zones and zonesync packages
+// call it before a change they are about to make to a zone in named, so that no change is
+// made to a zone whose copy cannot be read. A load on a caller's behalf ends at Close, not
+// with any request (it reads two files).
 func (s *Store) Loaded(zone string) error {
+	_, err := s.load(zone)
+	return err
+}
+
+// load is Loaded; it also reports whether the zone has an entry in memory afterwards (false:
+// no copy on disk either).
+func (s *Store) load(zone string) (bool, error) {
 	s.mu.RLock()
-	l := s.loads[zone]
+	_, ok := s.zones[zone]
 	s.mu.RUnlock()
-	if l == nil {
-		return nil
+	if ok {
+		return true, nil
 	}
+	s.mu.Lock()
+	if _, ok := s.zones[zone]; ok {
+		s.mu.Unlock()
+		return true, nil
+	}
+	l := s.loads[zone]
+	if l == nil {
+		was, ok := s.idle[zone]
+		if !ok {
+			s.mu.Unlock()
+			return false, nil
+		}
+		delete(s.idle, zone)
+		if !was.known {
+			s.unread--
+		}
+		l = &loading{done: make(chan struct{}), was: was}
+		s.loads[zone] = l
+	}
+	s.mu.Unlock()
 	if !l.claimed.CompareAndSwap(false, true) {
 		<-l.done
-		return l.err
+		return l.err == nil, l.err
 	}
 	z, err := s.loadZone(s.loadCtx, zone)
 	s.mu.Lock()
@@ -67,28 +97,46 @@ func (s *Store) Loaded(zone string) error {
 		l.err = err // kept in loads: every later use of the zone gets err
 	} else {
 		if z != nil {
+			if l.was.known {
+				l.was.restore(z)
+			}
+			z.used.Store(s.clock.Add(1))
 			s.zones[zone] = z
 		}
 		delete(s.loads, zone)
 	}
 	s.mu.Unlock()
 	close(l.done)
-	return l.err
+	if err != nil {
+		return false, err
+	}
+	s.shrink()
+	return z != nil, nil
 }
 
-// LoadAll loads every copy not loaded yet, 2 per CPU at a time (the cost is mostly
+// LoadAll loads every copy never loaded yet (and waits for loads under way), 2 per CPU at a time (the cost is mostly
 // open/read/close system calls, which overlap well), and returns the errors of those that
 // fail to load, joined (at most maxLoadErrors of them, then a count); the other zones are
-// loaded all the same. It returns early with ctx's error when ctx ends.
+// loaded all the same. With Config.MaxLoaded, copies beyond it are unloaded again as the load
+// goes (LoadAll then checks that every copy loads). It returns early with ctx's error when ctx
+// ends.
 func (s *Store) LoadAll(ctx context.Context) error {
 	s.mu.RLock()
-	names := make([]string, 0, len(s.loads))
-	for name := range s.loads {
-		names = append(names, name)
+	var names []string
+	if s.unread > 0 || len(s.loads) > 0 {
+		names = make([]string, 0, s.unread+len(s.loads))
+		for name, id := range s.idle {
+			if !id.known {
+				names = append(names, name)
+			}
+		}
+		for name := range s.loads { // under way (wait for it) or failed (report it)
+			names = append(names, name)
+		}
 	}
 	s.mu.RUnlock()
 	if len(names) == 0 {
-		return ctx.Err() // all loaded already: each sweep calls this (Zones)
+		return ctx.Err() // all loaded once already: each sweep calls this (Zones)
 	}
 	slices.Sort(names)
 	var (

@@ -43,8 +43,8 @@ func (v Snapshot) Serial() uint32 { return v.st.soa.Serial }
 
 // Generation identifies the snapshot's data: two snapshots with the same generation hold the
 // same records. Every stored change, every Replace (even one at the same serial, as when a zone
-// is deleted and created again) and every Open gives a new one; generations are never reused
-// within a process, across zones and stores. A cache of something derived from a copy keys on
+// is deleted and created again), every Open and every load of a copy the cache unloaded gives
+// a new one; generations are never reused within a process, across zones and stores. A cache of something derived from a copy keys on
 // it, not on the serial alone.
 func (v Snapshot) Generation() uint64 { return v.gen }
 

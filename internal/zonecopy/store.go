@@ -55,6 +55,12 @@ type Config struct {
 	// (writers return the error, readers see no copy) and LoadAll (issue 13: at 10,000 zones
 	// the load held readiness back). Without it, Open loads every copy and fails on damage.
 	Lazy bool
+	// MaxLoaded bounds the copies held in memory: beyond it, the least recently used ones are
+	// unloaded (their files stay; a use loads them again), keeping only their serial and
+	// when named was last seen serving it, which the serial sweep and listings ask of every
+	// zone (issue 13: at 10,000 zones the copies were most of bindgate's memory). Zero keeps
+	// every copy loaded.
+	MaxLoaded int
 }
 
 // Actor is who made a change through bindgate's API. The zero value means "external": a change
@@ -108,10 +114,16 @@ type Store struct {
 
 	mu    sync.RWMutex
 	zones map[string]*zone
-	// loads holds the zones listed at Open whose copy is not loaded yet, and those whose load
-	// failed (for good: each use of the zone returns its error). A zone is in zones or in
-	// loads, never both.
-	loads map[string]*loading
+	// idle holds the zones whose copy is on disk only: listed at Open and not loaded yet
+	// (unread counts them), or unloaded by the cache (cache.go). loads holds the zones whose
+	// load is under way, and those whose load failed (for good: each use of the zone returns
+	// its error). A zone is in at most one of zones, idle and loads.
+	idle   map[string]idle
+	unread int
+	loads  map[string]*loading
+
+	clock     atomic.Uint64 // orders the zones' last uses (zone.used) for the cache
+	shrinking atomic.Bool
 
 	// loadCtx bounds loads made on a reader's behalf (readers take no context); Close
 	// cancels it.
@@ -124,6 +136,7 @@ type Store struct {
 // zone is one zone's copy.
 type zone struct {
 	name string
+	used atomic.Uint64 // Store.clock at the zone's last use: the cache unloads the oldest
 
 	// wmu serialises writers and guards the disk bookkeeping below; it is held across I/O.
 	wmu       sync.Mutex
@@ -180,7 +193,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, storageErr("open directory", err)
 	}
-	s := &Store{cfg: cfg, root: root, log: cfg.Logger, zones: map[string]*zone{}, loads: map[string]*loading{}}
+	s := &Store{cfg: cfg, root: root, log: cfg.Logger, zones: map[string]*zone{}, idle: map[string]idle{}, loads: map[string]*loading{}}
 	s.loadCtx, s.cancelLoad = context.WithCancel(context.Background())
 	err = s.list()
 	if err == nil && !cfg.Lazy {
@@ -240,25 +253,37 @@ func checkName(zone string) error {
 // find returns zone's entry once its copy is loaded (nil when there is none), or the error
 // its load failed with.
 func (s *Store) find(name string) (*zone, error) {
-	if err := s.Loaded(name); err != nil {
-		return nil, err
+	for {
+		s.mu.RLock()
+		z := s.zones[name]
+		s.mu.RUnlock()
+		if z != nil {
+			z.used.Store(s.clock.Add(1))
+			return z, nil
+		}
+		// Not in memory: load it, then look again (the cache may unload it at once, rarely).
+		if present, err := s.load(name); err != nil || !present {
+			return nil, err
+		}
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.zones[name], nil
 }
 
 // lockZone returns zone's entry with its writer lock held, creating the entry if create is set
 // (nil otherwise when there is none); it fails when the zone's copy could not be loaded, so
 // nothing is written over a copy that was never read.
 func (s *Store) lockZone(name string, create bool) (*zone, error) {
-	if err := s.Loaded(name); err != nil {
-		return nil, err
-	}
 	for {
+		if _, err := s.load(name); err != nil {
+			return nil, err
+		}
 		s.mu.Lock()
 		z := s.zones[name]
 		if z == nil {
+			_, unloaded := s.idle[name]
+			if unloaded || s.loads[name] != nil { // unloaded again since: load it again
+				s.mu.Unlock()
+				continue
+			}
 			if !create {
 				s.mu.Unlock()
 				return nil, nil
@@ -267,6 +292,7 @@ func (s *Store) lockZone(name string, create bool) (*zone, error) {
 			s.zones[name] = z
 		}
 		s.mu.Unlock()
+		z.used.Store(s.clock.Add(1))
 		z.wmu.Lock()
 		if !z.dead {
 			return z, nil
@@ -319,21 +345,44 @@ func (s *Store) Current(zone string) (Copy, bool) {
 // serial (only then is Checked set). Checked lives in memory only: after a restart the caller
 // confirms again.
 func (s *Store) Confirm(zone string, serial uint32) bool {
-	z, _ := s.find(zone)
-	if z == nil {
-		return false
+	for {
+		z, _, unloaded := s.peek(zone)
+		if unloaded {
+			s.mu.Lock()
+			cur, still := s.idle[zone]
+			if still && cur.known {
+				ok := cur.serial == serial
+				if ok {
+					cur.checked = s.cfg.Now().UnixNano()
+					s.idle[zone] = cur
+				}
+				s.mu.Unlock()
+				return ok
+			}
+			s.mu.Unlock()
+			continue // loaded again meanwhile
+		}
+		if z == nil {
+			return false
+		}
+		z.mu.Lock()
+		ok := z.exists && z.cur.soa.Serial == serial
+		if ok {
+			z.checked = s.cfg.Now()
+		}
+		z.mu.Unlock()
+		s.mu.RLock()
+		still := s.zones[zone] == z
+		s.mu.RUnlock()
+		if still || !ok {
+			return ok
+		}
+		// Unloaded while confirming: set it on the idle record (or the copy loaded since).
 	}
-	z.mu.Lock()
-	defer z.mu.Unlock()
-	if !z.exists || z.cur.soa.Serial != serial {
-		return false
-	}
-	z.checked = s.cfg.Now()
-	return true
 }
 
-// Zones returns the zones that have a copy, sorted; with Config.Lazy it loads every copy first
-// (those that fail to load are left out).
+// Zones returns the zones that have a copy, sorted; with Config.Lazy it loads every copy never
+// loaded first (those that fail to load are left out).
 func (s *Store) Zones() []string {
 	_ = s.LoadAll(s.loadCtx)
 	s.mu.RLock()
@@ -341,8 +390,13 @@ func (s *Store) Zones() []string {
 	for _, z := range s.zones {
 		zs = append(zs, z)
 	}
+	out := make([]string, 0, len(zs)+len(s.idle))
+	for name, id := range s.idle {
+		if id.known {
+			out = append(out, name)
+		}
+	}
 	s.mu.RUnlock()
-	out := make([]string, 0, len(zs))
 	for _, z := range zs {
 		z.mu.RLock()
 		if z.exists {
@@ -357,11 +411,19 @@ func (s *Store) Zones() []string {
 // Serial returns the serial of zone's copy without copying its records; ok is false when
 // there is no copy.
 func (s *Store) Serial(zone string) (serial uint32, ok bool) {
-	v, ok := s.view(zone)
-	if !ok {
+	z, id, unloaded := s.peek(zone) // not a use: the sweep asks every zone's
+	if unloaded {
+		return id.serial, true
+	}
+	if z == nil {
 		return 0, false
 	}
-	return v.cur.soa.Serial, true
+	z.mu.RLock()
+	defer z.mu.RUnlock()
+	if !z.exists {
+		return 0, false
+	}
+	return z.cur.soa.Serial, true
 }
 
 // Canonical returns a zone transfer's records (the SOA first; a repeated SOA, such as AXFR's

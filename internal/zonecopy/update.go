@@ -393,7 +393,7 @@ func dataKey(rr dns.RR) string {
 // that has not been checked against named's own record of it since (Verified, or a Replace);
 // ok is false when there is none.
 func (s *Store) Unverified(zone string) (from uint32, ok bool) {
-	z, _ := s.find(zone)
+	z, _, _ := s.peek(zone) // an unloaded copy has none
 	if z == nil {
 		return 0, false
 	}
@@ -410,9 +410,10 @@ func (s *Store) Unverified(zone string) (from uint32, ok bool) {
 func (s *Store) Passed(zone string, serial uint32) bool {
 	s.mu.RLock()
 	z := s.zones[zone]
+	id, unloaded := s.idle[zone]
 	s.mu.RUnlock()
 	if z == nil {
-		return false
+		return unloaded && id.known && id.serial == serial // no local change, not suspect
 	}
 	z.mu.RLock()
 	defer z.mu.RUnlock()
@@ -438,7 +439,7 @@ func (s *Store) Passed(zone string, serial uint32) bool {
 
 // Verified records that every locally applied change of zone up to now matched named's.
 func (s *Store) Verified(zone string) {
-	z, _ := s.find(zone)
+	z, _, _ := s.peek(zone) // an unloaded copy has nothing unverified
 	if z == nil {
 		return
 	}
@@ -469,7 +470,7 @@ func (s *Store) VerifiedTo(zone string, serial uint32) {
 // Suspect reports whether zone's copy ends with a local change that named may never have
 // applied (found at Open after a crash) and that has not been checked yet: plan nothing on it.
 func (s *Store) Suspect(zone string) bool {
-	z, _ := s.find(zone)
+	z, _, _ := s.peek(zone) // an unloaded copy is never suspect
 	if z == nil {
 		return false
 	}

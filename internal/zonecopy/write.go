@@ -67,6 +67,7 @@ func (s *Store) Replace(ctx context.Context, zone string, rrs []dns.RR, actors [
 	if err != nil {
 		return Change{}, err
 	}
+	defer s.shrink() // a new copy may take the cache beyond MaxLoaded; after the unlock below
 	defer z.wmu.Unlock()
 	now := s.cfg.Now()
 	c := Change{From: soa.Serial, To: soa.Serial, At: now, Actors: slices.Clone(actors)}

@@ -54,7 +54,12 @@ func (s *Service) Delete(ctx context.Context, name string) (Result, error) {
 	if err := s.reg.Tombstone(ctx, z, s.now()); err != nil {
 		return Result{}, s.bookkeepingErr("delete", z, fmt.Errorf("tombstone: %w", err))
 	}
-	prev, registered := s.reg.Get(z)
+	// With its zone file (Get leaves it out): a failed delete puts the entry back whole after
+	// its file is gone.
+	prev, registered, err := s.reg.Load(z)
+	if err != nil {
+		return Result{}, s.bookkeepingErr("delete", z, err)
+	}
 	if registered {
 		if err := s.reg.Delete(ctx, z); err != nil {
 			if _, still := s.reg.Get(z); !still { // unlinked, but not durably: keep it
@@ -134,8 +139,7 @@ func (s *Service) cleanUp(ctx context.Context, z string, files bool) error {
 	ctx, cancel := detached(ctx, bookkeepingTimeout)
 	defer cancel()
 	s.seenMu.Lock()
-	delete(s.seen, z)
-	delete(s.probed, z)
+	delete(s.heard, z)
 	s.seenMu.Unlock()
 	// The zone files and the copy are in different directories and unrelated: removed side by
 	// side (issue 13), both done before the answer.

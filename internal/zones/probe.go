@@ -23,7 +23,7 @@ type Prober interface {
 const ProbeWorkers = 64
 
 // serving is what one SOA query says about a zone.
-type serving int
+type serving uint8
 
 const (
 	served    serving = iota // answers its SOA
@@ -84,30 +84,41 @@ func probeErr(zone string, err error) error {
 // restart of named, update the record at once.
 const listFresh = 30 * time.Second
 
-// probed is what one SOA query said about a zone, and when.
-type probed struct {
-	state serving
-	at    time.Time
-}
-
 func (s *Service) noteProbe(z string, st serving) {
 	s.seenMu.Lock()
-	s.probed[z] = probed{st, s.now()}
+	h := s.heard[z]
+	h.state, h.probedAt = st, s.now().UnixNano()
+	s.heard[z] = h
 	s.seenMu.Unlock()
 }
 
 // forgetProbe drops zone z's recorded probe (it was just added to named: ask again).
 func (s *Service) forgetProbe(z string) {
 	s.seenMu.Lock()
-	delete(s.probed, z)
+	if h, ok := s.heard[z]; ok {
+		h.probedAt = 0
+		s.setHeard(z, h)
+	}
 	s.seenMu.Unlock()
 }
 
 // forgetProbes drops every recorded probe (named restarted: what it serves must be asked again).
 func (s *Service) forgetProbes() {
 	s.seenMu.Lock()
-	clear(s.probed)
+	for z, h := range s.heard {
+		h.probedAt = 0
+		s.setHeard(z, h)
+	}
 	s.seenMu.Unlock()
+}
+
+// setHeard stores h as z's, or drops z's entry when h holds nothing (s.seenMu held).
+func (s *Service) setHeard(z string, h heard) {
+	if h.forgotten() {
+		delete(s.heard, z)
+		return
+	}
+	s.heard[z] = h
 }
 
 // probeFresh is probe answering from a recent SOA query of the zone (listFresh) where there is
@@ -119,8 +130,8 @@ func (s *Service) probeFresh(ctx context.Context, zs []string) ([]serving, error
 	now := s.now()
 	s.seenMu.Lock()
 	for i, z := range zs {
-		if p, ok := s.probed[z]; ok && now.Sub(p.at) < listFresh && !now.Before(p.at) {
-			out[i] = p.state
+		if st, ok := s.heard[z].fresh(now); ok {
+			out[i] = st
 			continue
 		}
 		ask = append(ask, z)

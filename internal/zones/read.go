@@ -63,8 +63,8 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 // (see package rndc): a listing sends no control message at all.
 func (s *Service) List(ctx context.Context) ([]string, error) {
 	cand := map[string]struct{}{}
-	for _, e := range s.reg.List() {
-		cand[e.Zone] = struct{}{}
+	for _, z := range s.reg.Zones() {
+		cand[z] = struct{}{}
 	}
 	files, err := s.files.List()
 	if err != nil {

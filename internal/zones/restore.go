@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"time"
 
 	"github.com/bindgate/bindgate/internal/errs"
@@ -72,6 +71,15 @@ func (s *Service) restoreZone(ctx context.Context, e registry.Entry) (RestoredZo
 // restoreData is restoreZone without the copy's update.
 func (s *Service) restoreData(ctx context.Context, e registry.Entry) (RestoredZone, error) {
 	r := RestoredZone{Zone: e.Zone}
+	if e.HasZoneFile && e.ZoneFile == nil { // the registry keeps it on disk only
+		full, ok, err := s.reg.Load(e.Zone)
+		if err != nil {
+			return r, errs.Wrap(errs.Internal, err, "the registry entry could not be read")
+		}
+		if ok {
+			e.ZoneFile = full.ZoneFile
+		}
+	}
 	if s.copies != nil {
 		if err := s.copies.Loaded(e.Zone); err != nil {
 			return r, fmt.Errorf("the zone copy of %s cannot be read: %w", e.Zone, err)
@@ -248,7 +256,9 @@ func serialAfter(a, b uint32) bool { return a != b && int32(a-b) > 0 }
 // noteSerial remembers the serial a probe saw named serve for z.
 func (s *Service) noteSerial(z string, serial uint32) {
 	s.seenMu.Lock()
-	s.seen[z] = serial
+	h := s.heard[z]
+	h.serial, h.hasSerial = serial, true
+	s.heard[z] = h
 	s.seenMu.Unlock()
 }
 
@@ -262,12 +272,18 @@ func (s *Service) NoteSerial(zone string, serial uint32) { s.noteSerial(zone, se
 func (s *Service) SeenSerials() map[string]uint32 {
 	s.seenMu.Lock()
 	defer s.seenMu.Unlock()
-	return maps.Clone(s.seen)
+	out := make(map[string]uint32, len(s.heard))
+	for z, h := range s.heard {
+		if h.hasSerial {
+			out[z] = h.serial
+		}
+	}
+	return out
 }
 
 func (s *Service) lastSeen(z string) (uint32, bool) {
 	s.seenMu.Lock()
 	defer s.seenMu.Unlock()
-	v, ok := s.seen[z]
-	return v, ok
+	h := s.heard[z]
+	return h.serial, h.hasSerial
 }

@@ -299,9 +299,9 @@ func TestReconcileRebuildsLostZoneFile(t *testing.T) {
 				copies.m["a.test"] = c // after the create: a copy left over would make it ask BIND first
 				copies.mu.Unlock()
 			}
-			e, _ := f.reg.Get("a.test")
+			e, _, _ := f.reg.Load("a.test")
 			if tc.noRegFile {
-				e.ZoneFile = nil
+				e.ZoneFile, e.HasZoneFile = nil, false
 				if err := f.reg.Put(t.Context(), e); err != nil {
 					t.Fatal(err)
 				}

@@ -84,8 +84,7 @@ type Service struct {
 	selfNotify    *zoneconf.NotifyTarget
 
 	seenMu sync.Mutex
-	seen   map[string]uint32 // the last SOA serial a probe saw named serve, per zone
-	probed map[string]probed // what the last SOA query of each zone said, and when (List)
+	heard  map[string]heard // what SOA queries said of each zone (heard.go)
 
 	startup startupState
 
@@ -104,7 +103,7 @@ func New(cfg Config) (*Service, error) {
 		rndc: cfg.RNDC, dns: cfg.DNS, files: cfg.Files, reg: cfg.Registry, log: cfg.Logger,
 		now: cfg.Now, onCount: cfg.OnZoneCount, readyTTL: cfg.ReadyTTL, transferKey: cfg.TransferKey,
 		copies: cfg.Copies, sync: cfg.Sync, onBookkeeping: cfg.OnBookkeepingFailure,
-		onRestart: cfg.OnNamedRestart, seen: map[string]uint32{}, probed: map[string]probed{},
+		onRestart: cfg.OnNamedRestart, heard: map[string]heard{},
 		selfNotify: cfg.SelfNotify,
 	}
 	if s.log == nil {

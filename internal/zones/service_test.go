@@ -335,7 +335,7 @@ func TestCreateFastPath(t *testing.T) {
 			if diff := cmp.Diff(tc.wantCmds, cmds); diff != "" {
 				t.Errorf("commands (-want +got):\n%s", diff)
 			}
-			e, registered := f.reg.Get("a.test")
+			e, registered, _ := f.reg.Load("a.test")
 			if registered != tc.wantEntry {
 				t.Errorf("registered = %v, want %v", registered, tc.wantEntry)
 			}
@@ -404,7 +404,8 @@ func TestDeleteAsksBINDOnlyAboutUnregisteredZones(t *testing.T) {
 			}
 			if tc.registered {
 				block := `{ type primary; file "` + path + `"; };`
-				if err := f.reg.Put(t.Context(), registry.Entry{Zone: "a.test", Type: "primary", Block: block}); err != nil {
+				// With a zone file, which the registry keeps on disk only: a put back must restore it.
+				if err := f.reg.Put(t.Context(), registry.Entry{Zone: "a.test", Type: "primary", Block: block, ZoneFile: []byte("first")}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -430,6 +431,9 @@ func TestDeleteAsksBINDOnlyAboutUnregisteredZones(t *testing.T) {
 			}
 			if _, ok := f.reg.Get("a.test"); ok != tc.wantEntry {
 				t.Errorf("registered: %v, want %v", ok, tc.wantEntry)
+			}
+			if e, ok, err := f.reg.Load("a.test"); ok && string(e.ZoneFile) != "first" {
+				t.Errorf("entry put back with zone file %q (%v), want %q", e.ZoneFile, err, "first")
 			}
 			if _, ok := f.reg.Tombstoned("a.test"); ok != tc.wantTomb {
 				t.Errorf("tombstoned: %v, want %v", ok, tc.wantTomb)
