@@ -28,27 +28,28 @@ func (id idle) restore(z *zone) {
 // peek returns zone's entry when its copy is in memory; otherwise, when the cache unloaded it,
 // its idle record (ok). A zone never loaded since Open is loaded first, as find does.
 func (s *Store) peek(zone string) (z *zone, id idle, ok bool) {
-	for {
-		s.mu.RLock()
-		z = s.zones[zone]
-		id, ok = s.idle[zone]
-		s.mu.RUnlock()
-		switch {
-		case z != nil:
-			return z, idle{}, false
-		case ok && id.known:
-			return nil, id, true
-		}
-		if present, err := s.load(zone); err != nil || !present {
-			return nil, idle{}, false
-		}
+	s.mu.RLock()
+	z = s.zones[zone]
+	id, ok = s.idle[zone]
+	s.mu.RUnlock()
+	switch {
+	case z != nil:
+		return z, idle{}, false
+	case ok && id.known:
+		return nil, id, true
 	}
+	z, _ = s.load(zone) // a copy that fails to load: none (its writers fail)
+	return z, idle{}, false
 }
 
 // shrink unloads the least recently used copies once more than Config.MaxLoaded are in
 // memory, down to three quarters of it (so that it runs once per many loads, not at each). A
 // copy is unloaded only when nothing is writing it, it has no local change unverified and it is
-// not suspect: what is dropped is then exactly what its files hold. One shrink runs at a time.
+// not suspect: what is dropped is then exactly what its files hold. The quarter of MaxLoaded
+// used last is never unloaded, even when too few others can be: a copy just loaded for a
+// writer, who then waits for its lock, would otherwise be unloaded again and again while many
+// copies are pinned (unverified local changes under a stream of updates). So MaxLoaded is
+// exceeded while more copies than that are pinned. One shrink runs at a time.
 func (s *Store) shrink() {
 	limit := s.cfg.MaxLoaded
 	if limit <= 0 {
@@ -78,7 +79,7 @@ func (s *Store) shrink() {
 		return 0
 	})
 	drop := len(zs) - limit*3/4
-	for _, z := range zs {
+	for _, z := range zs[:max(0, len(zs)-max(1, limit/4))] {
 		if drop <= 0 {
 			break
 		}

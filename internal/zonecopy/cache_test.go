@@ -283,3 +283,45 @@ func TestCacheConcurrentUse(t *testing.T) {
 		t.Errorf("Zones = %v, want %v", got, cacheZones)
 	}
 }
+
+// When more copies are pinned (unverified local changes) than MaxLoaded allows, a use of an
+// unloaded copy still gets it: the copy it just loaded is not unloaded again before it is used
+// (that looped a writer until its deadline under a stream of updates to many zones).
+func TestCachePinnedBeyondBound(t *testing.T) {
+	t.Parallel()
+	c := newClock()
+	s := open(t, t.TempDir(), c, func(cfg *Config) { cfg.MaxLoaded = 4 })
+	seedCache(t, s)
+	for _, z := range cacheZones[1:] { // pinned: a local change not verified yet
+		tx, err := s.BeginUpdate(t.Context(), z, rrs(t, "t."+z+". 300 IN A 192.0.2.7"), func(u uint32) uint32 { return u + 1 }, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Write(); err != nil {
+			t.Fatal(err)
+		}
+		tx.Commit(t.Context())
+	}
+	if loaded(s, "a.test") {
+		t.Fatal("a.test, unpinned and least recently used, is still loaded")
+	}
+	done := make(chan error, 1)
+	go func() {
+		if _, ok := s.Current("a.test"); !ok {
+			done <- fmt.Errorf("Current: no copy")
+			return
+		}
+		done <- s.Append(context.Background(), "a.test", []Change{{From: 3, To: 4, Added: rrs(t, "y.a.test. 300 IN A 192.0.2.4")}})
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a use of an unloaded copy did not return within 10 s while other copies are pinned")
+	}
+	if cp := current(t, s, "a.test"); cp.Serial != 4 {
+		t.Errorf("serial %d after the append, want 4", cp.Serial)
+	}
+}

@@ -37,7 +37,7 @@
 //
 // # Cache
 //
-// With Config.MaxLoaded the store holds at most that many copies in memory (issue 13: at 10,000
+// With Config.MaxLoaded the store holds about that many copies in memory (issue 13: at 10,000
 // zones the copies were most of bindgate's heap, and the heap's double its RSS). Beyond it the
 // least recently used copies are unloaded, down to three quarters of the bound: their files
 // stay as they are, and the store keeps of each only its serial and Confirm's Checked time,
@@ -47,8 +47,10 @@
 // would have seen had the copy stayed. Memory changes only after the disk (see below), so an
 // unloaded copy loses nothing; the state that lives in memory only is why a copy is never
 // unloaded while a writer or a Tx holds it, while a local change is unverified, or while it is
-// suspect or its log is marked for a rewrite. Reading a copy again costs two small files
-// (about 0.1-0.2 ms for a small zone); a Snapshot's Generation changes with each load.
+// suspect or its log is marked for a rewrite (so more than MaxLoaded copies stay loaded while
+// more are pinned that way), nor while it is among the quarter of MaxLoaded used last (a copy
+// loaded for a writer stays until the writer holds it). Reading a copy again costs two small
+// files (about 0.1-0.2 ms for a small zone); a Snapshot's Generation changes with each load.
 //
 // # Durability and fsync policy
 //

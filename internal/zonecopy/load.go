@@ -22,7 +22,8 @@ type loading struct {
 	claimed atomic.Bool
 	done    chan struct{} // closed once err is set and the zone, if any, is in the store's map
 	err     error
-	was     idle // the zone's record before the load (a copy unloaded earlier: its memory-only facts)
+	z       *zone // the loaded entry (nil: no copy), set with err
+	was     idle  // the zone's record before the load (a copy unloaded earlier: its memory-only facts)
 }
 
 // list registers every zone directory for loading (Loaded, LoadAll); it reads no zone.
@@ -58,26 +59,27 @@ func (s *Store) Loaded(zone string) error {
 	return err
 }
 
-// load is Loaded; it also reports whether the zone has an entry in memory afterwards (false:
-// no copy on disk either).
-func (s *Store) load(zone string) (bool, error) {
+// load is Loaded; it also returns the zone's entry (nil: no copy on disk either). The entry
+// may be unloaded again by the time the caller looks at it; a reader may still use it (its
+// state is never modified in place), a writer locks it and checks that it is not dead.
+func (s *Store) load(zone string) (*zone, error) {
 	s.mu.RLock()
-	_, ok := s.zones[zone]
+	z, ok := s.zones[zone]
 	s.mu.RUnlock()
 	if ok {
-		return true, nil
+		return z, nil
 	}
 	s.mu.Lock()
-	if _, ok := s.zones[zone]; ok {
+	if z, ok := s.zones[zone]; ok {
 		s.mu.Unlock()
-		return true, nil
+		return z, nil
 	}
 	l := s.loads[zone]
 	if l == nil {
 		was, ok := s.idle[zone]
 		if !ok {
 			s.mu.Unlock()
-			return false, nil
+			return nil, nil
 		}
 		delete(s.idle, zone)
 		if !was.known {
@@ -89,7 +91,7 @@ func (s *Store) load(zone string) (bool, error) {
 	s.mu.Unlock()
 	if !l.claimed.CompareAndSwap(false, true) {
 		<-l.done
-		return l.err == nil, l.err
+		return l.z, l.err
 	}
 	z, err := s.loadZone(s.loadCtx, zone)
 	s.mu.Lock()
@@ -103,15 +105,16 @@ func (s *Store) load(zone string) (bool, error) {
 			z.used.Store(s.clock.Add(1))
 			s.zones[zone] = z
 		}
+		l.z = z
 		delete(s.loads, zone)
 	}
 	s.mu.Unlock()
 	close(l.done)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	s.shrink()
-	return z != nil, nil
+	return z, nil
 }
 
 // LoadAll loads every copy never loaded yet (and waits for loads under way), 2 per CPU at a time (the cost is mostly

@@ -253,19 +253,11 @@ func checkName(zone string) error {
 // find returns zone's entry once its copy is loaded (nil when there is none), or the error
 // its load failed with.
 func (s *Store) find(name string) (*zone, error) {
-	for {
-		s.mu.RLock()
-		z := s.zones[name]
-		s.mu.RUnlock()
-		if z != nil {
-			z.used.Store(s.clock.Add(1))
-			return z, nil
-		}
-		// Not in memory: load it, then look again (the cache may unload it at once, rarely).
-		if present, err := s.load(name); err != nil || !present {
-			return nil, err
-		}
+	z, err := s.load(name) // possibly unloaded again already: a reader may still read it
+	if z != nil {
+		z.used.Store(s.clock.Add(1))
 	}
+	return z, err
 }
 
 // lockZone returns zone's entry with its writer lock held, creating the entry if create is set
