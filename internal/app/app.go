@@ -244,7 +244,7 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 		MaxAge:     historyAge(cfg.History.MaxAge),
 		Logger:     log,
 		Lazy:       true,
-		MaxLoaded:  maxLoadedCopies,
+		MaxLoaded:  cfg.Copy.CacheZones,
 	})
 	if err != nil {
 		return fail(config.Errorf(config.SettingStateDir, "%s: zone copies: %w", cfg.StateDir, err))
@@ -463,13 +463,6 @@ func (h *handle) startupReconcile(ctx context.Context, log *slog.Logger) {
 		backoff = min(backoff*2, 30*time.Second)
 	}
 }
-
-// maxLoadedCopies bounds the zone copies held in memory (zonecopy.Config.MaxLoaded): the
-// zones in use stay loaded, the others are read again when used (two small files, 0.1-0.2 ms
-// for a small zone: zonecopy's TestLoadTenThousand). Issue 13: with every copy in memory,
-// 10,000 zones took about 9 MB of heap and twice that of RSS; 1,000 loaded still kept bindgate
-// above 30 MB there.
-const maxLoadedCopies = 256
 
 // loadCopies loads every zone copy not loaded yet (zonecopy.Config.Lazy). A copy that cannot
 // be read stops bindgate, as it stopped the start before copies loaded lazily: running on

@@ -65,6 +65,10 @@ type Config struct {
 		// SweepInterval is BINDGATE_COPY_SWEEP_INTERVAL: the period of the serial sweep that
 		// catches lost NOTIFYs (default 60 s).
 		SweepInterval time.Duration
+		// CacheZones is BINDGATE_COPY_CACHE_ZONES: the most zone copies held in memory
+		// (zonecopy.Config.MaxLoaded; default 256); the others are read from the state
+		// directory when used.
+		CacheZones int
 	}
 
 	// HealthInterval is BINDGATE_HEALTH_INTERVAL: the period of the background readiness
@@ -193,6 +197,7 @@ func load(args []string, env func(string) (string, bool), opts loadOptions) (Con
 	c.History.MaxAge = p.age(SettingHistoryMaxAge)
 	c.Copy.NotifyAddr = p.loopbackAddr(SettingNotifyAddr)
 	c.Copy.SweepInterval = time.Duration(p.integer("BINDGATE_COPY_SWEEP_INTERVAL", 1, 86400)) * time.Second
+	c.Copy.CacheZones = p.integer("BINDGATE_COPY_CACHE_ZONES", 16, 10_000_000)
 	c.HealthInterval = time.Duration(p.integer(SettingHealthInterval, 1, 3600)) * time.Second
 	p.webhook(&c)
 	p.keys(&c, opts)
