@@ -164,12 +164,33 @@ func (s *Service) addSelfNotify(ctx context.Context, names []string) {
 		return
 	}
 	var todo []string
+	// Whether a block has the entry depends on the block alone, not on the zone's name: one
+	// parse per registry.Shape (zones created alike share one) instead of one per zone. Not
+	// for a zone whose name is part of the entry's text (its key's name, say): zones of one
+	// shape differ exactly where their names are.
+	self := s.selfNotify.String()
+	has := map[registry.Shape]bool{}
 	for _, name := range names {
-		e, ok := s.reg.Get(name)
+		shape, ok := s.reg.Shape(name)
 		if !ok {
 			continue // deleted since
 		}
-		if z, err := zoneconf.ParseShowzone(`zone "` + e.Zone + `" ` + e.Block); err != nil || !zoneconf.HasSelfNotify(z, *s.selfNotify) {
+		ok, known := has[shape]
+		if strings.Contains(self, name) {
+			known = false
+		}
+		if !known {
+			e, found := s.reg.Get(name)
+			if !found {
+				continue
+			}
+			z, err := zoneconf.ParseShowzone(`zone "` + e.Zone + `" ` + e.Block)
+			ok = err == nil && zoneconf.HasSelfNotify(z, *s.selfNotify)
+			if !strings.Contains(self, name) {
+				has[shape] = ok
+			}
+		}
+		if !ok {
 			todo = append(todo, name)
 		}
 	}
