@@ -28,6 +28,9 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 	// Names, not entries: at 10,000 zones the entries with their blocks were megabytes held
 	// through the whole pass (issue 13); an entry is read when a zone needs it.
 	names := s.reg.Zones()
+	if s.afterReconcile != nil {
+		defer s.afterReconcile()
+	}
 	rep := ReconcileReport{Registered: len(names), Readded: []string{}, Failed: []ReconcileError{}, Restored: []RestoredZone{}, Removed: []string{}}
 	s.startup.begin(len(names))
 	states, err := s.probe(ctx, names)

@@ -1,11 +1,13 @@
 package zones_test
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/bindgate/bindgate/internal/registry"
@@ -87,4 +89,22 @@ func must[T any](v T, ok bool) T {
 		panic("not found")
 	}
 	return v
+}
+
+// AfterReconcile runs once at the end of every pass, a failed one too.
+func TestAfterReconcile(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	f := setup(t, func(c *zones.Config) { c.AfterReconcile = func() { calls.Add(1) } })
+	registerServed(t, f, 3)
+	if _, err := f.svc.Reconcile(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	f.dns.setFail(errors.New("named unreachable"))
+	if _, err := f.svc.Reconcile(t.Context()); err == nil {
+		t.Fatal("reconcile with named unreachable: no error")
+	}
+	if n := calls.Load(); n != 2 {
+		t.Fatalf("AfterReconcile called %d times, want 2", n)
+	}
 }

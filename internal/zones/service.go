@@ -57,6 +57,10 @@ type Config struct {
 	// OnNamedRestart, when set, is called when readiness sees named's boot time change: named
 	// restarted, and may have lost zones (issue 9 item 3). It must not block.
 	OnNamedRestart func()
+	// AfterReconcile, when set, is called once each reconcile pass ends, whatever its outcome:
+	// a pass is one SOA query per zone and reads every entry, a burst of garbage at thousands
+	// of zones that the caller may want back from the heap at once (issue 13).
+	AfterReconcile func()
 	// SelfNotify, when set, is bindgate's own also-notify entry (its NOTIFY listener and the
 	// transfer key): added at create, kept through PATCH, and added by reconcile to zones
 	// that lack it (issue 9: named NOTIFYs bindgate so the zone copy follows every change).
@@ -65,23 +69,24 @@ type Config struct {
 
 // Service implements the zone operations. It is safe for concurrent use.
 type Service struct {
-	rndc          Controller
-	dns           Prober
-	files         *zonefile.Store
-	reg           *registry.Registry
-	log           *slog.Logger
-	now           func() time.Time
-	onCount       func(int)
-	locks         keylock.Locks
-	facts         factCache   // showzone answers for zones the registry does not hold
-	parsed        parsedFacts // facts of registered zones, by the block they were parsed from
-	readyTTL      time.Duration
-	transferKey   string
-	copies        Copies
-	sync          CopySync
-	onBookkeeping func(op string)
-	onRestart     func()
-	selfNotify    *zoneconf.NotifyTarget
+	rndc           Controller
+	dns            Prober
+	files          *zonefile.Store
+	reg            *registry.Registry
+	log            *slog.Logger
+	now            func() time.Time
+	onCount        func(int)
+	locks          keylock.Locks
+	facts          factCache   // showzone answers for zones the registry does not hold
+	parsed         parsedFacts // facts of registered zones, by the block they were parsed from
+	readyTTL       time.Duration
+	transferKey    string
+	copies         Copies
+	sync           CopySync
+	onBookkeeping  func(op string)
+	onRestart      func()
+	afterReconcile func()
+	selfNotify     *zoneconf.NotifyTarget
 
 	seenMu sync.Mutex
 	heard  map[string]heard // what SOA queries said of each zone (heard.go)
@@ -103,7 +108,7 @@ func New(cfg Config) (*Service, error) {
 		rndc: cfg.RNDC, dns: cfg.DNS, files: cfg.Files, reg: cfg.Registry, log: cfg.Logger,
 		now: cfg.Now, onCount: cfg.OnZoneCount, readyTTL: cfg.ReadyTTL, transferKey: cfg.TransferKey,
 		copies: cfg.Copies, sync: cfg.Sync, onBookkeeping: cfg.OnBookkeepingFailure,
-		onRestart: cfg.OnNamedRestart, heard: map[string]heard{},
+		onRestart: cfg.OnNamedRestart, afterReconcile: cfg.AfterReconcile, heard: map[string]heard{},
 		selfNotify: cfg.SelfNotify,
 	}
 	if s.log == nil {
