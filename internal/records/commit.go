@@ -312,11 +312,33 @@ const maxUpdateSize = dns.MaxMsgSize - 1024
 
 // fits reports, as a *tooLargeError, a message for jobs that does not fit one UPDATE.
 func fits(zone string, jobs ...*job) error {
+	if upperLen(zone, jobs) <= maxUpdateSize {
+		return nil // every change is checked on each of its plans: most are a record or a few
+	}
 	m := build(zone, jobs...)
 	if n, over := overSize(m); over {
 		return &tooLargeError{records: len(m.Answer) + len(m.Ns), bytes: n}
 	}
 	return nil
+}
+
+// upperLen bounds from above, without building it, the wire length of build(zone, jobs...):
+// the header, the question (a name's wire form is at most its text's length plus one) and each
+// record uncompressed (compression only shortens a message).
+func upperLen(zone string, jobs []*job) int {
+	q := len(zone) + 1
+	if !dns.IsFqdn(zone) {
+		q++
+	}
+	n := 12 + q + 4 // header; question name, type and class
+	for _, j := range jobs {
+		for _, sec := range [][]dns.RR{j.msg.prereq, j.msg.first, j.msg.dels, j.msg.adds} {
+			for _, rr := range sec {
+				n += dns.Len(rr)
+			}
+		}
+	}
+	return n
 }
 
 // overSize reports whether m (compressed, as build makes it) is over maxUpdateSize, and then its

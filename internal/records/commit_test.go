@@ -334,3 +334,49 @@ func TestOverSize(t *testing.T) {
 		})
 	}
 }
+
+// TestUpperLen: upperLen is never below the uncompressed length of the message build makes,
+// for messages with prerequisites, deletions and additions, names with escapes, and zones
+// given with and without the final dot.
+func TestUpperLen(t *testing.T) {
+	t.Parallel()
+	rrs := func(texts ...string) []dns.RR {
+		var out []dns.RR
+		for _, s := range texts {
+			rr, err := dns.NewRR(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, rr)
+		}
+		return out
+	}
+	tests := []struct {
+		name, zone string
+		msgs       []*message
+	}{
+		{"one add", "example.test", []*message{{adds: rrs("www.example.test. 300 IN A 192.0.2.1")}}},
+		{"fqdn zone", "example.test.", []*message{{adds: rrs("www.example.test. 300 IN A 192.0.2.1")}}},
+		{"escapes", `we\.ird\065.test`, []*message{{adds: rrs(`a\.b.we\.ird\065.test. 300 IN TXT "x\"y"`)}}},
+		{"all sections", "example.test", []*message{
+			{prereq: rrs("www.example.test. 0 NONE A 192.0.2.1"),
+				dels: []dns.RR{&dns.ANY{Hdr: dns.RR_Header{Name: "old.example.test.", Rrtype: dns.TypeA, Class: dns.ClassANY}}},
+				adds: rrs("www.example.test. 300 IN MX 10 mail.example.test.")},
+			{first: rrs("example.test. 300 IN NS ns2.example.test."), adds: rrs("ns2.example.test. 300 IN AAAA 2001:db8::2")},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var jobs []*job
+			for _, m := range tt.msgs {
+				jobs = append(jobs, &job{msg: m})
+			}
+			m := build(tt.zone, jobs...)
+			m.Compress = false
+			if got, exact := upperLen(tt.zone, jobs), m.Len(); got < exact {
+				t.Errorf("upperLen = %d, below the message's %d bytes", got, exact)
+			}
+		})
+	}
+}

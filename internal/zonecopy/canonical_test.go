@@ -46,3 +46,42 @@ func TestAppendNameKey(t *testing.T) {
 		}
 	}
 }
+
+// TestItemDataKey: itemDataKey, read off an item's text, is dataKey of its record, for every
+// kind of record an update carries (owners in any case, escapes, TTLs, classes, data compared
+// case-insensitively or not).
+func TestItemDataKey(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{
+		"WWW.Example.TEST. 300 IN A 192.0.2.1",
+		"www.example.test. 0 IN AAAA 2001:db8::1",
+		`a\.b.example.test. 60 IN TXT "x y" "Z\"w\t"`,
+		"sub\\009tab.example.test. 60 IN TXT \"tab in the owner\"",
+		"example.test. 3600 IN MX 10 Mail.Example.Test.",
+		"example.test. 3600 IN NS NS1.Example.Test.",
+		"alias.example.test. 300 IN CNAME Target.Example.Test.",
+		"_sip._tcp.example.test. 300 IN SRV 10 20 5060 SIP.Example.Test.",
+		"example.test. 300 IN CAA 0 issue \"LetsEncrypt.org\"",
+		"4.2.0.192.in-addr.example.test. 300 IN PTR Host.Example.Test.",
+		"d.example.test. 300 IN DNAME Other.Test.",
+		"*.example.test. 86400 IN TXT \"wildcard\"",
+		"x.example.test. 300 CH TXT \"chaos\"",
+		"x.example.test. 300 NONE A 192.0.2.9",
+		"x.example.test. 300 IN SSHFP 1 1 DEADBEEF",
+		"x.example.test. 300 IN TLSA 3 1 1 ABCDEF",
+		"x.example.test. 300 IN HINFO \"PC\" \"Linux\"",
+	} {
+		r, err := dns.NewRR(text)
+		if err != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		if got, want := itemDataKey(canonical(r)), dataKey(r); got != want {
+			t.Errorf("%s: itemDataKey %q, dataKey %q", text, got, want)
+		}
+	}
+	// A delete of an RRset (class ANY, no data), as an update carries it.
+	del := &dns.ANY{Hdr: dns.RR_Header{Name: "X.example.test.", Rrtype: dns.TypeA, Class: dns.ClassANY}}
+	if got, want := itemDataKey(canonical(del)), dataKey(del); got != want {
+		t.Errorf("RRset delete: itemDataKey %q, dataKey %q", got, want)
+	}
+}

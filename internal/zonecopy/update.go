@@ -243,7 +243,7 @@ func (w *overlay) get(key string) []item {
 	w.sets[key] = slices.Clone(o)
 	ids := make([]string, len(o))
 	for i, it := range o {
-		ids[i] = dataKey(it.rr)
+		ids[i] = itemDataKey(it)
 	}
 	w.ids[key] = ids
 	nk := key[:len(key)-2]
@@ -323,7 +323,8 @@ func (w *overlay) apply(u dns.RR) error {
 			return nil // "attempt to add non-CNAME alongside CNAME ignored"
 		}
 		cur, ids := w.get(key), w.ids[key]
-		id := dataKey(u)
+		it := canonical(u)
+		id := itemDataKey(it)
 		if (h.Rrtype == dns.TypeCNAME || h.Rrtype == dns.TypeDNAME) && len(cur) > 0 && ids[0] != id {
 			cur, ids = nil, nil // a singleton is replaced
 		}
@@ -331,7 +332,7 @@ func (w *overlay) apply(u dns.RR) error {
 			cur = retime(cur, h.Ttl)
 		}
 		if !slices.Contains(ids, id) {
-			cur, ids = append(cur, canonical(u)), append(ids, id)
+			cur, ids = append(cur, it), append(ids, id)
 		}
 		w.sets[key], w.ids[key] = cur, ids
 	case dns.ClassANY:
@@ -379,14 +380,35 @@ func dataKey(rr dns.RR) string {
 	c := dns.Copy(rr)
 	h := c.Header()
 	h.Name, h.Ttl, h.Class, h.Rdlength = strings.ToLower(dns.Fqdn(h.Name)), 0, dns.ClassINET, 0
-	s := c.String()
-	switch h.Rrtype {
+	return foldData(c.String(), h.Rrtype)
+}
+
+// foldData lower-cases s, a record's text, for the types whose data BIND compares
+// case-insensitively (dataKey).
+func foldData(s string, t uint16) string {
+	switch t {
 	case dns.TypeNS, dns.TypeCNAME, dns.TypePTR, dns.TypeDNAME, dns.TypeMX, dns.TypeSRV, dns.TypeAFSDB,
 		dns.TypeRT, dns.TypeKX, dns.TypePX, dns.TypeMINFO, dns.TypeMB, dns.TypeMG, dns.TypeMR, dns.TypeMD,
 		dns.TypeMF, dns.TypeRP:
 		s = strings.ToLower(s)
 	}
 	return s
+}
+
+// itemDataKey is dataKey(it.rr) read off the item's text, which is the same record's text
+// with its owner in lower case, its TTL and its class: owner, TTL, class and type are the text's
+// first four tab-separated fields (dns.RR_Header.String; an owner's tab is escaped), so the TTL
+// and class are replaced instead of copying and rendering the record again. TestItemDataKey
+// holds it to dataKey.
+func itemDataKey(it item) string {
+	s := it.text()
+	name, rest, ok1 := strings.Cut(s, "\t")
+	_, rest, ok2 := strings.Cut(rest, "\t") // the TTL
+	_, rest, ok3 := strings.Cut(rest, "\t") // the class
+	if !ok1 || !ok2 || !ok3 {
+		return dataKey(it.rr)
+	}
+	return foldData(name+"\t0\tIN\t"+rest, it.rr.Header().Rrtype)
 }
 
 // Unverified returns the serial before the oldest change of zone applied locally (BeginUpdate)
