@@ -66,7 +66,7 @@ type Config struct {
 		// catches lost NOTIFYs (default 60 s).
 		SweepInterval time.Duration
 		// CacheZones is BINDGATE_COPY_CACHE_ZONES: the most zone copies held in memory
-		// (zonecopy.Config.MaxLoaded; default 256); the others are read from the state
+		// (zonecopy.Config.MaxLoaded; default 1000); the others are read from the state
 		// directory when used.
 		CacheZones int
 	}

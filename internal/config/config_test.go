@@ -83,7 +83,7 @@ func TestLoadDefaults(t *testing.T) {
 	want.TLS.ReloadInterval = time.Minute
 	want.Access.MaxInFlight, want.Access.AuditLog = 256, "stderr"
 	want.History.MaxChanges, want.History.MaxAge = 1000, 30*24*time.Hour
-	want.Copy.NotifyAddr, want.Copy.SweepInterval, want.Copy.CacheZones = "127.0.0.1:5399", time.Minute, 256
+	want.Copy.NotifyAddr, want.Copy.SweepInterval, want.Copy.CacheZones = "127.0.0.1:5399", time.Minute, 1000
 	want.HealthInterval = 10 * time.Second
 	want.Webhook.Addr, want.Webhook.Principal = "127.0.0.1:8888", "shared-token"
 	want.RNDC.Key, want.NSUpdate.Key = c.RNDC.Key, c.NSUpdate.Key
