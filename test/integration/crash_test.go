@@ -101,8 +101,13 @@ func TestCrash(t *testing.T) {
 	t.Logf("SEED=%d CHAOS_KILLS=%d CHAOS_TIME=%s (set SEED to replay)", cfg.seed, cfg.kills, cfg.budget)
 	began := time.Now()
 	// Readiness checks every second: bindgate notices named's restart (its boot time) within
-	// about a second and reconciles by itself (the NZD-loss round relies on it).
-	f := startFaultStack(t, namedproc.Options{}, func(env map[string]string) { env["BINDGATE_HEALTH_INTERVAL"] = "1" })
+	// about a second and reconciles by itself (the NZD-loss round relies on it). The copy
+	// cache holds fewer zones than the writers make, so copies are unloaded and read again
+	// from disk while bindgate is killed around them (zonecopy's cache, issue 13).
+	f := startFaultStack(t, namedproc.Options{}, func(env map[string]string) {
+		env["BINDGATE_HEALTH_INTERVAL"] = "1"
+		env["BINDGATE_COPY_CACHE_ZONES"] = "16"
+	})
 	t.Logf("named and bindgate up in %v", time.Since(began).Round(time.Millisecond))
 	m, g := newModel(), newGate()
 	ws := newWriters(f, m, g, cfg.seed, crashWriters)
