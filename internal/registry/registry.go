@@ -330,13 +330,16 @@ func (r *Registry) List() []Entry {
 }
 
 // Zones returns the zones that have an entry, sorted: List without building the entries.
-func (r *Registry) Zones() []string {
-	r.mu.RLock()
-	out := make([]string, 0, len(r.m))
-	for z := range r.m {
+func (r *Registry) Zones() []string { return sortedKeys(&r.mu, r.m) }
+
+// sortedKeys returns m's keys, sorted; mu guards m and is held only while they are copied.
+func sortedKeys[V any](mu *sync.RWMutex, m map[string]V) []string {
+	mu.RLock()
+	out := make([]string, 0, len(m))
+	for z := range m {
 		out = append(out, z)
 	}
-	r.mu.RUnlock()
+	mu.RUnlock()
 	slices.Sort(out)
 	return out
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -103,16 +102,7 @@ func (r *Registry) Tombstoned(zone string) (time.Time, bool) {
 }
 
 // Tombstones lists the zones with a tombstone, sorted.
-func (r *Registry) Tombstones() []string {
-	r.mu.RLock()
-	out := make([]string, 0, len(r.dead))
-	for z := range r.dead {
-		out = append(out, z)
-	}
-	r.mu.RUnlock()
-	slices.Sort(out)
-	return out
-}
+func (r *Registry) Tombstones() []string { return sortedKeys(&r.mu, r.dead) }
 
 // PruneTombstones removes the tombstones older than TombstoneTTL at now; it returns how many.
 func (r *Registry) PruneTombstones(ctx context.Context, now time.Time) (int, error) {

@@ -147,3 +147,12 @@ func recordsEnd(t testing.TB, p string) int64 {
 	}
 	return int64(end)
 }
+
+// hosts returns n A records h000.example.test., h001.example.test., ... for randomised tests.
+func hosts(t testing.TB, n int) []dns.RR {
+	all := make([]dns.RR, 0, n)
+	for i := range n {
+		all = append(all, rr(t, fmt.Sprintf("h%03d.example.test. 300 IN A 10.0.%d.%d", i, i>>8, i&255)))
+	}
+	return all
+}

@@ -55,10 +55,7 @@ func checkRecs(t *testing.T, r recs) {
 func TestRecsApplyIsApply(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(5, 6))
-	var all []dns.RR
-	for i := range 400 {
-		all = append(all, rr(t, fmt.Sprintf("h%03d.example.test. 300 IN A 10.0.%d.%d", i, i>>8, i&255)))
-	}
+	all := hosts(t, 400)
 	for round := range 600 {
 		perm := r.Perm(len(all))
 		n := r.IntN(300)

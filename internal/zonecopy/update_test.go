@@ -354,10 +354,7 @@ func TestSnapshotName(t *testing.T) {
 func TestApplyFewIsApplyMerge(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 2))
-	var all []dns.RR
-	for i := range 400 {
-		all = append(all, rr(t, fmt.Sprintf("h%03d.example.test. 300 IN A 10.0.%d.%d", i, i>>8, i&255)))
-	}
+	all := hosts(t, 400)
 	for round := range 500 {
 		n := 50 + r.IntN(300)
 		perm := r.Perm(len(all))
