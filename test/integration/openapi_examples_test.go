@@ -16,6 +16,9 @@ import (
 // operation's documented success status (and, through send, match the document).
 func TestOpenAPIExamples(t *testing.T) {
 	s := startStackWith(t, func(env map[string]string) { env["BIND_ENABLE_DOCS"] = "true" })
+	// The ready example is the ready state: /ready is 503 while the startup reconcile runs,
+	// the first milliseconds after start.
+	waitReady(t, s)
 	c, err := loadContract()
 	if err != nil {
 		t.Fatal(err)
