@@ -20,8 +20,7 @@ func decodeAddFast(body []byte, dst *records.AddRequest) bool {
 	var out records.AddRequest
 	p.ws()
 	if p.byte('}') {
-		*dst = out
-		return p.end()
+		return p.done(dst, out)
 	}
 	for {
 		p.ws()
@@ -70,8 +69,7 @@ func decodeAddFast(body []byte, dst *records.AddRequest) bool {
 		}
 		p.ws()
 		if p.byte('}') {
-			*dst = out
-			return p.end()
+			return p.done(dst, out)
 		}
 		if !p.byte(',') {
 			return false
@@ -103,6 +101,16 @@ func (p *fastScan) byte(c byte) bool {
 func (p *fastScan) end() bool {
 	p.ws()
 	return p.i == len(p.b)
+}
+
+// done stores out in dst when only whitespace follows the object, and reports whether it did:
+// a body the fast path leaves goes to decodeBody with dst untouched.
+func (p *fastScan) done(dst *records.AddRequest, out records.AddRequest) bool {
+	if !p.end() {
+		return false
+	}
+	*dst = out
+	return true
 }
 
 // str reads a string of printable ASCII without escapes.

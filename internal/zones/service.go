@@ -57,10 +57,10 @@ type Config struct {
 	// OnNamedRestart, when set, is called when readiness sees named's boot time change: named
 	// restarted, and may have lost zones (issue 9 item 3). It must not block.
 	OnNamedRestart func()
-	// AfterReconcile, when set, is called once each reconcile pass ends, whatever its outcome
-	// (before Reconcile returns; it must not block):
-	// a pass is one SOA query per zone and reads every entry, a burst of garbage at thousands
-	// of zones that the caller may want back from the heap at once (issue 13).
+	// AfterReconcile, when set, is called once as each reconcile pass ends, whatever its
+	// outcome, before Reconcile returns; it must not block. A pass sends one SOA query per
+	// zone, a burst of garbage at thousands of zones that the caller may want to hand back to
+	// the system at once (issue 13).
 	AfterReconcile func()
 	// SelfNotify, when set, is bindgate's own also-notify entry (its NOTIFY listener and the
 	// transfer key): added at create, kept through PATCH, and added by reconcile to zones
