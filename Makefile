@@ -22,7 +22,8 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/bindgate
 
 ## chaos: the crash and fault suite at length: CHAOS_KILLS SIGKILLs of bindgate (default 300) within
-## CHAOS_TIME (default 20m), then named killed and named's NZD lost; SEED=<n> replays a run's choices
+## CHAOS_TIME (default 20m), then named killed and named's NZD lost; SEED=<n> replays a run's choices,
+## CRASH_KEEP=<dir> keeps a failing run's files
 CHAOS_KILLS   ?= 300
 CHAOS_TIME    ?= 20m
 CHAOS_TIMEOUT ?= 60m

@@ -22,6 +22,8 @@ import (
 // Bounds of the crash suite (issue 9 item 7). `make test` runs the defaults; `make chaos` sets
 // CHAOS_KILLS and CHAOS_TIME for hundreds of kills. SEED replays a run's choices (the writers'
 // operations and the kill delays; the interleaving with real processes still varies).
+// CRASH_KEEP=<dir> copies a failing run's directory there (bindgate's whole log at debug level,
+// its registry and copies, named's zone files) for reading afterwards.
 const (
 	defaultKills   = 20
 	defaultBudget  = 60 * time.Second // for the bindgate-kill rounds; the whole test stays under 2 min

@@ -100,6 +100,9 @@ func startBindgate(t *testing.T, n *namedproc.Named, mod func(env map[string]str
 	if mod != nil {
 		mod(env)
 	}
+	if os.Getenv("CRASH_KEEP") != "" {
+		env["LOG_LEVEL"] = "debug" // kept for reading after a failure
+	}
 	p := &bgProc{t: t, bin: bindgateBinary(t), logPath: filepath.Join(n.Dir, "bindgate.log"), stateDir: env["BINDGATE_STATE_DIR"]}
 	for k, v := range env {
 		p.env = append(p.env, k+"="+v)
@@ -108,6 +111,16 @@ func startBindgate(t *testing.T, n *namedproc.Named, mod func(env map[string]str
 	t.Cleanup(func() {
 		p.kill()
 		if t.Failed() {
+			if keep := os.Getenv("CRASH_KEEP"); keep != "" {
+				// named's own log is in the test output; this keeps bindgate's whole log, its
+				// state (registry, copies) and named's zone files.
+				keep = filepath.Join(keep, strings.ReplaceAll(t.Name(), "/", "_"))
+				if err := os.CopyFS(keep, os.DirFS(n.Dir)); err != nil {
+					t.Logf("CRASH_KEEP: %v", err)
+				} else {
+					t.Logf("CRASH_KEEP: the run's directory is kept in %s", keep)
+				}
+			}
 			b, _ := os.ReadFile(p.logPath)
 			t.Logf("bindgate log (last 8 KiB):\n%s", tail(string(b), 8<<10))
 		}
