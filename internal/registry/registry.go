@@ -104,8 +104,8 @@ func (r *Registry) load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("registry: %w", err)
 	}
+	defer d.Close() // the entries are read relative to it (readAt)
 	ents, err := d.ReadDir(-1)
-	d.Close()
 	if err != nil {
 		return fmt.Errorf("registry: read %s: %w", r.path(""), err)
 	}
@@ -119,8 +119,9 @@ func (r *Registry) load(ctx context.Context) error {
 	)
 	for range 2 * runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
+			buf := make([]byte, 0, 4<<10)
 			for de := range next {
-				z, e, err := r.loadOne(de)
+				z, e, err := r.loadOne(d, de, &buf)
 				mu.Lock()
 				if err != nil && first == nil {
 					first = err
@@ -150,7 +151,8 @@ func (r *Registry) load(ctx context.Context) error {
 
 // loadOne reads one directory entry of the entries directory: an entry file gives its zone
 // and entry; a leftover temp file is removed and anything else left alone ("" zone).
-func (r *Registry) loadOne(de fs.DirEntry) (string, Entry, error) {
+// dir is the entries directory, buf the caller's buffer for the file's bytes.
+func (r *Registry) loadOne(dir *os.File, de fs.DirEntry, buf *[]byte) (string, Entry, error) {
 	name := de.Name()
 	if atomicfile.IsTemp(name) {
 		if err := r.root.Remove(entriesDir + "/" + name); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -162,7 +164,7 @@ func (r *Registry) loadOne(de fs.DirEntry) (string, Entry, error) {
 	if !ok {
 		return "", Entry{}, nil // not ours: leave it
 	}
-	e, err := r.read(name, z, de)
+	e, err := r.read(dir, name, z, de, buf)
 	return z, e, err
 }
 
@@ -199,7 +201,7 @@ func (r *Registry) readFile(zone string) (Entry, error) {
 }
 
 // read loads one entry file. Its errors name the file, never its content.
-func (r *Registry) read(name, zone string, de fs.DirEntry) (Entry, error) {
+func (r *Registry) read(dir *os.File, name, zone string, de fs.DirEntry, buf *[]byte) (Entry, error) {
 	bad := func(why string) error {
 		return fmt.Errorf("registry entry %s is %s; fix or remove it", r.path(name), why)
 	}
@@ -209,10 +211,11 @@ func (r *Registry) read(name, zone string, de fs.DirEntry) (Entry, error) {
 	if !zonename.IsNormal(zone) {
 		return Entry{}, bad("not named after a normalised zone name")
 	}
-	b, err := r.root.ReadFile(entriesDir + "/" + name)
+	b, err := readAt(dir, name, *buf)
 	if err != nil {
 		return Entry{}, fmt.Errorf("registry: read %s: %w", r.path(name), err)
 	}
+	*buf = b // reused for the next file: Unmarshal keeps nothing of b
 	var fe fileEntry
 	if err := json.Unmarshal(b, &fe); err != nil {
 		return Entry{}, bad("not valid JSON")
