@@ -257,12 +257,15 @@ func (s *stack) expect(r response, status int, msg string) {
 	}
 }
 
+// createSerial is the SOA serial primaryBody's zones start at.
+const createSerial = 2025010101
+
 // primaryBody is what bindy (old) sends for a primary (docs/contract.md §5), pointed at loopback.
 func primaryBody(zone string, keyName string, extra map[string]any) map[string]any {
 	zc := map[string]any{
 		"ttl": 300,
 		"soa": map[string]any{"primaryNs": "ns1." + zone + ".", "adminEmail": "admin." + zone + ".",
-			"serial": 2025010101, "refresh": 3600, "retry": 600, "expire": 604800, "negativeTtl": 86400},
+			"serial": createSerial, "refresh": 3600, "retry": 600, "expire": 604800, "negativeTtl": 86400},
 		"nameServers":   []string{"ns1." + zone + ".", "ns2." + zone + "."},
 		"nameServerIps": map[string]string{"ns1." + zone + ".": "127.0.0.1", "ns2." + zone + ".": "127.0.0.2"},
 		"records":       []any{},
