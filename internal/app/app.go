@@ -280,11 +280,11 @@ func build(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger
 	// The syncer binds its NOTIFY listener now, so zones learn its real port; it is closed
 	// before the copy store and the DNS client (closers run in reverse).
 	h.sync, err = zonesync.New(zonesync.Config{
-		NotifyAddr: cfg.Copy.NotifyAddr, Interval: cfg.Copy.SweepInterval,
+		NotifyAddr: cfg.Copy.NotifyAddr, Interval: cfg.Copy.SweepInterval, CompareInterval: compareInterval(cfg.Copy.CompareInterval),
 		Key: func() bindkey.Key { return h.keys.Get().TSIG }, DNS: dnsClient, Copy: copies,
 		Managed: func(z string) bool { _, ok := reg.Get(z); return ok },
 		Zones:   reg.Zones,
-		Logger:  log, OnError: h.metrics.CopyError, OnCheck: h.metrics.CopyChecked,
+		Logger:  log, OnError: h.metrics.CopyError, OnCheck: h.metrics.CopyChecked, OnCompare: h.metrics.CopyCompared,
 	})
 	if err != nil {
 		return fail(config.Errorf(config.SettingNotifyAddr, "%w", err))
@@ -436,6 +436,15 @@ func openStores(ctx context.Context, cfg config.Config, log *slog.Logger) (*zone
 		}
 	}
 	return files, reg, copies, nil
+}
+
+// compareInterval maps BINDGATE_COPY_COMPARE_INTERVAL to zonesync's CompareInterval: 0
+// ("never") is zonesync's negative, its 0 being "the default".
+func compareInterval(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 // historyAge maps BINDGATE_HISTORY_MAX_AGE to zonecopy's MaxAge: 0 ("by count only") is

@@ -65,6 +65,10 @@ type Config struct {
 		// SweepInterval is BINDGATE_COPY_SWEEP_INTERVAL: the period of the serial sweep that
 		// catches lost NOTIFYs (default 60 s).
 		SweepInterval time.Duration
+		// CompareInterval is BINDGATE_COPY_COMPARE_INTERVAL: each zone's copy is compared whole
+		// with named's zone once in this period (default 24 h; 0: never), a few zones after
+		// each sweep (zonesync/compare.go).
+		CompareInterval time.Duration
 		// CacheZones is BINDGATE_COPY_CACHE_ZONES: the most zone copies held in memory
 		// (zonecopy.Config.MaxLoaded; default 1000); the others are read from the state
 		// directory when used.
@@ -198,6 +202,7 @@ func load(args []string, env func(string) (string, bool), opts loadOptions) (Con
 	c.Copy.NotifyAddr = p.loopbackAddr(SettingNotifyAddr)
 	c.Copy.SweepInterval = time.Duration(p.integer("BINDGATE_COPY_SWEEP_INTERVAL", 1, 86400)) * time.Second
 	c.Copy.CacheZones = p.integer("BINDGATE_COPY_CACHE_ZONES", 16, 10_000_000)
+	c.Copy.CompareInterval = time.Duration(p.integer("BINDGATE_COPY_COMPARE_INTERVAL", 0, 365*86400)) * time.Second
 	c.HealthInterval = time.Duration(p.integer(SettingHealthInterval, 1, 3600)) * time.Second
 	p.webhook(&c)
 	p.keys(&c, opts)

@@ -83,7 +83,7 @@ func TestLoadDefaults(t *testing.T) {
 	want.TLS.ReloadInterval = time.Minute
 	want.Access.MaxInFlight, want.Access.AuditLog = 256, "stderr"
 	want.History.MaxChanges, want.History.MaxAge = 1000, 30*24*time.Hour
-	want.Copy.NotifyAddr, want.Copy.SweepInterval, want.Copy.CacheZones = "127.0.0.1:5399", time.Minute, 1000
+	want.Copy.NotifyAddr, want.Copy.SweepInterval, want.Copy.CacheZones, want.Copy.CompareInterval = "127.0.0.1:5399", time.Minute, 1000, 24*time.Hour
 	want.HealthInterval = 10 * time.Second
 	want.Webhook.Addr, want.Webhook.Principal = "127.0.0.1:8888", "shared-token"
 	want.RNDC.Key, want.NSUpdate.Key = c.RNDC.Key, c.NSUpdate.Key
@@ -145,6 +145,8 @@ func TestLoadValues(t *testing.T) {
 		{"history age in hours", map[string]string{"BINDGATE_HISTORY_MAX_AGE": "36h"}, nil,
 			func(c Config) any { return c.History.MaxAge }, 36 * time.Hour},
 		{"copy cache", map[string]string{"BINDGATE_COPY_CACHE_ZONES": "5000"}, nil, func(c Config) any { return c.Copy.CacheZones }, 5000},
+		{"copy compare", map[string]string{"BINDGATE_COPY_COMPARE_INTERVAL": "3600"}, nil, func(c Config) any { return c.Copy.CompareInterval }, time.Hour},
+		{"copy compare never", map[string]string{"BINDGATE_COPY_COMPARE_INTERVAL": "0"}, nil, func(c Config) any { return c.Copy.CompareInterval }, time.Duration(0)},
 		{"--version needs nothing else", map[string]string{"RNDC_SECRET": "-", "API_PORT": "bad"}, []string{"--version"}, func(c Config) any { return c.Version }, true},
 	}
 	for _, tc := range tests {
@@ -211,6 +213,7 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{map[string]string{"RATE_LIMIT_REQUESTS": "0"}, nil, "RATE_LIMIT_REQUESTS"},
 		{map[string]string{"BINDGATE_HISTORY_MAX_CHANGES": "0"}, nil, "BINDGATE_HISTORY_MAX_CHANGES"},
 		{map[string]string{"BINDGATE_COPY_CACHE_ZONES": "15"}, nil, "BINDGATE_COPY_CACHE_ZONES"},
+		{map[string]string{"BINDGATE_COPY_COMPARE_INTERVAL": "-1"}, nil, "BINDGATE_COPY_COMPARE_INTERVAL"},
 		{nil, []string{"--copy-cache-zones", "lots"}, "BINDGATE_COPY_CACHE_ZONES (--copy-cache-zones)"},
 		{map[string]string{"BINDGATE_HISTORY_MAX_AGE": "-1h"}, nil, "BINDGATE_HISTORY_MAX_AGE"},
 		{nil, []string{"--history-max-age", "a month"}, "BINDGATE_HISTORY_MAX_AGE (--history-max-age)"},

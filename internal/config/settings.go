@@ -68,6 +68,7 @@ func settings() []setting {
 		{env: SettingNotifyAddr, flag: "notify-addr", def: "127.0.0.1:5399", usage: "loopback `host:port` where bindgate receives named's NOTIFYs (UDP and TCP) to keep its zone copy current; added to every managed zone's also-notify"},
 		{env: "BINDGATE_COPY_CACHE_ZONES", flag: "copy-cache-zones", def: "1000", usage: "most zone copies held in memory, `n` 16-10000000; the least recently used others are read from the state directory again when used"},
 		{env: "BINDGATE_COPY_SWEEP_INTERVAL", flag: "copy-sweep-interval", def: "60", usage: "`seconds` between serial checks of every managed zone against the zone copy, 1-86400"},
+		{env: "BINDGATE_COPY_COMPARE_INTERVAL", flag: "copy-compare-interval", def: "86400", usage: "each managed zone's copy is compared whole with named's zone (AXFR) once in this many `seconds`, 0-31536000; 0: never"},
 		{env: SettingHealthInterval, flag: "health-interval", def: "10", usage: "`seconds` between background readiness checks (directories writable, named's `status`); a changed boot time in it means named restarted and bindgate reconciles, 1-3600"},
 		{env: SettingWebhook, flag: "webhook", isBool: true, usage: "serve the ExternalDNS webhook provider (protocol version 1) on BINDGATE_WEBHOOK_ADDR; it has no authentication and acts as BINDGATE_WEBHOOK_PRINCIPAL"},
 		{env: SettingWebhookAddr, flag: "webhook-addr", def: "127.0.0.1:8888", usage: "webhook listen `host:port`, an IP address; loopback unless BINDGATE_WEBHOOK_ALLOW_REMOTE"},

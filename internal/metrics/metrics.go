@@ -34,6 +34,7 @@ type Metrics struct {
 	Bookkeeping  *prometheus.CounterVec // bindgate_bookkeeping_failures_total{op}
 	CopyErrors   *prometheus.CounterVec // bindgate_copy_errors_total{source}: api, notify, sweep, read, verify
 	CopyChecks   *prometheus.CounterVec // bindgate_copy_local_checks_total{result}: match, differ
+	CopyCompares *prometheus.CounterVec // bindgate_copy_compares_total{result}: same, differed
 }
 
 // New creates the metrics on a new private registry together with the Go and process
@@ -120,11 +121,15 @@ func New(version string) *Metrics {
 		}),
 		CopyErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "bindgate_copy_errors_total",
-			Help: "Failed updates of the live zone copy by source: api (after an API change BIND applied; the request got 503/507), notify, sweep, read, verify (a change applied to the copy ahead of named differed from named's; the zone was transferred whole).",
+			Help: "Failed updates of the live zone copy by source: api (after an API change BIND applied; the request got 503/507), notify, sweep, read, verify (a change applied to the copy ahead of named differed from named's; the zone was transferred whole), compare (a whole-zone comparison that failed).",
 		}, []string{"source"}),
 		CopyChecks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "bindgate_copy_local_checks_total",
 			Help: "Comparisons of changes applied to the zone copy ahead of named with named's own record of them (IXFR), by result: match, differ (the zone was then transferred whole).",
+		}, []string{"result"}),
+		CopyCompares: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bindgate_copy_compares_total",
+			Help: "Whole-zone comparisons of a zone copy with named's zone (AXFR, BINDGATE_COPY_COMPARE_INTERVAL) at the same serial, by result: same, differed (the copy was then made named's; a change without a new serial).",
 		}, []string{"result"}),
 	}
 	m.Registry.MustRegister(
@@ -134,7 +139,7 @@ func New(version string) *Metrics {
 		m.ZonesManaged, m.ZonesManagedTotal, m.AppInfo, m.RateLimit,
 		m.KeyRotations, m.KeyInfo,
 		m.RNDCResults, m.AuthFailures, m.Reconcile, m.DNSMessages, m.UpdateParts,
-		m.KeyReloads, m.TLSReloads, m.Bookkeeping, m.CopyErrors, m.CopyChecks,
+		m.KeyReloads, m.TLSReloads, m.Bookkeeping, m.CopyErrors, m.CopyChecks, m.CopyCompares,
 	)
 	m.AppInfo.WithLabelValues(version).Set(1)
 	// [fix] docs/contract.md §16: bindcar never emitted its rate-limit metric; both series exist from the
@@ -145,11 +150,14 @@ func New(version string) *Metrics {
 	for _, r := range []string{"readded", "failed"} {
 		m.Reconcile.WithLabelValues(r)
 	}
-	for _, s := range []string{"api", "notify", "sweep", "read", "verify"} {
+	for _, s := range []string{"api", "notify", "sweep", "read", "verify", "compare"} {
 		m.CopyErrors.WithLabelValues(s)
 	}
 	for _, r := range []string{"match", "differ"} {
 		m.CopyChecks.WithLabelValues(r)
+	}
+	for _, r := range []string{"same", "differed"} {
+		m.CopyCompares.WithLabelValues(r)
 	}
 	for _, r := range []string{"rotated", "refused", "pending", "failed"} {
 		m.KeyRotations.WithLabelValues(r)
@@ -188,6 +196,16 @@ func (m *Metrics) ZoneOp(op string, err error) {
 
 // CopyError counts one failed update of the zone copy (zonesync.Config.OnError).
 func (m *Metrics) CopyError(source string) { m.CopyErrors.WithLabelValues(source).Inc() }
+
+// CopyCompared counts one whole-zone comparison of a copy with named's zone
+// (zonesync.Config.OnCompare).
+func (m *Metrics) CopyCompared(differed bool) {
+	r := "same"
+	if differed {
+		r = "differed"
+	}
+	m.CopyCompares.WithLabelValues(r).Inc()
+}
 
 // CopyChecked counts one comparison of locally applied changes with named's (zonesync.Config.OnCheck).
 func (m *Metrics) CopyChecked(match bool) {

@@ -20,6 +20,9 @@
 //   - sweep.go: every Config.Interval (default 60 s) one SOA query per managed zone, a few at
 //     a time, fetches the zones whose serial moved or that have no copy: it fills the copies at
 //     startup and catches a lost NOTIFY.
+//   - compare.go: after each sweep, a few zones are transferred whole and compared with their
+//     copy, so that each is once per Config.CompareInterval (default a day): a change named
+//     loaded without a new serial shows in no serial, and only this finds it.
 //
 // One lock per zone serialises every writer of that zone's copy. The records committer holds
 // it (Hold, which first waits for the zone's copy to be loaded and fails, before any UPDATE,

@@ -21,6 +21,7 @@ func (s *Syncer) sweepLoop(seen map[string]uint32) {
 		case <-t.C:
 			s.sweep(s.root, seen)
 			seen = nil
+			s.compareSome(s.root, s.cfg.Zones())
 			t.Reset(s.cfg.Interval)
 		}
 	}

@@ -57,11 +57,16 @@ type Config struct {
 	MaxTransfers int
 	Logger       *slog.Logger
 	// OnError, when set, counts a failed update of the copy by its source: "api" (Record),
-	// "notify", "sweep" or "read" (Offer).
+	// "notify", "sweep", "read" (Offer) or "compare" (compare.go).
 	OnError func(source string)
 	// OnCheck, when set, counts a comparison of changes applied to the copy ahead of named
 	// (Local) with named's record of them: match or not (then the zone was taken whole).
 	OnCheck func(match bool)
+	// CompareInterval is how often each zone's copy is compared whole with named's zone
+	// (compare.go; default DefaultCompareInterval, negative: never). OnCompare, when set,
+	// counts each comparison: whether the copy differed (it was then made named's).
+	CompareInterval time.Duration
+	OnCompare       func(differed bool)
 }
 
 // Syncer keeps the zone copy current. Its methods are safe for concurrent use.
@@ -85,6 +90,8 @@ type Syncer struct {
 
 	vmu       sync.Mutex
 	verifying map[string]*time.Timer // zones whose local changes are compared soon (verifyLater)
+
+	compareNext string // the whole-zone comparison's cursor: the sweep loop's alone (compare.go)
 
 	root   context.Context
 	cancel context.CancelFunc
@@ -112,6 +119,9 @@ func New(cfg Config) (*Syncer, error) {
 	}
 	if cfg.MaxTransfers <= 0 {
 		cfg.MaxTransfers = DefaultMaxTransfers
+	}
+	if cfg.CompareInterval == 0 {
+		cfg.CompareInterval = DefaultCompareInterval
 	}
 	if cfg.Zones == nil {
 		cfg.Zones = func() []string { return nil }

@@ -353,3 +353,66 @@ func TestLocalCopyMatchesNamed(t *testing.T) {
 	}
 	same("after the comparison")
 }
+
+// TestCopyComparedWhole: a zone named loads with other data at the same serial (its file edited
+// by hand between freeze and thaw, the serial left as it was) kept its old copy, which GET
+// /rrsets then served as named's, since the serials agree. The whole-zone comparison
+// (BINDGATE_COPY_COMPARE_INTERVAL, here every second) finds the difference and makes the copy
+// named's, and counts it.
+func TestCopyComparedWhole(t *testing.T) {
+	const zone = "compare.test"
+	s := startStackWith(t, func(env map[string]string) {
+		env["BINDGATE_COPY_SWEEP_INTERVAL"] = "1"
+		env["BINDGATE_COPY_COMPARE_INTERVAL"] = "1"
+	})
+	recordZone(t, s, zone)
+	s.expect(s.do("POST", "/api/v1/zones/"+zone+"/records", map[string]any{"name": "www", "type": "A", "value": "192.0.2.1"}), http.StatusCreated, "")
+	copyHas(t, s, zone, 2*time.Second, "www.compare.test. 3600 IN A 192.0.2.1")
+	serial, ok := soa(t, s.named.DNSAddr, zone)
+	if !ok {
+		t.Fatal("no SOA")
+	}
+
+	s.expect(s.do("POST", "/api/v1/zones/"+zone+"/freeze", nil), http.StatusOK, "")
+	// freeze writes the journal into the file after it answers: edit the file once it holds www.
+	path := filepath.Join(s.named.ZoneDir, zone+".zone")
+	var b []byte
+	eventually(t, 10*time.Second, "named wrote the frozen zone's file", func() bool {
+		var err error
+		b, err = os.ReadFile(path)
+		return err == nil && strings.Contains(string(b), "192.0.2.1")
+	})
+	b = append(b, "hand.compare.test. 300 IN TXT \"edited\"\n"...)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.expect(s.do("POST", "/api/v1/zones/"+zone+"/thaw", nil), http.StatusOK, "")
+	eventually(t, 10*time.Second, "named serves the hand-edited record", func() bool {
+		return slices.Equal(lookup(t, s, "hand."+zone, dns.TypeTXT), []string{`"edited"`})
+	})
+	if now, _ := soa(t, s.named.DNSAddr, zone); now != serial {
+		t.Fatalf("named moved from serial %d to %d: the test needs the same serial", serial, now)
+	}
+
+	copyHas(t, s, zone, 10*time.Second, `hand.compare.test. 300 IN TXT "edited"`, "www.compare.test. 3600 IN A 192.0.2.1")
+	r := s.do("GET", "/api/v1/zones/"+zone+"/rrsets?name=hand", nil)
+	s.expect(r, http.StatusOK, "")
+	if !strings.Contains(r.Raw, "edited") {
+		t.Fatalf("GET /rrsets after the comparison: %s", r.Raw)
+	}
+	m := s.do("GET", "/metrics", nil)
+	if !strings.Contains(m.Raw, `bindgate_copy_compares_total{result="differed"} 1`) {
+		t.Errorf("metrics lack one differing comparison:\n%s", grepLines(m.Raw, "bindgate_copy_compares_total"))
+	}
+}
+
+// grepLines returns the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for l := range strings.Lines(s) {
+		if strings.Contains(l, sub) {
+			out = append(out, strings.TrimRight(l, "\n"))
+		}
+	}
+	return strings.Join(out, "\n")
+}

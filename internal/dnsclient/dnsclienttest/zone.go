@@ -121,6 +121,17 @@ func (z *Zone) Add(t testing.TB, records ...string) {
 	z.bump(before, nil)
 }
 
+// Reload replaces the zone's data with records (master-file lines, the SOA first) without
+// journalling a change, as named loads an edited zone file: the serial is the new SOA's, the
+// same as before when the file's editor did not raise it.
+func (z *Zone) Reload(t testing.TB, records ...string) {
+	t.Helper()
+	n := NewZone(t, z.origin, records...)
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	z.rrs = n.rrs
+}
+
 // ForgetJournal drops the change history, so the next IXFR from an older serial is answered
 // AXFR-style, as named does when its journal no longer reaches back that far.
 func (z *Zone) ForgetJournal() {
