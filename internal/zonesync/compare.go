@@ -81,6 +81,12 @@ func (s *Syncer) compareOne(ctx context.Context, zone string) error {
 		return err
 	}
 	defer unlock()
+	// A delete removes the registry entry first, then the zone from named, then the copy: a
+	// zone no longer managed is being deleted, and storing its transfer now could outlive the
+	// copy's removal.
+	if !s.cfg.Managed(zone) {
+		return nil
+	}
 	v, ok := s.cfg.Copy.Snapshot(zone)
 	if !ok || v.Serial() != have || !s.comparable(zone) {
 		return nil // the copy moved meanwhile: it was just fetched or changed

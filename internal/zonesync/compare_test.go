@@ -34,7 +34,11 @@ func TestCompareBatch(t *testing.T) {
 func TestCompareWholeZone(t *testing.T) {
 	t.Parallel()
 	var got []bool
-	f := newFixture(t, func(c *Config) { c.OnCompare = func(d bool) { got = append(got, d) } })
+	managed := true
+	f := newFixture(t, func(c *Config) {
+		c.OnCompare = func(d bool) { got = append(got, d) }
+		c.Managed = func(string) bool { return managed }
+	})
 	f.sync.Sweep(t.Context())
 	f.waitSerial(t, 10)
 	before := copyLines(t, f.copy)
@@ -51,10 +55,19 @@ func TestCompareWholeZone(t *testing.T) {
 		t.Fatalf("same zone: history %v %v, want none", hist, err)
 	}
 
-	// Reloaded at serial 10 with www changed and a record added: the copy becomes named's.
+	// Reloaded at serial 10 with www changed and a record added: the copy becomes named's, but
+	// not while the zone is no longer managed (being deleted).
 	edited := append(slices.Clone(zoneLines[:3]),
 		"www.example.test. 300 IN A 192.0.2.2", `new.example.test. 300 IN TXT "hand edit"`)
 	f.zone.Reload(t, edited...)
+	managed = false
+	if err := f.sync.compareOne(t.Context(), "example.test"); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || !slices.Equal(copyLines(t, f.copy), before) {
+		t.Fatalf("unmanaged zone: compares %v, copy %v", got, copyLines(t, f.copy))
+	}
+	managed = true
 	if err := f.sync.compareOne(t.Context(), "example.test"); err != nil {
 		t.Fatal(err)
 	}
